@@ -1,0 +1,214 @@
+// Command jpkisim is the virtual My Number card and its acceptance suite.
+//
+//	jpkisim run      run the acceptance features against the virtual card
+//	jpkisim apdu     send C-APDUs to a fresh virtual card, print the R-APDUs
+//	jpkisim profiles list the card profiles
+//
+// Exit status: 0 success; 1 a scenario failed or the card could not be
+// used; 2 a usage error (bad flag, bad hex, unknown profile or format).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/scenarios"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+// usageError marks an error caused by the command line.
+type usageError struct{ error }
+
+// exitError carries a status chosen by a subcommand (godog's own status).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run executes the CLI with args and returns the exit status; errors are
+// printed to stderr as one line.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee exitError
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "jpkisim: %v\n", oneLine(err))
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "jpkisim: %v\n", oneLine(err))
+		// cobra reports an unknown subcommand with a plain error.
+		if strings.HasPrefix(err.Error(), "unknown command") {
+			return exitUsage
+		}
+		return exitFailed
+	}
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "jpkisim",
+		Short:         "A virtual My Number card (JPKI) and its acceptance suite",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout))
+	return root
+}
+
+// usageArgs makes a cobra argument check report a usage error.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func loadProfile(name string) (harness.SimTarget, error) {
+	p, err := fixtures.Profile(name)
+	if err != nil {
+		if errors.Is(err, fixtures.ErrUnknownProfile) {
+			return harness.SimTarget{}, usageError{err}
+		}
+		return harness.SimTarget{}, err
+	}
+	return harness.SimTarget{Profile: p}, nil
+}
+
+func newRunCmd(stdout io.Writer) *cobra.Command {
+	var (
+		profile, tags, format string
+		concurrency           int
+		random                int64
+		noColors              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run [FEATURE...]",
+		Short: "Run the acceptance features against the embedded virtual card",
+		Long: `Run the Gherkin acceptance features (embedded in the binary) against a fresh
+virtual card per scenario. FEATURE names embedded files such as retry.feature,
+optionally with a line, retry.feature:12.
+
+Formats: pretty, progress, junit:FILE, cucumber:FILE, comma-separated.
+Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, err := loadProfile(profile)
+			if err != nil {
+				return err
+			}
+			status := scenarios.Run(scenarios.Config{
+				Target:      target,
+				Tags:        tags,
+				Format:      format,
+				Output:      stdout,
+				Concurrency: concurrency,
+				Randomize:   random,
+				Paths:       args,
+				NoColors:    noColors,
+			})
+			if status != 0 {
+				return exitError{status}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile (see jpkisim profiles)")
+	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
+	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
+	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (virtual card only)")
+	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
+	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
+	return cmd
+}
+
+func newAPDUCmd(stdout io.Writer) *cobra.Command {
+	var profile string
+	cmd := &cobra.Command{
+		Use:   "apdu HEX...",
+		Short: "Send C-APDUs to one fresh virtual card session and print each R-APDU",
+		Long: `Send each HEX argument as one C-APDU, in order, to one fresh session of the
+virtual card, and print one line per command: the whole R-APDU (data then
+SW1SW2) as uppercase hex without spaces. Spaces and colons inside an argument
+are ignored. Nothing is sent unless every argument is valid hex.
+
+Example:
+  jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C02001B 00200080`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cmds := make([][]byte, len(args))
+			for i, a := range args {
+				b, err := apdu.ParseHex(a)
+				if err != nil {
+					return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}
+				}
+				cmds[i] = b
+			}
+			target, err := loadProfile(profile)
+			if err != nil {
+				return err
+			}
+			card, err := target.Open()
+			if err != nil {
+				return err
+			}
+			defer card.Close()
+			for _, b := range cmds {
+				r, err := card.Transmit(b)
+				if err != nil {
+					return fmt.Errorf("apdu: %s: %w", apdu.MaskedHex(b), err)
+				}
+				fmt.Fprintf(stdout, "%X\n", r)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile (see jpkisim profiles)")
+	return cmd
+}
+
+func newProfilesCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "profiles",
+		Short: "List the card profiles",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, n := range fixtures.ProfileNames() {
+				p, err := fixtures.Profile(n)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "%-12s %s\n", n, p.Description)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,50 @@
+@CERT-10
+Feature: The signing certificate is readable only after the signing password
+  The signing certificate carries the holder's name, address, date of birth
+  and sex, so the card protects it with the signing password; the signing
+  public key is only available from it (card.md §4.1, rules.md CERT-10,
+  field-reports.md B5). Key and PIN EFs are internal and never readable.
+
+  Background:
+    Given the JPKI application is selected
+
+  @B5
+  Scenario: Reading the signing certificate before the signing password is refused with 6982
+    When I select EF 0001
+    Then the status word is 9000
+    When I read 4 bytes at offset 0
+    Then the status word is 6982
+
+  Scenario: Reading the signing certificate by SFI before the signing password is refused with 6982
+    When I send "00 B0 81 00 04"
+    Then the status word is 6982
+
+  Scenario: The signing certificate is readable after the signing password
+    Given the signing password has been verified
+    When I read the signing certificate
+    Then the status word is 9000
+    And the certificate is an RSA-2048 certificate with exponent 65537 signed with sha256WithRSAEncryption
+
+  Scenario: The auth PIN does not open the signing certificate
+    Given the auth PIN has been verified
+    When I select EF 0001
+    And I read 4 bytes at offset 0
+    Then the status word is 6982
+
+  Scenario Outline: The internal EF <fid> (<content>) is never readable
+    Given the auth PIN has been verified
+    And the signing password has been verified
+    When I select EF <fid>
+    And I read 4 bytes at offset 0
+    Then the status word is 6981
+
+    Examples:
+      | fid  | content             |
+      | 0017 | auth private key    |
+      | 0018 | auth PIN            |
+      | 001A | signing private key |
+      | 001B | signing password    |
+
+  Scenario: READ BINARY with no current EF is not allowed
+    When I read 4 bytes at offset 0
+    Then the status word is 6986

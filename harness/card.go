@@ -1,0 +1,134 @@
+// Package harness drives a card through one interface, whatever carries the
+// APDUs: the Card interface and its transports (the in-process simulator
+// first), a JPKI client on top of it, and a PIN-masked APDU trace.
+//
+// The harness does not depend on godog: the acceptance steps, the properties
+// and the CLI all use it.
+package harness
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// Card is a connection to one card. Transmit sends the bytes of one C-APDU
+// and returns the bytes of the R-APDU (data then SW1-SW2); an error means the
+// transport failed, never that the card answered a non-9000 status word.
+type Card interface {
+	Transmit(capdu []byte) ([]byte, error)
+	// ATR is the answer to reset of the current session.
+	ATR() []byte
+	// Reset is a warm reset: the card's security status and current files
+	// are cleared.
+	Reset() error
+	// Close ends the session; the card is powered off.
+	Close() error
+}
+
+// Target opens cards of one kind for a run: a fresh virtual card per
+// scenario for the simulator, the same physical card for a reader.
+type Target interface {
+	// Name describes the target in summaries, for example "sim:default".
+	Name() string
+	// Virtual reports whether the target is a virtual card, on which
+	// destructive steps are always allowed.
+	Virtual() bool
+	// Open starts a session on a card.
+	Open() (Card, error)
+	// Secrets are the PINs of the card's holder, used by steps that name a
+	// PIN by role.
+	Secrets() Secrets
+}
+
+// Secrets holds the PIN values of a card. Its String method never shows
+// them.
+type Secrets struct {
+	AuthPIN, SigningPIN []byte
+}
+
+// String masks both values.
+func (Secrets) String() string { return "Secrets{auth: ****, signing: ****}" }
+
+// GoString masks both values under %#v too.
+func (s Secrets) GoString() string { return s.String() }
+
+// SimCard is the in-process transport over a simulator.Card.
+type SimCard struct {
+	card *simulator.Card
+	atr  []byte
+}
+
+// NewSimCard powers the virtual card on and returns a session on it.
+func NewSimCard(c *simulator.Card) *SimCard {
+	return &SimCard{card: c, atr: c.PowerOn()}
+}
+
+// Transmit implements Card.
+func (s *SimCard) Transmit(capdu []byte) ([]byte, error) { return s.card.Transmit(capdu) }
+
+// ATR implements Card.
+func (s *SimCard) ATR() []byte { return s.atr }
+
+// Reset implements Card: a warm reset of the virtual card.
+func (s *SimCard) Reset() error {
+	s.atr = s.card.Reset()
+	return nil
+}
+
+// Close implements Card: the virtual card is powered off.
+func (s *SimCard) Close() error {
+	s.card.PowerOff()
+	return nil
+}
+
+// Sim returns the underlying virtual card.
+func (s *SimCard) Sim() *simulator.Card { return s.card }
+
+// SimTarget makes a fresh virtual card from a profile for every Open.
+type SimTarget struct {
+	Profile *simulator.Profile
+}
+
+// Name implements Target.
+func (t SimTarget) Name() string { return "sim:" + t.Profile.Name }
+
+// Virtual implements Target.
+func (SimTarget) Virtual() bool { return true }
+
+// Open implements Target.
+func (t SimTarget) Open() (Card, error) {
+	c, err := simulator.New(t.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("virtual card: %w", err)
+	}
+	return NewSimCard(c), nil
+}
+
+// Secrets implements Target: the profile's PINs.
+func (t SimTarget) Secrets() Secrets {
+	return Secrets{AuthPIN: t.Profile.AuthPIN, SigningPIN: t.Profile.SigningPIN}
+}
+
+// PowerCycler is implemented by transports that can remove and restore the
+// card's power (a cold reset); the persistent state survives it.
+type PowerCycler interface {
+	PowerCycle() error
+}
+
+// PowerCycle implements PowerCycler.
+func (s *SimCard) PowerCycle() error {
+	s.card.PowerOff()
+	s.atr = s.card.PowerOn()
+	return nil
+}
+
+// PowerCycle passes a power cycle through to the traced card.
+func (t *TracedCard) PowerCycle() error {
+	pc, ok := t.Card.(PowerCycler)
+	if !ok {
+		return errors.New("this transport cannot power-cycle the card")
+	}
+	return pc.PowerCycle()
+}

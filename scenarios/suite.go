@@ -1,0 +1,118 @@
+package scenarios
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/cucumber/godog"
+
+	"github.com/jpkisim/jpkisim/features"
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+// Config is one run of the acceptance suite.
+type Config struct {
+	// Target opens the card for each scenario (required).
+	Target harness.Target
+	// Tags is a godog tag filter, for example "@RETRY-06" or "~@destructive".
+	Tags string
+	// Format is a godog format list, for example "pretty" or
+	// "progress,junit:report.xml"; empty means "pretty".
+	Format string
+	// Output receives the console formatter output; nil means os.Stdout.
+	Output io.Writer
+	// TestingT runs each scenario as a subtest of a Go test.
+	TestingT *testing.T
+	// Concurrency runs scenarios in parallel on a virtual target; a card in a
+	// reader always runs one scenario at a time.
+	Concurrency int
+	// Randomize shuffles scenarios: 0 off, -1 a new seed (printed), or a seed.
+	Randomize int64
+	// Paths selects feature files inside FS; empty means all.
+	Paths []string
+	// FS holds the features; nil means the embedded features.FS.
+	FS fs.FS
+	// NoColors turns ANSI colours off.
+	NoColors bool
+}
+
+// Suite builds the godog test suite for cfg. Undefined or pending steps fail
+// the run (Strict).
+func Suite(cfg Config) godog.TestSuite {
+	if cfg.FS == nil {
+		cfg.FS = features.FS
+	}
+	if len(cfg.Paths) == 0 {
+		cfg.Paths = []string{"."}
+	}
+	if cfg.Format == "" {
+		cfg.Format = "pretty"
+	}
+	if cfg.Output == nil {
+		cfg.Output = os.Stdout
+	}
+	if cfg.Concurrency < 1 || !cfg.Target.Virtual() {
+		cfg.Concurrency = 1
+	}
+	return godog.TestSuite{
+		Name: "jpkisim",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			initScenario(sc, cfg.Target)
+		},
+		Options: &godog.Options{
+			Format:      cfg.Format,
+			Output:      cfg.Output,
+			Paths:       cfg.Paths,
+			FS:          cfg.FS,
+			Tags:        cfg.Tags,
+			Strict:      true,
+			TestingT:    cfg.TestingT,
+			Concurrency: cfg.Concurrency,
+			Randomize:   cfg.Randomize,
+			NoColors:    cfg.NoColors,
+		},
+	}
+}
+
+// Run runs the suite and returns godog's status: 0 when every scenario
+// passed, 1 when one failed, 2 for a usage error (bad format or path).
+func Run(cfg Config) int { return Suite(cfg).Run() }
+
+// initScenario gives every scenario its own world: a fresh card session
+// from the target, closed when the scenario ends.
+func initScenario(sc *godog.ScenarioContext, t harness.Target) {
+	w := &world{target: t}
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		if err := w.open(); err != nil {
+			return ctx, err
+		}
+		return context.WithValue(ctx, ctxKey{}, w), nil
+	})
+	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+		w.close()
+		return ctx, nil
+	})
+	sc.StepContext().Before(func(ctx context.Context, _ *godog.Step) (context.Context, error) {
+		if w.trace != nil {
+			w.stepStart = w.trace.Len()
+		}
+		return ctx, nil
+	})
+	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, status godog.StepResultStatus, _ error) (context.Context, error) {
+		if w.trace == nil {
+			return ctx, nil
+		}
+		if ex := w.trace.Since(w.stepStart); len(ex) > 0 {
+			ctx = godog.Attach(ctx, godog.Attachment{
+				Body:      []byte(harness.Format(ex, "")),
+				FileName:  "apdu-trace.txt",
+				MediaType: "text/plain",
+			})
+		}
+		return ctx, nil
+	})
+	register(sc, w)
+}

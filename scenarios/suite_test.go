@@ -1,0 +1,34 @@
+package scenarios
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+var (
+	tags    = flag.String("godog.tags", "", "godog tag filter for TestFeatures, e.g. @RETRY-06 or ~@destructive")
+	format  = flag.String("godog.format", "progress", "godog formatter for TestFeatures")
+	profile = flag.String("profile", fixtures.DefaultProfile, "card profile of the embedded virtual card")
+)
+
+// TestFeatures runs every embedded feature against a fresh virtual card per
+// scenario, each scenario as a subtest.
+func TestFeatures(t *testing.T) {
+	p, err := fixtures.Profile(*profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := Run(Config{
+		Target:   harness.SimTarget{Profile: p},
+		Tags:     *tags,
+		Format:   *format,
+		TestingT: t,
+		NoColors: true,
+	})
+	if status != 0 {
+		t.Fatalf("acceptance suite failed with status %d", status)
+	}
+}

@@ -1,0 +1,204 @@
+// Package scenarios holds the godog step definitions of the acceptance
+// suite and the runner shared by `go test` and `jpkisim run`.
+//
+// Steps name PINs by role ("the correct auth PIN", "a wrong signing
+// password"), never by value: the values come from the target's Secrets, so
+// the same features run on a card whose PINs come from the environment.
+// Nothing a step prints contains a PIN.
+package scenarios
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+// world is the per-scenario state: one card session, its trace, and what
+// the last When step produced.
+type world struct {
+	target  harness.Target
+	secrets harness.Secrets
+	card    harness.Card
+	trace   *harness.Trace
+	client  *harness.Client
+
+	stepStart int // trace length when the current step began
+
+	last    apdu.Response // R-APDU of the last command a When step sent
+	lastErr error         // error of the last When step that talks to the card
+
+	cert *x509.Certificate
+
+	sig       []byte
+	sigKey    harness.KeyRef
+	sigP1     byte
+	sigHash   crypto.Hash // hash of the DigestInfo sent with P1 = 00
+	sigInput  []byte      // the data field sent
+	sigDigest []byte      // the digest the signature covers (P1 00, 02, 04)
+	sigMsg    []byte      // the message (P1 01, 03, 05)
+
+	newPIN []byte // value set by the last CHANGE REFERENCE DATA step
+}
+
+func (w *world) open() error {
+	c, err := w.target.Open()
+	if err != nil {
+		return err
+	}
+	w.trace = &harness.Trace{}
+	w.card = harness.NewTraced(c, w.trace)
+	w.client = harness.NewClient(w.card)
+	w.secrets = w.target.Secrets()
+	return nil
+}
+
+func (w *world) close() {
+	if w.card != nil {
+		_ = w.card.Close()
+		w.card = nil
+	}
+}
+
+// failf returns an assertion error that shows the APDU exchanges of the
+// current step (or, when the step sent none, the last few of the scenario),
+// PIN-masked, so that a tester sees what the card was asked and answered.
+func (w *world) failf(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if w.trace == nil {
+		return errors.New(msg)
+	}
+	ex := w.trace.Since(w.stepStart)
+	label := "APDU exchange of this step"
+	if len(ex) == 0 {
+		ex = w.trace.Since(w.trace.Len() - 4)
+		label = "last APDU exchanges"
+	}
+	if len(ex) == 0 {
+		return errors.New(msg)
+	}
+	return fmt.Errorf("%s\n%s (PIN data masked):\n%s", msg, label, strings.TrimRight(harness.Format(ex, "    "), "\n"))
+}
+
+// record keeps the result of a When step: the R-APDU and any error that is
+// not a status word (a status word is a result to check, not a failure).
+func (w *world) record(err error) error {
+	w.last = w.client.Last
+	w.lastErr = nil
+	if err == nil {
+		return nil
+	}
+	var sw apdu.StatusWord
+	if errors.As(err, &sw) {
+		return nil
+	}
+	if errors.Is(err, harness.ErrNotTries) {
+		return nil
+	}
+	w.lastErr = err
+	return w.failf("%v", err)
+}
+
+// pin returns the PIN's correct value for the card under test.
+func (w *world) pin(p harness.PINRef) []byte {
+	if p == harness.SigningPIN {
+		return w.secrets.SigningPIN
+	}
+	return w.secrets.AuthPIN
+}
+
+func pinRef(role string) harness.PINRef {
+	if strings.HasPrefix(role, "signing") {
+		return harness.SigningPIN
+	}
+	return harness.AuthPIN
+}
+
+func keyRef(role string) harness.KeyRef {
+	if strings.HasPrefix(role, "signing") {
+		return harness.SigningKey
+	}
+	return harness.AuthKey
+}
+
+// wrongValue returns a value of the PIN's format that differs from the
+// correct one in its first character.
+func wrongValue(correct []byte, p harness.PINRef) []byte {
+	w := append([]byte(nil), correct...)
+	if len(w) == 0 {
+		if p == harness.SigningPIN {
+			return []byte("WRONG1")
+		}
+		return []byte("0000")
+	}
+	w[0] = nextChar(w[0])
+	return w
+}
+
+func nextChar(b byte) byte {
+	switch {
+	case b >= '0' && b < '9', b >= 'A' && b < 'Z':
+		return b + 1
+	case b == '9':
+		return '0'
+	case b == 'Z':
+		return 'A'
+	}
+	return '0'
+}
+
+// valueOfLength returns a value of n characters in the PIN's alphabet that
+// differs from the correct one.
+func valueOfLength(correct []byte, p harness.PINRef, n int) []byte {
+	alphabet := "0123456789"
+	if p == harness.SigningPIN {
+		alphabet = "Q7W8E9R0T1Y2U3I4O5P6"
+	}
+	v := make([]byte, n)
+	for i := range v {
+		v[i] = alphabet[i%len(alphabet)]
+	}
+	if string(v) == string(correct) && n > 0 {
+		v[0] = nextChar(v[0])
+	}
+	return v
+}
+
+// newValue returns a value for CHANGE REFERENCE DATA, described in words in
+// the feature, that differs from the current value.
+func newValue(current []byte, p harness.PINRef, kind string) ([]byte, error) {
+	switch kind {
+	case "a new valid value":
+		if p == harness.SigningPIN {
+			v := []byte("NEWPASS2026")
+			if string(v) == string(current) {
+				v = []byte("OTHERPASS2026")
+			}
+			return v, nil
+		}
+		return wrongValue(current, p), nil
+	case "a 16-character value":
+		return valueOfLength(current, p, 16), nil
+	case "a 6-character value":
+		return valueOfLength(current, p, 6), nil
+	case "a 3-digit value":
+		return []byte("123"), nil
+	case "a 5-digit value":
+		return []byte("12345"), nil
+	case "a value with a letter":
+		return []byte("12A4"), nil
+	case "a 5-character value":
+		return []byte("AB123"), nil
+	case "a 17-character value":
+		return []byte("ABCDEFGH123456789"), nil
+	case "a lowercase value":
+		return []byte("abc12345"), nil
+	case "a value with a symbol":
+		return []byte("ABC-1234"), nil
+	}
+	return nil, fmt.Errorf("unknown kind of new value %q", kind)
+}

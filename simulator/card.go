@@ -1,0 +1,262 @@
+// Package simulator is the virtual My Number card: a card OS with power,
+// reset and ATR, a file tree of applications and EFs, security status, PIN
+// objects with retry counters, and the JPKI application (公的個人認証AP),
+// answering raw C-APDUs as the real card does (card.md).
+//
+// The package is pure Go with no cgo, and knows nothing of transports: a
+// harness, a PC/SC bridge or a Go test calls Transmit with the bytes of a
+// C-APDU and gets the bytes of the R-APDU.
+//
+// State is split as on a real card: State (files, keys, PINs, retry
+// counters) is persistent and survives power-off and reset; the current DF
+// and EF and which PINs are verified are volatile and cleared by both.
+package simulator
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/jpkisim/jpkisim/apdu"
+)
+
+// ErrNoPower is returned by Transmit when the card is not powered.
+var ErrNoPower = errors.New("card is not powered")
+
+// Exchange is one C-APDU and its R-APDU as the card saw them. CAPDU is raw:
+// render it only with apdu.MaskedHex, which hides PIN data.
+type Exchange struct {
+	CAPDU, RAPDU []byte
+	Elapsed      time.Duration
+}
+
+// Persister makes the persistent state durable. Card calls Commit after every
+// change to State and before the answer that depends on it leaves the card
+// (a retry counter is committed before the comparison result is returned).
+type Persister interface {
+	Commit(*State) error
+}
+
+// Card is one virtual card. It is safe for concurrent use; commands are
+// processed one at a time, as by a real card.
+type Card struct {
+	mu       sync.Mutex
+	profile  *Profile
+	state    *State
+	persist  Persister
+	observer func(Exchange)
+
+	// volatile
+	powered  bool
+	df       *Application
+	ef       *EF
+	verified []*PIN
+}
+
+// New makes an unpowered card from a profile, with a fresh persistent state.
+// It fails when the profile does not validate.
+func New(p *Profile) (*Card, error) {
+	st, err := NewState(p)
+	if err != nil {
+		return nil, err
+	}
+	return &Card{profile: p, state: st}, nil
+}
+
+// NewWithState makes an unpowered card over an existing persistent state
+// (for example one loaded from disk) and an optional Persister.
+func NewWithState(p *Profile, st *State, persist Persister) *Card {
+	return &Card{profile: p, state: st, persist: persist}
+}
+
+// Profile returns the profile the card was made from.
+func (c *Card) Profile() *Profile { return c.profile }
+
+// SetObserver installs a function called after every exchange (nil removes
+// it). It runs with the card locked and must not call the card.
+func (c *Card) SetObserver(f func(Exchange)) {
+	c.mu.Lock()
+	c.observer = f
+	c.mu.Unlock()
+}
+
+// PowerOn powers the card (cold reset) and returns its ATR.
+func (c *Card) PowerOn() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.powered = true
+	c.clearVolatile()
+	return clone(c.profile.atr())
+}
+
+// PowerOff removes power: the security status and the current DF and EF are
+// lost; the persistent state stays.
+func (c *Card) PowerOff() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.powered = false
+	c.clearVolatile()
+}
+
+// Reset is a warm reset: volatile state cleared, the card stays powered (or
+// is powered if it was not), and the ATR is returned.
+func (c *Card) Reset() []byte { return c.PowerOn() }
+
+// ATR returns the answer to reset of the card's profile.
+func (c *Card) ATR() []byte { return clone(c.profile.atr()) }
+
+// Powered reports whether the card is powered.
+func (c *Card) Powered() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.powered
+}
+
+func (c *Card) clearVolatile() {
+	c.df = c.state.Apps[0] // the ISD is current after reset (card.md §2)
+	c.ef = nil
+	c.verified = c.verified[:0]
+}
+
+// Transmit processes one C-APDU and returns the R-APDU: response data
+// followed by SW1-SW2. Every input, however malformed, gets at least the two
+// status bytes; the only error is ErrNoPower.
+func (c *Card) Transmit(capdu []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.powered {
+		return nil, ErrNoPower
+	}
+	var start time.Time
+	if c.observer != nil {
+		start = time.Now()
+	}
+	resp := c.process(capdu)
+	if c.observer != nil {
+		c.observer(Exchange{CAPDU: clone(capdu), RAPDU: clone(resp), Elapsed: time.Since(start)})
+	}
+	return resp, nil
+}
+
+// process turns any bytes into an R-APDU. A panic in a handler would be a
+// bug; it is turned into 6F00 so that a serving card never dies, and the
+// fuzz tests fail on any 6F00.
+func (c *Card) process(b []byte) (resp []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp = sw(apdu.SWUnknown)
+		}
+	}()
+	if len(b) < 4 {
+		return sw(apdu.SWWrongLength)
+	}
+	h := dispatch(b[0], b[1], c.df)
+	if h.sw != 0 {
+		return sw(h.sw)
+	}
+	cmd, err := apdu.Parse(b)
+	if err != nil {
+		return sw(apdu.SWWrongLength)
+	}
+	return h.fn(c, cmd)
+}
+
+type handler struct {
+	fn func(*Card, apdu.Command) []byte
+	sw apdu.StatusWord // answered at once when non-zero
+}
+
+// dispatch checks CLA and INS (ISO/IEC 7816-4 §5.4.1, §5.4.2): CLA 00 for the
+// interindustry commands, CLA 80 for the proprietary ones (card.md §5).
+func dispatch(cla, ins byte, df *Application) handler {
+	switch cla {
+	case 0x00:
+		switch ins {
+		case 0xA4:
+			return handler{fn: (*Card).selectFile}
+		case 0xB0:
+			return handler{fn: (*Card).readBinary}
+		case 0x20:
+			return handler{fn: (*Card).verify}
+		case 0x24:
+			return handler{fn: (*Card).changeReferenceData}
+		case 0x84:
+			return handler{fn: (*Card).getChallenge}
+		}
+		return handler{sw: apdu.SWINSNotSupported}
+	case 0x80:
+		switch ins {
+		case 0x2A:
+			return handler{fn: (*Card).computeSignature}
+		case 0xAE: // SET SESSION KEY: no secure messaging in the JPKI AP (card.md §5.10)
+			if df.Name == "JPKI" {
+				return handler{sw: apdu.SWSecurityNotSatisfied}
+			}
+		case 0xFC: // iPhone token's last-command indicator; a physical card answers 6700
+			return handler{sw: apdu.SWWrongLength}
+		}
+		return handler{sw: apdu.SWINSNotSupported}
+	case 0x08, 0x0C: // secure messaging (card.md §5.10: CLA 08 READ in JPKI gives 69FC)
+		if ins == 0xB0 && df.Name == "JPKI" {
+			return handler{sw: apdu.SWSecureMessagingRefused}
+		}
+		return handler{sw: apdu.SWSecureMessagingUnsupp}
+	}
+	return handler{sw: apdu.SWCLANotSupported}
+}
+
+func sw(s apdu.StatusWord) []byte { return []byte{s.SW1(), s.SW2()} }
+
+// respond returns data || SW1 SW2 in one allocation.
+func respond(data []byte, s apdu.StatusWord) []byte {
+	out := make([]byte, len(data)+2)
+	copy(out, data)
+	out[len(data)] = s.SW1()
+	out[len(data)+1] = s.SW2()
+	return out
+}
+
+func (c *Card) isVerified(p *PIN) bool {
+	for _, v := range c.verified {
+		if v == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Card) setVerified(p *PIN, on bool) {
+	for i, v := range c.verified {
+		if v == p {
+			if !on {
+				c.verified = append(c.verified[:i], c.verified[i+1:]...)
+			}
+			return
+		}
+	}
+	if on {
+		c.verified = append(c.verified, p)
+	}
+}
+
+// satisfied reports whether an access condition holds in the current DF.
+func (c *Card) satisfied(a Access) bool {
+	if a.Never {
+		return false
+	}
+	if a.PIN == 0 {
+		return true
+	}
+	e := c.df.EF(a.PIN)
+	return e != nil && e.PIN != nil && c.isVerified(e.PIN)
+}
+
+func (c *Card) commit() {
+	if c.persist != nil {
+		// A failed commit must not let the answer out as if it were durable;
+		// the caller's answer is replaced by the panic handler's 6F00.
+		if err := c.persist.Commit(c.state); err != nil {
+			panic(err)
+		}
+	}
+}

@@ -1,0 +1,356 @@
+package simulator
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/subtle"
+
+	"github.com/jpkisim/jpkisim/apdu"
+)
+
+// selectFile is SELECT (00 A4), ISO/IEC 7816-4 §11.2.2; card.md §2, §5.1.
+//
+//	P1=04: by DF name, exact or prefix (JICSAP 4.2 (1)); P2 low bits 00 first
+//	       occurrence, 02 next; P2 0C no data, 00 a minimal FCI (6F {84 AID}).
+//	P1=02: EF by FID in the current DF; P2 0C no data, 00/04 a minimal FCP.
+//	P1=00: 6A86 while the ISD is current (after reset); 9000 with the DF
+//	       unchanged when an application is current.
+func (c *Card) selectFile(cmd apdu.Command) []byte {
+	switch cmd.P1 {
+	case 0x04:
+		return c.selectByName(cmd)
+	case 0x02:
+		return c.selectEF(cmd)
+	case 0x00:
+		if c.df == c.state.Apps[0] {
+			return sw(apdu.SWIncorrectP1P2)
+		}
+		return sw(apdu.SWOK)
+	}
+	return sw(apdu.SWIncorrectP1P2)
+}
+
+func (c *Card) selectByName(cmd apdu.Command) []byte {
+	occurrence, answer := cmd.P2&0x03, cmd.P2&0xFC
+	if (occurrence != 0x00 && occurrence != 0x02) || (answer != 0x00 && answer != 0x0C) {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	if len(cmd.Data) == 0 || len(cmd.Data) > 16 {
+		return sw(apdu.SWWrongLength)
+	}
+	var found *Application
+	passedCurrent := false
+	for _, a := range c.state.Apps {
+		if occurrence == 0x02 && !passedCurrent {
+			passedCurrent = a == c.df
+			continue
+		}
+		if bytes.HasPrefix(a.AID, cmd.Data) {
+			found = a
+			break
+		}
+	}
+	if found == nil {
+		return sw(apdu.SWFileNotFound)
+	}
+	c.df, c.ef = found, nil
+	if c.profile.Behaviour.SelectDFClearsSecurity {
+		c.verified = c.verified[:0]
+	}
+	if answer == 0x0C || cmd.Ne == 0 {
+		return sw(apdu.SWOK)
+	}
+	fci := make([]byte, 0, 4+len(found.AID))
+	fci = append(fci, 0x6F, byte(2+len(found.AID)), 0x84, byte(len(found.AID)))
+	fci = append(fci, found.AID...)
+	return respond(truncate(fci, cmd.Ne), apdu.SWOK)
+}
+
+func (c *Card) selectEF(cmd apdu.Command) []byte {
+	if cmd.P2 != 0x0C && cmd.P2 != 0x00 && cmd.P2 != 0x04 {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	if len(cmd.Data) != 2 {
+		return sw(apdu.SWWrongLength)
+	}
+	fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+	e := c.df.EF(fid)
+	if e == nil {
+		return sw(apdu.SWFileNotFound)
+	}
+	if c.profile.Behaviour.SelectChecksReadAccess && e.Kind == Transparent && !c.satisfied(e.Read) {
+		return sw(apdu.SWSecurityNotSatisfied)
+	}
+	c.ef = e
+	if cmd.P2 == 0x0C || cmd.Ne == 0 {
+		return sw(apdu.SWOK)
+	}
+	return respond(truncate(fcp(e), cmd.Ne), apdu.SWOK)
+}
+
+// fcp is a minimal FCP template (ISO/IEC 7816-4 §7.4): size (transparent EFs
+// only), file descriptor, FID.
+func fcp(e *EF) []byte {
+	inner := make([]byte, 0, 13)
+	fd := byte(0x01) // working EF, transparent
+	if e.Kind == Transparent {
+		n := len(e.Data)
+		inner = append(inner, 0x80, 0x02, byte(n>>8), byte(n))
+	} else {
+		fd = 0x09 // internal EF
+	}
+	inner = append(inner, 0x82, 0x01, fd, 0x83, 0x02, byte(e.FID>>8), byte(e.FID))
+	return append([]byte{0x62, byte(len(inner))}, inner...)
+}
+
+func truncate(b []byte, ne int) []byte {
+	if ne < len(b) {
+		return b[:ne]
+	}
+	return b
+}
+
+// readBinary is READ BINARY (00 B0), ISO/IEC 7816-4 §11.3.3; card.md §5.2.
+// P1 bit 8 clear: 15-bit offset P1P2 in the current EF. P1 = 80|SFI: the EF
+// with that short identifier becomes current, offset P2. Returns min(Ne,
+// bytes to the end) with 9000; an offset at or past the end gives 6B00.
+func (c *Card) readBinary(cmd apdu.Command) []byte {
+	var offset int
+	if cmd.P1&0x80 != 0 {
+		if cmd.P1&0x60 != 0 || cmd.P1&0x1F == 0 {
+			return sw(apdu.SWIncorrectP1P2)
+		}
+		e := c.df.EFBySFI(cmd.P1 & 0x1F)
+		if e == nil {
+			return sw(apdu.SWFileNotFound)
+		}
+		c.ef = e
+		offset = int(cmd.P2)
+	} else {
+		offset = int(cmd.P1P2())
+	}
+	if len(cmd.Data) > 0 || cmd.Ne == 0 {
+		return sw(apdu.SWWrongLength)
+	}
+	e := c.ef
+	if e == nil {
+		return sw(apdu.SWNoCurrentEF)
+	}
+	if e.Kind != Transparent || e.Read.Never {
+		return sw(apdu.SWIncompatibleFile)
+	}
+	if !c.satisfied(e.Read) {
+		return sw(apdu.SWSecurityNotSatisfied)
+	}
+	if offset >= len(e.Data) {
+		if c.profile.Behaviour.ReadPastEndEmptyOK {
+			return sw(apdu.SWOK)
+		}
+		return sw(apdu.SWWrongP1P2)
+	}
+	return respond(truncate(e.Data[offset:], cmd.Ne), apdu.SWOK)
+}
+
+// referencedEF resolves the P2 reference of VERIFY, CHANGE REFERENCE DATA and
+// COMPUTE DIGITAL SIGNATURE: 80 is the current EF, 80|SFI names an EF of the
+// current DF (card.md §5.4, §5.6). It returns the EF or the status word to
+// answer: 6A86 for another P2, 6986 with no current EF, 6A88 when the EF is
+// not of the wanted kind or the SFI names nothing.
+func (c *Card) referencedEF(p2 byte, kind EFKind) (*EF, apdu.StatusWord) {
+	if p2&0xE0 != 0x80 {
+		return nil, apdu.SWIncorrectP1P2
+	}
+	var e *EF
+	if sfi := p2 & 0x1F; sfi != 0 {
+		e = c.df.EFBySFI(sfi)
+	} else {
+		if c.ef == nil {
+			return nil, apdu.SWNoCurrentEF
+		}
+		e = c.ef
+	}
+	if e == nil || e.Kind != kind {
+		return nil, apdu.SWReferenceNotFound
+	}
+	return e, 0
+}
+
+// verify is VERIFY (00 20 00 P2), ISO/IEC 7816-4 §11.5.6; card.md §5.4, §6.
+//
+//	no data        the retry counter as 63Cx (63C0 when blocked); no try used.
+//	blocked PIN    6984 (Behaviour.BlockedVerifySW).
+//	too long       6700, counter unchanged (Behaviour.OverlongVerifyCounts).
+//	otherwise      the counter is decremented and committed first; a match
+//	               restores it to the maximum and answers 9000, a mismatch
+//	               answers 63Cx with x tries left and clears the PIN's
+//	               verified state.
+func (c *Card) verify(cmd apdu.Command) []byte {
+	if cmd.P1 != 0x00 {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	e, bad := c.referencedEF(cmd.P2, PINObject)
+	if bad != 0 {
+		return sw(bad)
+	}
+	if cmd.Ne != 0 {
+		return sw(apdu.SWWrongLength)
+	}
+	p := e.PIN
+	if len(cmd.Data) == 0 {
+		if c.profile.Behaviour.EmptyVerifyOKWhenVerified && c.isVerified(p) {
+			return sw(apdu.SWOK)
+		}
+		return sw(apdu.VerifyFailed(p.Remaining))
+	}
+	if p.Blocked() {
+		if s := c.profile.Behaviour.BlockedVerifySW; s != 0 {
+			return sw(apdu.StatusWord(s))
+		}
+		return sw(apdu.SWReferenceDataUnusable)
+	}
+	if len(cmd.Data) > p.Format.MaxLen && !c.profile.Behaviour.OverlongVerifyCounts {
+		return sw(apdu.SWWrongLength)
+	}
+	p.Remaining--
+	c.commit()
+	if subtle.ConstantTimeCompare(cmd.Data, p.Value) == 1 {
+		p.Remaining = p.MaxTries
+		c.commit()
+		c.setVerified(p, true)
+		return sw(apdu.SWOK)
+	}
+	c.setVerified(p, false)
+	return sw(apdu.VerifyFailed(p.Remaining))
+}
+
+// changeReferenceData is CHANGE REFERENCE DATA (00 24 01 P2), ISO/IEC 7816-4
+// §11.5.7; card.md §5.5. P1=01: the data is the new value alone, allowed only
+// while the PIN is verified (6982 otherwise, 6984 when blocked). A new value
+// outside the PIN's format answers 6A80 and changes nothing.
+func (c *Card) changeReferenceData(cmd apdu.Command) []byte {
+	if cmd.P1 != 0x01 {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	e, bad := c.referencedEF(cmd.P2, PINObject)
+	if bad != 0 {
+		return sw(bad)
+	}
+	if len(cmd.Data) == 0 || cmd.Ne != 0 {
+		return sw(apdu.SWWrongLength)
+	}
+	p := e.PIN
+	if p.Blocked() {
+		return sw(apdu.SWReferenceDataUnusable)
+	}
+	if !c.isVerified(p) {
+		return sw(apdu.SWSecurityNotSatisfied)
+	}
+	if p.Format.Check(cmd.Data) != nil {
+		return sw(apdu.SWWrongData)
+	}
+	p.Value = clone(cmd.Data)
+	p.Remaining = p.MaxTries
+	c.commit()
+	return sw(apdu.SWOK)
+}
+
+// getChallenge is GET CHALLENGE (00 84 00 00 Le): exactly Ne random bytes
+// for a short Le; the extended form gives 6985 (card.md §5.8).
+func (c *Card) getChallenge(cmd apdu.Command) []byte {
+	if cmd.P1 != 0 || cmd.P2 != 0 {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	if len(cmd.Data) > 0 || cmd.Ne == 0 {
+		return sw(apdu.SWWrongLength)
+	}
+	if cmd.Extended {
+		return sw(apdu.SWConditionsNotSatisfied)
+	}
+	out := make([]byte, cmd.Ne+2)
+	_, _ = rand.Read(out[:cmd.Ne])
+	out[cmd.Ne], out[cmd.Ne+1] = 0x90, 0x00
+	return out
+}
+
+// Input limits of COMPUTE DIGITAL SIGNATURE for RSA-2048 (card.md §5.6).
+const (
+	maxPKCS1Input = 256 - 11 // k - 11
+	maxHashInput  = 255
+)
+
+// computeSignature is COMPUTE DIGITAL SIGNATURE (80 2A P1 P2), card.md §5.6.
+// P2 = 80 signs with the key of the current EF, 80|SFI names the key (97
+// auth, 9A signing). P1 chooses the scheme:
+//
+//	00  PKCS#1 v1.5 over the data as given (a DigestInfo), 1..245 bytes
+//	01  SHA-256 of the data, PKCS#1 v1.5 over the bare hash, 1..255 bytes
+//	02  a SHA-256 hash, wrapped in DigestInfo, PKCS#1 v1.5, exactly 32 bytes
+//	03  SHA-256 of the data, DigestInfo, PKCS#1 v1.5, 1..255 bytes
+//	04  a SHA-256 hash, RSASSA-PSS with a random salt, exactly 32 bytes
+//	05  SHA-256 of the data, RSASSA-PSS, 1..255 bytes
+//
+// Other P1 6A86; the key's PIN not verified since the last reset 6982; a bad
+// input length 6700; a short Le under 256 6700. Answer: 256 bytes and 9000.
+func (c *Card) computeSignature(cmd apdu.Command) []byte {
+	if cmd.P1 > 0x05 {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	e, bad := c.referencedEF(cmd.P2, KeyObject)
+	if bad != 0 {
+		return sw(bad)
+	}
+	if e.Key == nil {
+		return sw(apdu.SWConditionsNotSatisfied)
+	}
+	if !c.satisfied(e.Read) {
+		return sw(apdu.SWSecurityNotSatisfied)
+	}
+	n := len(cmd.Data)
+	k := e.Key.Size()
+	if cmd.Ne != 0 && cmd.Ne < k {
+		return sw(apdu.SWWrongLength)
+	}
+	var sig []byte
+	var err error
+	switch cmd.P1 {
+	case 0x00:
+		if n < 1 || n > k-11 {
+			return sw(apdu.SWWrongLength)
+		}
+		sig, err = rsa.SignPKCS1v15(nil, e.Key, crypto.Hash(0), cmd.Data)
+	case 0x01, 0x03, 0x05:
+		if n < 1 || n > maxHashInput {
+			return sw(apdu.SWWrongLength)
+		}
+		h := sha256.Sum256(cmd.Data)
+		sig, err = signHash(e.Key, cmd.P1, h[:])
+	case 0x02, 0x04:
+		if n != sha256.Size {
+			return sw(apdu.SWWrongLength)
+		}
+		sig, err = signHash(e.Key, cmd.P1, cmd.Data)
+	}
+	if err != nil {
+		return sw(apdu.SWUnknown)
+	}
+	if c.profile.Behaviour.SigningConsumesSecurity {
+		if pe := c.df.EF(e.Read.PIN); pe != nil && pe.PIN != nil {
+			c.setVerified(pe.PIN, false)
+		}
+	}
+	return respond(sig, apdu.SWOK)
+}
+
+func signHash(key *rsa.PrivateKey, p1 byte, h []byte) ([]byte, error) {
+	switch p1 {
+	case 0x01:
+		return rsa.SignPKCS1v15(nil, key, crypto.Hash(0), h)
+	case 0x02, 0x03:
+		return rsa.SignPKCS1v15(nil, key, crypto.SHA256, h)
+	default: // 04, 05
+		return rsa.SignPSS(rand.Reader, key, crypto.SHA256, h, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+	}
+}

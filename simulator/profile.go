@@ -1,0 +1,189 @@
+package simulator
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+)
+
+// DefaultATR is the T=1 contact ATR that OpenSC's JPKI driver lists
+// (card.md §3): 3B E0 00 FF 81 31 FE 45 14, no historical bytes.
+var DefaultATR = []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}
+
+// Application identifiers (DF names), card.md §1.
+var (
+	// AIDJPKI is the JPKI application (公的個人認証AP).
+	AIDJPKI = []byte{0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}
+	// AIDISD is the GlobalPlatform issuer security domain, the current DF
+	// after reset.
+	AIDISD = []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00}
+)
+
+// File identifiers of the JPKI application, card.md §4.1.
+const (
+	EFSigningCert   uint16 = 0x0001 // 署名用証明書, readable after the signing password
+	EFSigningCACert uint16 = 0x0002 // 署名用CA証明書
+	EFTokenInfo     uint16 = 0x0006 // 160-byte CK_TOKEN_INFO
+	EFCertPresence  uint16 = 0x0008 // 3 bytes, 8F 8F 00 with both certificates
+	EFAuthCert      uint16 = 0x000A // 利用者証明用証明書
+	EFAuthCACert    uint16 = 0x000B // 利用者証明用CA証明書
+	EFAuthKey       uint16 = 0x0017 // 利用者証明用秘密鍵
+	EFAuthPIN       uint16 = 0x0018 // 利用者証明用暗証番号, 4 digits, 3 tries
+	EFSigningKey    uint16 = 0x001A // 署名用秘密鍵
+	EFSigningPIN    uint16 = 0x001B // 署名用パスワード, 6-16 of A-Z 0-9, 5 tries
+	EFISDInternal   uint16 = 0x001E // selectable at the ISD, never readable
+)
+
+// Retry limits, card.md §6; rules.md RETRY-01, RETRY-02.
+const (
+	AuthPINTries    = 3
+	SigningPINTries = 5
+)
+
+// Behaviour holds the settings for the points where the public record does
+// not settle what a real card answers (DESIGN.md, decisions table; card.md
+// §17). The zero value is the project's default for each.
+type Behaviour struct {
+	// BlockedVerifySW is the answer to a VERIFY with data on a blocked PIN.
+	// Zero means 6984 (myna-card's survey); 63C0 matches jpki/myna's dummy
+	// card. card.md §5.4, Q2.
+	BlockedVerifySW uint16
+	// EmptyVerifyOKWhenVerified makes the empty VERIFY answer 9000 while the
+	// PIN is verified, as myna-card says some cards do. Default: 63Cx, as
+	// OpenSC's driver author observed and OpenSC's bind needs. Q1.
+	EmptyVerifyOKWhenVerified bool
+	// OverlongVerifyCounts compares VERIFY data longer than the PIN's maximum
+	// length and counts it as a wrong try. Default: 6700, counter unchanged. Q4.
+	OverlongVerifyCounts bool
+	// SelectDFClearsSecurity makes SELECT by DF name clear the security
+	// status (as OpenSC's logout assumes). Default: it is kept. Q6.
+	SelectDFClearsSecurity bool
+	// SigningConsumesSecurity makes each signature with a key clear that
+	// key's verified PIN (OpenSC's user_consent reading). Default: kept. Q6.
+	SigningConsumesSecurity bool
+	// SelectChecksReadAccess makes SELECT of an EF whose read condition is not
+	// met answer 6982. Default: 9000, and READ BINARY answers 6982. Q3.
+	SelectChecksReadAccess bool
+	// ReadPastEndEmptyOK makes READ BINARY at an offset at or past the end
+	// answer an empty 9000 (jpki/myna's dummy card). Default: 6B00 (JICSAP
+	// 7.3.1 as cited by myna-card). Q7.
+	ReadPastEndEmptyOK bool
+}
+
+// Profile describes one virtual card: its ATR, the content of its JPKI
+// application, the test PINs and the behaviour settings. A Profile is
+// read-only once a card has been made from it; keys are shared between cards,
+// everything mutable is copied into each card's State.
+type Profile struct {
+	Name        string
+	Description string
+	// ATR presented at power-on and reset; nil means DefaultATR.
+	ATR []byte
+	// TokenLabel is the label in EF 0006 (card.md §7): JPKIAPICCTOKEN2 for a
+	// physical card; empty means that.
+	TokenLabel string
+	// TokenSerial is the 16-character serialNumber field of EF 0006.
+	TokenSerial string
+	// CertPresence is the 3 bytes of EF 0008; nil means 8F 8F 00.
+	CertPresence []byte
+	// CertEFSize is the physical size of each certificate EF; the DER
+	// certificate is followed by CertFiller up to it. Zero means 2048.
+	CertEFSize int
+	CertFiller byte
+	// DER certificates for EFs 0001, 0002, 000A, 000B.
+	SigningCert, SigningCACert, AuthCert, AuthCACert []byte
+	// Private keys for EFs 001A and 0017 (RSA-2048).
+	SigningKey, AuthKey *rsa.PrivateKey
+	// Initial reference data of EFs 0018 and 001B (ASCII).
+	AuthPIN, SigningPIN []byte
+	// AuthCertNeedsPIN protects EF 000A with the auth PIN, as on the Android
+	// token (card.md §14.1).
+	AuthCertNeedsPIN bool
+	Behaviour        Behaviour
+}
+
+// Validate checks that the profile can make a card: keys present, PINs of
+// the right format, certificates that fit their EFs.
+func (p *Profile) Validate() error {
+	if p == nil {
+		return errors.New("nil profile")
+	}
+	if p.SigningKey == nil || p.AuthKey == nil {
+		return fmt.Errorf("profile %q: both private keys are needed", p.Name)
+	}
+	if err := AuthPINFormat.Check(p.AuthPIN); err != nil {
+		return fmt.Errorf("profile %q: auth PIN: %w", p.Name, err)
+	}
+	if err := SigningPINFormat.Check(p.SigningPIN); err != nil {
+		return fmt.Errorf("profile %q: signing password: %w", p.Name, err)
+	}
+	size := p.certEFSize()
+	for _, c := range [][]byte{p.SigningCert, p.SigningCACert, p.AuthCert, p.AuthCACert} {
+		if len(c) > size {
+			return fmt.Errorf("profile %q: a certificate of %d bytes does not fit a %d-byte EF", p.Name, len(c), size)
+		}
+	}
+	if p.CertPresence != nil && len(p.CertPresence) != 3 {
+		return fmt.Errorf("profile %q: EF 0008 must be 3 bytes", p.Name)
+	}
+	if len(p.TokenLabel) > 32 || len(p.TokenSerial) > 16 {
+		return fmt.Errorf("profile %q: token label over 32 or serial over 16 characters", p.Name)
+	}
+	return nil
+}
+
+func (p *Profile) certEFSize() int {
+	if p.CertEFSize > 0 {
+		return p.CertEFSize
+	}
+	return 2048
+}
+
+func (p *Profile) atr() []byte {
+	if len(p.ATR) > 0 {
+		return p.ATR
+	}
+	return DefaultATR
+}
+
+// PINFormat is the format the card enforces on new reference data in CHANGE
+// REFERENCE DATA, and whose maximum length bounds VERIFY data.
+type PINFormat struct {
+	MinLen, MaxLen int
+	// Alphabet lists the allowed bytes.
+	Alphabet string
+}
+
+// The two JPKI formats (card.md §6; rules.md PIN-01, PIN-06). The letter and
+// digit mix of PIN-02 is a registration rule of the issuing office, not
+// checked by the chip (DESIGN.md decisions table).
+var (
+	AuthPINFormat    = PINFormat{MinLen: 4, MaxLen: 4, Alphabet: "0123456789"}
+	SigningPINFormat = PINFormat{MinLen: 6, MaxLen: 16, Alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
+)
+
+// ErrPINFormat is wrapped by PINFormat.Check.
+var ErrPINFormat = errors.New("value outside the PIN format")
+
+// Check reports whether v has an allowed length and only allowed bytes. The
+// error never contains the value.
+func (f PINFormat) Check(v []byte) error {
+	if len(v) < f.MinLen || len(v) > f.MaxLen {
+		return fmt.Errorf("%w: length %d, want %d to %d", ErrPINFormat, len(v), f.MinLen, f.MaxLen)
+	}
+	for _, b := range v {
+		if !f.allows(b) {
+			return fmt.Errorf("%w: a character outside the allowed set", ErrPINFormat)
+		}
+	}
+	return nil
+}
+
+func (f PINFormat) allows(b byte) bool {
+	for i := 0; i < len(f.Alphabet); i++ {
+		if f.Alphabet[i] == b {
+			return true
+		}
+	}
+	return false
+}

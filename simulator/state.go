@@ -1,0 +1,188 @@
+package simulator
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"encoding/binary"
+)
+
+// EFKind is the structure of an elementary file as the card OS sees it.
+type EFKind int
+
+// Kinds of EF. Key and PIN EFs are internal EFs: never readable (6981).
+const (
+	Transparent EFKind = iota // working EF, read with READ BINARY
+	PINObject                 // reference data with a retry counter
+	KeyObject                 // RSA private key
+)
+
+// Access is a read or use condition: free, never, or after the PIN held in
+// the EF with FID PIN (in the same application) was verified.
+type Access struct {
+	Never bool
+	PIN   uint16 // 0: no PIN needed
+}
+
+// Free is the access condition of a file anyone may read.
+var Free = Access{}
+
+// PIN is reference data with its retry counter (persistent; card.md §6).
+type PIN struct {
+	Value     []byte
+	MaxTries  int
+	Remaining int
+	Format    PINFormat
+}
+
+// Blocked reports whether the retry counter is exhausted.
+func (p *PIN) Blocked() bool { return p.Remaining <= 0 }
+
+// EF is one elementary file of an application.
+type EF struct {
+	FID  uint16
+	Kind EFKind
+	// Read is the READ BINARY condition of a transparent EF; for a key EF it
+	// is the condition to use the key.
+	Read Access
+	Data []byte // transparent content
+	PIN  *PIN
+	Key  *rsa.PrivateKey
+}
+
+// SFI returns the short EF identifier (1..30) of EFs 0001..001E, or 0.
+func (e *EF) SFI() byte {
+	if e.FID >= 1 && e.FID <= 0x1E {
+		return byte(e.FID)
+	}
+	return 0
+}
+
+// Application is a DF selected by name, with its EFs.
+type Application struct {
+	Name string
+	AID  []byte
+	EFs  []*EF
+}
+
+// EF returns the EF with that FID, or nil.
+func (a *Application) EF(fid uint16) *EF {
+	for _, e := range a.EFs {
+		if e.FID == fid {
+			return e
+		}
+	}
+	return nil
+}
+
+// EFBySFI returns the EF with that short identifier, or nil.
+func (a *Application) EFBySFI(sfi byte) *EF {
+	if sfi == 0 {
+		return nil
+	}
+	for _, e := range a.EFs {
+		if e.SFI() == sfi {
+			return e
+		}
+	}
+	return nil
+}
+
+// State is the persistent part of a card, its EEPROM: applications, files,
+// keys, reference data and retry counters. It survives power-off and reset;
+// writing it to disk is the job of a Persister.
+type State struct {
+	Apps []*Application
+}
+
+// App returns the application with exactly this AID, or nil.
+func (s *State) App(aid []byte) *Application {
+	for _, a := range s.Apps {
+		if bytes.Equal(a.AID, aid) {
+			return a
+		}
+	}
+	return nil
+}
+
+// NewState builds the persistent state of a fresh card from a profile: the
+// ISD with its one internal EF, and the JPKI application with the EFs of
+// card.md §4.1. Mutable content is copied, keys are shared.
+func NewState(p *Profile) (*State, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	isd := &Application{Name: "ISD", AID: clone(AIDISD), EFs: []*EF{
+		{FID: EFISDInternal, Kind: KeyObject, Read: Access{Never: true}},
+	}}
+	presence := p.CertPresence
+	if presence == nil {
+		presence = []byte{0x8F, 0x8F, 0x00}
+	}
+	authCertRead := Free
+	if p.AuthCertNeedsPIN {
+		authCertRead = Access{PIN: EFAuthPIN}
+	}
+	size := p.certEFSize()
+	jpki := &Application{Name: "JPKI", AID: clone(AIDJPKI), EFs: []*EF{
+		{FID: EFSigningCert, Read: Access{PIN: EFSigningPIN}, Data: padded(p.SigningCert, size, p.CertFiller)},
+		{FID: EFSigningCACert, Read: Free, Data: padded(p.SigningCACert, size, p.CertFiller)},
+		{FID: EFTokenInfo, Read: Free, Data: TokenInfo(p.TokenLabel, p.TokenSerial)},
+		{FID: EFCertPresence, Read: Free, Data: clone(presence)},
+		{FID: EFAuthCert, Read: authCertRead, Data: padded(p.AuthCert, size, p.CertFiller)},
+		{FID: EFAuthCACert, Read: Free, Data: padded(p.AuthCACert, size, p.CertFiller)},
+		{FID: EFAuthKey, Kind: KeyObject, Read: Access{PIN: EFAuthPIN}, Key: p.AuthKey},
+		{FID: EFAuthPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.AuthPIN), MaxTries: AuthPINTries, Remaining: AuthPINTries, Format: AuthPINFormat}},
+		{FID: EFSigningKey, Kind: KeyObject, Read: Access{PIN: EFSigningPIN}, Key: p.SigningKey},
+		{FID: EFSigningPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.SigningPIN), MaxTries: SigningPINTries, Remaining: SigningPINTries, Format: SigningPINFormat}},
+	}}
+	return &State{Apps: []*Application{isd, jpki}}, nil
+}
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+func padded(der []byte, size int, filler byte) []byte {
+	out := make([]byte, size)
+	n := copy(out, der)
+	for i := n; i < size; i++ {
+		out[i] = filler
+	}
+	return out
+}
+
+// TokenInfo builds the 160-byte EF 0006, a serialised PKCS#11 CK_TOKEN_INFO
+// (card.md §7): text fields space-padded, integers 32-bit big-endian. An
+// empty label means JPKIAPICCTOKEN2 (physical card); an empty serial means
+// 0000000000000000. The other values follow myna-card's test layout.
+func TokenInfo(label, serial string) []byte {
+	if label == "" {
+		label = "JPKIAPICCTOKEN2"
+	}
+	if serial == "" {
+		serial = "0000000000000000"
+	}
+	b := make([]byte, 0, 160)
+	b = appendPadded(b, label, 32)
+	b = appendPadded(b, "00000000000000000000000000000001", 32) // manufacturerID
+	b = appendPadded(b, "E16R01NJ", 16)                         // model
+	b = appendPadded(b, serial, 16)                             // serialNumber
+	for _, v := range []uint32{
+		0x0000040D, // flags: RNG, LOGIN_REQUIRED, USER_PIN_INITIALIZED, TOKEN_INITIALIZED
+		1, 0, 1, 0, // max sessions, sessions, max RW sessions, RW sessions
+		16, 6, // max / min PIN length
+		0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, // memory fields
+	} {
+		b = binary.BigEndian.AppendUint32(b, v)
+	}
+	b = append(b, "0301"...)    // hardware "03", firmware "01"
+	b = appendPadded(b, "", 16) // utcTime
+	return b
+}
+
+func appendPadded(b []byte, s string, n int) []byte {
+	start := len(b)
+	b = append(b, s...)
+	for len(b)-start < n {
+		b = append(b, ' ')
+	}
+	return b[:start+n]
+}
