@@ -1,15 +1,22 @@
 # jpkisim — make targets. `make run` and `make test` are the README's quick start.
 GO ?= go
+# Debian packages the tests need: TLS roots for the Go module proxy, git for
+# the gofmt check over tracked files.
+TEST_PACKAGES := ca-certificates git
 
-.PHONY: run test check build bench fuzz fixtures clean
+.PHONY: run test deps check build bench fuzz fixtures clean
 
 ## run: run the acceptance suite against the embedded virtual card
 run:
 	$(GO) run ./cmd/jpkisim run
 
-## test: static checks, the cgo-free build of the card, and every test
-test: check
+## test: install what the tests need, static checks, the cgo-free build of the card, and every test
+test: deps check
 	$(GO) test -count=1 ./...
+
+## deps: install the missing Debian packages the tests need (as root, with apt-get)
+deps:
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
 
 ## check: gofmt, go vet, and CGO_ENABLED=0 builds of the codec and the card
 check:
