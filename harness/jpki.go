@@ -199,7 +199,7 @@ func (c *Client) RetriesLeft(p PINRef) (int, error) {
 	}
 	n, ok := r.SW.Tries()
 	if !ok {
-		return 0, fmt.Errorf("%w: %v", ErrNotTries, r.SW)
+		return 0, fmt.Errorf("%w: %s", ErrNotTries, r.SW.String())
 	}
 	return n, nil
 }

@@ -188,7 +188,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 			return w.failf("VERIFY of the old %v: want a refusal, got %v", p, err)
 		}
 		if _, ok := sw.Tries(); !ok {
-			return w.failf("VERIFY of the old %v answered %v, want 63Cx", p, sw)
+			return w.failf("VERIFY of the old %v answered %s, want 63Cx", p, sw.String())
 		}
 		return nil
 	})
@@ -206,7 +206,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 			return w.failf("no status word: %v", w.lastErr)
 		}
 		if got := fmt.Sprintf("%04X", uint16(w.last.SW)); got != strings.ToUpper(want) {
-			return w.failf("status word is %v, want %s", w.last.SW, strings.ToUpper(want))
+			return w.failf("status word is %s, want %s", w.last.SW.String(), strings.ToUpper(want))
 		}
 		return nil
 	})
@@ -493,7 +493,7 @@ func (w *world) expectTries(p harness.PINRef, n int) error {
 
 func (w *world) needCert() (*x509.Certificate, error) {
 	if w.cert == nil {
-		return nil, w.failf("no certificate was read (last status word %v)", w.last.SW)
+		return nil, w.failf("no certificate was read (last status word %s)", w.last.SW.String())
 	}
 	return w.cert, nil
 }
@@ -543,7 +543,7 @@ func (w *world) sign(k harness.KeyRef, p1 byte, h crypto.Hash, msg []byte, bySFI
 
 func (w *world) verifySignature(pub *rsa.PublicKey) error {
 	if len(w.sig) == 0 {
-		return fmt.Errorf("no signature (last status word %v)", w.last.SW)
+		return fmt.Errorf("no signature (last status word %s)", w.last.SW.String())
 	}
 	sum := sha256.Sum256(w.sigMsg)
 	switch w.sigP1 {

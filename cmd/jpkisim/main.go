@@ -106,6 +106,7 @@ func loadProfile(name string) (harness.SimTarget, error) {
 func newRunCmd(stdout io.Writer) *cobra.Command {
 	var (
 		profile, tags, format string
+		featuresDir           string
 		concurrency           int
 		random                int64
 		noColors              bool
@@ -115,7 +116,8 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		Short: "Run the acceptance features against the embedded virtual card",
 		Long: `Run the Gherkin acceptance features (embedded in the binary) against a fresh
 virtual card per scenario. FEATURE names embedded files such as retry.feature,
-optionally with a line, retry.feature:12.
+optionally with a line, retry.feature:12. With --features DIR the files of
+DIR are run instead, so that new scenarios need no rebuild.
 
 Formats: pretty, progress, junit:FILE, cucumber:FILE, comma-separated.
 Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
@@ -124,7 +126,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			if err != nil {
 				return err
 			}
-			status := scenarios.Run(scenarios.Config{
+			cfg := scenarios.Config{
 				Target:      target,
 				Tags:        tags,
 				Format:      format,
@@ -132,8 +134,15 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				Concurrency: concurrency,
 				Randomize:   random,
 				Paths:       args,
-				NoColors:    noColors,
-			})
+				NoColors:    noColors || !isTerminal(stdout),
+			}
+			if featuresDir != "" {
+				if st, err := os.Stat(featuresDir); err != nil || !st.IsDir() {
+					return usageError{fmt.Errorf("--features %s: not a readable directory", featuresDir)}
+				}
+				cfg.FS = os.DirFS(featuresDir)
+			}
+			status := scenarios.Run(cfg)
 			if status != 0 {
 				return exitError{status}
 			}
@@ -142,6 +151,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile (see jpkisim profiles)")
+	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
 	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (virtual card only)")
@@ -211,4 +221,15 @@ func newProfilesCmd(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// isTerminal reports whether w is a character device, so that colours are
+// only written to a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

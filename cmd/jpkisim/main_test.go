@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestAPDUReproducesCardBehaviour drives the behaviours of the virtual card
+// through `jpkisim apdu`, one fresh session per invocation.
+func TestAPDUReproducesCardBehaviour(t *testing.T) {
+	const (
+		sel    = "00A4040C0AD392F000260100000001"
+		auth   = "00A4020C020018"
+		sign   = "00A4020C02001B"
+		bad    = "002000800439393939"
+		good   = "002000800431323334"
+		signOK = "0020008006414243313233"
+	)
+	di := "3031300D060960864801650304020105000420" + strings.Repeat("AB", 32)
+	tests := []struct {
+		name string
+		args []string
+		want []string // status words, one per command
+	}{
+		{"select and MF rules", []string{"00A40000", sel, "00A40000", "00A4020C023F00"}, []string{"6A86", "9000", "9000", "6A82"}},
+		{"unknown AID and EF", []string{"00A4040C0AD392F000260100000099", sel, "00A4020C02ABCD"}, []string{"6A82", "9000", "6A82"}},
+		{"signing certificate access", []string{sel, "00A4020C020001", "00B0000004", sign, signOK, "00A4020C020001", "00B0000004"}, []string{"9000", "9000", "6982", "9000", "9000", "9000", "9000"}},
+		{"key and PIN EFs unreadable", []string{sel, "00A4020C020017", "00B0000001", "00B09B0001"}, []string{"9000", "9000", "6981", "6981"}},
+		{"read past and across the end", []string{sel, "00A4020C020008", "00B0000301", "00B0000110"}, []string{"9000", "9000", "6B00", "9000"}},
+		{"auth PIN lockout", []string{sel, auth, "00200080", bad, bad, bad, good, "00200080"}, []string{"9000", "9000", "63C3", "63C2", "63C1", "63C0", "6984", "63C0"}},
+		{"empty VERIFY after a correct one", []string{sel, auth, good, "00200080"}, []string{"9000", "9000", "9000", "63C3"}},
+		{"correct VERIFY restores the counter", []string{sel, auth, bad, bad, good, "00200098"}, []string{"9000", "9000", "63C2", "63C1", "9000", "63C3"}},
+		{"signing password by SFI", []string{sel, "0020009B", "002000980431323334"}, []string{"9000", "63C5", "9000"}},
+		{"change PIN", []string{sel, auth, "002401800435363738", good, "0024018003353637", "002401800435363738", "002000800435363738"}, []string{"9000", "9000", "6982", "9000", "6A80", "9000", "9000"}},
+		{"sign without and with PIN", []string{sel, "00A4020C020017", "802A008033" + di + "00", auth, good, "00A4020C020017", "802A068033" + di + "00", "802A008633" + di + "00", "802A008033" + di + "00"}, []string{"9000", "9000", "6982", "9000", "9000", "9000", "6A86", "6A88", "9000"}},
+		{"malformed", []string{"00", "90A40000", "00120000", "00A4020C0300"}, []string{"6700", "6E00", "6D00", "6700"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, append([]string{"apdu"}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q", code, errOut)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != len(tt.want) {
+				t.Fatalf("%d lines, want %d: %q", len(lines), len(tt.want), out)
+			}
+			for i, l := range lines {
+				if !regexp.MustCompile(`^([0-9A-F]{2})*[0-9A-F]{4}$`).MatchString(l) {
+					t.Fatalf("line %d %q is not uppercase hex", i+1, l)
+				}
+				if sw := l[len(l)-4:]; sw != tt.want[i] {
+					t.Errorf("command %d (%s): %s, want %s", i+1, tt.args[i][:min(8, len(tt.args[i]))], sw, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestAPDUSignatureLine(t *testing.T) {
+	di := "3031300D060960864801650304020105000420" + strings.Repeat("AB", 32)
+	code, out, _ := runCLI(t, "apdu", "00A4040C0AD392F000260100000001", "0020009804 31323334", "802A0097:33"+di+"00")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || len(lines[2]) != 2*258 || !strings.HasSuffix(lines[2], "9000") {
+		t.Fatalf("exit %d, output %q", code, out)
+	}
+}
+
+func TestAPDUUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"apdu"},
+		{"apdu", ""},
+		{"apdu", "00A4", "0G"},
+		{"apdu", "00A"},
+		{"apdu", "--profile", "no-such-profile", "00A40000"},
+		{"apdu", "--bogus", "00"},
+		{"no-such-command"},
+	} {
+		code, out, errOut := runCLI(t, args...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+		if out != "" {
+			t.Errorf("%q: printed %q to stdout; nothing may be sent on a usage error", args, out)
+		}
+		if strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.HasPrefix(errOut, "jpkisim: ") {
+			t.Errorf("%q: stderr %q is not one line", args, errOut)
+		}
+	}
+}
+
+func TestRunSummaryAndExitStatus(t *testing.T) {
+	code, out, _ := runCLI(t, "run", "--format", "progress", "--tags", "@RETRY-07")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	if !regexp.MustCompile(`(?m)^\d+ scenarios \(.*\d+ passed`).MatchString(out) {
+		t.Fatalf("no godog summary line in %q", out)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Fatal("ANSI colours written to a non-terminal")
+	}
+}
+
+func TestRunReportsFailure(t *testing.T) {
+	// A feature with a wrong expectation must make the run exit 1 and show
+	// the APDU exchange with the PIN masked.
+	dir := t.TempDir()
+	feature := `Feature: wrong expectation
+  Scenario: the auth PIN is expected to be at 2
+    Given the JPKI application is selected
+    When I verify the auth PIN with the correct value
+    Then the status word is 63C2
+`
+	if err := os.WriteFile(filepath.Join(dir, "wrong.feature"), []byte(feature), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "run", "--format", "pretty", "--features", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, out)
+	}
+	for _, want := range []string{"0020008004XXXXXXXX", "< 9000", "status word is 9000 normal processing, want 63C2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "31323334") {
+		t.Fatal("the auth PIN appears in the output")
+	}
+}
+
+func TestRunWritesJUnit(t *testing.T) {
+	report := filepath.Join(t.TempDir(), "report.xml")
+	code, _, errOut := runCLI(t, "run", "--format", "progress,junit:"+report, "--tags", "@CERT-09")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil || !bytes.Contains(b, []byte("<testsuites")) {
+		t.Fatalf("junit report: %v %q", err, b)
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	code, out, _ := runCLI(t, "profiles")
+	if code != 0 || !strings.HasPrefix(out, "default ") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+}

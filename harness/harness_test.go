@@ -1,0 +1,163 @@
+package harness_test
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+func newClient(t *testing.T) (*harness.Client, *harness.Trace) {
+	t.Helper()
+	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	c, err := target.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	tr := &harness.Trace{}
+	cl := harness.NewClient(harness.NewTraced(c, tr))
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	return cl, tr
+}
+
+func TestReadCertificateMatchesProfile(t *testing.T) {
+	cl, tr := newClient(t)
+	p := fixtures.MustProfile("default")
+	der, err := cl.ReadCertificate(0x000A)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(der) != string(p.AuthCert) {
+		t.Fatalf("read %d bytes, profile holds %d", len(der), len(p.AuthCert))
+	}
+	// OpenSC's strategy: SELECT, 4 bytes, then 256-byte chunks, the last exact.
+	ex := tr.Since(1)
+	if ex[0].Command != "00A4020C02000A" || ex[1].Command != "00B0000004" || ex[2].Command != "00B0000400" {
+		t.Fatalf("exchanges: %v", ex[:3])
+	}
+	// 4 + k*256 bytes come before the last chunk, which asks for exactly the rest.
+	rest := (len(der) - 4) % 256
+	off := len(der) - rest
+	if want := fmt.Sprintf("00B0%04X%02X", off, rest); rest != 0 && ex[len(ex)-1].Command != want {
+		t.Fatalf("last chunk %s, want %s", ex[len(ex)-1].Command, want)
+	}
+	if _, err := cl.ReadCertificate(0x0001); !errors.Is(err, apdu.SWSecurityNotSatisfied) {
+		t.Fatalf("signing certificate before the password: %v", err)
+	}
+}
+
+func TestPINsAndTraceMasking(t *testing.T) {
+	cl, tr := newClient(t)
+	if n, err := cl.RetriesLeft(harness.SigningPIN); err != nil || n != 5 {
+		t.Fatalf("RetriesLeft = %d, %v", n, err)
+	}
+	err := cl.Verify(harness.AuthPIN, []byte("9999"))
+	var sw apdu.StatusWord
+	if !errors.As(err, &sw) || sw != 0x63C2 {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	if err := cl.Verify(harness.AuthPIN, nil); err == nil {
+		t.Fatal("an empty VERIFY value was sent")
+	}
+	if err := cl.Verify(harness.AuthPIN, []byte("1234")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ChangePIN(harness.AuthPIN, []byte("4321")); err != nil {
+		t.Fatal(err)
+	}
+	text := harness.Format(tr.Since(0), "")
+	for _, secret := range []string{"39393939", "31323334", "34333231"} {
+		if strings.Contains(text, secret) {
+			t.Fatalf("trace shows PIN bytes %s:\n%s", secret, text)
+		}
+	}
+	if !strings.Contains(text, "> 0020008004XXXXXXXX") || !strings.Contains(text, "> 0024018004XXXXXXXX") {
+		t.Fatalf("trace lacks the masked commands:\n%s", text)
+	}
+}
+
+func TestRetriesLeftRejectsOtherAnswers(t *testing.T) {
+	cl, _ := newClient(t)
+	// EF 000A is not a PIN: the empty VERIFY cannot answer 63Cx.
+	if err := cl.SelectEF(0x000A); err != nil {
+		t.Fatal(err)
+	}
+	r, err := cl.Send(apdu.Command{INS: 0x20, P2: 0x80})
+	if err != nil || r.SW != apdu.SWReferenceNotFound {
+		t.Fatalf("%v %v", r.SW, err)
+	}
+}
+
+func TestSignerIsACryptoSigner(t *testing.T) {
+	cl, _ := newClient(t)
+	if err := cl.Verify(harness.SigningPIN, []byte("ABC123")); err != nil {
+		t.Fatal(err)
+	}
+	var s crypto.Signer
+	s, err := cl.NewSigner(harness.SigningKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := s.Public().(*rsa.PublicKey)
+	d := sha256.Sum256([]byte("document"))
+	sig, err := s.Sign(rand.Reader, d[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig); err != nil {
+		t.Fatal(err)
+	}
+	sig, err = s.Sign(rand.Reader, d[:], &rsa.PSSOptions{Hash: crypto.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rsa.VerifyPSS(pub, crypto.SHA256, d[:], sig, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sign(rand.Reader, d[:20], crypto.SHA1); err != nil {
+		t.Fatalf("SHA-1 DigestInfo: %v", err)
+	}
+	if _, err := s.Sign(rand.Reader, d[:5], crypto.SHA256); err == nil {
+		t.Fatal("a 5-byte SHA-256 digest was signed")
+	}
+}
+
+func TestSecretsNeverPrint(t *testing.T) {
+	s := harness.Secrets{AuthPIN: []byte("1234"), SigningPIN: []byte("ABC123")}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(f, s)
+		// "49" would be the first byte of "1234" printed as a decimal []byte.
+		if strings.Contains(out, "1234") || strings.Contains(out, "ABC123") || strings.Contains(out, "49") {
+			t.Fatalf("%s shows a PIN: %s", f, out)
+		}
+	}
+}
+
+func TestPowerCycleKeepsCounters(t *testing.T) {
+	cl, _ := newClient(t)
+	_ = cl.Verify(harness.AuthPIN, []byte("0000"))
+	pc, ok := cl.Card.(harness.PowerCycler)
+	if !ok {
+		t.Fatal("traced simulator card cannot power-cycle")
+	}
+	if err := pc.PowerCycle(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 2 {
+		t.Fatalf("after power cycle: %d, %v", n, err)
+	}
+}
