@@ -13,7 +13,7 @@ import (
 func BenchmarkSuite(b *testing.B) {
 	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
 	for b.Loop() {
-		if status := Run(Config{Target: target, Format: "progress", Output: io.Discard}); status != 0 {
+		if status, _ := Run(Config{Target: target, Format: "progress", Output: io.Discard}); status != 0 {
 			b.Fatalf("suite status %d", status)
 		}
 	}

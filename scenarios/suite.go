@@ -2,9 +2,13 @@ package scenarios
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"regexp"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cucumber/godog"
@@ -37,6 +41,28 @@ type Config struct {
 	FS fs.FS
 	// NoColors turns ANSI colours off.
 	NoColors bool
+
+	// started counts the scenarios that began, for Run's result.
+	started *atomic.Int64
+}
+
+var tagTerm = regexp.MustCompile(`^~?@[^\s@,&~]+$`)
+
+// ValidateTags checks a godog tag expression before godog sees it: godog
+// silently matches nothing for Cucumber words such as "not @x" and panics on
+// a trailing "&&". Allowed: @a, ~@a, terms joined by && (and) and , (or).
+func ValidateTags(expr string) error {
+	if strings.TrimSpace(expr) == "" {
+		return nil
+	}
+	for _, or := range strings.Split(expr, ",") {
+		for _, term := range strings.Split(or, "&&") {
+			if t := strings.TrimSpace(term); !tagTerm.MatchString(t) {
+				return fmt.Errorf("tag expression %q: %q is not @tag or ~@tag (join terms with && for and, with , for or; no parentheses, no not/and/or words)", expr, t)
+			}
+		}
+	}
+	return nil
 }
 
 // Suite builds the godog test suite for cfg. Undefined or pending steps fail
@@ -60,7 +86,7 @@ func Suite(cfg Config) godog.TestSuite {
 	return godog.TestSuite{
 		Name: "jpkisim",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			initScenario(sc, cfg.Target)
+			initScenario(sc, cfg.Target, cfg.started)
 		},
 		Options: &godog.Options{
 			Format:      cfg.Format,
@@ -77,15 +103,32 @@ func Suite(cfg Config) godog.TestSuite {
 	}
 }
 
-// Run runs the suite and returns godog's status: 0 when every scenario
-// passed, 1 when one failed, 2 for a usage error (bad format or path).
-func Run(cfg Config) int { return Suite(cfg).Run() }
+// Run runs the suite and returns godog's status (0 when every scenario
+// passed, 1 when one failed, 2 for a usage error such as a bad format or
+// path) and the number of scenarios that ran. A tag expression that
+// ValidateTags refuses gives status 2 without running anything.
+func Run(cfg Config) (status int, ran int) {
+	if err := ValidateTags(cfg.Tags); err != nil {
+		out := cfg.Output
+		if out == nil {
+			out = os.Stderr
+		}
+		fmt.Fprintln(out, err)
+		return 2, 0
+	}
+	cfg.started = new(atomic.Int64)
+	status = Suite(cfg).Run()
+	return status, int(cfg.started.Load())
+}
 
 // initScenario gives every scenario its own world: a fresh card session
 // from the target, closed when the scenario ends.
-func initScenario(sc *godog.ScenarioContext, t harness.Target) {
+func initScenario(sc *godog.ScenarioContext, t harness.Target, started *atomic.Int64) {
 	w := &world{target: t}
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		if started != nil {
+			started.Add(1)
+		}
 		if err := w.open(); err != nil {
 			return ctx, err
 		}

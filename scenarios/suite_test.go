@@ -21,7 +21,7 @@ func TestFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := Run(Config{
+	status, ran := Run(Config{
 		Target:   harness.SimTarget{Profile: p},
 		Tags:     *tags,
 		Format:   *format,
@@ -30,5 +30,22 @@ func TestFeatures(t *testing.T) {
 	})
 	if status != 0 {
 		t.Fatalf("acceptance suite failed with status %d", status)
+	}
+	if ran == 0 {
+		t.Fatalf("no scenario matched tags %q", *tags)
+	}
+	t.Logf("%d scenarios ran", ran)
+}
+
+func TestValidateTags(t *testing.T) {
+	for _, ok := range []string{"", "@RETRY-06", "~@destructive", "@a && ~@b", "@a,@b", "@CERT-10 && ~@destructive,@B12"} {
+		if err := ValidateTags(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"not @x", "@x && ", "@a and @b", "(@a)", "RETRY-06", "@a,", "@"} {
+		if err := ValidateTags(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

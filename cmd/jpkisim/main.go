@@ -122,6 +122,9 @@ DIR are run instead, so that new scenarios need no rebuild.
 Formats: pretty, progress, junit:FILE, cucumber:FILE, comma-separated.
 Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := scenarios.ValidateTags(tags); err != nil {
+				return usageError{err}
+			}
 			target, err := loadProfile(profile)
 			if err != nil {
 				return err
@@ -142,9 +145,12 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				}
 				cfg.FS = os.DirFS(featuresDir)
 			}
-			status := scenarios.Run(cfg)
+			status, ran := scenarios.Run(cfg)
 			if status != 0 {
 				return exitError{status}
+			}
+			if ran == 0 {
+				return usageError{fmt.Errorf("no scenario matched (tags %q, features %q)", tags, strings.Join(args, " "))}
 			}
 			return nil
 		},

@@ -158,3 +158,12 @@ func TestProfiles(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 }
+
+func TestRunRefusesBadTagsAndEmptySelections(t *testing.T) {
+	for _, tags := range []string{"not @destructive", "@RETRY-06 && ", "@NO-SUCH-TAG"} {
+		code, _, errOut := runCLI(t, "run", "--format", "progress", "--tags", tags)
+		if code != 2 || !strings.HasPrefix(errOut, "jpkisim: ") {
+			t.Errorf("--tags %q: exit %d, stderr %q", tags, code, errOut)
+		}
+	}
+}
