@@ -234,7 +234,8 @@ func TestStatusWord(t *testing.T) {
 
 func TestMaskedHex(t *testing.T) {
 	tests := map[string]string{
-		"0020008004":             "0020008004",             // case 2: no data, nothing to hide
+		"0020008004":             "00200080XX",             // case 2: a PIN byte where Le would be
+		"00200080003132":         "00200080XXXXXX",         // extended "Le" holding PIN bytes
 		"002000800431323334":     "0020008004XXXXXXXX",     // VERIFY
 		"0024018006414243313233": "0024018006XXXXXXXXXXXX", // CHANGE REFERENCE DATA
 		"00200080":               "00200080",               // empty VERIFY
@@ -258,6 +259,10 @@ func TestParseHex(t *testing.T) {
 		if _, err := ParseHex(bad); err == nil {
 			t.Errorf("ParseHex(%q) succeeded", bad)
 		}
+	}
+	_, err = ParseHex("0020008004ABCXYZ")
+	if err == nil || strings.ContainsAny(err.Error(), "XYZ") || !strings.Contains(err.Error(), "position 14") {
+		t.Fatalf("ParseHex error %v", err)
 	}
 }
 

@@ -23,8 +23,9 @@ func CarriesSecret(cla, ins byte) bool {
 // MaskedHex renders a C-APDU as uppercase hex without spaces. When the command
 // carries a secret (see CarriesSecret) every byte of its data field is shown
 // as "XX", so that the value never reaches a log, trace or report; the header,
-// Lc and Le stay readable. A command too malformed to locate its data field
-// has everything after the header masked.
+// Lc and Le stay readable. A command that has a body but no data field (a
+// client that left out Lc sends the PIN where Le would be), or one too
+// malformed to locate its data field, has everything after the header masked.
 func MaskedHex(b []byte) string {
 	if len(b) < 4 || !CarriesSecret(b[0], b[1]) {
 		return strings.ToUpper(hex.EncodeToString(b))
@@ -37,7 +38,7 @@ func MaskedHex(b []byte) string {
 		return sb.String()
 	}
 	if len(c.Data) == 0 {
-		sb.WriteString(strings.ToUpper(hex.EncodeToString(b[4:])))
+		sb.WriteString(strings.Repeat("XX", len(b)-4))
 		return sb.String()
 	}
 	lcLen := 1

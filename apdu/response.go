@@ -3,6 +3,7 @@ package apdu
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -42,7 +43,8 @@ func (r Response) String() string {
 
 // ParseHex decodes hex text that may contain spaces, colons, tabs or line
 // breaks between byte pairs (as testers paste APDUs). An odd number of digits
-// or a non-hex character is an error.
+// or a non-hex character is an error that gives the position, never the
+// character (the text may carry a PIN).
 func ParseHex(s string) ([]byte, error) {
 	clean := strings.Map(func(r rune) rune {
 		switch r {
@@ -55,8 +57,13 @@ func ParseHex(s string) ([]byte, error) {
 		return nil, errors.New("empty hex string")
 	}
 	b, err := hex.DecodeString(clean)
-	if err != nil {
-		return nil, err
+	var inv hex.InvalidByteError
+	switch {
+	case errors.As(err, &inv):
+		// Say where, not what: the text may hold a PIN.
+		return nil, fmt.Errorf("not a hex digit at position %d", strings.IndexByte(clean, byte(inv))+1)
+	case err != nil:
+		return nil, fmt.Errorf("odd number of hex digits (%d)", len(clean))
 	}
 	return b, nil
 }

@@ -14,6 +14,7 @@ const (
 	SWEndOfFileReached          StatusWord = 0x6282
 	SWVerifyFailed              StatusWord = 0x63C0 // 63Cx: x = tries left
 	SWNoInfo                    StatusWord = 0x6300
+	SWMemoryFailure             StatusWord = 0x6581
 	SWSecureMessagingFault      StatusWord = 0x66F1
 	SWWrongLength               StatusWord = 0x6700
 	SWLogicalChannelUnsupported StatusWord = 0x6881
@@ -105,6 +106,7 @@ var meanings = map[StatusWord]string{
 	SWOK:                        "normal processing",
 	SWEndOfFileReached:          "end of file reached before Le bytes",
 	SWNoInfo:                    "verification failed, no retry counter",
+	SWMemoryFailure:             "memory failure",
 	SWSecureMessagingFault:      "secure messaging not configured",
 	SWWrongLength:               "wrong length",
 	SWLogicalChannelUnsupported: "logical channel not supported",

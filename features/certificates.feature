@@ -79,7 +79,7 @@ Feature: Reading the certificates and checking their profiles
   Scenario: A whole EF comes back in one response to an extended Le by SFI, as jsapdu reads it
     When I send "00 B0 8A 00 00 00 00"
     Then the status word is 9000
-    And the response data begins with the auth certificate
+    And the response data is the whole auth certificate EF
 
   Scenario: A read that crosses the end of the EF returns the remaining bytes with 9000
     When I select EF 0008

@@ -44,7 +44,8 @@ Feature: Malformed and unsupported C-APDUs get a status word
     Then the status word is 9000
     And the response has 8 bytes of data
 
-  Scenario: A malformed C-APDU changes nothing
+  @destructive
+  Scenario: A malformed VERIFY changes nothing
     When I send "00 20 00 98 09 31"
     Then the status word is 6700
     And the auth PIN has all its tries left

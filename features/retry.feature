@@ -93,9 +93,11 @@ Feature: PIN retry counters, lockout and the empty VERIFY
       | signing password | 4     | 1    |
 
   @destructive @RETRY-05
-  Scenario: A blocked signing password keeps the signing certificate and key closed
+  Scenario: A blocked signing password keeps the signing certificate and key closed, even after the correct value
     When I enter a wrong signing password 5 times
-    And I select EF 0001
+    And I verify the signing password with the correct value
+    Then the status word is 6984
+    When I select EF 0001
     And I read 4 bytes at offset 0
     Then the status word is 6982
     When I sign a SHA-256 DigestInfo of "blocked" with the signing key

@@ -137,8 +137,12 @@ func (c *Client) SelectEF(fid uint16) error {
 	return err
 }
 
-// ReadBinary reads up to ne bytes at offset of the current EF.
+// ReadBinary reads up to ne bytes at offset (0..32767, the 15-bit offset
+// form) of the current EF.
 func (c *Client) ReadBinary(offset, ne int) ([]byte, error) {
+	if offset < 0 || offset > 0x7FFF {
+		return nil, fmt.Errorf("READ BINARY offset %d outside 0..32767", offset)
+	}
 	r, err := c.expectOK(apdu.Command{INS: 0xB0, P1: byte(offset >> 8), P2: byte(offset), Ne: ne})
 	return r.Data, err
 }

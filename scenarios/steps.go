@@ -239,13 +239,31 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the response data begins with the `+certRole+`$`, func(role string) error {
+	sc.Step(`^the response data is the whole `+certRole+` EF$`, func(role string) error {
+		// The DER certificate, then nothing but one filler byte repeated to
+		// the end of the EF (card.md §16.2; jsapdu reads the EF this way).
+		d := w.last.Data
+		if len(d) < 4 || d[0] != 0x30 || d[1] != 0x82 {
+			return w.failf("response data does not start with a DER certificate header")
+		}
+		n := int(d[2])<<8 | int(d[3]) + 4
+		if n > len(d) {
+			return w.failf("response data has %d bytes, the certificate header says %d", len(d), n)
+		}
+		if _, err := x509.ParseCertificate(d[:n]); err != nil {
+			return w.failf("the first %d bytes are not an X.509 certificate: %v", n, err)
+		}
+		for _, b := range d[n:] {
+			if b != d[len(d)-1] {
+				return w.failf("the %d bytes after the certificate are not filler", len(d)-n)
+			}
+		}
 		der, err := w.client.ReadCertificate(certFID(role))
 		if err != nil {
-			return w.failf("reading the %s certificate: %v", role, err)
+			return w.failf("reading the %s certificate in chunks: %v", role, err)
 		}
-		if !bytes.HasPrefix(w.last.Data, der) {
-			return w.failf("response data (%d bytes) does not begin with the %d-byte %s certificate", len(w.last.Data), len(der), role)
+		if !bytes.Equal(der, d[:n]) {
+			return w.failf("the whole-EF read and the chunked read of the %s certificate differ", role)
 		}
 		return nil
 	})
@@ -435,6 +453,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 	sc.Step(`^I sign (\d+) bytes of data with the `+keyRole+` using P1 ([0-9A-Fa-f]{2})$`, func(n int, role, p1 string) error {
 		v, _ := strconv.ParseUint(p1, 16, 8)
 		data := bytes.Repeat([]byte{0x5A}, n)
+		w.resetSignature()
 		w.sigInput, w.sigKey, w.sigP1 = data, keyRef(role), byte(v)
 		sig, err := w.client.SignRaw(w.sigKey, w.sigP1, data)
 		w.sig = sig
@@ -444,6 +463,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		// pyjpki's SHA-256 DigestInfo with the parameters omitted (49 bytes).
 		d := sha256.Sum256([]byte("pyjpki"))
 		di := append([]byte{0x30, 0x2f, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x04, 0x20}, d[:]...)
+		w.resetSignature()
 		w.sigInput, w.sigKey, w.sigP1 = di, keyRef(role), 0
 		sig, err := w.client.SignRaw(w.sigKey, 0, di)
 		w.sig = sig
@@ -470,8 +490,14 @@ func register(sc *godog.ScenarioContext, w *world) {
 		if err != nil {
 			return err
 		}
-		em := new(big.Int).Exp(new(big.Int).SetBytes(w.sig), big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, pub.Size()))
+		if len(w.sig) != pub.Size() {
+			return w.failf("no %d-byte signature to open (last status word %s)", pub.Size(), w.last.SW.String())
+		}
 		pad := pub.Size() - 3 - len(w.sigInput)
+		if pad < 8 {
+			return w.failf("%d bytes of data cannot be PKCS#1 v1.5 padded to %d bytes", len(w.sigInput), pub.Size())
+		}
+		em := new(big.Int).Exp(new(big.Int).SetBytes(w.sig), big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, pub.Size()))
 		want := append(append(append([]byte{0x00, 0x01}, bytes.Repeat([]byte{0xFF}, pad)...), 0x00), w.sigInput...)
 		if !bytes.Equal(em, want) {
 			return w.failf("the opened signature is not 00 01 FF..FF 00 followed by the %d bytes sent", len(w.sigInput))
@@ -513,7 +539,8 @@ func (w *world) publicKey(role string) (*rsa.PublicKey, error) {
 // sign prepares the data field for scheme p1 (card.md §5.6) from msg, sends
 // COMPUTE DIGITAL SIGNATURE and records what the signature must cover.
 func (w *world) sign(k harness.KeyRef, p1 byte, h crypto.Hash, msg []byte, bySFI bool) error {
-	w.sigKey, w.sigP1, w.sigHash, w.sigMsg, w.sig = k, p1, h, msg, nil
+	w.resetSignature()
+	w.sigKey, w.sigP1, w.sigHash, w.sigMsg = k, p1, h, msg
 	hh := h.New()
 	hh.Write(msg)
 	w.sigDigest = hh.Sum(nil)
@@ -541,6 +568,12 @@ func (w *world) sign(k harness.KeyRef, p1 byte, h crypto.Hash, msg []byte, bySFI
 	return w.record(err)
 }
 
+// resetSignature forgets the last signature and what it was meant to cover,
+// so that a check never runs against an earlier step's values.
+func (w *world) resetSignature() {
+	w.sig, w.sigInput, w.sigDigest, w.sigMsg, w.sigHash, w.sigP1 = nil, nil, nil, nil, 0, 0
+}
+
 func (w *world) verifySignature(pub *rsa.PublicKey) error {
 	if len(w.sig) == 0 {
 		return fmt.Errorf("no signature (last status word %s)", w.last.SW.String())
@@ -548,6 +581,9 @@ func (w *world) verifySignature(pub *rsa.PublicKey) error {
 	sum := sha256.Sum256(w.sigMsg)
 	switch w.sigP1 {
 	case 0x00:
+		if w.sigHash == 0 {
+			return errors.New("the data sent was not a DigestInfo built by this step")
+		}
 		return rsa.VerifyPKCS1v15(pub, w.sigHash, w.sigDigest, w.sig)
 	case 0x01: // the bare hash, no DigestInfo
 		return rsa.VerifyPKCS1v15(pub, crypto.Hash(0), sum[:], w.sig)

@@ -89,7 +89,7 @@ func Suite(cfg Config) godog.TestSuite {
 			initScenario(sc, cfg.Target, cfg.started)
 		},
 		Options: &godog.Options{
-			Format:      cfg.Format,
+			Format:      mapFormats(cfg.Format),
 			Output:      cfg.Output,
 			Paths:       cfg.Paths,
 			FS:          cfg.FS,

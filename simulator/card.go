@@ -167,7 +167,9 @@ type handler struct {
 }
 
 // dispatch checks CLA and INS (ISO/IEC 7816-4 §5.4.1, §5.4.2): CLA 00 for the
-// interindustry commands, CLA 80 for the proprietary ones (card.md §5).
+// interindustry commands, CLA 80 for the proprietary ones (card.md §5). A
+// class with command chaining (bit 5) answers 6884, one with a logical
+// channel other than 0 answers 6881, any other class 6E00.
 func dispatch(cla, ins byte, df *Application) handler {
 	switch cla {
 	case 0x00:
@@ -182,6 +184,12 @@ func dispatch(cla, ins byte, df *Application) handler {
 			return handler{fn: (*Card).changeReferenceData}
 		case 0x84:
 			return handler{fn: (*Card).getChallenge}
+		case 0xB2:
+			return handler{fn: (*Card).readRecord}
+		case 0x88:
+			return handler{fn: (*Card).internalAuthenticate}
+		case 0xCA:
+			return handler{fn: (*Card).getData}
 		}
 		return handler{sw: apdu.SWINSNotSupported}
 	case 0x80:
@@ -194,6 +202,10 @@ func dispatch(cla, ins byte, df *Application) handler {
 			}
 		case 0xFC: // iPhone token's last-command indicator; a physical card answers 6700
 			return handler{sw: apdu.SWWrongLength}
+		case 0xA2: // terminal CV certificate; every P1P2 probed answers 6A86 (card.md §5.10)
+			if df.Name == "JPKI" {
+				return handler{sw: apdu.SWIncorrectP1P2}
+			}
 		}
 		return handler{sw: apdu.SWINSNotSupported}
 	case 0x08, 0x0C: // secure messaging (card.md §5.10: CLA 08 READ in JPKI gives 69FC)
@@ -201,6 +213,13 @@ func dispatch(cla, ins byte, df *Application) handler {
 			return handler{sw: apdu.SWSecureMessagingRefused}
 		}
 		return handler{sw: apdu.SWSecureMessagingUnsupp}
+	}
+	switch {
+	case cla&^0x13 != 0x00: // only the interindustry class gets the finer answers
+	case cla&0x10 != 0:
+		return handler{sw: apdu.SWChainingUnsupported}
+	case cla&0x03 != 0:
+		return handler{sw: apdu.SWLogicalChannelUnsupported}
 	}
 	return handler{sw: apdu.SWCLANotSupported}
 }
@@ -251,12 +270,12 @@ func (c *Card) satisfied(a Access) bool {
 	return e != nil && e.PIN != nil && c.isVerified(e.PIN)
 }
 
-func (c *Card) commit() {
-	if c.persist != nil {
-		// A failed commit must not let the answer out as if it were durable;
-		// the caller's answer is replaced by the panic handler's 6F00.
-		if err := c.persist.Commit(c.state); err != nil {
-			panic(err)
-		}
+// commit hands the persistent state to the Persister. It reports false
+// when the state could not be made durable; the caller then answers 6581
+// (memory failure) and must not let an answer out that depends on it.
+func (c *Card) commit() bool {
+	if c.persist == nil {
+		return true
 	}
+	return c.persist.Commit(c.state) == nil
 }

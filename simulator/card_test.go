@@ -488,3 +488,78 @@ func FuzzTransmit(f *testing.F) {
 		}
 	})
 }
+
+func TestOtherCommandsOfTheCard(t *testing.T) {
+	c := newCard(t, nil)
+	expectSWs(t, c,
+		"01A4040C0AD392F000260100000001", "6881", // logical channel 1
+		"10A4040C0AD392F000260100000001", "6884", // command chaining
+		"00A4020C02001E", "9000",
+		"00B2010400", "6981", // READ RECORD on the MF-level EF 001E (card.md §2)
+		"00CA000100", "6A88", // GET DATA of an absent object
+		"00CA5F51", "6700",
+		selJPKI, "9000",
+		"00B2010C00", "6981", // READ RECORD of SFI 1: a transparent EF
+		"00B201FC00", "6A82",
+		"00880080080102030405060708"+"00", "6A88", // current EF 0001 is not a key
+		"00880097080102030405060708"+"00", "6982", // INTERNAL AUTHENTICATE: behind a PIN
+		"0088008A080102030405060708"+"00", "6A88",
+		"80A2000000", "6A86",
+		"00A4020C020009", "9000", "00B0000001", "6982", // protected, never opened
+		"00A4020C020010", "9000", "00B0000001", "6981",
+		"00A4020C020016", "9000", "00B0000001", "6981",
+	)
+	if r := exchange(t, c, "00CA5F5100")[0]; r != "E000FF8131FE45149000" {
+		t.Fatalf("GET DATA 5F51: %s", r)
+	}
+	// COMPUTE DIGITAL SIGNATURE is case 4: without Le it answers 6700.
+	expectSWs(t, c, selAuthP, "9000", authOK, "9000", "802A00970133", "6700")
+}
+
+// failing is a Persister that fails from the n-th commit on.
+type failing struct{ left int }
+
+func (f *failing) Commit(*simulator.State) error {
+	if f.left <= 0 {
+		return errors.New("disk full")
+	}
+	f.left--
+	return nil
+}
+
+func TestCommitFailures(t *testing.T) {
+	p := profile(t, nil)
+	mk := func(commits int) (*simulator.Card, *simulator.State) {
+		st, err := simulator.NewState(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := simulator.NewWithState(p, st, &failing{left: commits})
+		c.PowerOn()
+		return c, st
+	}
+	pin := func(st *simulator.State) *simulator.PIN { return st.Apps[1].EF(simulator.EFAuthPIN).PIN }
+
+	// The decrement cannot be made durable: no comparison, 6581.
+	c, st := mk(0)
+	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
+	// The restore cannot be made durable: the try stays spent, not verified.
+	c, st = mk(1)
+	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581", "00A4020C020017", "9000",
+		"802A0080"+"33"+diSHA256+strings.Repeat("00", 32)+"00", "6982")
+	if got := pin(st).Remaining; got != 2 {
+		t.Fatalf("counter %d after a failed restore, want 2", got)
+	}
+	// A change that cannot be made durable is rolled back.
+	c, st = mk(2)
+	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "9000", "002401800439383736", "6581")
+	if string(pin(st).Value) != "1234" {
+		t.Fatal("a PIN change that failed to commit stayed in effect")
+	}
+}
+
+func TestBlockedVerifySWMustNotBeOK(t *testing.T) {
+	if _, err := simulator.New(profile(t, func(p *simulator.Profile) { p.Behaviour.BlockedVerifySW = 0x9000 })); err == nil {
+		t.Fatal("a profile answering 9000 on a blocked PIN was accepted")
+	}
+}

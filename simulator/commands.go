@@ -116,7 +116,9 @@ func truncate(b []byte, ne int) []byte {
 // readBinary is READ BINARY (00 B0), ISO/IEC 7816-4 §11.3.3; card.md §5.2.
 // P1 bit 8 clear: 15-bit offset P1P2 in the current EF. P1 = 80|SFI: the EF
 // with that short identifier becomes current, offset P2. Returns min(Ne,
-// bytes to the end) with 9000; an offset at or past the end gives 6B00.
+// bytes to the end) with 9000; an offset at or past the end gives 6B00. A
+// key or PIN EF answers 6981, a transparent EF whose condition is not met
+// (or can never be) 6982.
 func (c *Card) readBinary(cmd apdu.Command) []byte {
 	var offset int
 	if cmd.P1&0x80 != 0 {
@@ -139,7 +141,7 @@ func (c *Card) readBinary(cmd apdu.Command) []byte {
 	if e == nil {
 		return sw(apdu.SWNoCurrentEF)
 	}
-	if e.Kind != Transparent || e.Read.Never {
+	if e.Kind != Transparent {
 		return sw(apdu.SWIncompatibleFile)
 	}
 	if !c.satisfied(e.Read) {
@@ -215,10 +217,17 @@ func (c *Card) verify(cmd apdu.Command) []byte {
 		return sw(apdu.SWWrongLength)
 	}
 	p.Remaining--
-	c.commit()
+	if !c.commit() {
+		// Never compare with a decrement that is not durable.
+		return sw(apdu.SWMemoryFailure)
+	}
 	if subtle.ConstantTimeCompare(cmd.Data, p.Value) == 1 {
 		p.Remaining = p.MaxTries
-		c.commit()
+		if !c.commit() {
+			// The decremented counter stays: a try is never given back.
+			p.Remaining = p.MaxTries - 1
+			return sw(apdu.SWMemoryFailure)
+		}
 		c.setVerified(p, true)
 		return sw(apdu.SWOK)
 	}
@@ -251,9 +260,13 @@ func (c *Card) changeReferenceData(cmd apdu.Command) []byte {
 	if p.Format.Check(cmd.Data) != nil {
 		return sw(apdu.SWWrongData)
 	}
+	oldValue, oldRemaining := p.Value, p.Remaining
 	p.Value = clone(cmd.Data)
 	p.Remaining = p.MaxTries
-	c.commit()
+	if !c.commit() {
+		p.Value, p.Remaining = oldValue, oldRemaining
+		return sw(apdu.SWMemoryFailure)
+	}
 	return sw(apdu.SWOK)
 }
 
@@ -293,7 +306,8 @@ const (
 //	05  SHA-256 of the data, RSASSA-PSS, 1..255 bytes
 //
 // Other P1 6A86; the key's PIN not verified since the last reset 6982; a bad
-// input length 6700; a short Le under 256 6700. Answer: 256 bytes and 9000.
+// input length 6700; no Le, or a short Le under 256, 6700 (the command is
+// case 4). Answer: 256 bytes and 9000.
 func (c *Card) computeSignature(cmd apdu.Command) []byte {
 	if cmd.P1 > 0x05 {
 		return sw(apdu.SWIncorrectP1P2)
@@ -310,7 +324,7 @@ func (c *Card) computeSignature(cmd apdu.Command) []byte {
 	}
 	n := len(cmd.Data)
 	k := e.Key.Size()
-	if cmd.Ne != 0 && cmd.Ne < k {
+	if cmd.Ne < k {
 		return sw(apdu.SWWrongLength)
 	}
 	var sig []byte
@@ -353,4 +367,51 @@ func signHash(key *rsa.PrivateKey, p1 byte, h []byte) ([]byte, error) {
 	default: // 04, 05
 		return rsa.SignPSS(rand.Reader, key, crypto.SHA256, h, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 	}
+}
+
+// readRecord is READ RECORD (00 B2 rec P2), ISO/IEC 7816-4 §11.3.5. The
+// JPKI application has no record-structured EF, so a transparent, key or
+// PIN EF answers 6981 (card.md §2 for EF 001E); P2 = SFI<<3|4 names the EF.
+func (c *Card) readRecord(cmd apdu.Command) []byte {
+	if len(cmd.Data) > 0 || cmd.Ne == 0 {
+		return sw(apdu.SWWrongLength)
+	}
+	e := c.ef
+	if sfi := cmd.P2 >> 3; sfi != 0 {
+		if e = c.df.EFBySFI(sfi); e == nil {
+			return sw(apdu.SWFileNotFound)
+		}
+		c.ef = e
+	}
+	if e == nil {
+		return sw(apdu.SWNoCurrentEF)
+	}
+	return sw(apdu.SWIncompatibleFile)
+}
+
+// internalAuthenticate is INTERNAL AUTHENTICATE (00 88 00 80|SFI). On the
+// card only the common-card application's key 0019 answers it; the JPKI
+// keys are behind a PIN and answer 6982 (card.md §5.7).
+func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
+	if cmd.P1 != 0x00 {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	if _, bad := c.referencedEF(cmd.P2, KeyObject); bad != 0 {
+		return sw(bad)
+	}
+	return sw(apdu.SWSecurityNotSatisfied)
+}
+
+// getData is GET DATA (00 CA P1 P2 Le), card.md §2, §5.9. The card answers
+// tag 5F51 with its contact ATR without TS (§3); every other object is
+// absent here (6A88).
+func (c *Card) getData(cmd apdu.Command) []byte {
+	if len(cmd.Data) > 0 || cmd.Ne == 0 {
+		return sw(apdu.SWWrongLength)
+	}
+	if cmd.P1P2() != 0x5F51 {
+		return sw(apdu.SWReferenceNotFound)
+	}
+	atr := c.profile.atr()
+	return respond(truncate(atr[1:], cmd.Ne), apdu.SWOK)
 }

@@ -25,8 +25,11 @@ const (
 	EFSigningCACert uint16 = 0x0002 // 署名用CA証明書
 	EFTokenInfo     uint16 = 0x0006 // 160-byte CK_TOKEN_INFO
 	EFCertPresence  uint16 = 0x0008 // 3 bytes, 8F 8F 00 with both certificates
+	EFUnknown09     uint16 = 0x0009 // transparent, protected: no credential opens it
 	EFAuthCert      uint16 = 0x000A // 利用者証明用証明書
 	EFAuthCACert    uint16 = 0x000B // 利用者証明用CA証明書
+	EFKeyRef10      uint16 = 0x0010 // key reference, purpose unknown
+	EFTerminalCAKey uint16 = 0x0016 // terminal-CA key reference used by 80 A2
 	EFAuthKey       uint16 = 0x0017 // 利用者証明用秘密鍵
 	EFAuthPIN       uint16 = 0x0018 // 利用者証明用暗証番号, 4 digits, 3 tries
 	EFSigningKey    uint16 = 0x001A // 署名用秘密鍵
@@ -46,7 +49,7 @@ const (
 type Behaviour struct {
 	// BlockedVerifySW is the answer to a VERIFY with data on a blocked PIN.
 	// Zero means 6984 (myna-card's survey); 63C0 matches jpki/myna's dummy
-	// card. card.md §5.4, Q2.
+	// card; 6983 is ISO's "authentication method blocked". card.md §5.4, Q2.
 	BlockedVerifySW uint16
 	// EmptyVerifyOKWhenVerified makes the empty VERIFY answer 9000 while the
 	// PIN is verified, as myna-card says some cards do. Default: 63Cx, as
@@ -110,6 +113,14 @@ func (p *Profile) Validate() error {
 	}
 	if p.SigningKey == nil || p.AuthKey == nil {
 		return fmt.Errorf("profile %q: both private keys are needed", p.Name)
+	}
+	if p.SigningKey.N.BitLen() != 2048 || p.AuthKey.N.BitLen() != 2048 {
+		return fmt.Errorf("profile %q: JPKI keys are RSA-2048 (card.md §4.1)", p.Name)
+	}
+	switch p.Behaviour.BlockedVerifySW {
+	case 0, 0x6984, 0x63C0, 0x6983:
+	default:
+		return fmt.Errorf("profile %q: blocked_verify_sw %04X is not 6984, 63C0 or 6983", p.Name, p.Behaviour.BlockedVerifySW)
 	}
 	if err := AuthPINFormat.Check(p.AuthPIN); err != nil {
 		return fmt.Errorf("profile %q: auth PIN: %w", p.Name, err)
