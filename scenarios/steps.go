@@ -58,23 +58,50 @@ func parseHexArg(s string) ([]byte, error) {
 	return apdu.ParseHex(s)
 }
 
+// stepDef is one step definition: a godog regular expression and its
+// function.
+type stepDef struct {
+	expr string
+	fn   any
+}
+
+// register adds every step definition, bound to w, to a scenario.
 func register(sc *godog.ScenarioContext, w *world) {
+	for _, d := range stepDefs(w) {
+		sc.Step(d.expr, d.fn)
+	}
+}
+
+// StepPhrases lists the step phrases the features may use, as the regular
+// expressions godog matches (anchors removed), in definition order.
+func StepPhrases() []string {
+	defs := stepDefs(&world{})
+	out := make([]string, len(defs))
+	for i, d := range defs {
+		out[i] = strings.TrimSuffix(strings.TrimPrefix(d.expr, "^"), "$")
+	}
+	return out
+}
+
+func stepDefs(w *world) []stepDef {
+	var defs []stepDef
+	add := func(expr string, fn any) { defs = append(defs, stepDef{expr, fn}) }
 	// --- card session ---------------------------------------------------
-	sc.Step(`^the JPKI application is selected$`, func() error {
+	add(`^the JPKI application is selected$`, func() error {
 		if err := w.client.SelectJPKI(); err != nil {
 			return w.failf("SELECT of the JPKI application failed: %v", err)
 		}
 		w.last = w.client.Last
 		return nil
 	})
-	sc.Step(`^I select the JPKI application$`, func() error {
+	add(`^I select the JPKI application$`, func() error {
 		return w.record(w.client.SelectJPKI())
 	})
-	sc.Step(`^I select EF ([0-9A-Fa-f]{4})$`, func(fid string) error {
+	add(`^I select EF ([0-9A-Fa-f]{4})$`, func(fid string) error {
 		v, _ := strconv.ParseUint(fid, 16, 16)
 		return w.record(w.client.SelectEF(uint16(v)))
 	})
-	sc.Step(`^I send "([0-9A-Fa-f :]*)"$`, func(h string) error {
+	add(`^I send "([0-9A-Fa-f :]*)"$`, func(h string) error {
 		b, err := parseHexArg(h)
 		if err != nil {
 			return err
@@ -82,17 +109,17 @@ func register(sc *godog.ScenarioContext, w *world) {
 		_, err = w.client.SendRaw(b)
 		return w.record(err)
 	})
-	sc.Step(`^I read (\d+) bytes at offset (\d+)$`, func(n, off int) error {
+	add(`^I read (\d+) bytes at offset (\d+)$`, func(n, off int) error {
 		_, err := w.client.ReadBinary(off, n)
 		return w.record(err)
 	})
-	sc.Step(`^the card is reset$`, func() error {
+	add(`^the card is reset$`, func() error {
 		if err := w.card.Reset(); err != nil {
 			return w.failf("reset: %v", err)
 		}
 		return nil
 	})
-	sc.Step(`^the card is powered off and on again$`, func() error {
+	add(`^the card is powered off and on again$`, func() error {
 		pc, ok := w.card.(harness.PowerCycler)
 		if !ok {
 			return godog.ErrPending
@@ -104,7 +131,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 	})
 
 	// --- PINs -----------------------------------------------------------
-	sc.Step(`^the `+pinRole+` has been verified$`, func(role string) error {
+	add(`^the `+pinRole+` has been verified$`, func(role string) error {
 		p := pinRef(role)
 		if err := w.client.Verify(p, w.pin(p)); err != nil {
 			return w.failf("VERIFY of the correct %v failed: %v", p, err)
@@ -112,31 +139,31 @@ func register(sc *godog.ScenarioContext, w *world) {
 		w.last = w.client.Last
 		return nil
 	})
-	sc.Step(`^I verify the `+pinRole+` with the correct value$`, func(role string) error {
+	add(`^I verify the `+pinRole+` with the correct value$`, func(role string) error {
 		p := pinRef(role)
 		return w.record(w.client.Verify(p, w.pin(p)))
 	})
-	sc.Step(`^I verify the `+pinRole+` by SFI with the correct value$`, func(role string) error {
+	add(`^I verify the `+pinRole+` by SFI with the correct value$`, func(role string) error {
 		p := pinRef(role)
 		_, err := w.client.Send(apdu.Command{INS: 0x20, P2: 0x80 | byte(p.FID()), Data: w.pin(p)})
 		return w.record(err)
 	})
-	sc.Step(`^I verify the `+pinRole+` with a wrong value$`, func(role string) error {
+	add(`^I verify the `+pinRole+` with a wrong value$`, func(role string) error {
 		p := pinRef(role)
 		return w.record(w.client.Verify(p, wrongValue(w.pin(p), p)))
 	})
-	sc.Step(`^I verify the `+pinRole+` with a wrong value of (\d+) characters$`, func(role string, n int) error {
+	add(`^I verify the `+pinRole+` with a wrong value of (\d+) characters$`, func(role string, n int) error {
 		p := pinRef(role)
 		return w.record(w.client.Verify(p, valueOfLength(w.pin(p), p, n)))
 	})
-	sc.Step(`^I verify the signing password in lowercase$`, func() error {
+	add(`^I verify the signing password in lowercase$`, func() error {
 		v := bytes.ToLower(w.secrets.SigningPIN)
 		if bytes.Equal(v, w.secrets.SigningPIN) {
 			return errors.New("the signing password of this card has no letter to lower-case")
 		}
 		return w.record(w.client.Verify(harness.SigningPIN, v))
 	})
-	sc.Step(`^I enter a wrong `+pinRole+` (\d+) times$`, func(role string, n int) error {
+	add(`^I enter a wrong `+pinRole+` (\d+) times$`, func(role string, n int) error {
 		p := pinRef(role)
 		for i := 0; i < n; i++ {
 			if err := w.record(w.client.Verify(p, wrongValue(w.pin(p), p))); err != nil {
@@ -145,25 +172,25 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^I query the retry counter of the `+pinRole+`$`, func(role string) error {
+	add(`^I query the retry counter of the `+pinRole+`$`, func(role string) error {
 		_, err := w.client.RetriesLeft(pinRef(role))
 		return w.record(err)
 	})
-	sc.Step(`^I query the retry counter of the `+pinRole+` by SFI$`, func(role string) error {
+	add(`^I query the retry counter of the `+pinRole+` by SFI$`, func(role string) error {
 		_, err := w.client.Send(apdu.Command{INS: 0x20, P2: 0x80 | byte(pinRef(role).FID())})
 		return w.record(err)
 	})
-	sc.Step(`^the `+pinRole+` has (\d+) (?:try|tries) left$`, func(role string, n int) error {
+	add(`^the `+pinRole+` has (\d+) (?:try|tries) left$`, func(role string, n int) error {
 		return w.expectTries(pinRef(role), n)
 	})
-	sc.Step(`^the `+pinRole+` has all its tries left$`, func(role string) error {
+	add(`^the `+pinRole+` has all its tries left$`, func(role string) error {
 		p := pinRef(role)
 		return w.expectTries(p, p.MaxTries())
 	})
-	sc.Step(`^the `+pinRole+` is blocked$`, func(role string) error {
+	add(`^the `+pinRole+` is blocked$`, func(role string) error {
 		return w.expectTries(pinRef(role), 0)
 	})
-	sc.Step(`^I change the `+pinRole+` to (a new valid value|a 16-character value|a 6-character value|a 3-digit value|a 5-digit value|a value with a letter|a 5-character value|a 17-character value|a lowercase value|a value with a symbol)$`,
+	add(`^I change the `+pinRole+` to (a new valid value|a 16-character value|a 6-character value|a 3-digit value|a 5-digit value|a value with a letter|a 5-character value|a 17-character value|a lowercase value|a value with a symbol)$`,
 		func(role, kind string) error {
 			p := pinRef(role)
 			v, err := newValue(w.pin(p), p, kind)
@@ -173,14 +200,14 @@ func register(sc *godog.ScenarioContext, w *world) {
 			w.newPIN = v
 			return w.record(w.client.ChangePIN(p, v))
 		})
-	sc.Step(`^the new `+pinRole+` verifies$`, func(role string) error {
+	add(`^the new `+pinRole+` verifies$`, func(role string) error {
 		p := pinRef(role)
 		if err := w.client.Verify(p, w.newPIN); err != nil {
 			return w.failf("VERIFY of the new %v: %v", p, err)
 		}
 		return nil
 	})
-	sc.Step(`^the old `+pinRole+` is refused$`, func(role string) error {
+	add(`^the old `+pinRole+` is refused$`, func(role string) error {
 		p := pinRef(role)
 		err := w.client.Verify(p, w.pin(p))
 		var sw apdu.StatusWord
@@ -192,7 +219,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the `+pinRole+` is unchanged$`, func(role string) error {
+	add(`^the `+pinRole+` is unchanged$`, func(role string) error {
 		p := pinRef(role)
 		if err := w.client.Verify(p, w.pin(p)); err != nil {
 			return w.failf("VERIFY of the original %v: %v", p, err)
@@ -201,7 +228,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 	})
 
 	// --- responses ------------------------------------------------------
-	sc.Step(`^the status word is ([0-9A-Fa-f]{4})$`, func(want string) error {
+	add(`^the status word is ([0-9A-Fa-f]{4})$`, func(want string) error {
 		if w.lastErr != nil {
 			return w.failf("no status word: %v", w.lastErr)
 		}
@@ -210,19 +237,19 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the response has no data$`, func() error {
+	add(`^the response has no data$`, func() error {
 		if len(w.last.Data) != 0 {
 			return w.failf("response has %d bytes of data, want none", len(w.last.Data))
 		}
 		return nil
 	})
-	sc.Step(`^the response has (\d+) bytes of data$`, func(n int) error {
+	add(`^the response has (\d+) bytes of data$`, func(n int) error {
 		if len(w.last.Data) != n {
 			return w.failf("response has %d bytes of data, want %d", len(w.last.Data), n)
 		}
 		return nil
 	})
-	sc.Step(`^the response data is "([0-9A-Fa-f ]*)"$`, func(h string) error {
+	add(`^the response data is "([0-9A-Fa-f ]*)"$`, func(h string) error {
 		want, err := parseHexArg(h)
 		if err != nil {
 			return err
@@ -232,14 +259,14 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the response data is the label "([^"]*)" padded with spaces to (\d+) bytes$`, func(label string, n int) error {
+	add(`^the response data is the label "([^"]*)" padded with spaces to (\d+) bytes$`, func(label string, n int) error {
 		want := []byte(label + strings.Repeat(" ", n-len(label)))
 		if !bytes.Equal(w.last.Data, want) {
 			return w.failf("response data is %q, want %q", w.last.Data, want)
 		}
 		return nil
 	})
-	sc.Step(`^the response data is the whole `+certRole+` EF$`, func(role string) error {
+	add(`^the response data is the whole `+certRole+` EF$`, func(role string) error {
 		// The DER certificate, then nothing but one filler byte repeated to
 		// the end of the EF (card.md §16.2; jsapdu reads the EF this way).
 		d := w.last.Data
@@ -269,7 +296,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 	})
 
 	// --- certificates ---------------------------------------------------
-	sc.Step(`^I read the `+certRole+`$`, func(role string) error {
+	add(`^I read the `+certRole+`$`, func(role string) error {
 		w.cert = nil
 		der, err := w.client.ReadCertificate(certFID(role))
 		if rerr := w.record(err); rerr != nil {
@@ -285,7 +312,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		w.cert = cert
 		return nil
 	})
-	sc.Step(`^the certificate is an RSA-2048 certificate with exponent 65537 signed with sha256WithRSAEncryption$`, func() error {
+	add(`^the certificate is an RSA-2048 certificate with exponent 65537 signed with sha256WithRSAEncryption$`, func() error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -299,7 +326,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate is issued by the (auth|signing) CA certificate on the card$`, func(role string) error {
+	add(`^the certificate is issued by the (auth|signing) CA certificate on the card$`, func(role string) error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -316,7 +343,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate's key usage is critical and allows exactly (digitalSignature|digitalSignature and nonRepudiation|keyCertSign and cRLSign)$`, func(ku string) error {
+	add(`^the certificate's key usage is critical and allows exactly (digitalSignature|digitalSignature and nonRepudiation|keyCertSign and cRLSign)$`, func(ku string) error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -334,7 +361,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate's extended key usage is clientAuth$`, func() error {
+	add(`^the certificate's extended key usage is clientAuth$`, func() error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -344,7 +371,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate carries the JPKI (auth|signing) certificate policy as a critical extension$`, func(role string) error {
+	add(`^the certificate carries the JPKI (auth|signing) certificate policy as a critical extension$`, func(role string) error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -361,7 +388,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate's subject is C=JP with a (\d+)-character CN$`, func(n int) error {
+	add(`^the certificate's subject is C=JP with a (\d+)-character CN$`, func(n int) error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -371,7 +398,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate carries the basic 4 information in its subjectAltName$`, func() error {
+	add(`^the certificate carries the basic 4 information in its subjectAltName$`, func() error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -388,7 +415,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the date of birth in the certificate is an era digit followed by a Gregorian date$`, func() error {
+	add(`^the date of birth in the certificate is an era digit followed by a Gregorian date$`, func() error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -402,7 +429,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate has no subjectAltName$`, func() error {
+	add(`^the certificate has no subjectAltName$`, func() error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -414,7 +441,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate is a self-signed CA certificate$`, func() error {
+	add(`^the certificate is a self-signed CA certificate$`, func() error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -427,7 +454,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the certificate expires at 23:59:59 Japan time$`, func() error {
+	add(`^the certificate expires at 23:59:59 Japan time$`, func() error {
 		c, err := w.needCert()
 		if err != nil {
 			return err
@@ -440,17 +467,17 @@ func register(sc *godog.ScenarioContext, w *world) {
 	})
 
 	// --- signatures -----------------------------------------------------
-	sc.Step(`^I sign a (SHA-1|SHA-256|SHA-384|SHA-512) DigestInfo of "([^"]*)" with the `+keyRole+`$`, func(hash, msg, role string) error {
+	add(`^I sign a (SHA-1|SHA-256|SHA-384|SHA-512) DigestInfo of "([^"]*)" with the `+keyRole+`$`, func(hash, msg, role string) error {
 		return w.sign(keyRef(role), 0x00, hashByName(hash), []byte(msg), false)
 	})
-	sc.Step(`^I sign a SHA-256 DigestInfo of "([^"]*)" with the `+keyRole+` by SFI$`, func(msg, role string) error {
+	add(`^I sign a SHA-256 DigestInfo of "([^"]*)" with the `+keyRole+` by SFI$`, func(msg, role string) error {
 		return w.sign(keyRef(role), 0x00, crypto.SHA256, []byte(msg), true)
 	})
-	sc.Step(`^I sign "([^"]*)" with the `+keyRole+` using P1 ([0-9A-Fa-f]{2})$`, func(msg, role, p1 string) error {
+	add(`^I sign "([^"]*)" with the `+keyRole+` using P1 ([0-9A-Fa-f]{2})$`, func(msg, role, p1 string) error {
 		v, _ := strconv.ParseUint(p1, 16, 8)
 		return w.sign(keyRef(role), byte(v), crypto.SHA256, []byte(msg), false)
 	})
-	sc.Step(`^I sign (\d+) bytes of data with the `+keyRole+` using P1 ([0-9A-Fa-f]{2})$`, func(n int, role, p1 string) error {
+	add(`^I sign (\d+) bytes of data with the `+keyRole+` using P1 ([0-9A-Fa-f]{2})$`, func(n int, role, p1 string) error {
 		v, _ := strconv.ParseUint(p1, 16, 8)
 		data := bytes.Repeat([]byte{0x5A}, n)
 		w.resetSignature()
@@ -459,7 +486,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		w.sig = sig
 		return w.record(err)
 	})
-	sc.Step(`^I sign a DigestInfo without the NULL parameter with the `+keyRole+`$`, func(role string) error {
+	add(`^I sign a DigestInfo without the NULL parameter with the `+keyRole+`$`, func(role string) error {
 		// pyjpki's SHA-256 DigestInfo with the parameters omitted (49 bytes).
 		d := sha256.Sum256([]byte("pyjpki"))
 		di := append([]byte{0x30, 0x2f, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x04, 0x20}, d[:]...)
@@ -469,13 +496,13 @@ func register(sc *godog.ScenarioContext, w *world) {
 		w.sig = sig
 		return w.record(err)
 	})
-	sc.Step(`^the signature is (\d+) bytes long$`, func(n int) error {
+	add(`^the signature is (\d+) bytes long$`, func(n int) error {
 		if len(w.sig) != n {
 			return w.failf("signature is %d bytes, want %d", len(w.sig), n)
 		}
 		return nil
 	})
-	sc.Step(`^the signature verifies with the (auth|signing) certificate$`, func(role string) error {
+	add(`^the signature verifies with the (auth|signing) certificate$`, func(role string) error {
 		pub, err := w.publicKey(role)
 		if err != nil {
 			return err
@@ -485,7 +512,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the signature opens with the (auth|signing) certificate to PKCS#1 v1\.5 padding of the data sent$`, func(role string) error {
+	add(`^the signature opens with the (auth|signing) certificate to PKCS#1 v1\.5 padding of the data sent$`, func(role string) error {
 		pub, err := w.publicKey(role)
 		if err != nil {
 			return err
@@ -504,6 +531,7 @@ func register(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
+	return defs
 }
 
 func (w *world) expectTries(p harness.PINRef, n int) error {

@@ -81,7 +81,7 @@ func (w *world) failf(format string, args ...any) error {
 	if len(ex) == 0 {
 		return errors.New(msg)
 	}
-	return fmt.Errorf("%s\n%s (PIN data masked):\n%s", msg, label, strings.TrimRight(harness.Format(ex, "    "), "\n"))
+	return fmt.Errorf("%s\n    %s (PIN data masked):\n%s", msg, label, strings.TrimRight(harness.Format(ex, "      "), "\n"))
 }
 
 // record keeps the result of a When step: the R-APDU and any error that is

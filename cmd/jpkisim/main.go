@@ -3,6 +3,7 @@
 //	jpkisim run      run the acceptance features against the virtual card
 //	jpkisim apdu     send C-APDUs to a fresh virtual card, print the R-APDUs
 //	jpkisim profiles list the card profiles
+//	jpkisim steps    list the step phrases features can use
 //
 // Exit status: 0 success; 1 a scenario failed or the card could not be
 // used; 2 a usage error (bad flag, bad hex, unknown profile or format).
@@ -12,12 +13,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/cucumber/godog"
 	"github.com/spf13/cobra"
 
 	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/scenarios"
@@ -78,7 +83,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout))
+	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout))
 	return root
 }
 
@@ -92,15 +97,61 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
+// loadProfile resolves --profile: an embedded profile name or a YAML file.
 func loadProfile(name string) (harness.SimTarget, error) {
 	p, err := fixtures.Profile(name)
 	if err != nil {
-		if errors.Is(err, fixtures.ErrUnknownProfile) {
+		if errors.Is(err, fixtures.ErrUnknownProfile) || errors.Is(err, fixtures.ErrBadProfile) {
 			return harness.SimTarget{}, usageError{err}
 		}
 		return harness.SimTarget{}, err
 	}
 	return harness.SimTarget{Profile: p}, nil
+}
+
+// checkFormats refuses a --format list naming a formatter godog lacks.
+func checkFormats(list string) error {
+	known := godog.AvailableFormatters()
+	for _, f := range strings.Split(list, ",") {
+		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
+		if _, ok := known[name]; !ok || name == "" {
+			return fmt.Errorf("--format: unknown formatter %q (use pretty, progress, junit:FILE, cucumber:FILE, comma-separated)", name)
+		}
+		if hasFile && file == "" {
+			return fmt.Errorf("--format %s: empty file name", name)
+		}
+	}
+	return nil
+}
+
+// featureSource resolves the FEATURE arguments and --features into the file
+// system godog reads and the paths inside it. Embedded names may be given
+// as features/NAME.feature, as they appear in the repository.
+func featureSource(dir string, args []string) (fs.FS, []string, error) {
+	if dir == "" {
+		paths := make([]string, len(args))
+		for i, a := range args {
+			paths[i] = strings.TrimPrefix(filepath.ToSlash(a), "features/")
+			name, _, _ := strings.Cut(paths[i], ":")
+			if _, err := fs.Stat(features.FS, name); err != nil {
+				return nil, nil, fmt.Errorf("no embedded feature %q (embedded: %s; use --features DIR for your own)", a, strings.Join(embeddedFeatures(), ", "))
+			}
+		}
+		return nil, paths, nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--features %s: %v", dir, errors.Unwrap(err))
+	}
+	if !st.IsDir() { // one file: run it
+		return os.DirFS(filepath.Dir(dir)), append([]string{filepath.Base(dir)}, args...), nil
+	}
+	return os.DirFS(dir), args, nil
+}
+
+func embeddedFeatures() []string {
+	names, _ := fs.Glob(features.FS, "*.feature")
+	return names
 }
 
 func newRunCmd(stdout io.Writer) *cobra.Command {
@@ -125,6 +176,13 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			if err := scenarios.ValidateTags(tags); err != nil {
 				return usageError{err}
 			}
+			if err := checkFormats(format); err != nil {
+				return usageError{err}
+			}
+			fsys, paths, err := featureSource(featuresDir, args)
+			if err != nil {
+				return usageError{err}
+			}
 			target, err := loadProfile(profile)
 			if err != nil {
 				return err
@@ -136,28 +194,27 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				Output:      stdout,
 				Concurrency: concurrency,
 				Randomize:   random,
-				Paths:       args,
+				Paths:       paths,
+				FS:          fsys,
 				NoColors:    noColors || !isTerminal(stdout),
-			}
-			if featuresDir != "" {
-				if st, err := os.Stat(featuresDir); err != nil || !st.IsDir() {
-					return usageError{fmt.Errorf("--features %s: not a readable directory", featuresDir)}
-				}
-				cfg.FS = os.DirFS(featuresDir)
 			}
 			status, ran := scenarios.Run(cfg)
 			if status != 0 {
 				return exitError{status}
 			}
 			if ran == 0 {
-				return usageError{fmt.Errorf("no scenario matched (tags %q, features %q)", tags, strings.Join(args, " "))}
+				where := "the embedded features"
+				if featuresDir != "" {
+					where = featuresDir
+				}
+				return usageError{fmt.Errorf("no scenario ran: nothing in %s matched tags %q and paths %q", where, tags, strings.Join(args, " "))}
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile (see jpkisim profiles)")
-	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory instead of the embedded ones")
+	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
+	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
 	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (virtual card only)")
@@ -178,7 +235,12 @@ are ignored. Nothing is sent unless every argument is valid hex.
 
 Example:
   jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C02001B 00200080`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("apdu: give at least one C-APDU in hex, e.g. jpkisim apdu 00A4040C0AD392F000260100000001")}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cmds := make([][]byte, len(args))
 			for i, a := range args {
@@ -207,8 +269,25 @@ Example:
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile (see jpkisim profiles)")
+	cmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
 	return cmd
+}
+
+func newStepsCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "steps",
+		Short: "List the step phrases a feature can use",
+		Long: `List the step phrases a feature can use, one per line, as the regular
+expressions they are matched with: (a|b) is a choice, (\d+) a number,
+([0-9A-Fa-f]{4}) a FID. Given, When, Then, And and But all match any phrase.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, p := range scenarios.StepPhrases() {
+				fmt.Fprintln(stdout, p)
+			}
+			return nil
+		},
+	}
 }
 
 func newProfilesCmd(stdout io.Writer) *cobra.Command {

@@ -167,3 +167,47 @@ func TestRunRefusesBadTagsAndEmptySelections(t *testing.T) {
 		}
 	}
 }
+
+func TestRunWithProfileFileAndFeaturePaths(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile("../../fixtures/profiles/default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := filepath.Join(dir, "lenient.yaml")
+	text := strings.Replace(strings.Replace(string(raw), `blocked_verify_sw: "6984"`, `blocked_verify_sw: "63C0"`, 1), "name: default", "name: lenient", 1)
+	if err := os.WriteFile(prof, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The blocked-PIN answer now comes from the profile file.
+	code, out, errOut := runCLI(t, "apdu", "--profile", prof, "00A4040C0AD392F000260100000001", "00A4020C020018",
+		"002000800439393939", "002000800439393939", "002000800439393939", "002000800431323334")
+	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "63C0") {
+		t.Fatalf("exit %d, %q %q", code, out, errOut)
+	}
+	// features/NAME as in the repository, and --features FILE.
+	if code, out, _ := runCLI(t, "run", "--format", "progress", "features/security_status.feature"); code != 0 || !strings.Contains(out, "5 scenarios (5 passed)") {
+		t.Fatalf("features/ path: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, "run", "--format", "progress", "--features", "../../features/security_status.feature"); code != 0 || !strings.Contains(out, "5 scenarios (5 passed)") {
+		t.Fatalf("--features FILE: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{
+		{"run", "no-such.feature"},
+		{"run", "--format", "nosuch"},
+		{"run", "--format", "junit:"},
+		{"run", "--features", filepath.Join(dir, "missing")},
+		{"run", "--profile", filepath.Join(dir, "missing.yaml")},
+	} {
+		if code, _, errOut := runCLI(t, args...); code != 2 || !strings.HasPrefix(errOut, "jpkisim: ") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+func TestSteps(t *testing.T) {
+	code, out, _ := runCLI(t, "steps")
+	if code != 0 || !strings.Contains(out, "I query the retry counter of the (auth PIN|signing password)\n") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+}
