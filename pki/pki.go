@@ -20,6 +20,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -683,4 +684,23 @@ func findExtension(cert *x509.Certificate, oid asn1.ObjectIdentifier) (pkix.Exte
 		}
 	}
 	return pkix.Extension{}, false
+}
+
+// ParsePrivateKeyPEM decodes an RSA private key from a PEM "PRIVATE KEY"
+// (PKCS#8) block, the form of the committed TEST-ONLY keys. Errors name
+// neither the key nor its bytes.
+func ParsePrivateKeyPEM(raw []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(raw)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, errors.New(`no PEM "PRIVATE KEY" block`)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("not an RSA key")
+	}
+	return rk, nil
 }

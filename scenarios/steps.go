@@ -399,13 +399,9 @@ func stepDefs(w *world) []stepDef {
 		return nil
 	})
 	add(`^the certificate carries the basic 4 information in its subjectAltName$`, func() error {
-		c, err := w.needCert()
+		san, err := w.signingSAN()
 		if err != nil {
 			return err
-		}
-		san, err := pki.ParseSigningSAN(c)
-		if err != nil {
-			return w.failf("%v", err)
 		}
 		if san.Name == "" || san.Address == "" {
 			return w.failf("subjectAltName has an empty name or address")
@@ -416,13 +412,9 @@ func stepDefs(w *world) []stepDef {
 		return nil
 	})
 	add(`^the date of birth in the certificate is an era digit followed by a Gregorian date$`, func() error {
-		c, err := w.needCert()
+		san, err := w.signingSAN()
 		if err != nil {
 			return err
-		}
-		san, err := pki.ParseSigningSAN(c)
-		if err != nil {
-			return w.failf("%v", err)
 		}
 		if !validEraDate(san.BirthDate) {
 			return w.failf("date of birth %q is not EYYYYMMDD", san.BirthDate)
@@ -550,6 +542,19 @@ func (w *world) needCert() (*x509.Certificate, error) {
 		return nil, w.failf("no certificate was read (last status word %s)", w.last.SW.String())
 	}
 	return w.cert, nil
+}
+
+// signingSAN parses the basic 4 information of the certificate last read.
+func (w *world) signingSAN() (pki.SigningSAN, error) {
+	c, err := w.needCert()
+	if err != nil {
+		return pki.SigningSAN{}, err
+	}
+	san, err := pki.ParseSigningSAN(c)
+	if err != nil {
+		return san, w.failf("%v", err)
+	}
+	return san, nil
 }
 
 func (w *world) publicKey(role string) (*rsa.PublicKey, error) {
