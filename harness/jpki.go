@@ -150,7 +150,15 @@ func (c *Client) ReadBinary(offset, ne int) ([]byte, error) {
 // ReadCertificate selects a certificate EF and reads the DER certificate as
 // OpenSC does (card.md §12): 4 bytes, size = (b[2]<<8 | b[3]) + 4 from the
 // 30 82 LL LL header, then chunks of 256 (Le = 00), the last chunk exact.
-func (c *Client) ReadCertificate(fid uint16) ([]byte, error) {
+func (c *Client) ReadCertificate(fid uint16) (der []byte, err error) {
+	err = inTransaction(c.Card, func() error {
+		der, err = c.readCertificate(fid)
+		return err
+	})
+	return der, err
+}
+
+func (c *Client) readCertificate(fid uint16) ([]byte, error) {
 	if err := c.SelectEF(fid); err != nil {
 		return nil, err
 	}
@@ -194,10 +202,15 @@ var ErrNotTries = errors.New("empty VERIFY did not answer 63Cx")
 // (00 20 00 80), which reports the retry counter as 63Cx without using a try
 // (card.md §5.4). Any other answer is an error wrapping ErrNotTries.
 func (c *Client) RetriesLeft(p PINRef) (int, error) {
-	if err := c.SelectEF(p.FID()); err != nil {
-		return 0, err
-	}
-	r, err := c.Send(apdu.Command{INS: 0x20, P2: 0x80})
+	var r apdu.Response
+	err := inTransaction(c.Card, func() error {
+		if err := c.SelectEF(p.FID()); err != nil {
+			return err
+		}
+		var err error
+		r, err = c.Send(apdu.Command{INS: 0x20, P2: 0x80})
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -216,31 +229,39 @@ func (c *Client) Verify(p PINRef, value []byte) error {
 	if len(value) == 0 {
 		return errors.New("refusing to VERIFY an empty value")
 	}
-	if err := c.SelectEF(p.FID()); err != nil {
+	return inTransaction(c.Card, func() error {
+		if err := c.SelectEF(p.FID()); err != nil {
+			return err
+		}
+		_, err := c.expectOK(apdu.Command{INS: 0x20, P2: 0x80, Data: value})
 		return err
-	}
-	_, err := c.expectOK(apdu.Command{INS: 0x20, P2: 0x80, Data: value})
-	return err
+	})
 }
 
 // ChangePIN sends CHANGE REFERENCE DATA (00 24 01 80 Lc new) on the PIN's EF;
 // the PIN must have been verified.
 func (c *Client) ChangePIN(p PINRef, newValue []byte) error {
-	if err := c.SelectEF(p.FID()); err != nil {
+	return inTransaction(c.Card, func() error {
+		if err := c.SelectEF(p.FID()); err != nil {
+			return err
+		}
+		_, err := c.expectOK(apdu.Command{INS: 0x24, P1: 0x01, P2: 0x80, Data: newValue})
 		return err
-	}
-	_, err := c.expectOK(apdu.Command{INS: 0x24, P1: 0x01, P2: 0x80, Data: newValue})
-	return err
+	})
 }
 
 // SignRaw selects the key EF and sends COMPUTE DIGITAL SIGNATURE
 // (80 2A P1 80 Lc data 00), returning the signature.
-func (c *Client) SignRaw(k KeyRef, p1 byte, data []byte) ([]byte, error) {
-	if err := c.SelectEF(k.FID()); err != nil {
-		return nil, err
-	}
-	r, err := c.expectOK(apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: 0x80, Data: data, Ne: 256})
-	return r.Data, err
+func (c *Client) SignRaw(k KeyRef, p1 byte, data []byte) (sig []byte, err error) {
+	err = inTransaction(c.Card, func() error {
+		if err := c.SelectEF(k.FID()); err != nil {
+			return err
+		}
+		r, err := c.expectOK(apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: 0x80, Data: data, Ne: 256})
+		sig = r.Data
+		return err
+	})
+	return sig, err
 }
 
 // DigestInfo prefixes (RFC 8017 §9.2 note 1) for the hashes clients use.

@@ -105,6 +105,31 @@ func (c *Card) Reset() []byte { return c.PowerOn() }
 // ATR returns the answer to reset of the card's profile.
 func (c *Card) ATR() []byte { return clone(c.profile.atr()) }
 
+// Restore puts the persistent state back to the profile's factory state
+// (full retry counters, initial PINs) and clears the volatile state, as if a
+// new card had been issued. The harness uses it, through the RestoreINS
+// command, to give every scenario a fresh card behind `jpkisim serve`.
+func (c *Card) Restore() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.restore()
+}
+
+func (c *Card) restore() error {
+	st, err := NewState(c.profile)
+	if err != nil {
+		return err
+	}
+	old := c.state
+	c.state = st
+	if !c.commit() {
+		c.state = old
+		return errors.New("restored state could not be committed")
+	}
+	c.clearVolatile()
+	return nil
+}
+
 // Powered reports whether the card is powered.
 func (c *Card) Powered() bool {
 	c.mu.Lock()
@@ -202,6 +227,8 @@ func dispatch(cla, ins byte, df *Application) handler {
 			}
 		case 0xFC: // iPhone token's last-command indicator; a physical card answers 6700
 			return handler{sw: apdu.SWWrongLength}
+		case RestoreINS:
+			return handler{fn: (*Card).restoreCommand}
 		case 0xA2: // terminal CV certificate; every P1P2 probed answers 6A86 (card.md §5.10)
 			if df.Name == "JPKI" {
 				return handler{sw: apdu.SWIncorrectP1P2}

@@ -403,15 +403,58 @@ func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
 }
 
 // getData is GET DATA (00 CA P1 P2 Le), card.md §2, §5.9. The card answers
-// tag 5F51 with its contact ATR without TS (§3); every other object is
-// absent here (6A88).
+// tag 5F51 with its contact ATR without TS (§3), and tag DF6A with the
+// virtual-card marker (see MarkerTag); every other object is absent here
+// (6A88).
 func (c *Card) getData(cmd apdu.Command) []byte {
 	if len(cmd.Data) > 0 || cmd.Ne == 0 {
 		return sw(apdu.SWWrongLength)
 	}
-	if cmd.P1P2() != 0x5F51 {
-		return sw(apdu.SWReferenceNotFound)
+	switch cmd.P1P2() {
+	case 0x5F51:
+		atr := c.profile.atr()
+		return respond(truncate(atr[1:], cmd.Ne), apdu.SWOK)
+	case MarkerTag:
+		return respond(truncate(Marker(c.profile.Name), cmd.Ne), apdu.SWOK)
 	}
-	atr := c.profile.atr()
-	return respond(truncate(atr[1:], cmd.Ne), apdu.SWOK)
+	return sw(apdu.SWReferenceNotFound)
+}
+
+// MarkerTag is the GET DATA tag (00 CA DF 6A 00, private class) that only
+// the virtual card answers, with Marker: how the harness tells the virtual
+// card from a real one in any reader, by what the card says rather than by
+// the reader's name. A real My Number card answers 6A88 (absent object,
+// card.md §5.9); GET DATA reads and spends nothing.
+const MarkerTag = 0xDF6A
+
+// MarkerPrefix starts the marker.
+const MarkerPrefix = "JPKISIM-VIRTUAL-CARD TEST-ONLY"
+
+// Marker returns the answer to GET DATA DF6A: MarkerPrefix, then
+// " profile=" and the profile's name.
+func Marker(profile string) []byte {
+	return []byte(MarkerPrefix + " profile=" + profile)
+}
+
+// RestoreINS is the instruction of the virtual card's test-control command
+// 80 EE 00 00 0F "JPKISIM-RESTORE": it restores the factory state (see
+// Card.Restore) and answers 9000. Other data answers 6A80. Only the
+// simulator has it; the harness sends it only to a card that answered the
+// marker (MarkerTag).
+const RestoreINS = 0xEE
+
+// RestoreData is the data field RestoreINS requires.
+const RestoreData = "JPKISIM-RESTORE"
+
+func (c *Card) restoreCommand(cmd apdu.Command) []byte {
+	if cmd.P1P2() != 0 {
+		return sw(apdu.SWIncorrectP1P2)
+	}
+	if string(cmd.Data) != RestoreData || cmd.Ne != 0 {
+		return sw(apdu.SWWrongData)
+	}
+	if c.restore() != nil {
+		return sw(apdu.SWMemoryFailure)
+	}
+	return sw(apdu.SWOK)
 }

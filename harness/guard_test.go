@@ -1,0 +1,140 @@
+package harness_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+// guarded returns a client over a virtual card treated as a real one: the
+// guard in front, a trace behind it showing what reached the card.
+func guarded(t *testing.T, p harness.GuardPolicy) (*harness.Client, *harness.Trace) {
+	t.Helper()
+	c, err := harness.SimTarget{Profile: fixtures.MustProfile("default")}.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	tr := &harness.Trace{}
+	cl := harness.NewClient(harness.NewGuard(harness.NewTraced(c, tr), p))
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	return cl, tr
+}
+
+var right = harness.Secrets{AuthPIN: []byte("1234"), SigningPIN: []byte("ABC123")}
+
+func sentVerifies(tr *harness.Trace) int {
+	n := 0
+	for _, e := range tr.Since(0) {
+		if strings.HasPrefix(e.Command, "002000") && len(e.Command) > 8 {
+			n++
+		}
+	}
+	return n
+}
+
+func TestGuardRefusesWrongValuesWithoutAllowDestructive(t *testing.T) {
+	cl, tr := guarded(t, harness.GuardPolicy{Secrets: right})
+	err := cl.Verify(harness.AuthPIN, []byte("9999"))
+	if !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("wrong value: %v", err)
+	}
+	if n := sentVerifies(tr); n != 0 {
+		t.Fatalf("%d VERIFYs with data reached the card", n)
+	}
+	if err := cl.ChangePIN(harness.AuthPIN, []byte("4321")); !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("CHANGE REFERENCE DATA: %v", err)
+	}
+	if _, err := cl.Send(apdu.Command{INS: 0x2C, P1: 0x03, P2: 0x98}); !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("RESET RETRY COUNTER: %v", err)
+	}
+	// The configured PINs pass, and the counter query is never stopped.
+	if err := cl.Verify(harness.AuthPIN, right.AuthPIN); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Verify(harness.SigningPIN, right.SigningPIN); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 3 {
+		t.Fatalf("RetriesLeft %d %v", n, err)
+	}
+}
+
+func TestGuardMistypedPINCostsOneTryAtMost(t *testing.T) {
+	wrong := harness.Secrets{AuthPIN: []byte("1235"), SigningPIN: []byte("ABC124")}
+	cl, tr := guarded(t, harness.GuardPolicy{Secrets: wrong})
+	err := cl.Verify(harness.AuthPIN, wrong.AuthPIN)
+	var sw apdu.StatusWord
+	if !errors.As(err, &sw) || sw != 0x63C2 {
+		t.Fatalf("first VERIFY of a mistyped PIN: %v", err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := cl.Verify(harness.AuthPIN, wrong.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+			t.Fatalf("VERIFY %d after the failure: %v", i+2, err)
+		}
+	}
+	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 2 {
+		t.Fatalf("%d tries left, want 2", n)
+	}
+	if n := sentVerifies(tr); n != 1 {
+		t.Fatalf("%d VERIFYs reached the card, want 1", n)
+	}
+	// A counter that is not full stops even the right PIN without
+	// --allow-destructive.
+	cl2, _ := guarded(t, harness.GuardPolicy{Secrets: right, AllowDestructive: true})
+	_ = cl2.Verify(harness.AuthPIN, []byte("0000"))
+	cl2.Card.(*harness.Guard).Policy.AllowDestructive = false
+	if err := cl2.Verify(harness.AuthPIN, right.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("right PIN on a counter at 2 of 3: %v", err)
+	}
+}
+
+func TestGuardNeverSpendsTheLastTry(t *testing.T) {
+	cl, tr := guarded(t, harness.GuardPolicy{Secrets: right, AllowDestructive: true})
+	for want := 2; want >= 1; want-- {
+		err := cl.Verify(harness.AuthPIN, []byte("0000"))
+		var sw apdu.StatusWord
+		if !errors.As(err, &sw) || sw != apdu.VerifyFailed(want) {
+			t.Fatalf("wrong VERIFY: %v, want 63C%d", err, want)
+		}
+	}
+	before := sentVerifies(tr)
+	for _, v := range [][]byte{[]byte("0000"), right.AuthPIN} {
+		if err := cl.Verify(harness.AuthPIN, v); !errors.Is(err, harness.ErrRefused) {
+			t.Fatalf("VERIFY with one try left: %v", err)
+		}
+	}
+	if sentVerifies(tr) != before {
+		t.Fatal("a VERIFY reached the card with one try left")
+	}
+	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 1 {
+		t.Fatalf("%d tries left", n)
+	}
+	// --allow-lockout lets the last try go.
+	cl.Card.(*harness.Guard).Policy.AllowLockout = true
+	err := cl.Verify(harness.AuthPIN, []byte("0000"))
+	var sw apdu.StatusWord
+	if !errors.As(err, &sw) || sw != 0x63C0 {
+		t.Fatalf("with --allow-lockout: %v", err)
+	}
+}
+
+func TestGuardErrorsNeverShowPINs(t *testing.T) {
+	cl, _ := guarded(t, harness.GuardPolicy{Secrets: right})
+	for _, v := range []string{"9876", "SECRET99"} {
+		err := cl.Verify(harness.SigningPIN, []byte(v))
+		if err == nil || strings.Contains(err.Error(), v) {
+			t.Fatalf("%v", err)
+		}
+	}
+	_, err := cl.SendRaw([]byte{0x00, 0x20, 0x00, 0x80, 0x09, 0x31})
+	if !errors.Is(err, harness.ErrRefused) || !strings.Contains(err.Error(), "(00200080XXXX)") {
+		t.Fatalf("malformed VERIFY: %v", err)
+	}
+}

@@ -1,0 +1,260 @@
+//go:build cgo
+
+// Package pcsc is the PC/SC transport of the harness, over
+// github.com/ebfe/scard (libpcsclite, cgo): any reader pcscd knows, with a
+// real card or with the virtual card that `jpkisim serve` puts into vpcd.
+//
+// A Card connects in shared mode and holds a PC/SC transaction for each
+// operation — one Transmit, with its T=0 GET RESPONSE or re-send, or a
+// harness.Transactor block — never for the whole process. Errors wrap the
+// transport-neutral sentinels of package harness.
+package pcsc
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/ebfe/scard"
+
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+// mapErr wraps a PC/SC error in the harness sentinel it stands for.
+func mapErr(op, reader string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var sentinel error
+	switch err {
+	case scard.ErrNoService, scard.ErrServiceStopped:
+		sentinel = harness.ErrNoService
+	case scard.ErrNoReadersAvailable:
+		sentinel = harness.ErrNoReader
+	case scard.ErrUnknownReader, scard.ErrReaderUnavailable:
+		sentinel = harness.ErrUnknownReader
+	case scard.ErrNoSmartcard:
+		sentinel = harness.ErrNoCard
+	case scard.ErrRemovedCard, scard.ErrNotTransacted:
+		sentinel = harness.ErrCardRemoved
+	case scard.ErrSharingViolation:
+		sentinel = harness.ErrSharingViolation
+	}
+	where := op
+	if reader != "" {
+		where = fmt.Sprintf("%s %q", op, reader)
+	}
+	if sentinel == nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return fmt.Errorf("%s: %w (%v)", where, sentinel, err)
+}
+
+// Readers lists the readers pcscd knows, sorted by name so that the order
+// is stable from run to run. No reader is an empty list, not an error.
+func Readers() ([]string, error) {
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		return nil, mapErr("PC/SC", "", err)
+	}
+	defer ctx.Release()
+	names, err := ctx.ListReaders()
+	if err == scard.ErrNoReadersAvailable {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mapErr("list readers", "", err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Card is a shared-mode connection to the card in one reader. It implements
+// harness.Card, harness.Transactor and harness.PowerCycler.
+type Card struct {
+	mu     sync.Mutex
+	ctx    *scard.Context
+	card   *scard.Card
+	reader string
+	atr    []byte
+	depth  int // transaction nesting
+}
+
+// Open connects to the card in reader, shared, T=0 or T=1.
+func Open(reader string) (*Card, error) {
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		return nil, mapErr("PC/SC", "", err)
+	}
+	card, err := ctx.Connect(reader, scard.ShareShared, scard.ProtocolAny)
+	if err != nil {
+		ctx.Release()
+		return nil, mapErr("connect to", reader, err)
+	}
+	c := &Card{ctx: ctx, card: card, reader: reader}
+	if err := c.refresh(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// refresh reads the ATR and checks the protocol: ebfe/scard's Transmit
+// panics on a protocol other than T=0 and T=1.
+func (c *Card) refresh() error {
+	p := c.card.ActiveProtocol()
+	if p != scard.ProtocolT0 && p != scard.ProtocolT1 {
+		return fmt.Errorf("reader %q: card runs protocol %d, neither T=0 nor T=1", c.reader, p)
+	}
+	st, err := c.card.Status()
+	if err != nil {
+		return mapErr("status of", c.reader, err)
+	}
+	c.atr = append([]byte(nil), st.Atr...)
+	return nil
+}
+
+// Reader returns the reader's name.
+func (c *Card) Reader() string { return c.reader }
+
+// ATR implements harness.Card.
+func (c *Card) ATR() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte(nil), c.atr...)
+}
+
+// Transaction implements harness.Transactor: f runs while this connection
+// holds the card. Transactions nest; only the outermost talks to pcscd.
+func (c *Card) Transaction(f func() error) error {
+	c.mu.Lock()
+	if c.card == nil {
+		c.mu.Unlock()
+		return fmt.Errorf("reader %q: connection closed", c.reader)
+	}
+	if c.depth == 0 {
+		if err := c.card.BeginTransaction(); err != nil {
+			c.mu.Unlock()
+			return mapErr("begin transaction on", c.reader, err)
+		}
+	}
+	c.depth++
+	c.mu.Unlock()
+	ferr := f()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.depth--
+	if c.depth == 0 && c.card != nil {
+		if err := c.card.EndTransaction(scard.LeaveCard); err != nil && ferr == nil {
+			return mapErr("end transaction on", c.reader, err)
+		}
+	}
+	return ferr
+}
+
+// Transmit implements harness.Card: one C-APDU in its own transaction (or in
+// the caller's), with 61xx and 6Cxx completed inside it. An empty C-APDU is
+// refused before it reaches ebfe/scard, which would panic on it.
+func (c *Card) Transmit(capdu []byte) ([]byte, error) {
+	if len(capdu) == 0 {
+		return nil, errors.New("empty C-APDU")
+	}
+	var r []byte
+	err := c.Transaction(func() error {
+		var err error
+		r, err = harness.ISOT0(c.raw, capdu)
+		return err
+	})
+	return r, err
+}
+
+func (c *Card) raw(capdu []byte) ([]byte, error) {
+	if len(capdu) == 0 {
+		return nil, errors.New("empty C-APDU")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.card == nil {
+		return nil, fmt.Errorf("reader %q: connection closed", c.reader)
+	}
+	r, err := c.card.Transmit(capdu)
+	if err != nil {
+		return nil, mapErr("transmit to", c.reader, err)
+	}
+	return r, nil
+}
+
+func (c *Card) reconnect(d scard.Disposition) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.card == nil {
+		return fmt.Errorf("reader %q: connection closed", c.reader)
+	}
+	if err := c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, d); err != nil {
+		return mapErr("reconnect to", c.reader, err)
+	}
+	return c.refresh()
+}
+
+// Reset implements harness.Card: a warm reset through SCardReconnect.
+func (c *Card) Reset() error { return c.reconnect(scard.ResetCard) }
+
+// PowerCycle implements harness.PowerCycler: power off and on through
+// SCardReconnect.
+func (c *Card) PowerCycle() error { return c.reconnect(scard.UnpowerCard) }
+
+// Close implements harness.Card. The card is reset on disconnect, so that no
+// verified PIN stays open for the next program that uses the reader.
+func (c *Card) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var err error
+	if c.card != nil {
+		err = c.card.Disconnect(scard.ResetCard)
+		c.card = nil
+	}
+	if c.ctx != nil {
+		c.ctx.Release()
+		c.ctx = nil
+	}
+	return mapErr("disconnect from", c.reader, err)
+}
+
+// String names the connection.
+func (c *Card) String() string { return "pcsc:" + c.reader }
+
+// FindJPKI returns the first reader, in sorted order, whose card answers the
+// JPKI SELECT with 9000, or an error wrapping harness.ErrNoReader or
+// harness.ErrNotJPKI. skip, when not nil, leaves out readers it accepts.
+func FindJPKI(skip func(reader string) bool) (string, error) {
+	names, err := Readers()
+	if err != nil {
+		return "", err
+	}
+	if len(names) == 0 {
+		return "", harness.ErrNoReader
+	}
+	var tried []string
+	for _, n := range names {
+		if skip != nil && skip(n) {
+			continue
+		}
+		if ok, _ := AnswersJPKI(n); ok {
+			return n, nil
+		}
+		tried = append(tried, n)
+	}
+	return "", fmt.Errorf("%w in %s", harness.ErrNotJPKI, strings.Join(tried, ", "))
+}
+
+// AnswersJPKI connects to reader and sends the JPKI SELECT; nothing else.
+func AnswersJPKI(reader string) (bool, error) {
+	c, err := Open(reader)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	return harness.NewClient(c).SelectJPKI() == nil, nil
+}
