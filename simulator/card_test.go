@@ -563,3 +563,21 @@ func TestBlockedVerifySWMustNotBeOK(t *testing.T) {
 		t.Fatal("a profile answering 9000 on a blocked PIN was accepted")
 	}
 }
+
+func TestMarkerAndRestore(t *testing.T) {
+	c := newCard(t, nil)
+	r := exchange(t, c, "00CADF6A00")[0]
+	if want := fmt.Sprintf("%X9000", simulator.Marker("default")); r != want {
+		t.Fatalf("marker %s, want %s", r, want)
+	}
+	restore := fmt.Sprintf("80EE00000F%X", simulator.RestoreData)
+	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2", authBad, "63C1",
+		"80EE00000F4A504B4953494D2D524553544F5246", "6A80", // wrong data
+		"80EE00010F4A504B4953494D2D524553544F5245", "6A86",
+		restore, "9000",
+		"00A4020C020018", "6A82", // restore left the ISD current, as after reset
+		selJPKI, "9000", "00200098", "63C3")
+	// A card posing as a real one hides both.
+	c2 := newCard(t, profile(t, func(p *simulator.Profile) { p.Behaviour.PoseAsRealCard = true }))
+	expectSWs(t, c2, "00CADF6A00", "6A88", restore, "6D00")
+}

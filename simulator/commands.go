@@ -415,7 +415,9 @@ func (c *Card) getData(cmd apdu.Command) []byte {
 		atr := c.profile.atr()
 		return respond(truncate(atr[1:], cmd.Ne), apdu.SWOK)
 	case MarkerTag:
-		return respond(truncate(Marker(c.profile.Name), cmd.Ne), apdu.SWOK)
+		if !c.profile.Behaviour.PoseAsRealCard {
+			return respond(truncate(Marker(c.profile.Name), cmd.Ne), apdu.SWOK)
+		}
 	}
 	return sw(apdu.SWReferenceNotFound)
 }

@@ -67,6 +67,11 @@ type Behaviour struct {
 	// SelectChecksReadAccess makes SELECT of an EF whose read condition is not
 	// met answer 6982. Default: 9000, and READ BINARY answers 6982. Q3.
 	SelectChecksReadAccess bool
+	// PoseAsRealCard hides what only the virtual card has: the marker GET
+	// DATA (MarkerTag) answers 6A88 and the restore command 6D00, as on a
+	// real card. It exists to test how the harness treats a card that is not
+	// virtual (jpkisim serve --as-real-card).
+	PoseAsRealCard bool
 	// ReadPastEndEmptyOK makes READ BINARY at an offset at or past the end
 	// answer an empty 9000 (jpki/myna's dummy card). Default: 6B00 (JICSAP
 	// 7.3.1 as cited by myna-card). Q7.
