@@ -23,6 +23,33 @@ type GuardPolicy struct {
 	// Secrets are the PINs the user configured for this card; empty values
 	// mean none was given.
 	Secrets Secrets
+	// Memory remembers configured PINs the card refused. Share one between
+	// every session on the same card (a Target does), so that a mistyped PIN
+	// costs one try in the whole run, not one per scenario. Nil: per Guard.
+	Memory *GuardMemory
+}
+
+// GuardMemory is the set of configured PIN values a card refused.
+type GuardMemory struct {
+	mu     sync.Mutex
+	failed [][]byte
+}
+
+func (m *GuardMemory) has(v []byte) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range m.failed {
+		if bytes.Equal(f, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *GuardMemory) add(v []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failed = append(m.failed, append([]byte(nil), v...))
 }
 
 // Guard is the Card wrapper between the harness and a card that is not the
@@ -43,13 +70,15 @@ type GuardPolicy struct {
 type Guard struct {
 	Card
 	Policy GuardPolicy
-
-	mu     sync.Mutex
-	failed [][]byte // configured values the card refused
 }
 
 // NewGuard wraps c.
-func NewGuard(c Card, p GuardPolicy) *Guard { return &Guard{Card: c, Policy: p} }
+func NewGuard(c Card, p GuardPolicy) *Guard {
+	if p.Memory == nil {
+		p.Memory = &GuardMemory{}
+	}
+	return &Guard{Card: c, Policy: p}
+}
 
 func refused(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
@@ -97,14 +126,9 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 		if max == 0 {
 			return nil, refused("a VERIFY value that is not one of the configured PINs; pass --allow-destructive to allow it")
 		}
-		g.mu.Lock()
-		for _, f := range g.failed {
-			if bytes.Equal(f, cmd.Data) {
-				g.mu.Unlock()
-				return nil, refused("the configured PIN was already refused once by this card; check JPKISIM_AUTH_PIN / JPKISIM_SIGN_PIN")
-			}
+		if p.Memory.has(cmd.Data) {
+			return nil, refused("the configured PIN was already refused once by this card; check JPKISIM_AUTH_PIN / JPKISIM_SIGN_PIN")
 		}
-		g.mu.Unlock()
 	}
 	query := []byte{cmd.CLA, cmd.INS, cmd.P1, cmd.P2}
 	qr, err := g.Card.Transmit(query)
@@ -128,9 +152,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 	r, err := g.Card.Transmit(capdu)
 	if err == nil && len(r) >= 2 {
 		if _, wrong := apdu.NewStatusWord(r[len(r)-2], r[len(r)-1]).Tries(); wrong && max > 0 {
-			g.mu.Lock()
-			g.failed = append(g.failed, append([]byte(nil), cmd.Data...))
-			g.mu.Unlock()
+			p.Memory.add(cmd.Data)
 		}
 	}
 	return r, err

@@ -161,3 +161,37 @@ func TestPowerCycleKeepsCounters(t *testing.T) {
 		t.Fatalf("after power cycle: %d, %v", n, err)
 	}
 }
+
+func TestISOT0(t *testing.T) {
+	var sent []string
+	card := func(responses ...string) harness.RawExchange {
+		i := 0
+		return func(c []byte) ([]byte, error) {
+			sent = append(sent, fmt.Sprintf("%X", c))
+			r := responses[i]
+			i++
+			return apdu.ParseHex(r)
+		}
+	}
+	// 61xx: GET RESPONSE until 9000, data joined.
+	sent = nil
+	r, err := harness.ISOT0(card("01026103", "0304056100", "0607089000"), []byte{0x80, 0x2A, 0x00, 0x80, 0x01, 0xAA})
+	if err != nil || fmt.Sprintf("%X", r) != "0102030405060708"+"9000" {
+		t.Fatalf("61xx: %X %v", r, err)
+	}
+	if strings.Join(sent, " ") != "802A008001AA 00C0000003 00C0000000" {
+		t.Fatalf("61xx sent %v", sent)
+	}
+	// 6Cxx: the same command again with Le = xx.
+	sent = nil
+	r, err = harness.ISOT0(card("6C03", "0A0B0C9000"), []byte{0x00, 0xB0, 0x00, 0x00, 0x10})
+	if err != nil || fmt.Sprintf("%X", r) != "0A0B0C9000" || strings.Join(sent, " ") != "00B0000010 00B0000003" {
+		t.Fatalf("6Cxx: %X %v %v", r, err, sent)
+	}
+	// Anything else passes through untouched.
+	sent = nil
+	r, _ = harness.ISOT0(card("6982"), []byte{0x00, 0xB0, 0x00, 0x00, 0x04})
+	if fmt.Sprintf("%X", r) != "6982" || len(sent) != 1 {
+		t.Fatalf("6982: %X %v", r, sent)
+	}
+}

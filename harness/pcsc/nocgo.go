@@ -21,3 +21,6 @@ func AnswersJPKI(string) (bool, error) { return false, harness.ErrNoPCSC }
 
 // Reader is empty without cgo.
 func (c *Card) Reader() string { return "" }
+
+// Transaction reports that PC/SC needs cgo.
+func (c *Card) Transaction(func() error) error { return harness.ErrNoPCSC }

@@ -1,0 +1,284 @@
+//go:build cgo
+
+package pcsc_test
+
+import (
+	"bytes"
+	"encoding/pem"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/pcsc"
+)
+
+// These tests need the PC/SC stack that scripts/pcsc-test.sh starts:
+// JPKISIM_TEST_READER names the reader of `jpkisim serve`, and
+// JPKISIM_TEST_REAL_READER one whose virtual card poses as a real one.
+func reader(t *testing.T, env string) string {
+	t.Helper()
+	r := os.Getenv(env)
+	if r == "" {
+		t.Skipf("%s not set: run scripts/pcsc-test.sh (make test) for the PC/SC stack", env)
+	}
+	return r
+}
+
+// fresh returns a session on the virtual card restored to its factory state.
+func fresh(t *testing.T) *pcsc.Target {
+	t.Helper()
+	tg, err := pcsc.NewTarget(reader(t, "JPKISIM_TEST_READER"), harness.GuardPolicy{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tg.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	return tg
+}
+
+func TestPCSCReadersAndProbe(t *testing.T) {
+	r0, r1 := reader(t, "JPKISIM_TEST_READER"), reader(t, "JPKISIM_TEST_REAL_READER")
+	names, err := pcsc.Readers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sortedContains(names, r0) || !sortedContains(names, r1) {
+		t.Fatalf("readers %q", names)
+	}
+	if v, profile, jpki, err := pcsc.Probe(r0); err != nil || !v || profile != "default" || !jpki {
+		t.Fatalf("probe %s: virtual %v profile %q jpki %v err %v", r0, v, profile, jpki, err)
+	}
+	if v, _, jpki, err := pcsc.Probe(r1); err != nil || v || !jpki {
+		t.Fatalf("probe %s: virtual %v jpki %v err %v", r1, v, jpki, err)
+	}
+	if got, err := pcsc.FindJPKI(nil); err != nil || got != names[0] && !strings.Contains(got, "Virtual") {
+		t.Fatalf("FindJPKI = %q, %v", got, err)
+	}
+}
+
+func sortedContains(names []string, n string) bool {
+	for i := range names {
+		if i > 0 && names[i-1] > names[i] {
+			return false
+		}
+	}
+	for _, x := range names {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPCSCErrors(t *testing.T) {
+	r := reader(t, "JPKISIM_TEST_READER")
+	if _, err := pcsc.Open("No Such Reader 99"); !errors.Is(err, harness.ErrUnknownReader) {
+		t.Fatalf("unknown reader: %v", err)
+	}
+	c, err := pcsc.Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Transmit(nil); err == nil {
+		t.Fatal("an empty C-APDU was sent")
+	}
+	// Nested transactions and a whole operation inside one.
+	cl := harness.NewClient(c)
+	err = c.Transaction(func() error {
+		if err := cl.SelectJPKI(); err != nil {
+			return err
+		}
+		_, err := cl.RetriesLeft(harness.AuthPIN)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.ATR(), []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}) {
+		t.Fatalf("ATR %X", c.ATR())
+	}
+	c.Close()
+	if _, err := c.Transmit([]byte{0, 0xA4, 0, 0}); err == nil {
+		t.Fatal("transmit after close")
+	}
+}
+
+func TestPCSCRestoreGivesAFreshCard(t *testing.T) {
+	tg := fresh(t)
+	c, err := tg.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cl.Verify(harness.AuthPIN, []byte("0000"))
+	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 2 {
+		t.Fatalf("%d tries after a wrong PIN", n)
+	}
+	c.Close()
+	c, err = tg.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl = harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 3 {
+		t.Fatalf("%d tries after restore, want 3", n)
+	}
+}
+
+// run runs an OpenSC tool with PINs passed as env:NAME, never on the
+// command line, and returns its combined output.
+func run(t *testing.T, env []string, name string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+const module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+
+func needTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s not installed", name)
+	}
+}
+
+func TestOpenSCBindsTheCard(t *testing.T) {
+	r := reader(t, "JPKISIM_TEST_READER")
+	needTool(t, "pkcs15-tool")
+	fresh(t)
+	out, err := run(t, nil, "pkcs15-tool", "--reader", r, "-D")
+	if err != nil {
+		t.Fatalf("pkcs15-tool -D: %v\n%s", err, out)
+	}
+	checks := []struct {
+		re   string
+		want int
+	}{
+		{`PKCS#15 Card \[JPKI\]`, 1},
+		{`(?m)^PIN \[`, 2},
+		{`Tries left\s*: 3`, 1},
+		{`Tries left\s*: 5`, 1},
+		{`(?m)^Private RSA Key`, 2},
+		{`ModLength\s*: 2048`, 2},
+		{`(?m)^X\.509 Certificate`, 4},
+	}
+	for _, c := range checks {
+		if n := len(regexp.MustCompile(c.re).FindAllString(out, -1)); n != c.want {
+			t.Errorf("%q found %d times, want %d\n%s", c.re, n, c.want, out)
+		}
+	}
+}
+
+func TestOpenSCReadsTheAuthCertificate(t *testing.T) {
+	r := reader(t, "JPKISIM_TEST_READER")
+	needTool(t, "pkcs15-tool")
+	fresh(t)
+	file := filepath.Join(t.TempDir(), "auth.pem")
+	if out, err := run(t, nil, "pkcs15-tool", "--reader", r, "--read-certificate", "01", "-o", file); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(raw)
+	if blk == nil || !bytes.Equal(blk.Bytes, fixtures.MustProfile("default").AuthCert) {
+		t.Fatal("the certificate OpenSC read is not the fixture's auth certificate")
+	}
+}
+
+// TestOpenSCSignsAndOpenSSLVerifies signs with each key through OpenSC's
+// PKCS#11 module and verifies the signature with openssl against the
+// certificate on the card.
+func TestOpenSCSignsAndOpenSSLVerifies(t *testing.T) {
+	reader(t, "JPKISIM_TEST_READER")
+	needTool(t, "pkcs11-tool")
+	needTool(t, "openssl")
+	p := fixtures.MustProfile("default")
+	for _, k := range []struct {
+		name, token, id string
+		pin             []byte
+		cert            []byte
+	}{
+		{"auth", "JPKI (User Authentication PIN)", "01", p.AuthPIN, p.AuthCert},
+		{"signing", "JPKI (Digital Signature PIN)", "02", p.SigningPIN, p.SigningCert},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			fresh(t)
+			dir := t.TempDir()
+			data, sig, certFile, pub := filepath.Join(dir, "data"), filepath.Join(dir, "sig"), filepath.Join(dir, "cert.der"), filepath.Join(dir, "pub.pem")
+			os.WriteFile(data, []byte("e-Tax return, TEST ONLY"), 0o600)
+			os.WriteFile(certFile, k.cert, 0o600)
+			env := []string{"JPKISIM_TEST_PIN=" + string(k.pin)}
+			out, err := run(t, env, "pkcs11-tool", "--module", module, "--token-label", k.token, "--login", "--pin", "env:JPKISIM_TEST_PIN",
+				"--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", k.id, "-i", data, "-o", sig)
+			if err != nil {
+				t.Fatalf("pkcs11-tool --sign: %v\n%s", err, out)
+			}
+			if strings.Contains(out, string(k.pin)) {
+				t.Fatal("pkcs11-tool printed the PIN")
+			}
+			if out, err := run(t, nil, "openssl", "x509", "-inform", "DER", "-in", certFile, "-pubkey", "-noout", "-out", pub); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			out, err = run(t, nil, "openssl", "dgst", "-sha256", "-verify", pub, "-signature", sig, data)
+			if err != nil || !strings.Contains(out, "Verified OK") {
+				t.Fatalf("openssl: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestOpenSCReportsAWrongPIN presents a wrong auth PIN through pkcs11-tool:
+// OpenSC refuses the login, reports the tries left, and the card's own
+// counter (the empty VERIFY) shows the same.
+func TestOpenSCReportsAWrongPIN(t *testing.T) {
+	r := reader(t, "JPKISIM_TEST_READER")
+	needTool(t, "pkcs11-tool")
+	tg := fresh(t)
+	env := []string{"JPKISIM_TEST_PIN=9999"}
+	out, err := run(t, env, "pkcs11-tool", "--module", module, "--token-label", "JPKI (User Authentication PIN)", "--login", "--pin", "env:JPKISIM_TEST_PIN", "--list-objects")
+	if err == nil || !strings.Contains(out, "CKR_PIN_INCORRECT") {
+		t.Fatalf("wrong PIN: %v\n%s", err, out)
+	}
+	out, err = run(t, nil, "pkcs15-tool", "--reader", r, "-D")
+	m := regexp.MustCompile(`(?s)PIN \[User Authentication PIN\].*?Tries left\s*: (\d+)`).FindStringSubmatch(out)
+	if err != nil || m == nil || m[1] != "2" {
+		t.Fatalf("pkcs15-tool does not report 2 tries left: %v\n%s", err, out)
+	}
+	tg.Restore = false
+	c, err := tg.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl := harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 2 {
+		t.Fatalf("card counter %d, %v; want 2", n, err)
+	}
+}

@@ -1,0 +1,168 @@
+// Package targets turns a --target value into a harness.Target — the
+// embedded virtual card, or the card in a PC/SC reader — with the PINs the
+// steps need, and finds real JPKI cards attached to the machine.
+//
+// PINs for a card come from the environment (JPKISIM_AUTH_PIN,
+// JPKISIM_SIGN_PIN) or, when asked for, from a prompt on the terminal;
+// never from a flag, whose value would show in ps. For the virtual card the
+// defaults are its profile's test PINs.
+package targets
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/pcsc"
+)
+
+// Environment variables that carry a card's PINs.
+const (
+	EnvAuthPIN = "JPKISIM_AUTH_PIN"
+	EnvSignPIN = "JPKISIM_SIGN_PIN"
+)
+
+// Options for Resolve.
+type Options struct {
+	// Profile is the embedded card's profile (name or YAML file).
+	Profile string
+	// AllowDestructive and AllowLockout go to the real-card guard.
+	AllowDestructive, AllowLockout bool
+	// Prompt asks on the terminal for PINs of a real card that the
+	// environment does not give.
+	Prompt bool
+	// Restore gives every scenario on a virtual card in a reader a factory-
+	// fresh card (the restore command); off for jpkisim apdu.
+	Restore bool
+}
+
+// ErrBadTarget is wrapped for a --target value that is neither sim nor
+// pcsc[:READER].
+var ErrBadTarget = errors.New("bad --target")
+
+// Resolve turns "sim", "pcsc" (the first reader, in sorted order, whose card
+// answers the JPKI SELECT) or "pcsc:READER" into a target.
+func Resolve(spec string, o Options) (harness.Target, error) {
+	kind, reader, _ := strings.Cut(spec, ":")
+	switch kind {
+	case "", "sim":
+		if reader != "" {
+			return nil, fmt.Errorf("%w %q: the embedded card takes --profile, not a reader", ErrBadTarget, spec)
+		}
+		p, err := fixtures.Profile(o.Profile)
+		if err != nil {
+			return nil, err
+		}
+		return harness.SimTarget{Profile: p}, nil
+	case "pcsc":
+		if reader == "" {
+			r, err := pcsc.FindJPKI(nil)
+			if err != nil {
+				return nil, err
+			}
+			reader = r
+		}
+		return PCSC(reader, o)
+	}
+	return nil, fmt.Errorf("%w %q: want sim, pcsc or pcsc:READER", ErrBadTarget, spec)
+}
+
+// PCSC returns the target for the card in reader, with its PINs.
+func PCSC(reader string, o Options) (*pcsc.Target, error) {
+	t, err := pcsc.NewTarget(reader, harness.GuardPolicy{AllowDestructive: o.AllowDestructive, AllowLockout: o.AllowLockout}, o.Restore)
+	if err != nil {
+		return nil, err
+	}
+	s, err := secrets(t, o.Prompt)
+	if err != nil {
+		return nil, err
+	}
+	t.Policy.Secrets = s
+	return t, nil
+}
+
+// secrets collects the PINs for a card in a reader: the environment first;
+// for the virtual card, its profile's test PINs; for a real card, a prompt
+// when allowed. A PIN that stays unknown is left empty (scenarios that need
+// it are then left out).
+func secrets(t *pcsc.Target, prompt bool) (harness.Secrets, error) {
+	s := harness.Secrets{AuthPIN: []byte(os.Getenv(EnvAuthPIN)), SigningPIN: []byte(os.Getenv(EnvSignPIN))}
+	if t.Virtual() {
+		if p, err := fixtures.Profile(t.Profile()); err == nil {
+			if len(s.AuthPIN) == 0 {
+				s.AuthPIN = p.AuthPIN
+			}
+			if len(s.SigningPIN) == 0 {
+				s.SigningPIN = p.SigningPIN
+			}
+		}
+		return s, nil
+	}
+	if !prompt || !term.IsTerminal(int(os.Stdin.Fd())) {
+		return s, nil
+	}
+	var err error
+	if len(s.AuthPIN) == 0 {
+		if s.AuthPIN, err = ask(fmt.Sprintf("Auth PIN (4 digits) of the card in %q, empty to skip: ", t.Reader)); err != nil {
+			return s, err
+		}
+	}
+	if len(s.SigningPIN) == 0 {
+		if s.SigningPIN, err = ask(fmt.Sprintf("Signing password of the card in %q, empty to skip: ", t.Reader)); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+func ask(prompt string) ([]byte, error) {
+	fmt.Fprint(os.Stderr, prompt)
+	v, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	return v, err
+}
+
+// Real is a card that is not the virtual one, answering the JPKI SELECT.
+type Real struct {
+	Reader string
+}
+
+// FindReal probes every reader and returns those holding a real JPKI card,
+// in sorted order, with a one-line account of what was found for the run's
+// summary. It sends only the marker GET DATA and the JPKI SELECT.
+func FindReal() ([]Real, string) {
+	names, err := pcsc.Readers()
+	switch {
+	case errors.Is(err, harness.ErrNoService), errors.Is(err, harness.ErrNoPCSC):
+		return nil, "embedded-only: " + err.Error()
+	case err != nil:
+		return nil, "embedded-only: " + err.Error()
+	case len(names) == 0:
+		return nil, "embedded-only: no smart card reader"
+	}
+	var real []Real
+	virtual := 0
+	for _, n := range names {
+		v, _, jpki, err := pcsc.Probe(n)
+		switch {
+		case err != nil || !jpki:
+		case v:
+			virtual++
+		default:
+			real = append(real, Real{Reader: n})
+		}
+	}
+	if len(real) == 0 {
+		note := fmt.Sprintf("embedded-only: no real JPKI card in %d reader(s)", len(names))
+		if virtual > 0 {
+			note += fmt.Sprintf(" (%d virtual card(s) from jpkisim serve skipped)", virtual)
+		}
+		return nil, note
+	}
+	return real, ""
+}
