@@ -1,18 +1,24 @@
 # jpkisim — make targets. `make run` and `make test` are the README's quick start.
 GO ?= go
-# Debian packages the tests need: TLS roots for the Go module proxy, git for
-# the gofmt check over tracked files.
-TEST_PACKAGES := ca-certificates git
+# Debian packages the build needs (the PC/SC transport is cgo over
+# libpcsclite), and those the tests need besides: TLS roots for the Go module
+# proxy, git for the gofmt check, and the real PC/SC stack the suite runs
+# through (pcscd with vsmartcard's vpcd driver, OpenSC, pcsc-tools, openssl).
+BUILD_PACKAGES := ca-certificates gcc pkg-config libpcsclite-dev
+TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl
 
 .PHONY: run test deps check build bench fuzz fixtures clean
 
 ## run: run the acceptance suite against the embedded virtual card
 run:
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
 	$(GO) run ./cmd/jpkisim run
 
-## test: install what the tests need, static checks, the cgo-free build of the card, and every test
+## test: install what the tests need, static checks, the cgo-free build of the card, every
+## Go test, then the suite and OpenSC through pcscd against jpkisim serve
 test: deps check
 	$(GO) test -count=1 ./...
+	scripts/pcsc-test.sh
 
 ## deps: install the missing Debian packages the tests need (as root, with apt-get)
 deps:
@@ -23,10 +29,11 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	CGO_ENABLED=0 $(GO) build ./apdu/... ./simulator/... ./harness/... ./fixtures/... ./pki/...
+	CGO_ENABLED=0 $(GO) build ./apdu/... ./simulator/... ./harness/... ./fixtures/... ./pki/... ./cmd/...
 
 ## build: the jpkisim binary in bin/
 build:
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
 	$(GO) build -o bin/jpkisim ./cmd/jpkisim
 
 ## bench: the benchmarks of docs/benchmarks.md

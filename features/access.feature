@@ -19,18 +19,21 @@ Feature: The signing certificate is readable only after the signing password
     When I send "00 B0 81 00 04"
     Then the status word is 6982
 
+  @pin
   Scenario: The signing certificate is readable after the signing password
     Given the signing password has been verified
     When I read the signing certificate
     Then the status word is 9000
     And the certificate is an RSA-2048 certificate with exponent 65537 signed with sha256WithRSAEncryption
 
+  @pin
   Scenario: The auth PIN does not open the signing certificate
     Given the auth PIN has been verified
     When I select EF 0001
     And I read 4 bytes at offset 0
     Then the status word is 6982
 
+  @pin
   Scenario Outline: The internal EF <fid> (<content>) is never readable
     Given the auth PIN has been verified
     And the signing password has been verified

@@ -29,7 +29,7 @@ Feature: Reading the certificates and checking their profiles
     And the certificate has no subjectAltName
     And the certificate is issued by the auth CA certificate on the card
 
-  @CERT-03 @CERT-05
+  @CERT-03 @CERT-05 @pin
   Scenario: The signing certificate carries the basic 4 information
     Given the signing password has been verified
     When I read the signing certificate

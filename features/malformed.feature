@@ -31,13 +31,17 @@ Feature: Malformed and unsupported C-APDUs get a status word
       | VERIFY with P2=00                         | 00 20 00 00                      | 6A86 |
       | VERIFY with no current EF                 | 00 20 00 80                      | 6986 |
       | VERIFY of an SFI that is not a PIN        | 00 20 00 8A                      | 6A88 |
-      | CHANGE REFERENCE DATA with P1=00          | 00 24 00 98 04 31 31 31 31       | 6A86 |
       | COMPUTE DIGITAL SIGNATURE with P2=00      | 80 2A 00 00 01 00 00             | 6A86 |
       | COMPUTE DIGITAL SIGNATURE by a non-key    | 80 2A 00 8A 01 00 00             | 6A88 |
       | a secure-messaging READ BINARY            | 08 B0 00 00 04                   | 69FC |
       | SET SESSION KEY in the JPKI application   | 80 AE 00 00 01 00                | 6982 |
       | the iPhone last-command indicator         | 80 FC 00 00                      | 6700 |
       | GET CHALLENGE with an extended Le         | 00 84 00 00 00 00 08             | 6985 |
+
+    @destructive
+    Examples: commands that carry a PIN value
+      | what                                      | command                          | sw   |
+      | CHANGE REFERENCE DATA with P1=00          | 00 24 00 98 04 31 31 31 31       | 6A86 |
 
   Scenario: GET CHALLENGE returns exactly Le random bytes
     When I send "00 84 00 00 08"

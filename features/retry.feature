@@ -25,7 +25,7 @@ Feature: PIN retry counters, lockout and the empty VERIFY
     Then the status word is 63C3
     And the auth PIN has 3 tries left
 
-  @RETRY-07 @B12
+  @RETRY-07 @B12 @pin
   Scenario Outline: The empty VERIFY right after a correct VERIFY of the <pin> answers 63C<tries>, not 9000
     When I verify the <pin> with the correct value
     Then the status word is 9000
@@ -42,6 +42,7 @@ Feature: PIN retry counters, lockout and the empty VERIFY
     When I query the retry counter of the signing password by SFI
     Then the status word is 63C5
 
+  @pin
   Scenario: VERIFY by SFI with the correct auth PIN answers 9000
     When I verify the auth PIN by SFI with the correct value
     Then the status word is 9000

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -41,6 +42,10 @@ type Config struct {
 	FS fs.FS
 	// NoColors turns ANSI colours off.
 	NoColors bool
+	// AllowDestructive lets @destructive scenarios run on a card that is
+	// not virtual (--allow-destructive). Without it they are left out, and
+	// asking for them by tag is an error.
+	AllowDestructive bool
 
 	// started counts the scenarios that began, for Run's result.
 	started *atomic.Int64
@@ -80,8 +85,8 @@ func Suite(cfg Config) godog.TestSuite {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
-	if cfg.Concurrency < 1 || !cfg.Target.Virtual() {
-		cfg.Concurrency = 1
+	if _, fresh := cfg.Target.(harness.SimTarget); !fresh || cfg.Concurrency < 1 {
+		cfg.Concurrency = 1 // one card in a reader: one scenario at a time
 	}
 	return godog.TestSuite{
 		Name: "jpkisim",
@@ -115,6 +120,18 @@ func Run(cfg Config) (status int, ran int) {
 		}
 		fmt.Fprintln(out, err)
 		return 2, 0
+	}
+	if !cfg.Target.Virtual() {
+		tags, err := realCardTags(cfg)
+		if err != nil {
+			out := cfg.Output
+			if out == nil {
+				out = os.Stderr
+			}
+			fmt.Fprintln(out, err)
+			return 2, 0
+		}
+		cfg.Tags = tags
 	}
 	cfg.started = new(atomic.Int64)
 	status = Suite(cfg).Run()
@@ -158,4 +175,64 @@ func initScenario(sc *godog.ScenarioContext, t harness.Target, started *atomic.I
 		return ctx, nil
 	})
 	register(sc, w)
+}
+
+// ErrDestructiveRefused is returned when a run on a card that is not virtual
+// asks for @destructive scenarios without AllowDestructive.
+var ErrDestructiveRefused = errors.New("@destructive scenarios spend PIN tries: refused on a card that is not virtual without --allow-destructive")
+
+// CheckTarget reports, before anything runs, a run that would be refused:
+// @destructive scenarios asked for on a card that is not virtual without
+// AllowDestructive (ErrDestructiveRefused).
+func CheckTarget(cfg Config) error {
+	if cfg.Target.Virtual() {
+		return nil
+	}
+	_, err := realCardTags(cfg)
+	return err
+}
+
+// realCardTags narrows the tag filter for a card that is not virtual:
+// without AllowDestructive no @destructive scenario, and without both PINs
+// configured no @pin scenario.
+func realCardTags(cfg Config) (string, error) {
+	var extra []string
+	if !cfg.AllowDestructive {
+		if asksFor(cfg.Tags, "@destructive") {
+			return "", ErrDestructiveRefused
+		}
+		extra = append(extra, "~@destructive")
+	}
+	if s := cfg.Target.Secrets(); len(s.AuthPIN) == 0 || len(s.SigningPIN) == 0 {
+		extra = append(extra, "~@pin")
+	}
+	return andTags(cfg.Tags, extra...), nil
+}
+
+// andTags adds terms to every OR part of a godog tag expression.
+func andTags(expr string, terms ...string) string {
+	if len(terms) == 0 {
+		return expr
+	}
+	suffix := strings.Join(terms, " && ")
+	if strings.TrimSpace(expr) == "" {
+		return suffix
+	}
+	parts := strings.Split(expr, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p) + " && " + suffix
+	}
+	return strings.Join(parts, ",")
+}
+
+// asksFor reports whether a tag expression selects tag positively.
+func asksFor(expr, tag string) bool {
+	for _, or := range strings.Split(expr, ",") {
+		for _, term := range strings.Split(or, "&&") {
+			if strings.TrimSpace(term) == tag {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/targets"
 )
 
 var (
@@ -34,7 +35,30 @@ func TestFeatures(t *testing.T) {
 	if ran == 0 {
 		t.Fatalf("no scenario matched tags %q", *tags)
 	}
-	t.Logf("%d scenarios ran", ran)
+	t.Logf("sim:%s: %d scenarios ran", p.Name, ran)
+
+	// Every real JPKI card attached to the machine is checked too, with the
+	// scenarios that cannot spend a try (and, without JPKISIM_AUTH_PIN and
+	// JPKISIM_SIGN_PIN, none that presents a PIN).
+	reals, note := targets.FindReal()
+	if len(reals) == 0 {
+		t.Log(note)
+		return
+	}
+	for _, r := range reals {
+		rt, err := targets.PCSC(r.Reader, targets.Options{})
+		if err != nil {
+			t.Errorf("%s: %v", r.Reader, err)
+			continue
+		}
+		t.Run(rt.Name(), func(t *testing.T) {
+			status, ran := Run(Config{Target: rt, Tags: *tags, Format: *format, TestingT: t, NoColors: true})
+			if status != 0 {
+				t.Fatalf("acceptance suite failed on %s with status %d", rt.Name(), status)
+			}
+			t.Logf("%s: %d non-destructive scenarios ran", rt.Name(), ran)
+		})
+	}
 }
 
 func TestValidateTags(t *testing.T) {

@@ -2,11 +2,13 @@
 //
 //	jpkisim run      run the acceptance features against the virtual card
 //	jpkisim apdu     send C-APDUs to a fresh virtual card, print the R-APDUs
+//	jpkisim serve    put virtual cards into pcscd through the vpcd driver
 //	jpkisim profiles list the card profiles
 //	jpkisim steps    list the step phrases features can use
 //
-// Exit status: 0 success; 1 a scenario failed or the card could not be
-// used; 2 a usage error (bad flag, bad hex, unknown profile or format).
+// Exit status: 0 success; 1 a scenario failed; 2 a usage error (bad flag,
+// bad hex, unknown profile, format or tags); 3 no PC/SC service, reader or
+// card; 4 the real-card guard refused a command.
 package main
 
 import (
@@ -26,6 +28,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/scenarios"
+	"github.com/jpkisim/jpkisim/targets"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -33,9 +36,15 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // Exit statuses.
 const (
 	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
+	exitFailed = 1 // a scenario failed, or the card answered in error
+	exitUsage  = 2 // bad flag, argument, profile, format or tags
+	exitCard   = 3 // no PC/SC service, reader or card
+	exitGuard  = 4 // the real-card guard refused a command
 )
+
+// cardErrors are the transport conditions that exit with exitCard.
+var cardErrors = []error{harness.ErrNoService, harness.ErrNoReader, harness.ErrUnknownReader, harness.ErrNoCard,
+	harness.ErrCardRemoved, harness.ErrSharingViolation, harness.ErrNotJPKI, harness.ErrNoPCSC}
 
 // usageError marks an error caused by the command line.
 type usageError struct{ error }
@@ -63,6 +72,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "jpkisim: %v\n", oneLine(err))
+		if errors.Is(err, harness.ErrRefused) {
+			return exitGuard
+		}
+		for _, ce := range cardErrors {
+			if errors.Is(err, ce) {
+				return exitCard
+			}
+		}
 		// cobra reports an unknown subcommand with a plain error.
 		if strings.HasPrefix(err.Error(), "unknown command") {
 			return exitUsage
@@ -83,7 +100,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout))
+	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout), newServeCmd(stderr))
 	return root
 }
 
@@ -157,20 +174,35 @@ func embeddedFeatures() []string {
 func newRunCmd(stdout io.Writer) *cobra.Command {
 	var (
 		profile, tags, format string
-		featuresDir           string
+		featuresDir, target   string
 		concurrency           int
 		random                int64
 		noColors              bool
+		allowDestructive      bool
+		allowLockout          bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [FEATURE...]",
-		Short: "Run the acceptance features against the embedded virtual card",
+		Short: "Run the acceptance features against the virtual card, and any real JPKI card attached",
 		Long: `Run the Gherkin acceptance features (embedded in the binary) against a fresh
 virtual card per scenario. FEATURE names embedded files such as retry.feature,
 optionally with a line, retry.feature:12. With --features DIR the files of
 DIR are run instead, so that new scenarios need no rebuild.
 
-Formats: pretty, progress, junit:FILE, cucumber:FILE, comma-separated.
+Without --target, the run also checks every real JPKI card found in a PC/SC
+reader (one that answers the JPKI SELECT but not the virtual card's marker),
+with the non-destructive scenarios only, and the last line says which targets
+ran. --target sim runs the embedded card alone; --target pcsc[:READER] runs
+the card in that reader (the first JPKI card found when no reader is named).
+
+On a card that is not virtual, @destructive scenarios are left out (asking for
+them is an error) unless --allow-destructive is given, and even then no step
+spends the last try of a PIN unless --allow-lockout is given. Its PINs come
+from JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN, or a prompt; scenarios tagged @pin
+are left out while either is unknown.
+
+Formats: pretty, progress, junit:FILE, cucumber:FILE, comma-separated; report
+files of an extra real-card run get ".realN" before their extension.
 Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := scenarios.ValidateTags(tags); err != nil {
@@ -183,26 +215,73 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			if err != nil {
 				return usageError{err}
 			}
-			target, err := loadProfile(profile)
-			if err != nil {
-				return err
+			base := scenarios.Config{
+				Tags:             tags,
+				Format:           format,
+				Output:           stdout,
+				Concurrency:      concurrency,
+				Randomize:        random,
+				Paths:            paths,
+				FS:               fsys,
+				NoColors:         noColors || !isTerminal(stdout),
+				AllowDestructive: allowDestructive,
 			}
-			cfg := scenarios.Config{
-				Target:      target,
-				Tags:        tags,
-				Format:      format,
-				Output:      stdout,
-				Concurrency: concurrency,
-				Randomize:   random,
-				Paths:       paths,
-				FS:          fsys,
-				NoColors:    noColors || !isTerminal(stdout),
+			opts := targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Prompt: true, Restore: true}
+			var runs []scenarios.Config
+			note := ""
+			if cmd.Flags().Changed("target") {
+				t, err := resolveTarget(target, opts)
+				if err != nil {
+					return err
+				}
+				c := withTarget(base, t)
+				if err := scenarios.CheckTarget(c); err != nil {
+					return usageError{err}
+				}
+				runs = append(runs, c)
+			} else {
+				t, err := resolveTarget("sim", opts)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, withTarget(base, t))
+				reals, why := targets.FindReal()
+				note = why
+				auto := targets.Options{Restore: false}
+				for i, r := range reals {
+					t, err := targets.PCSC(r.Reader, auto)
+					if err != nil {
+						note += fmt.Sprintf("; %s skipped: %v", r.Reader, err)
+						continue
+					}
+					c := withTarget(base, t)
+					c.AllowDestructive = false
+					c.Tags = stripDestructive(c.Tags)
+					c.Format = suffixReports(c.Format, fmt.Sprintf(".real%d", i+1))
+					runs = append(runs, c)
+				}
 			}
-			status, ran := scenarios.Run(cfg)
-			if status != 0 {
-				return exitError{status}
+			worst, total := 0, 0
+			var summary []string
+			for _, c := range runs {
+				status, ran := scenarios.Run(c)
+				total += ran
+				worst = max(worst, status)
+				verdict := "passed"
+				if status != 0 {
+					verdict = "FAILED"
+				}
+				summary = append(summary, fmt.Sprintf("%s: %d scenarios %s", c.Target.Name(), ran, verdict))
 			}
-			if ran == 0 {
+			line := "targets: " + strings.Join(summary, "; ")
+			if note != "" {
+				line += " — " + note
+			}
+			fmt.Fprintln(stdout, line)
+			if worst != 0 {
+				return exitError{worst}
+			}
+			if total == 0 {
 				where := "the embedded features"
 				if featuresDir != "" {
 					where = featuresDir
@@ -214,17 +293,65 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
+	f.StringVar(&target, "target", "sim", "sim (the embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
 	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
 	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
-	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (virtual card only)")
+	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
 	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
 	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
+	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries)")
+	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last try of a PIN")
 	return cmd
 }
 
+func withTarget(c scenarios.Config, t harness.Target) scenarios.Config {
+	c.Target = t
+	return c
+}
+
+// resolveTarget maps target errors to usage errors where the user's value
+// is at fault.
+func resolveTarget(spec string, o targets.Options) (harness.Target, error) {
+	t, err := targets.Resolve(spec, o)
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.Is(err, targets.ErrBadTarget), errors.Is(err, fixtures.ErrUnknownProfile), errors.Is(err, fixtures.ErrBadProfile):
+		return nil, usageError{err}
+	}
+	return nil, err
+}
+
+// stripDestructive removes positive @destructive terms from a tag filter
+// for the automatic real-card run, which never runs them.
+func stripDestructive(expr string) string {
+	if !strings.Contains(expr, "@destructive") {
+		return expr
+	}
+	return ""
+}
+
+// suffixReports inserts suffix before the extension of every report file in
+// a godog format list.
+func suffixReports(list, suffix string) string {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		name, file, ok := strings.Cut(p, ":")
+		if !ok || file == "" {
+			continue
+		}
+		ext := filepath.Ext(file)
+		parts[i] = name + ":" + strings.TrimSuffix(file, ext) + suffix + ext
+	}
+	return strings.Join(parts, ",")
+}
+
 func newAPDUCmd(stdout io.Writer) *cobra.Command {
-	var profile string
+	var (
+		profile, target           string
+		allowDestructive, lockout bool
+	)
 	cmd := &cobra.Command{
 		Use:   "apdu HEX...",
 		Short: "Send C-APDUs to one fresh virtual card session and print each R-APDU",
@@ -250,11 +377,11 @@ Example:
 				}
 				cmds[i] = b
 			}
-			target, err := loadProfile(profile)
+			t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout})
 			if err != nil {
 				return err
 			}
-			card, err := target.Open()
+			card, err := t.Open()
 			if err != nil {
 				return err
 			}
@@ -269,7 +396,11 @@ Example:
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
+	f := cmd.Flags()
+	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
+	f.StringVar(&target, "target", "sim", "sim (a fresh embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
+	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, let VERIFY values other than the configured PINs and PIN changes through")
+	f.BoolVar(&lockout, "allow-lockout", false, "on a card that is not virtual, let a VERIFY spend the last try of a PIN")
 	return cmd
 }
 

@@ -1,0 +1,98 @@
+package scenarios
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cucumber/godog"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/features"
+)
+
+// Steps that present a PIN value to the card. On a card that is not virtual
+// a scenario with one of them runs only when the user configured the PINs
+// (@pin), and one that presents a wrong value only with --allow-destructive.
+var (
+	presentsCorrectPIN = regexp.MustCompile(`has been verified$|with the correct value$|the new .* verifies$|is unchanged$`)
+	spendsTries        = regexp.MustCompile(`wrong value|I enter a wrong|in lowercase$|^I change the|the old .* is refused$`)
+	rawSend            = regexp.MustCompile(`^I send "([^"]*)"$`)
+)
+
+// sendsSecret reports whether a raw "I send" step carries a value in a
+// command that can carry a PIN (or is too malformed to tell).
+func sendsSecret(step string) bool {
+	m := rawSend.FindStringSubmatch(step)
+	if m == nil {
+		return false
+	}
+	b, err := apdu.ParseHex(m[1])
+	if err != nil || len(b) < 4 || !apdu.CarriesSecret(b[0], b[1]) {
+		return false
+	}
+	c, err := apdu.Parse(b)
+	return err != nil || len(c.Data) > 0 || len(b) > 4
+}
+
+// TestPINTags checks every scenario's tags against its steps: a scenario
+// that can spend a try must be @destructive, one that presents a correct
+// PIN must be @pin or @destructive. The real-card guard stops what slips
+// through; this test keeps the tags honest so that such runs are planned,
+// not refused half-way.
+func TestPINTags(t *testing.T) {
+	suite := godog.TestSuite{Options: &godog.Options{FS: features.FS, Paths: []string{"."}, Format: "progress"}}
+	feats, err := suite.RetrieveFeatures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range feats {
+		for _, p := range f.Pickles {
+			n++
+			tags := map[string]bool{}
+			for _, tg := range p.Tags {
+				tags[tg.Name] = true
+			}
+			var correct, spends bool
+			for _, st := range p.Steps {
+				correct = correct || presentsCorrectPIN.MatchString(st.Text)
+				spends = spends || spendsTries.MatchString(st.Text) || sendsSecret(st.Text)
+			}
+			switch {
+			case spends && !tags["@destructive"]:
+				t.Errorf("%s: %q spends PIN tries but is not @destructive", p.Uri, p.Name)
+			case correct && !tags["@pin"] && !tags["@destructive"]:
+				t.Errorf("%s: %q presents a PIN but is neither @pin nor @destructive", p.Uri, p.Name)
+			case tags["@pin"] && !correct:
+				t.Errorf("%s: %q is @pin but presents no PIN", p.Uri, p.Name)
+			}
+		}
+	}
+	if n < 40 {
+		t.Fatalf("only %d scenarios", n)
+	}
+}
+
+func TestRealCardTags(t *testing.T) {
+	for _, tc := range []struct {
+		user  string
+		extra []string
+		want  string
+	}{
+		{"", []string{"~@destructive"}, "~@destructive"},
+		{"@RETRY-07", []string{"~@destructive", "~@pin"}, "@RETRY-07 && ~@destructive && ~@pin"},
+		{"@a,@b && ~@c", []string{"~@destructive"}, "@a && ~@destructive,@b && ~@c && ~@destructive"},
+	} {
+		if got := andTags(tc.user, tc.extra...); got != tc.want {
+			t.Errorf("andTags(%q) = %q, want %q", tc.user, got, tc.want)
+		}
+		if err := ValidateTags(andTags(tc.user, tc.extra...)); err != nil {
+			t.Error(err)
+		}
+	}
+	if !asksFor("@destructive", "@destructive") || !asksFor("@x,@destructive && @y", "@destructive") || asksFor("~@destructive", "@destructive") {
+		t.Fatal("asksFor")
+	}
+	_ = strings.TrimSpace
+}

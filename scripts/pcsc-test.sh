@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The acceptance suite and the OpenSC checks through the real PC/SC stack:
+# pcscd with vsmartcard's vpcd driver, `jpkisim serve` in slot 0 ("Virtual
+# PCD 00 00") and, in slot 1, a virtual card posing as a real one (to check
+# the real-card guard and the automatic real-card run). It starts pcscd only
+# when none is running, remembers the PID of everything it starts, and stops
+# exactly that on exit, also when a check fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	local rc=$?
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	if [ $rc -ne 0 ]; then
+		for f in "$work"/*.log; do [ -f "$f" ] && { echo "--- $(basename "$f") (last lines)"; tail -n 15 "$f"; }; done
+	fi
+	rm -rf "$work"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+J="$work/jpkisim"
+go build -o "$J" ./cmd/jpkisim
+SLOT0="Virtual PCD 00 00"
+SLOT1="Virtual PCD 00 01"
+SELECT=00A4040C0AD392F000260100000001
+
+start_pcscd() {
+	pcscd --foreground >>"$work/pcscd.log" 2>&1 &
+	pcscd_pid=$!
+	pids+=("$pcscd_pid")
+}
+
+# wait_card READER: until the card in READER answers the JPKI SELECT (10 s).
+wait_card() {
+	for _ in $(seq 100); do
+		if "$J" apdu --target "pcsc:$1" "$SELECT" 2>/dev/null | grep -q '^9000$'; then return 0; fi
+		sleep 0.1
+	done
+	echo "no card answered in $1" >&2
+	return 1
+}
+
+own_pcscd=0
+if pgrep -x pcscd >/dev/null; then
+	echo "== using the pcscd already running"
+else
+	echo "== starting pcscd"
+	start_pcscd
+	own_pcscd=1
+fi
+
+echo "== starting jpkisim serve in slot 0, and a card posing as a real one in slot 1"
+"$J" serve --vpcd 127.0.0.1:35963 >"$work/serve0.log" 2>&1 &
+pids+=($!)
+"$J" serve --vpcd 127.0.0.1:35964 --as-real-card >"$work/serve1.log" 2>&1 &
+pids+=($!)
+wait_card "$SLOT0"
+wait_card "$SLOT1"
+opensc-tool -l
+
+echo "== the acceptance suite through pcscd against jpkisim serve"
+"$J" run --target "pcsc:$SLOT0" --format progress
+
+echo "== OpenSC, the PC/SC transport and the real-card guard against the PC/SC stack"
+JPKISIM_TEST_READER="$SLOT0" JPKISIM_TEST_REAL_READER="$SLOT1" JPKISIM_BIN="$J" \
+	go test -count=1 -v -run 'PCSC|OpenSC|RealCard' ./harness/pcsc/ ./cmd/jpkisim/ 2>&1 |
+	grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )' | grep -v '^=== RUN'
+
+if [ $own_pcscd -eq 1 ]; then
+	echo "== pcscd restarted: jpkisim serve re-attaches by itself"
+	kill "$pcscd_pid"
+	wait "$pcscd_pid" 2>/dev/null || true
+	start_pcscd
+	wait_card "$SLOT0"
+	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C020018 00200080
+	echo "card re-attached after the pcscd restart"
+fi
+echo "== PC/SC checks passed"
