@@ -7,7 +7,7 @@ GO ?= go
 BUILD_PACKAGES := ca-certificates gcc pkg-config libpcsclite-dev
 TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl
 
-.PHONY: run test deps check build bench fuzz fixtures clean
+.PHONY: run test deps check build bench bench-pcsc fuzz fixtures clean
 
 ## run: run the acceptance suite against the embedded virtual card
 run:
@@ -39,6 +39,10 @@ build:
 ## bench: the benchmarks of docs/benchmarks.md
 bench:
 	bench/run.sh
+
+## bench-pcsc: SELECT round trips through pcscd for jpkisim serve, vicc and a 9000-only card
+bench-pcsc:
+	bench/pcsc-bench.sh
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s)
 fuzz:

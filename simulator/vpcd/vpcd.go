@@ -180,12 +180,16 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn) error {
 				// vpcd powers the card before any APDU; answer anyway.
 				s.Card.PowerOn()
 			}
-			start := time.Now()
+			debug := log.Enabled(ctx, slog.LevelDebug)
+			var start time.Time
+			if debug {
+				start = time.Now()
+			}
 			answer, err = s.Card.Transmit(payload)
 			if err != nil || len(answer) < 2 {
 				answer = []byte{0x6F, 0x00}
 			}
-			if log.Enabled(ctx, slog.LevelDebug) {
+			if debug {
 				log.Debug("apdu", "c", apdu.MaskedHex(payload), "r", strings.ToUpper(hex.EncodeToString(answer)), "elapsed", time.Since(start))
 			}
 		}
