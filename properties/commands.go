@@ -1,0 +1,253 @@
+// Package properties checks the card against the independent model (package
+// model) over random command sequences, with gopter's commands package: the
+// stateful property that `go test`, `jpkisim props` and `jpkisim diff` run.
+//
+// Every command is a C-APDU (or a reset or power cycle); its String is
+// readable and PIN-masked, so a failing sequence can be printed and kept.
+package properties
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/commands"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/model"
+)
+
+// state is gopter's model state: the model's state and what the last
+// command must have answered.
+type state struct {
+	s, prev model.State
+	expect  model.Expect
+	// sent is the C-APDU of the last command (nil for reset/power cycle).
+	sent []byte
+	// pinOf is the PIN a VERIFY or CHANGE REFERENCE DATA addressed, -1 else.
+	pinOf model.PIN
+}
+
+// result is what running a command on the card gave.
+type result struct {
+	resp []byte
+	err  error
+}
+
+// op is one command of a sequence.
+type op struct {
+	name  string // readable, PIN-masked
+	capdu []byte // nil: a reset (or power cycle when cycle)
+	cycle bool
+	// label says what a VERIFY or CHANGE value is, for String, never the value.
+	label string
+}
+
+var _ commands.Command = (*op)(nil)
+
+func (o *op) String() string {
+	switch {
+	case o.capdu == nil && o.cycle:
+		return "POWER-CYCLE"
+	case o.capdu == nil:
+		return "RESET"
+	}
+	s := o.name + "(" + apdu.MaskedHex(o.capdu)
+	if o.label != "" {
+		s += " " + o.label
+	}
+	return s + ")"
+}
+
+// Run sends the command to the card under test.
+func (o *op) Run(sut commands.SystemUnderTest) commands.Result {
+	card := sut.(harness.Card)
+	if o.capdu == nil {
+		var err error
+		if pc, ok := card.(harness.PowerCycler); o.cycle && ok {
+			err = pc.PowerCycle()
+		} else {
+			err = card.Reset()
+		}
+		return result{err: err}
+	}
+	r, err := card.Transmit(o.capdu)
+	return result{resp: r, err: err}
+}
+
+// NextState asks the model what the command does.
+func (o *op) NextState(st commands.State) commands.State {
+	m := st.(*runState)
+	cur := m.st
+	next := cur
+	next.prev, next.sent, next.pinOf = cur.s, o.capdu, -1
+	if o.capdu == nil {
+		next.s, next.expect = model.Reset(cur.s), model.Expect{SW: apdu.SWOK}
+	} else {
+		next.s, next.expect = m.model.Step(cur.s, o.capdu)
+		next.pinOf = m.addressedPIN(cur.s, o.capdu)
+	}
+	return &runState{model: m.model, keys: m.keys, compareData: m.compareData, st: next}
+}
+
+// runState is gopter's state: the model, the keys that check signatures,
+// and the model state with the last expectation.
+type runState struct {
+	model       *model.Model
+	keys        *keyset
+	compareData bool
+	st          state
+}
+
+// String shows the model state with the PIN values masked: gopter prints
+// the initial state of a failing sequence.
+func (m *runState) String() string {
+	s := m.st.s
+	return fmt.Sprintf("card{DF %d, EF %04X, verified %v, tries %v, PINs ****}", s.DF, s.EF, s.Verified, s.Tries)
+}
+
+type gopterResult = gopter.PropResult
+
+func fail(format string, args ...any) *gopter.PropResult {
+	return &gopter.PropResult{Status: gopter.PropFalse, Labels: []string{fmt.Sprintf(format, args...)}}
+}
+
+func pass() *gopter.PropResult { return &gopter.PropResult{Status: gopter.PropTrue} }
+
+// PreCondition accepts every command: the model answers any bytes.
+func (o *op) PreCondition(commands.State) bool { return true }
+
+// PostCondition compares the card's answer with the model's and checks the
+// invariants that must hold after every command.
+func (o *op) PostCondition(st commands.State, res commands.Result) *gopterResult {
+	m := st.(*runState)
+	r := res.(result)
+	if r.err != nil {
+		return fail("transport error: %v", r.err)
+	}
+	if o.capdu == nil {
+		return pass()
+	}
+	if observe != nil {
+		observe(m.st, r.resp)
+	}
+	return m.check(r.resp)
+}
+
+// observe, when set (by tests), sees every answer with the model state.
+var observe func(st state, resp []byte)
+
+// addressed is the EF a command that takes P2 = 80 or 80|SFI refers to in
+// state s (0 when none), read here for the invariants.
+func addressed(s model.State, b []byte) uint16 {
+	if len(b) < 4 || s.DF != model.AtJPKI || b[3]&0xE0 != 0x80 {
+		return 0
+	}
+	if sfi := b[3] & 0x1F; sfi != 0 {
+		return uint16(sfi)
+	}
+	return s.EF
+}
+
+// addressedPIN is the PIN a VERIFY or CHANGE REFERENCE DATA refers to, or -1.
+func (m *runState) addressedPIN(s model.State, b []byte) model.PIN {
+	if len(b) < 4 || b[0] != 0x00 || (b[1] != 0x20 && b[1] != 0x24) {
+		return -1
+	}
+	switch addressed(s, b) {
+	case 0x0018:
+		return model.Auth
+	case 0x001B:
+		return model.Sign
+	}
+	return -1
+}
+
+func (m *runState) check(resp []byte) *gopterResult {
+	st := m.st
+	if len(resp) < 2 {
+		return fail("answer of %d bytes", len(resp))
+	}
+	sw := apdu.NewStatusWord(resp[len(resp)-2], resp[len(resp)-1])
+	data := resp[:len(resp)-2]
+	b := st.sent
+	if len(b) < 4 {
+		b = append(append([]byte(nil), b...), 0xFF, 0xFF, 0xFF, 0xFF)[:4] // a header that matches nothing below
+	}
+	isVerify := b[0] == 0x00 && b[1] == 0x20
+	// Invariants, whatever the model says.
+	if isVerify && len(st.sent) == 4 && sw == apdu.SWOK {
+		return fail("the empty VERIFY answered 9000")
+	}
+	if b[0] == 0x80 && b[1] == 0x2A && sw == apdu.SWOK {
+		switch key := addressed(st.prev, b); {
+		case key == 0x0017 && !st.prev.Verified[model.Auth]:
+			return fail("a signature with the auth key without the auth PIN verified since the last reset")
+		case key == 0x001A && !st.prev.Verified[model.Sign]:
+			return fail("a signature with the signing key without the signing password verified since the last reset")
+		case key != 0x0017 && key != 0x001A:
+			return fail("a signature with EF %04X, which holds no usable key", key)
+		}
+	}
+	if sw == apdu.SWOK && len(data) > 0 && st.prev.DF == model.AtJPKI && readsSigningCert(st.prev, b) && !st.prev.Verified[model.Sign] {
+		return fail("the signing certificate was read without the signing password")
+	}
+	for p := model.Auth; p <= model.Sign; p++ {
+		rose := st.s.Tries[p] > st.prev.Tries[p]
+		restored := sw == apdu.SWOK && (st.pinOf == p || b[1] == 0xEE)
+		if rose && !restored {
+			return fail("the %v retry counter rose from %d to %d without a correct VERIFY", pinName(p), st.prev.Tries[p], st.s.Tries[p])
+		}
+		if st.prev.Tries[p] == 0 && st.s.Tries[p] != 0 && b[1] != 0xEE {
+			return fail("the blocked %v was unblocked", pinName(p))
+		}
+	}
+	// The model.
+	e := st.expect
+	if sw != e.SW {
+		return fail("SW %04X, model %04X", uint16(sw), uint16(e.SW))
+	}
+	switch e.Kind {
+	case model.Exact:
+		if m.compareData && !bytes.Equal(data, e.Data) {
+			return fail("data %s, model %s", short(data), short(e.Data))
+		}
+	case model.Random:
+		if len(data) != e.N {
+			return fail("%d random bytes, model %d", len(data), e.N)
+		}
+	case model.Signature:
+		if err := m.keys.verify(e.Key, e.Scheme, e.Input, data); err != nil {
+			return fail("signature does not verify with the %v certificate: %v", pinName(e.Key), err)
+		}
+	}
+	return pass()
+}
+
+// readsSigningCert: a READ BINARY that reads EF 0001, by SFI or as the
+// current EF.
+func readsSigningCert(s model.State, b []byte) bool {
+	if b[0] != 0x00 || b[1] != 0xB0 || len(b) < 5 {
+		return false
+	}
+	if b[2]&0x80 != 0 {
+		return b[2]&0x1F == 0x01
+	}
+	return s.EF == 0x0001
+}
+
+func pinName(p model.PIN) string {
+	if p == model.Sign {
+		return "signing password"
+	}
+	return "auth PIN"
+}
+
+func short(b []byte) string {
+	if len(b) > 24 {
+		return fmt.Sprintf("%X...(%d bytes)", b[:24], len(b))
+	}
+	return strings.ToUpper(fmt.Sprintf("%X", b))
+}

@@ -1,0 +1,215 @@
+package properties
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/commands"
+	"github.com/leanovate/gopter/gen"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/model"
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// Config is one run of the stateful property.
+type Config struct {
+	// Target opens the card for each sequence (required).
+	Target harness.Target
+	// Profile describes the card's content for the model; nil means the
+	// default profile (the virtual card's own profile when known).
+	Profile *simulator.Profile
+	// Seed replays a run; 0 picks one from the clock. It is always printed.
+	Seed int64
+	// Sequences is the number of random sequences (default 1,000), MaxLen
+	// the length of the longest (default 50; lengths ramp up from 1).
+	Sequences, MaxLen int
+	// Output receives gopter's report and the seed line; nil means stdout.
+	Output io.Writer
+	// Shards splits the sequences between goroutines on the embedded card;
+	// 0 means one per CPU, at most 4. A seed replays exactly with the same
+	// number of shards (printed with the seed).
+	Shards int
+	// AllowDestructive generates wrong VERIFYs, PIN changes and restores on
+	// a card that is not virtual. On a virtual card they are always on.
+	AllowDestructive bool
+}
+
+// Outcome is what a run found.
+type Outcome struct {
+	Passed    bool
+	Seed      int64
+	Shards    int
+	Sequences int
+	Elapsed   time.Duration
+}
+
+// ContentOf is the model's view of a profile: the bytes of its files.
+func ContentOf(p *simulator.Profile) model.Content {
+	size := p.CertEFSize
+	if size == 0 {
+		size = 2048
+	}
+	atr := p.ATR
+	if len(atr) == 0 {
+		atr = simulator.DefaultATR
+	}
+	presence := p.CertPresence
+	if presence == nil {
+		presence = []byte{0x8F, 0x8F, 0x00}
+	}
+	return model.Content{
+		ATR: atr, Profile: p.Name,
+		SigningCert: p.SigningCert, SigningCACert: p.SigningCACert, AuthCert: p.AuthCert, AuthCACert: p.AuthCACert,
+		CertEFSize: size, CertFiller: p.CertFiller,
+		TokenLabel: p.TokenLabel, TokenSerial: p.TokenSerial, CertPresence: presence,
+		AuthCertNeedsPIN: p.AuthCertNeedsPIN, PoseAsRealCard: p.Behaviour.PoseAsRealCard,
+		AuthPIN: string(p.AuthPIN), SigningPIN: string(p.SigningPIN),
+	}
+}
+
+// Prop builds the gopter property for cfg.
+func Prop(cfg Config) (gopter.Prop, error) {
+	prop, _, err := replayParts(cfg)
+	return prop, err
+}
+
+// replayParts builds the property and its initial state, which
+// commands.Replay needs to run a fixed sequence.
+func replayParts(cfg Config) (gopter.Prop, *runState, error) {
+	p := cfg.Profile
+	if p == nil {
+		name := fixtures.DefaultProfile
+		if pt, ok := cfg.Target.(interface{ Profile() string }); ok && pt.Profile() != "" {
+			name = pt.Profile()
+		}
+		if st, ok := cfg.Target.(harness.SimTarget); ok {
+			p = st.Profile
+		} else {
+			var err error
+			if p, err = fixtures.Profile(name); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	keys, err := newKeyset(p.AuthCert, p.SigningCert)
+	if err != nil {
+		return nil, nil, err
+	}
+	virtual := cfg.Target.Virtual()
+	secrets := cfg.Target.Secrets()
+	init := model.Fresh(string(secrets.AuthPIN), string(secrets.SigningPIN))
+	if !virtual {
+		if init.Tries, err = counters(cfg.Target); err != nil {
+			return nil, nil, err
+		}
+	}
+	initial := &runState{model: model.New(ContentOf(p)), keys: keys, compareData: virtual, st: state{s: init, prev: init, pinOf: -1}}
+	g := generator{destructive: virtual || cfg.AllowDestructive}
+	prop := commands.Prop(&commands.ProtoCommands{
+		NewSystemUnderTestFunc: func(commands.State) commands.SystemUnderTest {
+			c, err := cfg.Target.Open()
+			if err != nil {
+				panic(fmt.Sprintf("opening %s: %v", cfg.Target.Name(), err))
+			}
+			return c
+		},
+		DestroySystemUnderTestFunc: func(sut commands.SystemUnderTest) { sut.(harness.Card).Close() },
+		InitialStateGen:            gen.Const(initial),
+		GenCommandFunc:             func(st commands.State) gopter.Gen { return g.gen(st.(*runState)) },
+	})
+	return prop, initial, nil
+}
+
+// counters reads both retry counters of a card with the empty VERIFY, which
+// spends nothing, so that the model of a card that is not virtual starts
+// where the card is.
+func counters(t harness.Target) ([2]int, error) {
+	var tries [2]int
+	c, err := t.Open()
+	if err != nil {
+		return tries, err
+	}
+	defer c.Close()
+	cl := harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		return tries, err
+	}
+	for i, p := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		if tries[i], err = cl.RetriesLeft(p); err != nil {
+			return tries, err
+		}
+	}
+	return tries, nil
+}
+
+// Run checks the property and reports to cfg.Output: gopter's result, and
+// the seed to replay it with. On the embedded card the sequences are split
+// into shards that run at once, one per CPU (at most 4); shard i uses seed
+// + i and its own random source, so the same seed replays every shard
+// exactly. A card in a reader runs one shard.
+func Run(cfg Config) (Outcome, error) {
+	out := cfg.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	total := cfg.Sequences
+	if total <= 0 {
+		total = 1000
+	}
+	maxLen := cfg.MaxLen
+	if maxLen <= 0 {
+		maxLen = 50
+	}
+	shards := 1
+	if _, ok := cfg.Target.(harness.SimTarget); ok {
+		shards = cfg.Shards
+		if shards <= 0 {
+			shards = min(runtime.GOMAXPROCS(0), 4)
+		}
+		shards = min(shards, total)
+	}
+	prop, err := Prop(cfg)
+	if err != nil {
+		return Outcome{Seed: seed}, err
+	}
+	fmt.Fprintf(out, "property seed %d on %s: %d sequences of up to %d commands in %d shard(s) (replay with --seed %d --shards %d)\n",
+		seed, cfg.Target.Name(), total, maxLen, shards, seed, shards)
+	start := time.Now()
+	reports := make([]bytes.Buffer, shards)
+	passed := make([]bool, shards)
+	var wg sync.WaitGroup
+	for i := 0; i < shards; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			params := gopter.DefaultTestParametersWithSeed(seed + int64(i))
+			params.MinSuccessfulTests = total / shards
+			if i < total%shards {
+				params.MinSuccessfulTests++
+			}
+			params.MinSize, params.MaxSize = 1, maxLen
+			ps := gopter.NewProperties(params)
+			ps.Property(fmt.Sprintf("shard %d: the card agrees with the model over random command sequences", i), prop)
+			passed[i] = ps.Run(gopter.NewFormatedReporter(false, 100, &reports[i]))
+		}(i)
+	}
+	wg.Wait()
+	ok := true
+	for i := range reports {
+		out.Write(reports[i].Bytes())
+		ok = ok && passed[i]
+	}
+	return Outcome{Passed: ok, Seed: seed, Shards: shards, Sequences: total, Elapsed: time.Since(start)}, nil
+}

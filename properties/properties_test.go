@@ -1,0 +1,86 @@
+package properties
+
+import (
+	"flag"
+	"sync"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+var (
+	seed      = flag.Int64("seed", 0, "replay the property with this gopter seed (0: from the clock; always printed)")
+	sequences = flag.Int("sequences", 1000, "random command sequences to run")
+	shards    = flag.Int("shards", 0, "shards of the run (0: one per CPU); replay a seed with the shards it printed")
+)
+
+// writer sends gopter's report to the test log.
+type writer struct{ t *testing.T }
+
+func (w writer) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
+
+// TestCardAgreesWithModel is the stateful property against the embedded
+// card: at least 1,000 random sequences of up to 50 commands.
+func TestCardAgreesWithModel(t *testing.T) {
+	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	out, err := Run(Config{Target: target, Seed: *seed, Sequences: *sequences, Shards: *shards, Output: writer{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Passed {
+		t.Fatalf("the card and the model disagree; replay with -seed %d -shards %d", out.Seed, out.Shards)
+	}
+	t.Logf("%d sequences in %v (%.0f sequences/s), seed %d", out.Sequences, out.Elapsed, float64(out.Sequences)/out.Elapsed.Seconds(), out.Seed)
+}
+
+// TestGeneratorReachesTheInterestingStates runs a fixed seed and counts what
+// the sequences reached, so that a generator that stopped producing, say,
+// successful signatures or blocked PINs cannot pass silently.
+func TestGeneratorReachesTheInterestingStates(t *testing.T) {
+	counts := map[string]int{}
+	var mu sync.Mutex
+	observe = func(st state, resp []byte) {
+		if len(resp) < 2 {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		sw := uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1])
+		b := st.sent
+		switch {
+		case len(b) >= 4 && b[0] == 0x80 && b[1] == 0x2A && sw == 0x9000:
+			counts["signature"]++
+		case len(b) >= 4 && b[1] == 0x2A && sw == 0x6982:
+			counts["signature refused"]++
+		case len(b) >= 5 && b[1] == 0xB0 && sw == 0x9000 && readsSigningCert(st.prev, b):
+			counts["signing certificate read"]++
+		case len(b) >= 4 && b[1] == 0xB0 && sw == 0x6982:
+			counts["read refused"]++
+		case sw == 0x6984:
+			counts["blocked PIN"]++
+		case len(b) >= 4 && b[1] == 0x24 && sw == 0x9000:
+			counts["PIN changed"]++
+		case len(b) >= 4 && b[1] == 0x20 && sw == 0x9000:
+			counts["correct VERIFY"]++
+		case len(b) >= 4 && b[1] == 0xEE && sw == 0x9000:
+			counts["restore"]++
+		case sw == 0x6B00:
+			counts["read past the end"]++
+		case sw == 0x6E00 || sw == 0x6D00 || sw == 0x6700:
+			counts["malformed refused"]++
+		}
+	}
+	defer func() { observe = nil }()
+	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	out, err := Run(Config{Target: target, Seed: 20261129, Sequences: 1000, Output: writer{t}})
+	if err != nil || !out.Passed {
+		t.Fatalf("property failed: %v", err)
+	}
+	for _, k := range []string{"signature", "signature refused", "signing certificate read", "read refused", "blocked PIN", "PIN changed", "correct VERIFY", "restore", "read past the end", "malformed refused"} {
+		if counts[k] < 5 {
+			t.Errorf("%q reached %d times in 1,000 sequences", k, counts[k])
+		}
+	}
+	t.Log(counts)
+}

@@ -1,0 +1,52 @@
+package properties
+
+import (
+	"testing"
+
+	"github.com/leanovate/gopter/commands"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+// Sequences found while developing the property, kept with the answer they
+// must get: each replays against a fresh embedded card.
+func TestRegressionSequences(t *testing.T) {
+	selectJPKI := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: aidJPKI})}
+	verify := func(p2 byte, v string) *op {
+		return &op{name: "VERIFY", capdu: enc(apdu.Command{INS: 0x20, P2: p2, Data: []byte(v)}), label: "value"}
+	}
+	sign := &op{name: "SIGN", capdu: enc(apdu.Command{CLA: 0x80, INS: 0x2A, P2: 0x97, Data: make([]byte, 51), Ne: 256})}
+	for name, seq := range map[string][]commands.Command{
+		// The property's own check indexed an empty C-APDU (found with
+		// seed 1795941981897063339): the card must answer 6700 and the
+		// check must not panic.
+		"empty C-APDU":         {&op{name: "RAW", capdu: []byte{}}},
+		"three-byte C-APDU":    {&op{name: "RAW", capdu: []byte{0x00, 0xA4, 0x04}}},
+		"blocked auth PIN":     {selectJPKI, verify(0x98, "0000"), verify(0x98, "0000"), verify(0x98, "0000"), verify(0x98, "1234"), sign},
+		"sign after power-off": {selectJPKI, verify(0x98, "1234"), &op{cycle: true}, selectJPKI, sign},
+		"restore after lockout": {selectJPKI, verify(0x98, "0000"), verify(0x98, "0000"), verify(0x98, "0000"),
+			&op{name: "RESTORE", capdu: enc(apdu.Command{CLA: 0x80, INS: 0xEE, Data: []byte("JPKISIM-RESTORE")})},
+			selectJPKI, verify(0x98, "1234"), sign},
+		"change then lower-case": {selectJPKI, verify(0x9B, "ABC123"),
+			&op{name: "CHANGE", capdu: enc(apdu.Command{INS: 0x24, P1: 1, P2: 0x9B, Data: []byte("NEWPASS1")})},
+			verify(0x9B, "newpass1"), verify(0x9B, "NEWPASS1")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+			_, init, err := replayParts(Config{Target: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sut, err := target.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sut.Close()
+			if r := commands.Replay(sut, init, seq...); !r.Success() {
+				t.Fatalf("%v", r.Labels)
+			}
+		})
+	}
+}
