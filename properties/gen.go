@@ -74,6 +74,9 @@ func pick[T any](g *gopter.GenParameters, xs ...T) T { return xs[g.Rng.Intn(len(
 // is in, so that "the correct PIN" is correct when the command is generated.
 type generator struct {
 	destructive bool // wrong VERIFYs, PIN changes, restores (virtual card only)
+	// minLen is the shortest raw C-APDU; 2 through PC/SC, where a 1-byte
+	// command is never sent (vpcd would take it for a control byte).
+	minLen int
 }
 
 // gen returns the command generator for a state. The weights lean on the
@@ -268,7 +271,7 @@ func (g generator) sign(p *gopter.GenParameters, s model.State) *op {
 func (g generator) malformed(p *gopter.GenParameters) *op {
 	switch p.Rng.Intn(3) {
 	case 0: // any bytes
-		b := make([]byte, p.Rng.Intn(12))
+		b := make([]byte, g.minLen+p.Rng.Intn(12-g.minLen))
 		p.Rng.Read(b)
 		return &op{name: "RAW", capdu: b}
 	case 1: // a known header with a broken body

@@ -113,6 +113,9 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 	}
 	initial := &runState{model: model.New(ContentOf(p)), keys: keys, compareData: virtual, st: state{s: init, prev: init, pinOf: -1}}
 	g := generator{destructive: virtual || cfg.AllowDestructive}
+	if _, embedded := cfg.Target.(harness.SimTarget); !embedded {
+		g.minLen = 2
+	}
 	prop := commands.Prop(&commands.ProtoCommands{
 		NewSystemUnderTestFunc: func(commands.State) commands.SystemUnderTest {
 			c, err := cfg.Target.Open()

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -132,11 +133,41 @@ type Real struct {
 	Reader string
 }
 
+// ProbeTimeout bounds how long FindReal waits for one reader: a stalled card
+// hangs pcscd's calls on its reader (there is no timeout in vpcd), and an
+// automatic probe must never hang a run.
+var ProbeTimeout = 3 * time.Second
+
+// within runs f and gives up after d; f then finishes, or not, on its own.
+func within[T any](d time.Duration, f func() T) (T, bool) {
+	ch := make(chan T, 1)
+	go func() { ch <- f() }()
+	select {
+	case v := <-ch:
+		return v, true
+	case <-time.After(d):
+		var zero T
+		return zero, false
+	}
+}
+
 // FindReal probes every reader and returns those holding a real JPKI card,
 // in sorted order, with a one-line account of what was found for the run's
-// summary. It sends only the marker GET DATA and the JPKI SELECT.
+// summary. It sends only the marker GET DATA and the JPKI SELECT, and skips
+// a reader that does not answer within ProbeTimeout.
 func FindReal() ([]Real, string) {
-	names, err := pcsc.Readers()
+	type listing struct {
+		names []string
+		err   error
+	}
+	l, done := within(ProbeTimeout, func() listing {
+		n, err := pcsc.Readers()
+		return listing{n, err}
+	})
+	if !done {
+		return nil, fmt.Sprintf("embedded-only: PC/SC did not list its readers within %v", ProbeTimeout)
+	}
+	names, err := l.names, l.err
 	switch {
 	case errors.Is(err, harness.ErrNoService), errors.Is(err, harness.ErrNoPCSC):
 		return nil, "embedded-only: " + err.Error()
@@ -146,10 +177,21 @@ func FindReal() ([]Real, string) {
 		return nil, "embedded-only: no smart card reader"
 	}
 	var real []Real
+	var stalled []string
 	virtual := 0
+	type probe struct {
+		virtual, jpki bool
+		err           error
+	}
 	for _, n := range names {
-		v, _, jpki, err := pcsc.Probe(n)
+		pr, done := within(ProbeTimeout, func() probe {
+			v, _, jpki, err := pcsc.Probe(n)
+			return probe{v, jpki, err}
+		})
+		v, jpki, err := pr.virtual, pr.jpki, pr.err
 		switch {
+		case !done:
+			stalled = append(stalled, n)
 		case err != nil || !jpki:
 		case v:
 			virtual++
@@ -157,12 +199,16 @@ func FindReal() ([]Real, string) {
 			real = append(real, Real{Reader: n})
 		}
 	}
-	if len(real) == 0 {
-		note := fmt.Sprintf("embedded-only: no real JPKI card in %d reader(s)", len(names))
-		if virtual > 0 {
-			note += fmt.Sprintf(" (%d virtual card(s) from jpkisim serve skipped)", virtual)
-		}
-		return nil, note
+	note := ""
+	if len(stalled) > 0 {
+		note = fmt.Sprintf("; no answer within %v from %s", ProbeTimeout, strings.Join(stalled, ", "))
 	}
-	return real, ""
+	if len(real) == 0 {
+		head := fmt.Sprintf("embedded-only: no real JPKI card in %d reader(s)", len(names))
+		if virtual > 0 {
+			head += fmt.Sprintf(" (%d virtual card(s) from jpkisim serve skipped)", virtual)
+		}
+		return nil, head + note
+	}
+	return real, strings.TrimPrefix(note, "; ")
 }

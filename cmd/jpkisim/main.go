@@ -3,6 +3,8 @@
 //	jpkisim run      run the acceptance features against the virtual card
 //	jpkisim apdu     send C-APDUs to a fresh virtual card, print the R-APDUs
 //	jpkisim serve    put virtual cards into pcscd through the vpcd driver
+//	jpkisim props    check a card against the independent model
+//	jpkisim diff     compare two targets over identical random sequences
 //	jpkisim profiles list the card profiles
 //	jpkisim steps    list the step phrases features can use
 //
@@ -100,7 +102,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout), newServeCmd(stderr))
+	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout), newServeCmd(stderr),
+		newPropsCmd(stdout), newDiffCmd(stdout))
 	return root
 }
 

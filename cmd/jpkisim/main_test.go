@@ -211,3 +211,19 @@ func TestSteps(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 }
+
+func TestPropsAndDiff(t *testing.T) {
+	code, out, errOut := runCLI(t, "props", "--sequences", "200", "--seed", "42", "--shards", "1")
+	if code != 0 || !strings.Contains(out, "property seed 42 ") || !strings.Contains(out, "OK, passed 200 tests") {
+		t.Fatalf("props: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "diff", "--a", "sim", "--b", "sim", "--count", "50")
+	if code != 0 || !strings.Contains(out, "no difference: 50 sequences") {
+		t.Fatalf("diff: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"diff"}, {"diff", "--b", "nonsense"}, {"props", "--target", "bogus"}} {
+		if code, _, errOut := runCLI(t, args...); code != 2 {
+			t.Errorf("%q: exit %d, %q", args, code, errOut)
+		}
+	}
+}

@@ -154,12 +154,19 @@ func (c *Card) Transaction(f func() error) error {
 	return ferr
 }
 
+// ErrOneByte is returned for a C-APDU of 0 or 1 byte, which is never sent:
+// ebfe/scard panics on an empty one, and vsmartcard's vpcd frames a 1-byte
+// command exactly like its control bytes (00 power off, 04 ATR ...), so the
+// card would take it for one and the reader could wait for an answer
+// forever.
+var ErrOneByte = errors.New("a C-APDU of fewer than 2 bytes is not sent through PC/SC")
+
 // Transmit implements harness.Card: one C-APDU in its own transaction (or in
-// the caller's), with 61xx and 6Cxx completed inside it. An empty C-APDU is
-// refused before it reaches ebfe/scard, which would panic on it.
+// the caller's), with 61xx and 6Cxx completed inside it. A C-APDU under 2
+// bytes is refused with ErrOneByte.
 func (c *Card) Transmit(capdu []byte) ([]byte, error) {
-	if len(capdu) == 0 {
-		return nil, errors.New("empty C-APDU")
+	if len(capdu) < 2 {
+		return nil, ErrOneByte
 	}
 	var r []byte
 	err := c.Transaction(func() error {
@@ -171,8 +178,8 @@ func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 }
 
 func (c *Card) raw(capdu []byte) ([]byte, error) {
-	if len(capdu) == 0 {
-		return nil, errors.New("empty C-APDU")
+	if len(capdu) < 2 {
+		return nil, ErrOneByte
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

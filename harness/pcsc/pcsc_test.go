@@ -89,8 +89,13 @@ func TestPCSCErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Transmit(nil); err == nil {
-		t.Fatal("an empty C-APDU was sent")
+	for _, b := range [][]byte{nil, {0x00}, {0x04}} {
+		if _, err := c.Transmit(b); !errors.Is(err, pcsc.ErrOneByte) {
+			t.Fatalf("%X: %v", b, err)
+		}
+	}
+	if r, err := c.Transmit([]byte{0x00, 0xA4}); err != nil || !bytes.Equal(r, []byte{0x67, 0x00}) {
+		t.Fatalf("2-byte C-APDU: %X %v", r, err)
 	}
 	// Nested transactions and a whole operation inside one.
 	cl := harness.NewClient(c)
