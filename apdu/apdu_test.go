@@ -234,14 +234,16 @@ func TestStatusWord(t *testing.T) {
 
 func TestMaskedHex(t *testing.T) {
 	tests := map[string]string{
-		"0020008004":             "00200080XX",             // case 2: a PIN byte where Le would be
-		"00200080003132":         "00200080XXXXXX",         // extended "Le" holding PIN bytes
-		"002000800431323334":     "0020008004XXXXXXXX",     // VERIFY
-		"0024018006414243313233": "0024018006XXXXXXXXXXXX", // CHANGE REFERENCE DATA
-		"00200080":               "00200080",               // empty VERIFY
-		"0020008009313233":       "00200080XXXXXXXX",       // malformed: mask all after header
-		"00B0000004":             "00B0000004",             // not a secret
-		"80320080043132333400":   "8032008004XXXXXXXX00",   // CHANGE KEY with Le
+		"0020008004":                   "00200080XX",                   // case 2: a PIN byte where Le would be
+		"00200080003132":               "00200080XXXXXX",               // extended "Le" holding PIN bytes
+		"002000800431323334":           "0020008004XXXXXXXX",           // VERIFY
+		"0024018006414243313233":       "0024018006XXXXXXXXXXXX",       // CHANGE REFERENCE DATA
+		"00200080":                     "00200080",                     // empty VERIFY
+		"0020008009313233":             "00200080XXXXXXXX",             // malformed: mask all after header
+		"00B0000004":                   "00B0000004",                   // not a secret
+		"80320080043132333400":         "8032008004XXXXXXXXXX",         // CHANGE KEY: Le masked too
+		"0020008005313233343536":       "0020008005XXXXXXXXXXXX",       // Lc one short: the last PIN byte parses as Le
+		"00C2000009002000800431323334": "00C2000009XXXXXXXXXXXXXXXXXX", // ENVELOPE
 	}
 	for in, want := range tests {
 		if got := MaskedHex(mustHex(t, in)); got != want {

@@ -5,14 +5,15 @@ import (
 	"strings"
 )
 
-// CarriesSecret reports whether a C-APDU with this CLA and INS carries a PIN
-// or password in its data field: VERIFY (20, 21), CHANGE REFERENCE DATA (24,
-// 25) and RESET RETRY COUNTER (2C, 2D) of ISO/IEC 7816-4 §11.5, and the
-// proprietary CHANGE KEY (CLA 80, INS 32) that JICSAP cards use for the Juki
-// PIN (card.md §5.5).
+// CarriesSecret reports whether a C-APDU with this CLA and INS can carry a
+// PIN or password in its data field: VERIFY (20, 21), CHANGE REFERENCE DATA
+// (24, 25), DISABLE and ENABLE VERIFICATION REQUIREMENT (26-29) and RESET
+// RETRY COUNTER (2C, 2D) of ISO/IEC 7816-4 §11.5, ENVELOPE (C2, C3), which
+// can wrap any of them, and the proprietary CHANGE KEY (CLA 80, INS 32) that
+// JICSAP cards use for the Juki PIN (card.md §5.5).
 func CarriesSecret(cla, ins byte) bool {
 	switch ins {
-	case 0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D:
+	case 0x20, 0x21, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2C, 0x2D, 0xC2, 0xC3:
 		return true
 	case 0x32:
 		return cla&0x80 != 0
@@ -21,11 +22,11 @@ func CarriesSecret(cla, ins byte) bool {
 }
 
 // MaskedHex renders a C-APDU as uppercase hex without spaces. When the command
-// carries a secret (see CarriesSecret) every byte of its data field is shown
-// as "XX", so that the value never reaches a log, trace or report; the header,
-// Lc and Le stay readable. A command that has a body but no data field (a
-// client that left out Lc sends the PIN where Le would be), or one too
-// malformed to locate its data field, has everything after the header masked.
+// can carry a secret (see CarriesSecret) everything after the header and Lc
+// is shown as "XX" — the data field and any Le, since a client that gets Lc
+// wrong sends PIN bytes where Le would be — so that the value never reaches a
+// log, trace or report. A body without a data field, or one too malformed to
+// locate it, is masked whole.
 func MaskedHex(b []byte) string {
 	if len(b) < 4 || !CarriesSecret(b[0], b[1]) {
 		return strings.ToUpper(hex.EncodeToString(b))
@@ -46,7 +47,6 @@ func MaskedHex(b []byte) string {
 		lcLen = 3
 	}
 	sb.WriteString(strings.ToUpper(hex.EncodeToString(b[4 : 4+lcLen])))
-	sb.WriteString(strings.Repeat("XX", len(c.Data)))
-	sb.WriteString(strings.ToUpper(hex.EncodeToString(b[4+lcLen+len(c.Data):])))
+	sb.WriteString(strings.Repeat("XX", len(b)-4-lcLen))
 	return sb.String()
 }

@@ -12,10 +12,6 @@ Feature: Malformed and unsupported C-APDUs get a status word
 
     Examples:
       | what                                      | command                          | sw   |
-      | an unsupported class 90                   | 90 A4 04 0C 02 00 01             | 6E00 |
-      | an unsupported class A0                   | A0 B0 00 00 04                   | 6E00 |
-      | an unknown instruction                    | 00 12 00 00                      | 6D00 |
-      | an unknown proprietary instruction        | 80 12 00 00                      | 6D00 |
       | SELECT with P1=08 (path)                  | 00 A4 08 0C 02 00 0A             | 6A86 |
       | SELECT by DF name with P2=04 (FCP)        | 00 A4 04 04 05 D3 92 F0 00 26 00 | 6A86 |
       | SELECT EF with a 3-byte FID               | 00 A4 02 0C 03 00 0A 00          | 6700 |
@@ -33,10 +29,18 @@ Feature: Malformed and unsupported C-APDUs get a status word
       | VERIFY of an SFI that is not a PIN        | 00 20 00 8A                      | 6A88 |
       | COMPUTE DIGITAL SIGNATURE with P2=00      | 80 2A 00 00 01 00 00             | 6A86 |
       | COMPUTE DIGITAL SIGNATURE by a non-key    | 80 2A 00 8A 01 00 00             | 6A88 |
+      | GET CHALLENGE with an extended Le         | 00 84 00 00 00 00 08             | 6985 |
+
+    @destructive
+    Examples: commands outside the read-only set, which a card that is not virtual never gets without --allow-destructive
+      | what                                      | command                          | sw   |
+      | an unsupported class 90                   | 90 A4 04 0C 02 00 01             | 6E00 |
+      | an unsupported class A0                   | A0 B0 00 00 04                   | 6E00 |
+      | an unknown instruction                    | 00 12 00 00                      | 6D00 |
+      | an unknown proprietary instruction        | 80 12 00 00                      | 6D00 |
       | a secure-messaging READ BINARY            | 08 B0 00 00 04                   | 69FC |
       | SET SESSION KEY in the JPKI application   | 80 AE 00 00 01 00                | 6982 |
       | the iPhone last-command indicator         | 80 FC 00 00                      | 6700 |
-      | GET CHALLENGE with an extended Le         | 00 84 00 00 00 00 08             | 6985 |
 
     @destructive
     Examples: commands that carry a PIN value

@@ -138,3 +138,90 @@ func TestGuardErrorsNeverShowPINs(t *testing.T) {
 		t.Fatalf("malformed VERIFY: %v", err)
 	}
 }
+
+func TestGuardChecksTheReferenceNotTheValue(t *testing.T) {
+	cl, tr := guarded(t, harness.GuardPolicy{Secrets: right})
+	// The auth PIN presented to the signing password's EF, by SFI and as the
+	// current EF: refused, nothing sent.
+	for _, c := range []apdu.Command{
+		{INS: 0x20, P2: 0x9B, Data: right.AuthPIN},
+		{INS: 0x20, P2: 0x98, Data: right.SigningPIN},
+	} {
+		if _, err := cl.Send(c); !errors.Is(err, harness.ErrRefused) {
+			t.Fatalf("%v: %v", c, err)
+		}
+	}
+	if err := cl.SelectEF(0x001B); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Send(apdu.Command{INS: 0x20, P2: 0x80, Data: right.AuthPIN}); !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("auth PIN to the current EF 001B: %v", err)
+	}
+	if n := sentVerifies(tr); n != 0 {
+		t.Fatalf("%d VERIFYs with data reached the card", n)
+	}
+	// The right value to the right reference goes through.
+	if r, err := cl.Send(apdu.Command{INS: 0x20, P2: 0x80, Data: right.SigningPIN}); err != nil || r.SW != apdu.SWOK {
+		t.Fatalf("signing password to 001B: %v %v", r.SW, err)
+	}
+}
+
+func TestGuardUnknownReference(t *testing.T) {
+	c, err := harness.SimTarget{Profile: fixtures.MustProfile("default")}.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	g := harness.NewGuard(c, harness.GuardPolicy{Secrets: right})
+	// P2=80 before any SELECT the guard saw: the reference is unknown.
+	if _, err := g.Transmit([]byte{0x00, 0x20, 0x00, 0x80, 0x04, '1', '2', '3', '4'}); !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestGuardAllowsOnlyReadOnlyCommands(t *testing.T) {
+	cl, tr := guarded(t, harness.GuardPolicy{Secrets: right})
+	for _, h := range []string{
+		"00260080043132333400",         // DISABLE VERIFICATION REQUIREMENT
+		"00280080043132333400",         // ENABLE VERIFICATION REQUIREMENT
+		"00C2000009002000800431323334", // ENVELOPE around a VERIFY
+		"00210080043132333400",         // VERIFY, odd INS
+		"0C20008004313233343500",       // secure-messaging VERIFY
+		"80EE00000F4A504B4953494D2D524553544F5245",
+		"00E0000000",
+	} {
+		b, _ := apdu.ParseHex(h)
+		before := tr.Len()
+		if _, err := cl.SendRaw(b); !errors.Is(err, harness.ErrRefused) {
+			t.Errorf("%s: %v", h, err)
+		}
+		if tr.Len() != before {
+			t.Errorf("%s reached the card", h)
+		}
+	}
+	for _, h := range []string{"00A4040C0AD392F000260100000001", "00B08A0004", "00CADF6A00", "0084000008", "00200098"} {
+		b, _ := apdu.ParseHex(h)
+		if _, err := cl.SendRaw(b); err != nil {
+			t.Errorf("%s refused: %v", h, err)
+		}
+	}
+}
+
+func TestGuardUnknownCounterNeedsBothFlags(t *testing.T) {
+	p := *fixtures.MustProfile("default")
+	p.Behaviour.EmptyVerifyOKWhenVerified = true // the counter query answers 9000 while verified
+	c, err := harness.SimTarget{Profile: &p}.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl := harness.NewClient(c)
+	_ = cl.SelectJPKI()
+	_ = cl.Verify(harness.AuthPIN, right.AuthPIN)
+	g := harness.NewGuard(c, harness.GuardPolicy{Secrets: right, AllowLockout: true})
+	gcl := harness.NewClient(g)
+	_ = gcl.SelectJPKI()
+	if err := gcl.Verify(harness.AuthPIN, right.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("unknown counter with --allow-lockout alone: %v", err)
+	}
+}

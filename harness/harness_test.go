@@ -188,6 +188,12 @@ func TestISOT0(t *testing.T) {
 	if err != nil || fmt.Sprintf("%X", r) != "0A0B0C9000" || strings.Join(sent, " ") != "00B0000010 00B0000003" {
 		t.Fatalf("6Cxx: %X %v %v", r, err, sent)
 	}
+	// 6Cxx to a command with data (a VERIFY, say) is never re-sent.
+	sent = nil
+	r, _ = harness.ISOT0(card("6C00"), []byte{0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34})
+	if fmt.Sprintf("%X", r) != "6C00" || len(sent) != 1 {
+		t.Fatalf("6Cxx to a VERIFY: %X, sent %v", r, sent)
+	}
 	// Anything else passes through untouched.
 	sent = nil
 	r, _ = harness.ISOT0(card("6982"), []byte{0x00, 0xB0, 0x00, 0x00, 0x04})

@@ -15,9 +15,22 @@ var (
 	ErrNoCard           = errors.New("no card in the reader")
 	ErrCardRemoved      = errors.New("card removed from the reader")
 	ErrSharingViolation = errors.New("reader in exclusive use by another program")
+	ErrCardReset        = errors.New("card reset, unpowered or unresponsive (another program using the reader?)")
+	ErrTimeout          = errors.New("card did not answer in time (a stalled card holds its reader)")
 	ErrNotJPKI          = errors.New("no card answering the JPKI SELECT")
 	ErrNoPCSC           = errors.New("this jpkisim was built without PC/SC support (cgo)")
 )
+
+// TransportLost reports an error after which the session cannot go on: no
+// service, reader or card any more, a reset by someone else, a stall.
+func TransportLost(err error) bool {
+	for _, e := range []error{ErrNoService, ErrNoReader, ErrUnknownReader, ErrNoCard, ErrCardRemoved, ErrCardReset, ErrTimeout, ErrNoPCSC} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // Transactor is implemented by transports that can hold the card for a
 // sequence of commands (PC/SC SCardBeginTransaction). Client operations
@@ -45,10 +58,11 @@ type RawExchange func(capdu []byte) ([]byte, error)
 
 // ISOT0 completes a T=0 exchange as ISO/IEC 7816-3 and -4 describe: on
 // 61xx it sends GET RESPONSE (00 C0 00 00 xx) until the data is complete,
-// on 6Cxx it sends the command again with Le = xx. It must run inside the
-// transaction that sent the command, so that no other client takes the
-// pending data (yubihsm-shell #547). At most 64 rounds, then the last
-// answer stands.
+// on 6Cxx it sends the command again with Le = xx — only a command without
+// a data field (case 1 or 2), so that nothing carrying a PIN is ever sent
+// twice. It must run inside the transaction that sent the command, so that
+// no other client takes the pending data (yubihsm-shell #547). At most 64
+// rounds, then the last answer stands.
 func ISOT0(send RawExchange, capdu []byte) ([]byte, error) {
 	r, err := send(capdu)
 	if err != nil {
@@ -66,7 +80,7 @@ func ISOT0(send RawExchange, capdu []byte) ([]byte, error) {
 			continue
 		case 0x6C:
 			cmd, perr := apdu.Parse(capdu)
-			if perr != nil {
+			if perr != nil || len(cmd.Data) > 0 {
 				return r, nil
 			}
 			cmd.Ne = int(sw2)

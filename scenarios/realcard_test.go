@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -68,16 +69,18 @@ func TestRealCardRunsOnlyWhatIsSafe(t *testing.T) {
 
 	// Without PINs: neither @destructive nor @pin scenarios; all pass.
 	target := newRealLike(harness.Secrets{})
-	status, ran := Run(Config{Target: target, Format: "progress", Output: io.Discard})
+	var out bytes.Buffer
+	status, ran := Run(Config{Target: target, Format: "progress", Output: &out})
 	if status != 0 || ran != safeNoPIN || ran == 0 {
-		t.Fatalf("no PINs: status %d, ran %d, want %d", status, ran, safeNoPIN)
+		t.Fatalf("no PINs: status %d, ran %d, want %d\n%s", status, ran, safeNoPIN, out.String())
 	}
 	// With the PINs configured: the @pin scenarios too, still all passing.
 	p := fixtures.MustProfile("default")
 	target = newRealLike(harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN})
-	status, ran = Run(Config{Target: target, Format: "progress", Output: io.Discard})
+	out.Reset()
+	status, ran = Run(Config{Target: target, Format: "progress", Output: &out})
 	if status != 0 || ran != safe {
-		t.Fatalf("with PINs: status %d, ran %d, want %d", status, ran, safe)
+		t.Fatalf("with PINs: status %d, ran %d, want %d\n%s", status, ran, safe, out.String())
 	}
 	// Not one try was spent: no VERIFY of the card answered 63Cx.
 	for _, tr := range target.traces {
@@ -114,5 +117,45 @@ func TestRealCardWithWrongPINsSpendsOneTryAtMost(t *testing.T) {
 	if strings.Contains(out.String(), "31323335") || strings.Contains(out.String(), "1235") {
 		t.Fatal("a PIN appears in the output")
 	}
-	_ = errors.New
+}
+
+// dying is a card that is pulled out after a number of exchanges.
+type dying struct {
+	harness.Card
+	left *int
+}
+
+func (d dying) Transmit(b []byte) ([]byte, error) {
+	if *d.left <= 0 {
+		return nil, fmt.Errorf("transmit: %w", harness.ErrCardRemoved)
+	}
+	*d.left--
+	return d.Card.Transmit(b)
+}
+
+type dyingTarget struct {
+	harness.SimTarget
+	left  int
+	opens int
+}
+
+func (d *dyingTarget) Open() (harness.Card, error) {
+	d.opens++
+	if d.left <= 0 {
+		return nil, fmt.Errorf("connect: %w", harness.ErrNoCard)
+	}
+	c, err := d.SimTarget.Open()
+	return dying{Card: c, left: &d.left}, err
+}
+
+func TestLostCardStopsTheRun(t *testing.T) {
+	target := &dyingTarget{SimTarget: harness.SimTarget{Profile: fixtures.MustProfile("default")}, left: 40}
+	res := Execute(Config{Target: target, Format: "progress", Output: io.Discard})
+	if res.Status != 1 || !errors.Is(res.Lost, harness.ErrCardRemoved) {
+		t.Fatalf("status %d, lost %v", res.Status, res.Lost)
+	}
+	// After the loss no scenario opens the card again.
+	if target.opens > 12 {
+		t.Fatalf("%d sessions opened: the run went on after the card was lost", target.opens)
+	}
 }

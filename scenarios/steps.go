@@ -89,7 +89,7 @@ func stepDefs(w *world) []stepDef {
 	// --- card session ---------------------------------------------------
 	add(`^the JPKI application is selected$`, func() error {
 		if err := w.client.SelectJPKI(); err != nil {
-			return w.failf("SELECT of the JPKI application failed: %v", err)
+			return w.failf("SELECT of the JPKI application failed: %w", err)
 		}
 		w.last = w.client.Last
 		return nil
@@ -115,7 +115,7 @@ func stepDefs(w *world) []stepDef {
 	})
 	add(`^the card is reset$`, func() error {
 		if err := w.card.Reset(); err != nil {
-			return w.failf("reset: %v", err)
+			return w.failf("reset: %w", err)
 		}
 		return nil
 	})
@@ -125,7 +125,7 @@ func stepDefs(w *world) []stepDef {
 			return godog.ErrPending
 		}
 		if err := pc.PowerCycle(); err != nil {
-			return w.failf("power cycle: %v", err)
+			return w.failf("power cycle: %w", err)
 		}
 		return nil
 	})
@@ -134,7 +134,7 @@ func stepDefs(w *world) []stepDef {
 	add(`^the `+pinRole+` has been verified$`, func(role string) error {
 		p := pinRef(role)
 		if err := w.client.Verify(p, w.pin(p)); err != nil {
-			return w.failf("VERIFY of the correct %v failed: %v", p, err)
+			return w.failf("VERIFY of the correct %v failed: %w", p, err)
 		}
 		w.last = w.client.Last
 		return nil
@@ -203,7 +203,7 @@ func stepDefs(w *world) []stepDef {
 	add(`^the new `+pinRole+` verifies$`, func(role string) error {
 		p := pinRef(role)
 		if err := w.client.Verify(p, w.newPIN); err != nil {
-			return w.failf("VERIFY of the new %v: %v", p, err)
+			return w.failf("VERIFY of the new %v: %w", p, err)
 		}
 		return nil
 	})
@@ -222,7 +222,7 @@ func stepDefs(w *world) []stepDef {
 	add(`^the `+pinRole+` is unchanged$`, func(role string) error {
 		p := pinRef(role)
 		if err := w.client.Verify(p, w.pin(p)); err != nil {
-			return w.failf("VERIFY of the original %v: %v", p, err)
+			return w.failf("VERIFY of the original %v: %w", p, err)
 		}
 		return nil
 	})
@@ -287,7 +287,7 @@ func stepDefs(w *world) []stepDef {
 		}
 		der, err := w.client.ReadCertificate(certFID(role))
 		if err != nil {
-			return w.failf("reading the %s certificate in chunks: %v", role, err)
+			return w.failf("reading the %s certificate in chunks: %w", role, err)
 		}
 		if !bytes.Equal(der, d[:n]) {
 			return w.failf("the whole-EF read and the chunked read of the %s certificate differ", role)
@@ -307,7 +307,7 @@ func stepDefs(w *world) []stepDef {
 		}
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return w.failf("the %s certificate does not parse: %v", role, err)
+			return w.failf("the %s certificate does not parse: %w", role, err)
 		}
 		w.cert = cert
 		return nil
@@ -333,10 +333,10 @@ func stepDefs(w *world) []stepDef {
 		}
 		ca, err := w.client.Certificate(certFID(role + " CA"))
 		if err != nil {
-			return w.failf("reading the %s CA certificate: %v", role, err)
+			return w.failf("reading the %s CA certificate: %w", role, err)
 		}
 		if err := c.CheckSignatureFrom(ca); err != nil {
-			return w.failf("certificate does not verify under the %s CA: %v", role, err)
+			return w.failf("certificate does not verify under the %s CA: %w", role, err)
 		}
 		if !bytes.Equal(c.RawIssuer, ca.RawSubject) {
 			return w.failf("issuer %q is not the CA's subject %q", c.Issuer, ca.Subject)
@@ -442,7 +442,7 @@ func stepDefs(w *world) []stepDef {
 			return w.failf("basicConstraints CA is not set")
 		}
 		if err := c.CheckSignatureFrom(c); err != nil {
-			return w.failf("not self-signed: %v", err)
+			return w.failf("not self-signed: %w", err)
 		}
 		return nil
 	})
@@ -500,7 +500,7 @@ func stepDefs(w *world) []stepDef {
 			return err
 		}
 		if err := w.verifySignature(pub); err != nil {
-			return w.failf("signature does not verify with the %s certificate: %v", role, err)
+			return w.failf("signature does not verify with the %s certificate: %w", role, err)
 		}
 		return nil
 	})
@@ -529,7 +529,7 @@ func stepDefs(w *world) []stepDef {
 func (w *world) expectTries(p harness.PINRef, n int) error {
 	got, err := w.client.RetriesLeft(p)
 	if err != nil {
-		return w.failf("querying the %v retry counter: %v", p, err)
+		return w.failf("querying the %v retry counter: %w", p, err)
 	}
 	if got != n {
 		return w.failf("the %v has %d tries left, want %d", p, got, n)
@@ -560,7 +560,7 @@ func (w *world) signingSAN() (pki.SigningSAN, error) {
 func (w *world) publicKey(role string) (*rsa.PublicKey, error) {
 	c, err := w.client.Certificate(certFID(role))
 	if err != nil {
-		return nil, w.failf("reading the %s certificate: %v", role, err)
+		return nil, w.failf("reading the %s certificate: %w", role, err)
 	}
 	pub, ok := c.PublicKey.(*rsa.PublicKey)
 	if !ok {

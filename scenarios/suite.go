@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -47,8 +48,29 @@ type Config struct {
 	// asking for them by tag is an error.
 	AllowDestructive bool
 
-	// started counts the scenarios that began, for Run's result.
-	started *atomic.Int64
+	// run is the bookkeeping of one Run: scenarios started, transport lost.
+	run *runStats
+}
+
+// runStats is shared by the scenarios of one run.
+type runStats struct {
+	started atomic.Int64
+	mu      sync.Mutex
+	lost    error // the first error after which the card cannot be reached
+}
+
+func (r *runStats) setLost(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost == nil {
+		r.lost = err
+	}
+}
+
+func (r *runStats) lostErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
 }
 
 var tagTerm = regexp.MustCompile(`^~?@[^\s@,&~]+$`)
@@ -91,7 +113,7 @@ func Suite(cfg Config) godog.TestSuite {
 	return godog.TestSuite{
 		Name: "jpkisim",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			initScenario(sc, cfg.Target, cfg.started)
+			initScenario(sc, cfg.Target, cfg.run)
 		},
 		Options: &godog.Options{
 			Format:      mapFormats(cfg.Format),
@@ -108,18 +130,41 @@ func Suite(cfg Config) godog.TestSuite {
 	}
 }
 
-// Run runs the suite and returns godog's status (0 when every scenario
-// passed, 1 when one failed, 2 for a usage error such as a bad format or
-// path) and the number of scenarios that ran. A tag expression that
-// ValidateTags refuses gives status 2 without running anything.
+// Result is the outcome of Execute.
+type Result struct {
+	// Status is godog's: 0 every scenario passed, 1 one failed, 2 a usage
+	// error (bad format, path or tags).
+	Status int
+	// Ran counts the scenarios that started.
+	Ran int
+	// Lost is the first transport error after which the card could not be
+	// reached (pcscd gone, card removed or reset, a stall); the scenarios
+	// after it fail at once without touching the card.
+	Lost error
+}
+
+// Run runs the suite and returns godog's status and the number of
+// scenarios that ran (see Execute).
 func Run(cfg Config) (status int, ran int) {
+	r := Execute(cfg)
+	return r.Status, r.Ran
+}
+
+// Execute runs the suite. A tag expression that ValidateTags refuses gives
+// status 2 without running anything.
+func Execute(cfg Config) Result {
+	status, ran, lost := execute(cfg)
+	return Result{Status: status, Ran: ran, Lost: lost}
+}
+
+func execute(cfg Config) (status int, ran int, lost error) {
 	if err := ValidateTags(cfg.Tags); err != nil {
 		out := cfg.Output
 		if out == nil {
 			out = os.Stderr
 		}
 		fmt.Fprintln(out, err)
-		return 2, 0
+		return 2, 0, nil
 	}
 	if !cfg.Target.Virtual() {
 		tags, err := realCardTags(cfg)
@@ -129,24 +174,31 @@ func Run(cfg Config) (status int, ran int) {
 				out = os.Stderr
 			}
 			fmt.Fprintln(out, err)
-			return 2, 0
+			return 2, 0, nil
 		}
 		cfg.Tags = tags
 	}
-	cfg.started = new(atomic.Int64)
+	cfg.run = &runStats{}
 	status = Suite(cfg).Run()
-	return status, int(cfg.started.Load())
+	return status, int(cfg.run.started.Load()), cfg.run.lostErr()
 }
 
 // initScenario gives every scenario its own world: a fresh card session
 // from the target, closed when the scenario ends.
-func initScenario(sc *godog.ScenarioContext, t harness.Target, started *atomic.Int64) {
+func initScenario(sc *godog.ScenarioContext, t harness.Target, run *runStats) {
 	w := &world{target: t}
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
-		if started != nil {
-			started.Add(1)
+		if run == nil {
+			run = &runStats{} // a Suite used without Run
+		}
+		run.started.Add(1)
+		if err := run.lostErr(); err != nil {
+			return ctx, fmt.Errorf("not run, the card was lost earlier: %w", err)
 		}
 		if err := w.open(); err != nil {
+			if harness.TransportLost(err) {
+				run.setLost(err)
+			}
 			return ctx, err
 		}
 		return context.WithValue(ctx, ctxKey{}, w), nil
@@ -161,7 +213,10 @@ func initScenario(sc *godog.ScenarioContext, t harness.Target, started *atomic.I
 		}
 		return ctx, nil
 	})
-	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, status godog.StepResultStatus, _ error) (context.Context, error) {
+	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		if harness.TransportLost(err) && run != nil {
+			run.setLost(err)
+		}
 		if w.trace == nil {
 			return ctx, nil
 		}

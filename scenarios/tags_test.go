@@ -9,6 +9,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/features"
+	"github.com/jpkisim/jpkisim/harness"
 )
 
 // Steps that present a PIN value to the card. On a card that is not virtual
@@ -20,19 +21,22 @@ var (
 	rawSend            = regexp.MustCompile(`^I send "([^"]*)"$`)
 )
 
-// sendsSecret reports whether a raw "I send" step carries a value in a
-// command that can carry a PIN (or is too malformed to tell).
-func sendsSecret(step string) bool {
+// sendsUnsafe reports whether a raw "I send" step sends what the real-card
+// guard stops without --allow-destructive: a command outside its read-only
+// set, or a VERIFY with anything after the header.
+func sendsUnsafe(step string) bool {
 	m := rawSend.FindStringSubmatch(step)
 	if m == nil {
 		return false
 	}
 	b, err := apdu.ParseHex(m[1])
-	if err != nil || len(b) < 4 || !apdu.CarriesSecret(b[0], b[1]) {
+	if err != nil || len(b) < 4 {
 		return false
 	}
-	c, err := apdu.Parse(b)
-	return err != nil || len(c.Data) > 0 || len(b) > 4
+	if b[0] == 0x00 && b[1] == 0x20 {
+		return len(b) > 4
+	}
+	return !harness.ReadOnly(b[0], b[1])
 }
 
 // TestPINTags checks every scenario's tags against its steps: a scenario
@@ -57,11 +61,11 @@ func TestPINTags(t *testing.T) {
 			var correct, spends bool
 			for _, st := range p.Steps {
 				correct = correct || presentsCorrectPIN.MatchString(st.Text)
-				spends = spends || spendsTries.MatchString(st.Text) || sendsSecret(st.Text)
+				spends = spends || spendsTries.MatchString(st.Text) || sendsUnsafe(st.Text)
 			}
 			switch {
 			case spends && !tags["@destructive"]:
-				t.Errorf("%s: %q spends PIN tries but is not @destructive", p.Uri, p.Name)
+				t.Errorf("%s: %q can spend PIN tries or change a card but is not @destructive", p.Uri, p.Name)
 			case correct && !tags["@pin"] && !tags["@destructive"]:
 				t.Errorf("%s: %q presents a PIN but is neither @pin nor @destructive", p.Uri, p.Name)
 			case tags["@pin"] && !correct:

@@ -68,9 +68,15 @@ func (w *world) close() {
 // current step (or, when the step sent none, the last few of the scenario),
 // PIN-masked, so that a tester sees what the card was asked and answered.
 func (w *world) failf(format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
+	return w.fail(fmt.Errorf(format, args...))
+}
+
+// fail is failf for an error value, which stays reachable with errors.Is
+// (a lost transport stops the run).
+func (w *world) fail(cause error) error {
+	msg := cause.Error()
 	if w.trace == nil {
-		return errors.New(msg)
+		return cause
 	}
 	ex := w.trace.Since(w.stepStart)
 	label := "APDU exchange of this step"
@@ -79,9 +85,9 @@ func (w *world) failf(format string, args ...any) error {
 		label = "last APDU exchanges"
 	}
 	if len(ex) == 0 {
-		return errors.New(msg)
+		return cause
 	}
-	return fmt.Errorf("%s\n    %s (PIN data masked):\n%s", msg, label, strings.TrimRight(harness.Format(ex, "      "), "\n"))
+	return &traced{cause: cause, text: fmt.Sprintf("%s\n    %s (PIN data masked):\n%s", msg, label, strings.TrimRight(harness.Format(ex, "      "), "\n"))}
 }
 
 // record keeps the result of a When step: the R-APDU and any error that is
@@ -100,8 +106,17 @@ func (w *world) record(err error) error {
 		return nil
 	}
 	w.lastErr = err
-	return w.failf("%v", err)
+	return w.fail(err)
 }
+
+// traced is a step error with the APDU exchanges appended to its text.
+type traced struct {
+	cause error
+	text  string
+}
+
+func (t *traced) Error() string { return t.text }
+func (t *traced) Unwrap() error { return t.cause }
 
 // pin returns the PIN's correct value for the card under test.
 func (w *world) pin(p harness.PINRef) []byte {

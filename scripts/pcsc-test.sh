@@ -57,10 +57,16 @@ fi
 echo "== starting jpkisim serve in slot 0, and a card posing as a real one in slot 1"
 "$J" serve --vpcd 127.0.0.1:35963 >"$work/serve0.log" 2>&1 &
 pids+=($!)
-"$J" serve --vpcd 127.0.0.1:35964 --as-real-card >"$work/serve1.log" 2>&1 &
+# -v: its log shows every APDU, checked below for what must never reach it
+"$J" serve -v --vpcd 127.0.0.1:35964 --as-real-card >"$work/serve1.log" 2>&1 &
 pids+=($!)
 wait_card "$SLOT0"
 wait_card "$SLOT1"
+# Our own cards must be the ones in the slots, not another program's.
+for log in serve0 serve1; do
+	for _ in $(seq 50); do grep -q "card inserted" "$work/$log.log" && break; sleep 0.1; done
+	grep -q "card inserted" "$work/$log.log" || { echo "$log never got its slot: another card holds the vpcd port" >&2; exit 1; }
+done
 opensc-tool -l
 
 echo "== the acceptance suite through pcscd against jpkisim serve"
@@ -71,10 +77,24 @@ JPKISIM_TEST_READER="$SLOT0" JPKISIM_TEST_REAL_READER="$SLOT1" JPKISIM_BIN="$J" 
 	go test -count=1 -v -run 'PCSC|OpenSC|RealCard' ./harness/pcsc/ ./cmd/jpkisim/ 2>&1 |
 	grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )' | grep -v '^=== RUN'
 
+echo "== the property and the differential run through pcscd"
+"$J" props --target "pcsc:$SLOT0" --sequences 100 --max-len 30 | tail -n 2
+"$J" diff --a sim --b "pcsc:$SLOT0" --count 1000 | tail -n 1
+
+echo "== nothing that can spend a try, and no restore, reached the card posing as a real one"
+# (a VERIFY with anything after its header, PIN changes and resets, ENVELOPE, the restore)
+if grep -E 'c=(80EE|0020[0-9A-F]{4}[0-9A-FX]|002[4-9C-D]|00C[23]|8032)' "$work/serve1.log" >"$work/forbidden"; then
+	echo "forbidden commands reached slot 1:" >&2
+	head "$work/forbidden" >&2
+	exit 1
+fi
+echo "none in $(grep -c 'msg=apdu' "$work/serve1.log") logged APDUs"
+
 if [ $own_pcscd -eq 1 ]; then
 	echo "== pcscd restarted: jpkisim serve re-attaches by itself"
 	kill "$pcscd_pid"
 	wait "$pcscd_pid" 2>/dev/null || true
+	pids=("${pids[@]/$pcscd_pid}") # reaped: never signal that PID again
 	start_pcscd
 	wait_card "$SLOT0"
 	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C020018 00200080

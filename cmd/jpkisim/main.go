@@ -252,6 +252,11 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				note = why
 				auto := targets.Options{Restore: false}
 				for i, r := range reals {
+					tags, ok := withoutDestructive(base.Tags)
+					if !ok {
+						note += fmt.Sprintf("; %s skipped: only @destructive scenarios were asked for", r.Reader)
+						continue
+					}
 					t, err := targets.PCSC(r.Reader, auto)
 					if err != nil {
 						note += fmt.Sprintf("; %s skipped: %v", r.Reader, err)
@@ -259,28 +264,36 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 					}
 					c := withTarget(base, t)
 					c.AllowDestructive = false
-					c.Tags = stripDestructive(c.Tags)
+					c.Tags = tags
 					c.Format = suffixReports(c.Format, fmt.Sprintf(".real%d", i+1))
 					runs = append(runs, c)
 				}
 			}
 			worst, total := 0, 0
 			var summary []string
+			var lost error
 			for _, c := range runs {
-				status, ran := scenarios.Run(c)
-				total += ran
-				worst = max(worst, status)
+				res := scenarios.Execute(c)
+				total += res.Ran
+				worst = max(worst, res.Status)
 				verdict := "passed"
-				if status != 0 {
+				switch {
+				case res.Lost != nil:
+					verdict = "STOPPED: " + oneLine(res.Lost)
+					lost = fmt.Errorf("%s: %w", c.Target.Name(), res.Lost)
+				case res.Status != 0:
 					verdict = "FAILED"
 				}
-				summary = append(summary, fmt.Sprintf("%s: %d scenarios %s", c.Target.Name(), ran, verdict))
+				summary = append(summary, fmt.Sprintf("%s: %d scenarios %s", c.Target.Name(), res.Ran, verdict))
 			}
 			line := "targets: " + strings.Join(summary, "; ")
 			if note != "" {
 				line += " — " + note
 			}
 			fmt.Fprintln(stdout, line)
+			if lost != nil {
+				return lost // exit 3: the card could not be reached any more
+			}
 			if worst != 0 {
 				return exitError{worst}
 			}
@@ -326,13 +339,24 @@ func resolveTarget(spec string, o targets.Options) (harness.Target, error) {
 	return nil, err
 }
 
-// stripDestructive removes positive @destructive terms from a tag filter
-// for the automatic real-card run, which never runs them.
-func stripDestructive(expr string) string {
-	if !strings.Contains(expr, "@destructive") {
-		return expr
+// withoutDestructive drops, for the automatic real-card run that never runs
+// @destructive scenarios, every OR part of a tag filter that asks for them;
+// the rest of the user's filter stands. false: nothing is left to run.
+func withoutDestructive(expr string) (string, bool) {
+	if strings.TrimSpace(expr) == "" {
+		return "", true
 	}
-	return ""
+	var keep []string
+	for _, or := range strings.Split(expr, ",") {
+		asks := false
+		for _, term := range strings.Split(or, "&&") {
+			asks = asks || strings.TrimSpace(term) == "@destructive"
+		}
+		if !asks {
+			keep = append(keep, strings.TrimSpace(or))
+		}
+	}
+	return strings.Join(keep, ","), len(keep) > 0
 }
 
 // suffixReports inserts suffix before the extension of every report file in

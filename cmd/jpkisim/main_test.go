@@ -227,3 +227,22 @@ func TestPropsAndDiff(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutDestructive(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                "",
+		"@CERT-10 && ~@destructive":       "@CERT-10 && ~@destructive",
+		"@CERT-10":                        "@CERT-10",
+		"@a,@destructive && @b,@c":        "@a,@c",
+		"@destructive":                    "-",
+		"@destructive,@x && @destructive": "-",
+	} {
+		got, ok := withoutDestructive(in)
+		if !ok {
+			got = "-"
+		}
+		if got != want {
+			t.Errorf("withoutDestructive(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ebfe/scard"
 
@@ -41,6 +42,8 @@ func mapErr(op, reader string, err error) error {
 		sentinel = harness.ErrCardRemoved
 	case scard.ErrSharingViolation:
 		sentinel = harness.ErrSharingViolation
+	case scard.ErrResetCard, scard.ErrUnpoweredCard, scard.ErrUnresponsiveCard:
+		sentinel = harness.ErrCardReset
 	}
 	where := op
 	if reader != "" {
@@ -127,7 +130,8 @@ func (c *Card) ATR() []byte {
 }
 
 // Transaction implements harness.Transactor: f runs while this connection
-// holds the card. Transactions nest; only the outermost talks to pcscd.
+// holds the card. Transactions nest; only the outermost talks to pcscd. A
+// Card is one session: use it from one goroutine at a time.
 func (c *Card) Transaction(f func() error) error {
 	c.mu.Lock()
 	if c.card == nil {
@@ -142,15 +146,18 @@ func (c *Card) Transaction(f func() error) error {
 	}
 	c.depth++
 	c.mu.Unlock()
-	ferr := f()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.depth--
-	if c.depth == 0 && c.card != nil {
-		if err := c.card.EndTransaction(scard.LeaveCard); err != nil && ferr == nil {
-			return mapErr("end transaction on", c.reader, err)
+	var ferr error
+	defer func() { // also when f panics: the transaction never stays open
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.depth--
+		if c.depth == 0 && c.card != nil {
+			if err := c.card.EndTransaction(scard.LeaveCard); err != nil && ferr == nil {
+				ferr = mapErr("end transaction on", c.reader, err)
+			}
 		}
-	}
+	}()
+	ferr = f()
 	return ferr
 }
 
@@ -177,20 +184,41 @@ func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 	return r, err
 }
 
+// Timeout bounds one exchange. vpcd has no timeout, so a stalled card would
+// hold SCardTransmit, and the run, forever; after Timeout the exchange is
+// given up with harness.ErrTimeout (the call itself may stay blocked in
+// pcscd until the card moves). Real RSA signatures over NFC take seconds,
+// not tens of them.
+var Timeout = 30 * time.Second
+
 func (c *Card) raw(capdu []byte) ([]byte, error) {
 	if len(capdu) < 2 {
 		return nil, ErrOneByte
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.card == nil {
+	card := c.card
+	c.mu.Unlock()
+	if card == nil {
 		return nil, fmt.Errorf("reader %q: connection closed", c.reader)
 	}
-	r, err := c.card.Transmit(capdu)
-	if err != nil {
-		return nil, mapErr("transmit to", c.reader, err)
+	type answer struct {
+		r   []byte
+		err error
 	}
-	return r, nil
+	done := make(chan answer, 1)
+	go func() {
+		r, err := card.Transmit(capdu)
+		done <- answer{r, err}
+	}()
+	select {
+	case a := <-done:
+		if a.err != nil {
+			return nil, mapErr("transmit to", c.reader, a.err)
+		}
+		return a.r, nil
+	case <-time.After(Timeout):
+		return nil, fmt.Errorf("transmit to %q: %w (no answer in %v)", c.reader, harness.ErrTimeout, Timeout)
+	}
 }
 
 func (c *Card) reconnect(d scard.Disposition) error {

@@ -9,6 +9,15 @@ import (
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
+// isVirtual asks the card for the marker.
+func isVirtual(c harness.Card) (bool, error) {
+	r, err := harness.NewClient(c).Send(apdu.Command{INS: 0xCA, P1: simulator.MarkerTag >> 8, P2: simulator.MarkerTag & 0xFF, Ne: 256})
+	if err != nil {
+		return false, err
+	}
+	return r.SW == apdu.SWOK && bytes.HasPrefix(r.Data, []byte(simulator.MarkerPrefix)), nil
+}
+
 // Probe tells what answers in reader: whether it is the virtual card (it
 // answers the marker GET DATA DF6A, simulator.MarkerTag), the profile the
 // virtual card names, and whether the card answers the JPKI SELECT. It sends
@@ -96,6 +105,16 @@ func (t *Target) Open() (harness.Card, error) {
 	}
 	if !t.virtual {
 		return harness.NewGuard(c, t.Policy), nil
+	}
+	// The card in the reader can change between sessions (vpcd takes any
+	// client on its port): ask again before anything only a virtual card may
+	// get, and stop rather than treat another card as virtual.
+	if v, err := isVirtual(c); err != nil || !v {
+		c.Close()
+		if err == nil {
+			err = fmt.Errorf("the card in %q no longer answers as the virtual card: stopping, as it may be a real one", t.Reader)
+		}
+		return nil, fmt.Errorf("%w: %v", harness.ErrCardRemoved, err)
 	}
 	if t.Restore {
 		restore := apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, Data: []byte(simulator.RestoreData)}.MustEncode()

@@ -26,7 +26,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -68,10 +67,15 @@ type Slot struct {
 	// OnInserted is called when the driver first asks for the ATR on a new
 	// connection: from then on the card is in the reader.
 	OnInserted func()
-
-	mu   sync.Mutex
-	conn net.Conn
+	// UnpoweredTimeout: pcscd powers a card up right after it appears. When
+	// the driver keeps polling a new connection for this long without ever
+	// powering the card (seen when the card is restarted while a client is
+	// busy), the slot drops the connection and dials again. Default 5 s.
+	UnpoweredTimeout time.Duration
 }
+
+// errNeverPowered ends a connection on which pcscd never powered the card.
+var errNeverPowered = errors.New("pcscd polled the card but never powered it; reconnecting")
 
 func (s *Slot) logger() *slog.Logger {
 	if s.Log == nil {
@@ -127,19 +131,18 @@ func (s *Slot) Run(ctx context.Context) error {
 
 // serve answers frames on one connection until it fails or ctx is done.
 func (s *Slot) serve(ctx context.Context, conn net.Conn) error {
-	s.mu.Lock()
-	s.conn = conn
-	s.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer func() {
 		stop()
 		conn.Close()
-		s.mu.Lock()
-		s.conn = nil
-		s.mu.Unlock()
 	}()
+	unpowered := s.UnpoweredTimeout
+	if unpowered <= 0 {
+		unpowered = 5 * time.Second
+	}
 	fr := NewFrameReader(conn)
-	inserted := false
+	inserted, powered := false, false
+	var firstPoll time.Time
 	log := s.logger().With("vpcd", s.Addr)
 	out := make([]byte, 0, 2+258)
 	for {
@@ -158,11 +161,17 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn) error {
 				s.Card.PowerOff()
 			case ctrlPowerOn:
 				s.Card.PowerOn()
+				powered = true
 			case ctrlReset:
 				s.Card.Reset()
+				powered = true
 			case ctrlATR:
+				if !powered && !firstPoll.IsZero() && time.Since(firstPoll) > unpowered {
+					return errNeverPowered
+				}
 				if !inserted {
 					inserted = true
+					firstPoll = time.Now()
 					log.Info("card inserted in the reader")
 					if s.OnInserted != nil {
 						s.OnInserted()
@@ -176,6 +185,7 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn) error {
 				continue
 			}
 		default:
+			powered = true
 			if !s.Card.Powered() {
 				// vpcd powers the card before any APDU; answer anyway.
 				s.Card.PowerOn()

@@ -182,3 +182,31 @@ func FuzzFrameReader(f *testing.F) {
 		}
 	})
 }
+
+// TestSlotRedialsWhenNeverPowered: the driver keeps polling but never powers
+// the card; the slot gives up on the connection and dials again.
+func TestSlotRedialsWhenNeverPowered(t *testing.T) {
+	f := listen(t, "127.0.0.1:0")
+	card, err := simulator.New(fixtures.MustProfile("default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := &vpcd.Slot{Addr: f.ln.Addr().String(), Card: card, MinBackoff: 10 * time.Millisecond, UnpoweredTimeout: 100 * time.Millisecond}
+	go s.Run(ctx)
+	f.accept()
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		f.send(0x04)
+		if _, err := f.fr.Next(); err != nil {
+			break // the slot closed the connection
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	f.accept() // and came back
+	f.send(0x04)
+	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+		t.Fatalf("ATR after redial %X", got)
+	}
+}
