@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
 )
 
 func TestWithin(t *testing.T) {
@@ -35,5 +34,4 @@ func TestResolve(t *testing.T) {
 	if _, err := Resolve("sim", Options{Profile: "nope"}); !errors.Is(err, fixtures.ErrUnknownProfile) {
 		t.Fatalf("unknown profile: %v", err)
 	}
-	_ = harness.ErrNoPCSC
 }
