@@ -29,6 +29,20 @@ const (
 	CertificateHold      Reason = 6 // loss report (HOLD-01)
 )
 
+var reasonNames = map[Reason]string{Unspecified: "unspecified", KeyCompromise: "keyCompromise", CACompromise: "cACompromise",
+	AffiliationChanged: "affiliationChanged", Superseded: "superseded", CessationOfOperation: "cessationOfOperation", CertificateHold: "certificateHold"}
+
+// String is the RFC 5280 name, e.g. affiliationChanged.
+func (r Reason) String() string {
+	if n, ok := reasonNames[r]; ok {
+		return n
+	}
+	return fmt.Sprintf("reason(%d)", int(r))
+}
+
+// MarshalText gives the name in JSON.
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
 // Event is something that happens to the holder or the card.
 type Event string
 
@@ -55,7 +69,7 @@ var Events = []Event{NameChange, AddressChange, BirthDateChange, SexChange, Deat
 // Effect is what an event does to one certificate.
 type Effect struct {
 	Status Status `json:"status"` // the new status; "" means unchanged
-	Reason Reason `json:"reason"`
+	Reason Reason `json:"reason,omitempty"`
 	Rule   string `json:"rule"`
 }
 

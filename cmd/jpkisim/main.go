@@ -5,6 +5,7 @@
 //	jpkisim serve    put virtual cards into pcscd through the vpcd driver
 //	jpkisim props    check a card against the independent model
 //	jpkisim diff     compare two targets over identical random sequences
+//	jpkisim rules    answer questions about the certificates' rules
 //	jpkisim profiles list the card profiles
 //	jpkisim steps    list the step phrases features can use
 //
@@ -103,7 +104,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout), newServeCmd(stderr),
-		newPropsCmd(stdout), newDiffCmd(stdout))
+		newPropsCmd(stdout), newDiffCmd(stdout), newRulesCmd(stdout))
 	return root
 }
 

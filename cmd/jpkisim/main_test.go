@@ -246,3 +246,38 @@ func TestWithoutDestructive(t *testing.T) {
 		}
 	}
 }
+
+func TestRulesCommands(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rules", "validity", "--birth", "1990-06-15", "--issued", "2026-04-01", "--json"}, `{"signing_expiry":"2030-06-15","auth_expiry":"2030-06-15","rules":["VALID-01"]}`},
+		{[]string{"rules", "validity", "--birth", "1990-06-15", "--issued", "2030-04-01", "--renewal-of", "2030-06-15", "--json"}, `"signing_expiry":"2035-06-15"`},
+		{[]string{"rules", "validity", "--birth", "2000-02-29", "--issued", "2026-04-01", "--json"}, `"signing_expiry":"2031-03-01"`},
+		{[]string{"rules", "eligibility", "--birth", "2011-12-01", "--on", "2026-12-01", "--json"}, `"signing":{"allowed":true,"rule":"AGE-01"`},
+		{[]string{"rules", "eligibility", "--birth", "1970-01-01", "--on", "2026-12-01", "--adult-ward", "--json"}, `"signing":{"allowed":false,"rule":"AGE-01"`},
+		{[]string{"rules", "renewal", "--expiry", "2030-06-15", "--on", "2030-03-15", "--json"}, `{"open":true,"opens_on":"2030-03-15","rule":"RENEW-01"`},
+		{[]string{"rules", "event", "address-change", "--json"}, `{"auth":{"status":"","rule":"REVOKE-05"},"signing":{"status":"revoked","reason":"affiliationChanged","rule":"REVOKE-01"}}`},
+		{[]string{"rules", "fee", "reissue-with-certs", "--json"}, `{"rule":"FEE-02","yen":1000}`},
+		{[]string{"rules", "unlock", "signing", "--knows-other"}, "kiosk: the auth PIN"},
+	} {
+		code, out, errOut := runCLI(t, tc.args...)
+		if code != 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: exit %d, %q, want %q (%s)", tc.args, code, out, tc.want, errOut)
+		}
+	}
+	for _, args := range [][]string{
+		{"rules", "validity", "--birth", "1990-02-30", "--issued", "2026-01-01"},
+		{"rules", "validity", "--issued", "2026-01-01"},
+		{"rules", "validity", "--birth", "2000-01-01", "--issued", "1999-01-01"},
+		{"rules", "eligibility", "--birth", "2000-01-01", "--on", "1999-01-01"},
+		{"rules", "event", "marriage"},
+		{"rules", "unlock", "bank"},
+		{"rules", "validity", "--birth", "1990-01-01", "--issued", "2026-01-01", "--residence", "tourist"},
+	} {
+		if code, _, errOut := runCLI(t, args...); code != 2 || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: exit %d, %q", args, code, errOut)
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jpkisim/jpkisim/rules"
+)
+
+func newRulesCmd(stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "Answer questions about the certificates' rules (validity, eligibility, renewal, events, fees, PIN reset)",
+		Long: `Answer questions about the rules of the two JPKI certificates, each answer with
+the ID of the rule that gives it (docs/tags.md). Dates are YYYY-MM-DD, calendar
+days in Japan. --json prints one JSON object (README, "Rules as JSON").`,
+	}
+	var asJSON bool
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	out := func(v any, text string) error {
+		if asJSON {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, string(b))
+			return nil
+		}
+		fmt.Fprint(stdout, text)
+		return nil
+	}
+	date := func(name, v string, required bool) (rules.Date, error) {
+		if v == "" {
+			if required {
+				return rules.Date{}, usageError{fmt.Errorf("--%s DATE is required", name)}
+			}
+			return rules.Date{}, nil
+		}
+		d, err := rules.ParseDate(v)
+		if err != nil {
+			return d, usageError{fmt.Errorf("--%s: %v", name, err)}
+		}
+		return d, nil
+	}
+
+	// validity
+	var birth, issued, cardExpiry, residenceExpiry, residence, renewalOf string
+	validity := &cobra.Command{
+		Use:   "validity --birth DATE --issued DATE",
+		Short: "When the certificates of one issuance expire (VALID-01, -02, -05, -06)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var in rules.ValidityInput
+			var err error
+			if in.Birth, err = date("birth", birth, true); err != nil {
+				return err
+			}
+			if in.Issued, err = date("issued", issued, true); err != nil {
+				return err
+			}
+			if in.CardExpiry, err = date("card-expiry", cardExpiry, false); err != nil {
+				return err
+			}
+			if in.ResidenceExpiry, err = date("residence-expiry", residenceExpiry, false); err != nil {
+				return err
+			}
+			if in.RenewalOf, err = date("renewal-of", renewalOf, false); err != nil {
+				return err
+			}
+			if in.Residence, err = rules.ParseResidence(residence); err != nil {
+				return usageError{err}
+			}
+			v, err := rules.ComputeValidity(in)
+			if errors.Is(err, rules.ErrImpossible) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			return out(v, fmt.Sprintf("signing certificate expires %s 23:59:59 JST\nauth certificate expires    %s 23:59:59 JST\nrules: %s\n",
+				v.SigningExpiry, v.AuthExpiry, strings.Join(v.Rules, " ")))
+		},
+	}
+	f := validity.Flags()
+	f.StringVar(&birth, "birth", "", "date of birth")
+	f.StringVar(&issued, "issued", "", "date of issuance")
+	f.StringVar(&cardExpiry, "card-expiry", "", "the card's own expiry, which caps the certificates")
+	f.StringVar(&residence, "residence", "", "foreign resident's status: permanent, special-permanent or other")
+	f.StringVar(&residenceExpiry, "residence-expiry", "", "end of the period of stay (with --residence other)")
+	f.StringVar(&renewalOf, "renewal-of", "", "expiry of the certificate this issuance renews")
+
+	// eligibility
+	var eBirth, on string
+	var ward bool
+	eligibility := &cobra.Command{
+		Use:   "eligibility --birth DATE --on DATE",
+		Short: "Who may hold each certificate (AGE-01, AGE-03)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := date("birth", eBirth, true)
+			if err != nil {
+				return err
+			}
+			o, err := date("on", on, true)
+			if err != nil {
+				return err
+			}
+			if o.Before(b) {
+				return usageError{fmt.Errorf("--on %s is before --birth %s", o, b)}
+			}
+			s, a := rules.Eligibility(b, o, ward)
+			v := map[string]rules.Decision{"signing": s, "auth": a}
+			yes := map[bool]string{true: "allowed", false: "not allowed"}
+			return out(v, fmt.Sprintf("signing certificate: %s (%s: %s)\nauth certificate:    %s (%s: %s)\n",
+				yes[s.Allowed], s.Rule, s.Reason, yes[a.Allowed], a.Rule, a.Reason))
+		},
+	}
+	eligibility.Flags().StringVar(&eBirth, "birth", "", "date of birth")
+	eligibility.Flags().StringVar(&on, "on", "", "date of the application")
+	eligibility.Flags().BoolVar(&ward, "adult-ward", false, "the holder is an adult ward (成年被後見人)")
+
+	// renewal
+	var expiry, rOn, rCard string
+	renewal := &cobra.Command{
+		Use:   "renewal --expiry DATE --on DATE",
+		Short: "Whether renewal is open (RENEW-01, RENEW-04)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := date("expiry", expiry, true)
+			if err != nil {
+				return err
+			}
+			o, err := date("on", rOn, true)
+			if err != nil {
+				return err
+			}
+			c, err := date("card-expiry", rCard, false)
+			if err != nil {
+				return err
+			}
+			r := rules.RenewalWindow(e, o, c)
+			state := map[bool]string{true: "open", false: "closed"}[r.Open]
+			return out(r, fmt.Sprintf("renewal %s on %s: %s (%s); opens on %s\n", state, o, r.Reason, r.Rule, r.OpensOn))
+		},
+	}
+	renewal.Flags().StringVar(&expiry, "expiry", "", "the certificate's expiry")
+	renewal.Flags().StringVar(&rOn, "on", "", "the day of the question")
+	renewal.Flags().StringVar(&rCard, "card-expiry", "", "the card's own expiry")
+
+	// event
+	event := &cobra.Command{
+		Use:   "event EVENT",
+		Short: "What an event does to each certificate (REVOKE-*, HOLD-*, ABROAD-*)",
+		Long:  "Events: " + eventList() + ".",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, a, err := rules.Effects(rules.Event(args[0]))
+			if err != nil {
+				return usageError{fmt.Errorf("%v (events: %s)", err, eventList())}
+			}
+			show := func(e rules.Effect) string {
+				if e.Unchanged() {
+					return "unchanged (" + e.Rule + ")"
+				}
+				return fmt.Sprintf("%s, reason %s (%s)", e.Status, e.Reason, e.Rule)
+			}
+			return out(map[string]rules.Effect{"signing": s, "auth": a},
+				fmt.Sprintf("signing certificate: %s\nauth certificate:    %s\n", show(s), show(a)))
+		},
+	}
+
+	// fee
+	fee := &cobra.Command{
+		Use:   "fee OPERATION",
+		Short: "The fee of an operation in yen (FEE-01..04)",
+		Long:  "Operations: first-issuance, renewal, reissue-card, reissue-with-certs, reissue-free, revocation-request.",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			yen, rule, err := rules.Fee(rules.Operation(args[0]))
+			if err != nil {
+				return usageError{err}
+			}
+			return out(map[string]any{"yen": yen, "rule": rule}, fmt.Sprintf("%d yen (%s)\n", yen, rule))
+		},
+	}
+
+	// unlock
+	var knowsOther bool
+	unlock := &cobra.Command{
+		Use:   "unlock PIN",
+		Short: "Where a forgotten or locked PIN can be reset (UNLOCK-01, -02, -04)",
+		Long:  "PINs: auth, signing, kenhojo, juki. --knows-other: the holder knows the other JPKI PIN.",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := rules.PIN(args[0])
+			switch p {
+			case rules.AuthPIN, rules.SigningPassword, rules.KenhojoPIN, rules.JukiPIN:
+			default:
+				return usageError{fmt.Errorf("unknown PIN %q (auth, signing, kenhojo, juki)", args[0])}
+			}
+			paths := rules.UnlockPaths(p, knowsOther)
+			var sb strings.Builder
+			for _, path := range paths {
+				fmt.Fprintf(&sb, "%s: %s (%s)\n", path.Where, path.Needs, path.Rule)
+			}
+			return out(map[string]any{"paths": paths}, sb.String())
+		},
+	}
+	unlock.Flags().BoolVar(&knowsOther, "knows-other", false, "the holder knows the other JPKI PIN")
+
+	cmd.AddCommand(validity, eligibility, renewal, event, fee, unlock)
+	return cmd
+}
+
+func eventList() string {
+	names := make([]string, len(rules.Events))
+	for i, e := range rules.Events {
+		names[i] = string(e)
+	}
+	return strings.Join(names, ", ")
+}
