@@ -75,10 +75,17 @@ func (k Kind) PolicyOID() asn1.ObjectIdentifier {
 const (
 	// CPSURI is the CPS qualifier of the certificatePolicies extension.
 	CPSURI = "http://jpkisim.invalid/cps.html"
+	// DefaultResponderAddr is where `jpkisim serve --pki` answers OCSP and
+	// serves CRLs by default, and where the end-entity certificates point.
+	DefaultResponderAddr = "127.0.0.1:35990"
 	// OCSPAuthURL is the OCSP responder in authorityInfoAccess of Auth certificates.
-	OCSPAuthURL = "http://ocsp.jpkisim.invalid/auth"
+	OCSPAuthURL = "http://" + DefaultResponderAddr + "/ocsp/auth"
 	// OCSPSigningURL is the OCSP responder in authorityInfoAccess of Signing certificates.
-	OCSPSigningURL = "http://ocsp.jpkisim.invalid/sign"
+	OCSPSigningURL = "http://" + DefaultResponderAddr + "/ocsp/sign"
+	// CRLAuthURL and CRLSigningURL are the HTTP CRL distribution points,
+	// beside the JPKI-style directoryName ones.
+	CRLAuthURL    = "http://" + DefaultResponderAddr + "/crl/auth.crl"
+	CRLSigningURL = "http://" + DefaultResponderAddr + "/crl/sign.crl"
 )
 
 // Holder is the card holder as written into end-entity certificates.
@@ -299,11 +306,33 @@ func dirNameGN(name []byte) []byte { return tlv(asn1.ClassContextSpecific, 4, tr
 // dirNameExt is a GeneralNames extension value holding one directoryName.
 func dirNameExt(name []byte) []byte { return sequence(dirNameGN(name)) }
 
+// CRLURL is the HTTP CRL distribution point of a kind of certificate.
+func CRLURL(k Kind) string {
+	if k == Signing {
+		return CRLSigningURL
+	}
+	return CRLAuthURL
+}
+
+// OCSPURL is the OCSP responder of a kind of certificate.
+func OCSPURL(k Kind) string {
+	if k == Signing {
+		return OCSPSigningURL
+	}
+	return OCSPAuthURL
+}
+
 // crlDPExt is a CRLDistributionPoints value with one DistributionPoint whose
-// distributionPoint is fullName = { directoryName name }.
-func crlDPExt(name []byte) []byte {
-	fullName := tlv(asn1.ClassContextSpecific, 0, true, dirNameGN(name)) // fullName [0] IMPLICIT GeneralNames
-	dpName := tlv(asn1.ClassContextSpecific, 0, true, fullName)          // distributionPoint [0] EXPLICIT (CHOICE)
+// distributionPoint is fullName = { directoryName name } (the JPKI form), and
+// with uris also those uniformResourceIdentifiers, where our responder
+// serves the CRL over HTTP.
+func crlDPExt(name []byte, uris ...string) []byte {
+	names := dirNameGN(name)
+	for _, u := range uris {
+		names = append(names, tlv(asn1.ClassContextSpecific, 6, false, []byte(u))...)
+	}
+	fullName := tlv(asn1.ClassContextSpecific, 0, true, names)  // fullName [0] IMPLICIT GeneralNames
+	dpName := tlv(asn1.ClassContextSpecific, 0, true, fullName) // distributionPoint [0] EXPLICIT (CHOICE)
 	return sequence(sequence(dpName))
 }
 
@@ -568,7 +597,7 @@ func issue(kind Kind, caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.
 	tmpl.ExtraExtensions = append(exts,
 		pkix.Extension{Id: oidExtPolicies, Critical: true, Value: policies},
 		pkix.Extension{Id: oidExtIssuerAltName, Value: dirNameExt(alt)},
-		pkix.Extension{Id: oidExtCRLDP, Value: crlDPExt(crldp)},
+		pkix.Extension{Id: oidExtCRLDP, Value: crlDPExt(crldp, CRLURL(kind))},
 		pkix.Extension{Id: oidExtAuthorityKeyID, Value: aki},
 	)
 	return x509.CreateCertificate(rand.Reader, tmpl, caCert, pub, caKey)

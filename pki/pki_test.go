@@ -135,7 +135,9 @@ func singleDirName(t *testing.T, generalNames []byte) []byte {
 
 // crldpDirName decodes a CRLDistributionPoints with one point whose fullName is
 // one directoryName, and returns the Name DER.
-func crldpDirName(t *testing.T, value []byte) []byte {
+// crldpDirName returns the directoryName of the distribution point, and
+// checks that any other name is exactly the HTTP URI uri ("" for none).
+func crldpDirName(t *testing.T, value []byte, uri ...string) []byte {
 	t.Helper()
 	var points []asn1.RawValue
 	if rest, err := asn1.Unmarshal(value, &points); err != nil || len(rest) > 0 || len(points) != 1 {
@@ -149,8 +151,17 @@ func crldpDirName(t *testing.T, value []byte) []byte {
 	if rest, err := asn1.Unmarshal(dpName.Bytes, &fullName); err != nil || len(rest) > 0 || fullName.Tag != 0 || fullName.Class != asn1.ClassContextSpecific {
 		t.Fatalf("want fullName [0]: %v", err)
 	}
-	// Re-tag as a SEQUENCE to reuse singleDirName.
-	return singleDirName(t, sequence(fullName.Bytes))
+	var gns []asn1.RawValue
+	if rest, err := asn1.Unmarshal(sequence(fullName.Bytes), &gns); err != nil || len(rest) > 0 || len(gns) != 1+len(uri) {
+		t.Fatalf("want %d names in the distribution point, got %d (%v)", 1+len(uri), len(gns), err)
+	}
+	for i, u := range uri {
+		if g := gns[1+i]; g.Class != asn1.ClassContextSpecific || g.Tag != 6 || string(g.Bytes) != u {
+			t.Fatalf("distribution point name %d is %q, want URI %q", 1+i, g.Bytes, u)
+		}
+	}
+	// Re-tag the first name alone as a SEQUENCE to reuse singleDirName.
+	return singleDirName(t, sequence(gns[0].FullBytes))
 }
 
 type tbsPrefix struct {
@@ -290,9 +301,9 @@ func TestFixtureCAs(t *testing.T) {
 // checkEECommon asserts what §9.1 and §9.2 share.
 func checkEECommon(t *testing.T, c, ca *x509.Certificate, key *rsa.PrivateKey, kind Kind, serial int64, notBefore, notAfter time.Time, crldp string) {
 	t.Helper()
-	ocsp, altOU := "http://ocsp.jpkisim.invalid/auth", "公的個人認証サービス利用者証明用"
+	ocsp, altOU := "http://127.0.0.1:35990/ocsp/auth", "公的個人認証サービス利用者証明用"
 	if kind == Signing {
-		ocsp, altOU = "http://ocsp.jpkisim.invalid/sign", "公的個人認証サービス署名用"
+		ocsp, altOU = "http://127.0.0.1:35990/ocsp/sign", "公的個人認証サービス署名用"
 	}
 	if err := c.CheckSignatureFrom(ca); err != nil {
 		t.Errorf("signature by CA: %v", err)
@@ -317,7 +328,7 @@ func checkEECommon(t *testing.T, c, ca *x509.Certificate, key *rsa.PrivateKey, k
 	if got := dn(t, singleDirName(t, ian.Value)); got != wantIAN || ian.Critical {
 		t.Errorf("issuerAltName %s (critical %v), want %s", got, ian.Critical, wantIAN)
 	}
-	if got := dn(t, crldpDirName(t, extension(t, c, oidExtCRLDP).Value)); got != crldp {
+	if got := dn(t, crldpDirName(t, extension(t, c, oidExtCRLDP).Value, CRLURL(kind))); got != crldp {
 		t.Errorf("CRLDP %s, want %s", got, crldp)
 	}
 	var aki struct {
