@@ -97,6 +97,12 @@ type Content struct {
 	AuthCertNeedsPIN, PoseAsRealCard bool
 	// The PINs the card was issued with (a restore returns to them).
 	AuthPIN, SigningPIN string
+	// NoSigningCert: EF 0001 holds filler only, EF 001A no key (AGE-01).
+	NoSigningCert bool
+	// LastCommandIndicator: 80 FC 00 00 answers 9000 (iPhone token).
+	LastCommandIndicator bool
+	// Tries a new card starts with; zero values mean the maximum.
+	InitialTries *[2]int
 }
 
 // Model holds a card's content; Step gives the behaviour.
@@ -117,8 +123,12 @@ func New(c Content) *Model {
 	if c.AuthCertNeedsPIN {
 		authRead = int(Auth)
 	}
+	signingCert, signingKeyPIN := c.SigningCert, Sign
+	if c.NoSigningCert {
+		signingCert, signingKeyPIN = nil, -1
+	}
 	m := &Model{c: c, jpki: map[uint16]file{
-		0x0001: {kind: 't', data: pad(c.SigningCert), readPIN: int(Sign)},
+		0x0001: {kind: 't', data: pad(signingCert), readPIN: int(Sign)},
 		0x0002: {kind: 't', data: pad(c.SigningCACert), readPIN: -1},
 		0x0006: {kind: 't', data: tokenInfo(c.TokenLabel, c.TokenSerial), readPIN: -1},
 		0x0008: {kind: 't', data: append([]byte(nil), c.CertPresence...), readPIN: -1},
@@ -129,7 +139,7 @@ func New(c Content) *Model {
 		0x0016: {kind: 'k', pin: -1},
 		0x0017: {kind: 'k', pin: Auth},
 		0x0018: {kind: 'p', pin: Auth},
-		0x001A: {kind: 'k', pin: Sign},
+		0x001A: {kind: 'k', pin: signingKeyPIN},
 		0x001B: {kind: 'p', pin: Sign},
 	}}
 	return m
@@ -158,6 +168,15 @@ func tokenInfo(label, serial string) []byte {
 	out = append(out, "03"...)
 	out = append(out, "01"...)
 	return append(out, field("", 16)...)
+}
+
+// Fresh is the state of this card as issued: counters as the content says.
+func (m *Model) Fresh() State {
+	s := Fresh(m.c.AuthPIN, m.c.SigningPIN)
+	if m.c.InitialTries != nil {
+		s.Tries = *m.c.InitialTries
+	}
+	return s
 }
 
 // FileData returns the content of a JPKI EF, for checks of what was read.
@@ -189,6 +208,8 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 		case ins == 0x2A:
 		case ins == 0xAE && inJPKI:
 			return s, status(apdu.SWSecurityNotSatisfied)
+		case ins == 0xFC && m.c.LastCommandIndicator:
+			return s, ok(nil)
 		case ins == 0xFC:
 			return s, status(apdu.SWWrongLength)
 		case ins == 0xA2 && inJPKI:
@@ -223,7 +244,7 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 		if string(c.Data) != "JPKISIM-RESTORE" || c.Ne != 0 {
 			return s, status(apdu.SWWrongData)
 		}
-		return Fresh(m.c.AuthPIN, m.c.SigningPIN), ok(nil)
+		return m.Fresh(), ok(nil)
 	}
 	switch ins {
 	case 0xA4:

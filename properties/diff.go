@@ -70,7 +70,7 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 		}
 		ta, tb := &harness.Trace{}, &harness.Trace{}
 		a, b := harness.NewTraced(ca, ta), harness.NewTraced(cb, tb)
-		st := &runState{model: m, st: state{s: model.Fresh(string(p.AuthPIN), string(p.SigningPIN)), pinOf: -1}}
+		st := &runState{model: m, st: state{s: m.Fresh(), pinOf: -1}}
 		n := 1 + gp.Rng.Intn(maxLen)
 		diffAt := -1
 		for j := 0; j < n && diffAt < 0; j++ {

@@ -65,7 +65,15 @@ func ContentOf(p *simulator.Profile) model.Content {
 	if presence == nil {
 		presence = []byte{0x8F, 0x8F, 0x00}
 	}
+	tries := [2]int{model.MaxTries[model.Auth], model.MaxTries[model.Sign]}
+	if p.AuthTriesLeft != nil {
+		tries[model.Auth] = *p.AuthTriesLeft
+	}
+	if p.SigningTriesLeft != nil {
+		tries[model.Sign] = *p.SigningTriesLeft
+	}
 	return model.Content{
+		NoSigningCert: p.NoSigningCert, LastCommandIndicator: p.LastCommandIndicator, InitialTries: &tries,
 		ATR: atr, Profile: p.Name,
 		SigningCert: p.SigningCert, SigningCACert: p.SigningCACert, AuthCert: p.AuthCert, AuthCACert: p.AuthCACert,
 		CertEFSize: size, CertFiller: p.CertFiller,
@@ -105,13 +113,15 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 	}
 	virtual := cfg.Target.Virtual()
 	secrets := cfg.Target.Secrets()
-	init := model.Fresh(string(secrets.AuthPIN), string(secrets.SigningPIN))
+	m := model.New(ContentOf(p))
+	init := m.Fresh()
+	init.Values = [2]string{string(secrets.AuthPIN), string(secrets.SigningPIN)}
 	if !virtual {
 		if init.Tries, err = counters(cfg.Target); err != nil {
 			return nil, nil, err
 		}
 	}
-	initial := &runState{model: model.New(ContentOf(p)), keys: keys, compareData: virtual, st: state{s: init, prev: init, pinOf: -1}}
+	initial := &runState{model: m, keys: keys, compareData: virtual, st: state{s: init, prev: init, pinOf: -1}}
 	g := generator{destructive: virtual || cfg.AllowDestructive}
 	if _, embedded := cfg.Target.(harness.SimTarget); !embedded {
 		g.minLen = 2

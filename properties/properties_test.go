@@ -84,3 +84,17 @@ func TestGeneratorReachesTheInterestingStates(t *testing.T) {
 	}
 	t.Log(counts)
 }
+
+// TestEveryProfileAgreesWithModel runs the property on every embedded
+// profile: locked PINs, no signing certificate, the phone tokens...
+func TestEveryProfileAgreesWithModel(t *testing.T) {
+	for _, name := range fixtures.ProfileNames() {
+		t.Run(name, func(t *testing.T) {
+			target := harness.SimTarget{Profile: fixtures.MustProfile(name)}
+			out, err := Run(Config{Target: target, Seed: 11, Sequences: 150, Output: writer{t}})
+			if err != nil || !out.Passed {
+				t.Fatalf("profile %s: %v", name, err)
+			}
+		})
+	}
+}

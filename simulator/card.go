@@ -175,7 +175,7 @@ func (c *Card) process(b []byte) (resp []byte) {
 	if len(b) < 4 {
 		return sw(apdu.SWWrongLength)
 	}
-	h := dispatch(b[0], b[1], c.df, c.profile.Behaviour.PoseAsRealCard)
+	h := dispatch(b[0], b[1], c.df, c.profile.Behaviour.PoseAsRealCard, c.profile.LastCommandIndicator)
 	if h.sw != 0 {
 		return sw(h.sw)
 	}
@@ -195,7 +195,7 @@ type handler struct {
 // interindustry commands, CLA 80 for the proprietary ones (card.md §5). A
 // class with command chaining (bit 5) answers 6884, one with a logical
 // channel other than 0 answers 6881, any other class 6E00.
-func dispatch(cla, ins byte, df *Application, posingAsReal bool) handler {
+func dispatch(cla, ins byte, df *Application, posingAsReal, lastCommand bool) handler {
 	switch cla {
 	case 0x00:
 		switch ins {
@@ -225,7 +225,10 @@ func dispatch(cla, ins byte, df *Application, posingAsReal bool) handler {
 			if df.Name == "JPKI" {
 				return handler{sw: apdu.SWSecurityNotSatisfied}
 			}
-		case 0xFC: // iPhone token's last-command indicator; a physical card answers 6700
+		case 0xFC: // the iPhone token's last-command indicator; a physical card answers 6700
+			if lastCommand {
+				return handler{sw: apdu.SWOK}
+			}
 			return handler{sw: apdu.SWWrongLength}
 		case RestoreINS:
 			if !posingAsReal {

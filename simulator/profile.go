@@ -107,7 +107,18 @@ type Profile struct {
 	// AuthCertNeedsPIN protects EF 000A with the auth PIN, as on the Android
 	// token (card.md §14.1).
 	AuthCertNeedsPIN bool
-	Behaviour        Behaviour
+	// NoSigningCert is a card without a signing certificate (an under-15
+	// holder, AGE-01): EF 0001 holds filler only and EF 001A no key, so a
+	// signature with it answers 6985. card.md does not say more; the PIN
+	// object stays.
+	NoSigningCert bool
+	// LastCommandIndicator answers the iPhone token's 80 FC 00 00 with 9000
+	// (card.md §5.10); a physical card answers 6700.
+	LastCommandIndicator bool
+	// AuthTriesLeft and SigningTriesLeft set a new card's retry counters;
+	// nil means the maximum, 0 a locked PIN.
+	AuthTriesLeft, SigningTriesLeft *int
+	Behaviour                       Behaviour
 }
 
 // Validate checks that the profile can make a card: keys present, PINs of
@@ -137,6 +148,14 @@ func (p *Profile) Validate() error {
 	for _, c := range [][]byte{p.SigningCert, p.SigningCACert, p.AuthCert, p.AuthCACert} {
 		if len(c) > size {
 			return fmt.Errorf("profile %q: a certificate of %d bytes does not fit a %d-byte EF", p.Name, len(c), size)
+		}
+	}
+	for _, t := range []struct {
+		n   *int
+		max int
+	}{{p.AuthTriesLeft, AuthPINTries}, {p.SigningTriesLeft, SigningPINTries}} {
+		if t.n != nil && (*t.n < 0 || *t.n > t.max) {
+			return fmt.Errorf("profile %q: %d tries left is outside 0..%d", p.Name, *t.n, t.max)
 		}
 	}
 	if p.CertPresence != nil && len(p.CertPresence) != 3 {

@@ -123,8 +123,18 @@ func NewState(p *Profile) (*State, error) {
 		authCertRead = Access{PIN: EFAuthPIN}
 	}
 	size := p.certEFSize()
+	signingCert, signingKey := p.SigningCert, p.SigningKey
+	if p.NoSigningCert {
+		signingCert, signingKey = nil, nil
+	}
+	tries := func(n *int, max int) int {
+		if n == nil {
+			return max
+		}
+		return *n
+	}
 	jpki := &Application{Name: "JPKI", AID: clone(AIDJPKI), EFs: []*EF{
-		{FID: EFSigningCert, Read: Access{PIN: EFSigningPIN}, Data: padded(p.SigningCert, size, p.CertFiller)},
+		{FID: EFSigningCert, Read: Access{PIN: EFSigningPIN}, Data: padded(signingCert, size, p.CertFiller)},
 		{FID: EFSigningCACert, Read: Free, Data: padded(p.SigningCACert, size, p.CertFiller)},
 		{FID: EFTokenInfo, Read: Free, Data: TokenInfo(p.TokenLabel, p.TokenSerial)},
 		{FID: EFCertPresence, Read: Free, Data: clone(presence)},
@@ -134,9 +144,9 @@ func NewState(p *Profile) (*State, error) {
 		{FID: EFKeyRef10, Kind: KeyObject, Read: Access{Never: true}},
 		{FID: EFTerminalCAKey, Kind: KeyObject, Read: Access{Never: true}},
 		{FID: EFAuthKey, Kind: KeyObject, Read: Access{PIN: EFAuthPIN}, Key: p.AuthKey},
-		{FID: EFAuthPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.AuthPIN), MaxTries: AuthPINTries, Remaining: AuthPINTries, Format: AuthPINFormat}},
-		{FID: EFSigningKey, Kind: KeyObject, Read: Access{PIN: EFSigningPIN}, Key: p.SigningKey},
-		{FID: EFSigningPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.SigningPIN), MaxTries: SigningPINTries, Remaining: SigningPINTries, Format: SigningPINFormat}},
+		{FID: EFAuthPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.AuthPIN), MaxTries: AuthPINTries, Remaining: tries(p.AuthTriesLeft, AuthPINTries), Format: AuthPINFormat}},
+		{FID: EFSigningKey, Kind: KeyObject, Read: Access{PIN: EFSigningPIN}, Key: signingKey},
+		{FID: EFSigningPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.SigningPIN), MaxTries: SigningPINTries, Remaining: tries(p.SigningTriesLeft, SigningPINTries), Format: SigningPINFormat}},
 	}}
 	return &State{Apps: []*Application{isd, jpki}}, nil
 }
