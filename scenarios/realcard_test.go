@@ -64,8 +64,9 @@ func TestRealCardRunsOnlyWhatIsSafe(t *testing.T) {
 		_, n := Run(Config{Target: harness.SimTarget{Profile: fixtures.MustProfile("default")}, Tags: tags, Format: "progress", Output: io.Discard})
 		return n
 	}
-	safeNoPIN := countAll("~@destructive && ~@pin")
-	safe := countAll("~@destructive")
+	// A card in a reader never runs @profile scenarios either.
+	safeNoPIN := countAll("~@destructive && ~@pin && ~@profile")
+	safe := countAll("~@destructive && ~@profile")
 
 	// Without PINs: neither @destructive nor @pin scenarios; all pass.
 	target := newRealLike(harness.Secrets{})

@@ -20,8 +20,10 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/pki"
+	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -86,6 +88,7 @@ func StepPhrases() []string {
 func stepDefs(w *world) []stepDef {
 	var defs []stepDef
 	add := func(expr string, fn any) { defs = append(defs, stepDef{expr, fn}) }
+	ruleSteps(w, add)
 	// --- card session ---------------------------------------------------
 	add(`^the JPKI application is selected$`, func() error {
 		if err := w.client.SelectJPKI(); err != nil {
@@ -128,6 +131,19 @@ func stepDefs(w *world) []stepDef {
 			return w.failf("power cycle: %w", err)
 		}
 		return nil
+	})
+
+	add(`^the card of the "([a-z0-9-]+)" profile$`, func(name string) error {
+		if _, ok := w.target.(harness.SimTarget); !ok {
+			return fmt.Errorf("a profile needs the embedded card, not %s (@profile scenarios are left out elsewhere)", w.target.Name())
+		}
+		p, err := fixtures.Profile(name)
+		if err != nil {
+			return err
+		}
+		w.close()
+		w.target = harness.SimTarget{Profile: p}
+		return w.open()
 	})
 
 	// --- PINs -----------------------------------------------------------
@@ -443,6 +459,30 @@ func stepDefs(w *world) []stepDef {
 		}
 		if err := c.CheckSignatureFrom(c); err != nil {
 			return w.failf("not self-signed: %w", err)
+		}
+		return nil
+	})
+	add(`^the address in the certificate is "([^"]*)"$`, func(want string) error {
+		san, err := w.signingSAN()
+		if err != nil {
+			return err
+		}
+		if san.Address != want {
+			return w.failf("address %q, want %q", san.Address, want)
+		}
+		return nil
+	})
+	add(`^the certificate expires on (\d{4}-\d{2}-\d{2}) at 23:59:59 Japan time$`, func(day string) error {
+		c, err := w.needCert()
+		if err != nil {
+			return err
+		}
+		d, err := rules.ParseDate(day)
+		if err != nil {
+			return err
+		}
+		if !c.NotAfter.Equal(d.EndOfDay()) {
+			return w.failf("notAfter is %s, want %s", c.NotAfter.UTC().Format(time.RFC3339), d.EndOfDay().UTC().Format(time.RFC3339))
 		}
 		return nil
 	})

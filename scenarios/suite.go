@@ -166,6 +166,9 @@ func execute(cfg Config) (status int, ran int, lost error) {
 		fmt.Fprintln(out, err)
 		return 2, 0, nil
 	}
+	if _, embedded := cfg.Target.(harness.SimTarget); !embedded {
+		cfg.Tags = andTags(cfg.Tags, "~@profile") // a reader holds one card, in one state
+	}
 	if !cfg.Target.Virtual() {
 		tags, err := realCardTags(cfg)
 		if err != nil {

@@ -43,6 +43,8 @@ type world struct {
 	sigMsg    []byte      // the message (P1 01, 03, 05)
 
 	newPIN []byte // value set by the last CHANGE REFERENCE DATA step
+
+	rules ruleWorld // the lifecycle features: a holder and the rules
 }
 
 func (w *world) open() error {

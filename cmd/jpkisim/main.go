@@ -460,7 +460,7 @@ func newProfilesCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(stdout, "%-12s %s\n", n, p.Description)
+				fmt.Fprintf(stdout, "%-24s %s\n", n, p.Description)
 			}
 			return nil
 		},

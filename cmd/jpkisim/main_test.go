@@ -154,7 +154,7 @@ func TestRunWritesJUnit(t *testing.T) {
 
 func TestProfiles(t *testing.T) {
 	code, out, _ := runCLI(t, "profiles")
-	if code != 0 || !strings.HasPrefix(out, "default ") {
+	if code != 0 || !strings.Contains(out, "\ndefault ") || strings.Count(out, "\n") < 11 {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 }
