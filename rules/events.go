@@ -43,6 +43,16 @@ func (r Reason) String() string {
 // MarshalText gives the name in JSON.
 func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
+// ParseReason reads an RFC 5280 reason name such as affiliationChanged.
+func ParseReason(s string) (Reason, bool) {
+	for r, n := range reasonNames {
+		if n == s {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
 // Event is something that happens to the holder or the card.
 type Event string
 

@@ -7,15 +7,18 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
 )
@@ -25,6 +28,7 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 		addr, profile string
 		slots         int
 		verbose, real bool
+		pkiAddr       string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -36,6 +40,9 @@ the reader "Virtual PCD 00 00" (slot 0), "Virtual PCD 00 01" (slot 1), ...
 The card connects to vpcd as a TCP client: slot n is --vpcd's port + n. It
 reconnects by itself when pcscd restarts, and stops cleanly on SIGINT or SIGTERM.
 Each slot's card keeps its state (retry counters, PINs) while serve runs.
+--pki HOST:PORT also answers OCSP (POST /ocsp/{sign,auth}, GET /ocsp/{sign,auth}/B64)
+and serves CRLs (/crl/{sign,auth}.crl) for the profile's certificates, with the
+statuses its pki: block records (revoked, suspended) — loopback only.
 -v logs every APDU, with PIN data masked.
 
 vpcd listens on all network interfaces: anything that can reach this host on
@@ -67,6 +74,13 @@ those ports can insert a card. Firewall them where that matters.`,
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			if pkiAddr != "" {
+				srv, err := servePKI(ctx, log, p, pkiAddr)
+				if err != nil {
+					return err
+				}
+				defer srv.Close()
+			}
 			return serve(ctx, log, p, host, port, slots)
 		},
 	}
@@ -75,6 +89,7 @@ those ports can insert a card. Firewall them where that matters.`,
 	f.IntVar(&slots, "slots", 1, "number of slots to fill, one virtual card each")
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every APDU (PIN data masked)")
+	f.StringVar(&pkiAddr, "pki", "", "also serve OCSP and CRLs over HTTP at HOST:PORT (the certificates point at "+pki.DefaultResponderAddr+")")
 	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard)")
 	return cmd
 }
@@ -115,4 +130,29 @@ func serve(ctx context.Context, log *slog.Logger, p *simulator.Profile, host str
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// servePKI starts the TEST-ONLY OCSP responder and CRL publisher on a
+// loopback address; it stops with ctx.
+func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr string) (*http.Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--pki %q: want HOST:PORT", addr)}
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, usageError{fmt.Errorf("--pki %q: the TEST-ONLY responder listens on loopback only", addr)}
+	}
+	rs, err := fixtures.Responder(p, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: rs, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	context.AfterFunc(ctx, func() { srv.Close() })
+	log.Info("serving OCSP and CRLs", "url", "http://"+ln.Addr().String(), "profile", p.Name)
+	return srv, nil
 }
