@@ -1,0 +1,12 @@
+//go:build !unix
+
+package store
+
+import "os"
+
+// lockFile opens the lock file; without flock the lock is advisory only.
+func lockFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+}
+
+func unlockFile(f *os.File) error { return f.Close() }
