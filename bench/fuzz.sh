@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-30s}
 status=0
-for target in apdu:FuzzParse simulator:FuzzTransmit simulator/vpcd:FuzzFrameReader; do
+for target in apdu:FuzzParse simulator:FuzzTransmit simulator/vpcd:FuzzFrameReader simulator/store:FuzzDecode; do
 	pkg=${target%%:*}; fn=${target#*:}
 	out=$(go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" "./$pkg/" 2>&1)
 	rc=$?

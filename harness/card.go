@@ -89,6 +89,12 @@ func (s *SimCard) Sim() *simulator.Card { return s.card }
 // SimTarget makes a fresh virtual card from a profile for every Open.
 type SimTarget struct {
 	Profile *simulator.Profile
+	// Initial, when set, is the persistent state every Open starts from (a
+	// copy: a card loaded from a state file, which the run never writes).
+	Initial *simulator.State
+	// PINs, when set, are the card's PINs (they may differ from the
+	// profile's, for a card made with other PINs).
+	PINs *Secrets
 }
 
 // Name implements Target.
@@ -99,6 +105,9 @@ func (SimTarget) Virtual() bool { return true }
 
 // Open implements Target.
 func (t SimTarget) Open() (Card, error) {
+	if t.Initial != nil {
+		return NewSimCard(simulator.NewWithState(t.Profile, t.Initial.Clone(), nil)), nil
+	}
 	c, err := simulator.New(t.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("virtual card: %w", err)
@@ -106,8 +115,11 @@ func (t SimTarget) Open() (Card, error) {
 	return NewSimCard(c), nil
 }
 
-// Secrets implements Target: the profile's PINs.
+// Secrets implements Target: PINs if set, else the profile's.
 func (t SimTarget) Secrets() Secrets {
+	if t.PINs != nil {
+		return *t.PINs
+	}
 	return Secrets{AuthPIN: t.Profile.AuthPIN, SigningPIN: t.Profile.SigningPIN}
 }
 

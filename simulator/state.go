@@ -199,3 +199,24 @@ func appendPadded(b []byte, s string, n int) []byte {
 	}
 	return b[:start+n]
 }
+
+// Clone returns a deep copy of the state: files, PIN objects and counters
+// copied, keys shared (they are immutable).
+func (s *State) Clone() *State {
+	out := &State{}
+	for _, a := range s.Apps {
+		ca := &Application{Name: a.Name, AID: clone(a.AID)}
+		for _, e := range a.EFs {
+			ce := *e
+			ce.Data = clone(e.Data)
+			if e.PIN != nil {
+				p := *e.PIN
+				p.Value = clone(e.PIN.Value)
+				ce.PIN = &p
+			}
+			ca.EFs = append(ca.EFs, &ce)
+		}
+		out.Apps = append(out.Apps, ca)
+	}
+	return out
+}

@@ -6,6 +6,7 @@
 //	jpkisim props    check a card against the independent model
 //	jpkisim diff     compare two targets over identical random sequences
 //	jpkisim rules    answer questions about the certificates' rules
+//	jpkisim card     make and inspect virtual cards kept in state files
 //	jpkisim profiles list the card profiles
 //	jpkisim steps    list the step phrases features can use
 //
@@ -104,7 +105,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout), newServeCmd(stderr),
-		newPropsCmd(stdout), newDiffCmd(stdout), newRulesCmd(stdout))
+		newPropsCmd(stdout), newDiffCmd(stdout), newRulesCmd(stdout), newCardCmd(stdout))
 	return root
 }
 
@@ -184,6 +185,7 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		noColors              bool
 		allowDestructive      bool
 		allowLockout          bool
+		statePath             string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [FEATURE...]",
@@ -233,7 +235,16 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			opts := targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Prompt: true, Restore: true}
 			var runs []scenarios.Config
 			note := ""
-			if cmd.Flags().Changed("target") {
+			if statePath != "" {
+				if cmd.Flags().Changed("target") && target != "sim" {
+					return usageError{errors.New("--state is a card of the embedded target; it does not go with --target " + target)}
+				}
+				t, err := stateTarget(statePath)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, withTarget(base, t))
+			} else if cmd.Flags().Changed("target") {
 				t, err := resolveTarget(target, opts)
 				if err != nil {
 					return err
@@ -311,6 +322,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
 	f.StringVar(&target, "target", "sim", "sim (the embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
+	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
 	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
 	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
@@ -377,8 +389,8 @@ func suffixReports(list, suffix string) string {
 
 func newAPDUCmd(stdout io.Writer) *cobra.Command {
 	var (
-		profile, target           string
-		allowDestructive, lockout bool
+		profile, target, statePath string
+		allowDestructive, lockout  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "apdu HEX...",
@@ -405,13 +417,22 @@ Example:
 				}
 				cmds[i] = b
 			}
-			t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout})
-			if err != nil {
-				return err
-			}
-			card, err := t.Open()
-			if err != nil {
-				return err
+			var card harness.Card
+			if statePath != "" {
+				c, st, err := openState(statePath)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				card = harness.NewSimCard(c)
+			} else {
+				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout})
+				if err != nil {
+					return err
+				}
+				if card, err = t.Open(); err != nil {
+					return err
+				}
 			}
 			defer card.Close()
 			for _, b := range cmds {
@@ -427,6 +448,7 @@ Example:
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
 	f.StringVar(&target, "target", "sim", "sim (a fresh embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
+	f.StringVar(&statePath, "state", "", "drive the card in this state file; every change is written back")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, let VERIFY values other than the configured PINs and PIN changes through")
 	f.BoolVar(&lockout, "allow-lockout", false, "on a card that is not virtual, let a VERIFY spend the last try of a PIN")
 	return cmd

@@ -281,3 +281,47 @@ func TestRulesCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestCardStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	t.Setenv("JPKISIM_AUTH_PIN", "4321")
+	t.Setenv("JPKISIM_SIGN_PIN", "SECRET77")
+	code, out, errOut := runCLI(t, "card", "new", "--state", path)
+	if code != 0 || strings.Contains(out, "4321") || strings.Contains(out, "SECRET77") {
+		t.Fatalf("card new: exit %d, %q %q", code, out, errOut)
+	}
+	if code, _, _ := runCLI(t, "card", "new", "--state", path); code != 2 {
+		t.Fatal("card new replaced a state file")
+	}
+	// apdu --state writes back: a wrong PIN is remembered by the next process.
+	code, out, _ = runCLI(t, "apdu", "--state", path, "00A4040C0AD392F000260100000001", "002000980431323334")
+	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "63C2") {
+		t.Fatalf("apdu --state: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, "card", "show", "--state", path, "--json")
+	if code != 0 || !strings.Contains(out, `"tries":{"auth":2,"auth_max":3,"signing":5,"signing_max":5}`) || !strings.Contains(out, `"expiry":"2030-06-15"`) {
+		t.Fatalf("card show: %d %q", code, out)
+	}
+	// run --state never writes the file.
+	before, _ := os.ReadFile(path)
+	runCLI(t, "run", "--state", path, "--format", "progress", "--tags", "@RETRY-06")
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("run --state changed the state file")
+	}
+	// A broken file is refused with its name and left alone.
+	broken := filepath.Join(t.TempDir(), "broken.json")
+	os.WriteFile(broken, before[:len(before)/3], 0o600)
+	code, _, errOut = runCLI(t, "apdu", "--state", broken, "00A40000")
+	if code != 2 || !strings.Contains(errOut, broken) {
+		t.Fatalf("broken state: exit %d, %q", code, errOut)
+	}
+	if after, _ := os.ReadFile(broken); len(after) != len(before)/3 {
+		t.Fatal("the broken file was changed")
+	}
+	// PIN formats are checked as the office does, without quoting the value.
+	t.Setenv("JPKISIM_SIGN_PIN", "ABCDEFG")
+	code, _, errOut = runCLI(t, "card", "new", "--state", filepath.Join(t.TempDir(), "x.json"))
+	if code != 2 || !strings.Contains(errOut, "PIN-02") || strings.Contains(errOut, "ABCDEFG") {
+		t.Fatalf("bad signing password: exit %d, %q", code, errOut)
+	}
+}

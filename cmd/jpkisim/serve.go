@@ -29,6 +29,7 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 		slots         int
 		verbose, real bool
 		pkiAddr       string
+		statePath     string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -81,7 +82,25 @@ those ports can insert a card. Firewall them where that matters.`,
 				}
 				defer srv.Close()
 			}
-			return serve(ctx, log, p, host, port, slots)
+			if statePath != "" {
+				if slots != 1 {
+					return usageError{errors.New("--state keeps one card: it goes with --slots 1")}
+				}
+				card, st, err := openState(statePath)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				log.Info("card state", "file", statePath, "profile", card.Profile().Name)
+				return serveCards(ctx, log, []*simulator.Card{card}, host, port)
+			}
+			cards := make([]*simulator.Card, slots)
+			for i := range cards {
+				if cards[i], err = simulator.New(p); err != nil {
+					return err
+				}
+			}
+			return serveCards(ctx, log, cards, host, port)
 		},
 	}
 	f := cmd.Flags()
@@ -90,20 +109,17 @@ those ports can insert a card. Firewall them where that matters.`,
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every APDU (PIN data masked)")
 	f.StringVar(&pkiAddr, "pki", "", "also serve OCSP and CRLs over HTTP at HOST:PORT (the certificates point at "+pki.DefaultResponderAddr+")")
+	f.StringVar(&statePath, "state", "", "serve the card kept in this state file (one slot); every change is made durable before the answer")
 	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard)")
 	return cmd
 }
 
-// serve runs one slot per card until ctx is done.
-func serve(ctx context.Context, log *slog.Logger, p *simulator.Profile, host string, port, slots int) error {
+// serveCards runs one slot per card until ctx is done.
+func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, host string, port int) error {
 	var warn sync.Once
 	var wg sync.WaitGroup
-	errs := make(chan error, slots)
-	for i := 0; i < slots; i++ {
-		card, err := simulator.New(p)
-		if err != nil {
-			return err
-		}
+	errs := make(chan error, len(cards))
+	for i, card := range cards {
 		slot := &vpcd.Slot{
 			Addr: net.JoinHostPort(host, strconv.Itoa(port+i)),
 			Card: card,
@@ -122,7 +138,7 @@ func serve(ctx context.Context, log *slog.Logger, p *simulator.Profile, host str
 			}
 		}()
 	}
-	log.Info("serving virtual cards", "profile", p.Name, "slots", slots, "vpcd", net.JoinHostPort(host, strconv.Itoa(port)), "pid", os.Getpid())
+	log.Info("serving virtual cards", "profile", cards[0].Profile().Name, "slots", len(cards), "vpcd", net.JoinHostPort(host, strconv.Itoa(port)), "pid", os.Getpid())
 	wg.Wait()
 	close(errs)
 	if err, ok := <-errs; ok {

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/rules"
+	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/simulator/store"
+	"github.com/jpkisim/jpkisim/targets"
+)
+
+// envPINs returns the card's PINs from JPKISIM_AUTH_PIN and
+// JPKISIM_SIGN_PIN, each defaulting to the profile's test PIN, and which
+// came from the environment.
+func envPINs(p *simulator.Profile) (harness.Secrets, []string) {
+	s := harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN}
+	var from []string
+	if v := os.Getenv(targets.EnvAuthPIN); v != "" {
+		s.AuthPIN, from = []byte(v), append(from, targets.EnvAuthPIN)
+	}
+	if v := os.Getenv(targets.EnvSignPIN); v != "" {
+		s.SigningPIN, from = []byte(v), append(from, targets.EnvSignPIN)
+	}
+	return s, from
+}
+
+// openState locks a state file and makes the card that drives it.
+func openState(path string) (*simulator.Card, *store.Store, error) {
+	s, st, meta, err := store.Open(path)
+	if err != nil {
+		if errors.Is(err, store.ErrBadState) || errors.Is(err, os.ErrNotExist) {
+			return nil, nil, usageError{err}
+		}
+		return nil, nil, err
+	}
+	p, err := fixtures.Profile(meta.Profile)
+	if err != nil {
+		s.Close()
+		return nil, nil, usageError{fmt.Errorf("%s: %v", path, err)}
+	}
+	return simulator.NewWithState(p, st, s), s, nil
+}
+
+// stateTarget is the embedded card that starts every scenario from a state
+// file (read, never written).
+func stateTarget(path string) (harness.SimTarget, error) {
+	st, meta, err := store.Load(path)
+	if err != nil {
+		return harness.SimTarget{}, usageError{err}
+	}
+	p, err := fixtures.Profile(meta.Profile)
+	if err != nil {
+		return harness.SimTarget{}, usageError{fmt.Errorf("%s: %v", path, err)}
+	}
+	pins, _ := envPINs(p)
+	return harness.SimTarget{Profile: p, Initial: st, PINs: &pins}, nil
+}
+
+func newCardCmd(stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "card",
+		Short: "Make and inspect virtual cards kept in state files",
+		Long: `A card state file keeps a virtual card's EEPROM — files, keys, PINs, retry
+counters — and the office's record of its certificates, so that the card
+survives restarts like a real one (docs/state-file.md). serve, apdu and run take
+it with --state FILE.`,
+	}
+	var path, profile string
+	newCmd := &cobra.Command{
+		Use:   "new --state FILE",
+		Short: "Issue a new card into a state file (never replaces one)",
+		Long: `Issue a new virtual card of a profile into a new state file. Its PINs come from
+JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN (or the profile's test PINs), never from a
+flag, and are checked as the issuing office checks them: 4 digits (PIN-06), and
+6-16 of A-Z 0-9 with at least one letter and one digit (PIN-01, PIN-02).`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if path == "" {
+				return usageError{errors.New("card new: --state FILE is required")}
+			}
+			p, err := fixtures.Profile(profile)
+			if err != nil {
+				return usageError{err}
+			}
+			pins, from := envPINs(p)
+			if err := rules.CheckFourDigitPIN(string(pins.AuthPIN)); err != nil {
+				return usageError{fmt.Errorf("auth PIN: %v", err)}
+			}
+			if err := rules.CheckSigningPassword(string(pins.SigningPIN), true); err != nil {
+				return usageError{fmt.Errorf("signing password: %v", err)}
+			}
+			q := *p
+			q.AuthPIN, q.SigningPIN = pins.AuthPIN, pins.SigningPIN
+			st, err := simulator.NewState(&q)
+			if err != nil {
+				return err
+			}
+			var meta store.Meta
+			meta.Profile = p.Name
+			rec := fixtures.OfficeRecord(p)
+			meta.Certificates.Signing = store.CertStatus{Status: string(rec.Signing.Status)}
+			meta.Certificates.Auth = store.CertStatus{Status: string(rec.Auth.Status)}
+			if rec.Signing.Reason != 0 {
+				meta.Certificates.Signing.Reason = rec.Signing.Reason.String()
+			}
+			if rec.Auth.Reason != 0 {
+				meta.Certificates.Auth.Reason = rec.Auth.Reason.String()
+			}
+			if p.NoSigningCert {
+				meta.Certificates.Signing = store.CertStatus{Status: string(rules.Absent)}
+			}
+			if err := store.Create(path, st, meta); err != nil {
+				return usageError{err}
+			}
+			source := "the profile's test PINs"
+			switch len(from) {
+			case 1:
+				source = "the PIN from " + from[0] + " and the profile's test PIN"
+			case 2:
+				source = "PINs from " + strings.Join(from, " and ")
+			}
+			fmt.Fprintf(stdout, "created %s: a %s card with %s\n", path, p.Name, source)
+			return nil
+		},
+	}
+	newCmd.Flags().StringVar(&path, "state", "", "the new state file")
+	newCmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile")
+
+	var showPath string
+	var asJSON bool
+	show := &cobra.Command{
+		Use:   "show --state FILE",
+		Short: "Show a card's certificates (status, expiry) and retry counters",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if showPath == "" {
+				return usageError{errors.New("card show: --state FILE is required")}
+			}
+			st, meta, err := store.Load(showPath)
+			if err != nil {
+				return usageError{err}
+			}
+			v := describe(st, meta)
+			if asJSON {
+				b, _ := json.Marshal(v)
+				fmt.Fprintln(stdout, string(b))
+				return nil
+			}
+			fmt.Fprintf(stdout, "profile %s\n", v.Profile)
+			for _, c := range []struct {
+				name string
+				c    certView
+			}{{"signing", v.Signing}, {"auth", v.Auth}} {
+				fmt.Fprintf(stdout, "%-7s certificate: %s", c.name, c.c.Status)
+				if c.c.Reason != "" {
+					fmt.Fprintf(stdout, " (%s)", c.c.Reason)
+				}
+				if c.c.Expiry != "" {
+					fmt.Fprintf(stdout, ", expires %s 23:59:59 JST", c.c.Expiry)
+				}
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintf(stdout, "auth PIN: %d of %d tries left; signing password: %d of %d tries left\n",
+				v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax)
+			return nil
+		},
+	}
+	show.Flags().StringVar(&showPath, "state", "", "the state file")
+	show.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.AddCommand(newCmd, show)
+	return cmd
+}
+
+type certView struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	Expiry string `json:"expiry,omitempty"`
+}
+
+type cardView struct {
+	Profile string   `json:"profile"`
+	Signing certView `json:"signing"`
+	Auth    certView `json:"auth"`
+	Tries   struct {
+		Auth       int `json:"auth"`
+		AuthMax    int `json:"auth_max"`
+		Signing    int `json:"signing"`
+		SigningMax int `json:"signing_max"`
+	} `json:"tries"`
+}
+
+// describe reads what show prints from a state: no PIN value.
+func describe(st *simulator.State, meta store.Meta) cardView {
+	v := cardView{Profile: meta.Profile}
+	jpki := st.Apps[1]
+	expiry := func(fid uint16) string {
+		e := jpki.EF(fid)
+		if e == nil || len(e.Data) < 4 || e.Data[0] != 0x30 || e.Data[1] != 0x82 {
+			return ""
+		}
+		n := int(e.Data[2])<<8 | int(e.Data[3]) + 4
+		if n > len(e.Data) {
+			return ""
+		}
+		c, err := x509.ParseCertificate(e.Data[:n])
+		if err != nil {
+			return ""
+		}
+		return rules.FromTime(c.NotAfter.In(rules.JST)).String()
+	}
+	v.Signing = certView{Status: meta.Certificates.Signing.Status, Reason: meta.Certificates.Signing.Reason, Expiry: expiry(simulator.EFSigningCert)}
+	v.Auth = certView{Status: meta.Certificates.Auth.Status, Reason: meta.Certificates.Auth.Reason, Expiry: expiry(simulator.EFAuthCert)}
+	a, s := jpki.EF(simulator.EFAuthPIN).PIN, jpki.EF(simulator.EFSigningPIN).PIN
+	v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax = a.Remaining, a.MaxTries, s.Remaining, s.MaxTries
+	return v
+}
