@@ -65,8 +65,10 @@ func NewSimCard(c *simulator.Card) *SimCard {
 	return &SimCard{card: c, atr: c.PowerOn()}
 }
 
-// Transmit implements Card.
-func (s *SimCard) Transmit(capdu []byte) ([]byte, error) { return s.card.Transmit(capdu) }
+// Transmit implements Card. A card made to speak T=0 (simulator.Faults)
+// answers 61xx and 6Cxx; like the PC/SC transport, SimCard completes those
+// exchanges (ISOT0), so clients see whole answers.
+func (s *SimCard) Transmit(capdu []byte) ([]byte, error) { return ISOT0(s.card.Transmit, capdu) }
 
 // ATR implements Card.
 func (s *SimCard) ATR() []byte { return s.atr }

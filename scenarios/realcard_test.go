@@ -65,8 +65,8 @@ func TestRealCardRunsOnlyWhatIsSafe(t *testing.T) {
 		return n
 	}
 	// A card in a reader never runs @profile scenarios either.
-	safeNoPIN := countAll("~@destructive && ~@pin && ~@profile")
-	safe := countAll("~@destructive && ~@profile")
+	safeNoPIN := countAll("~@destructive && ~@pin && ~@profile && ~@embedded")
+	safe := countAll("~@destructive && ~@profile && ~@embedded")
 
 	// Without PINs: neither @destructive nor @pin scenarios; all pass.
 	target := newRealLike(harness.Secrets{})

@@ -167,7 +167,7 @@ func execute(cfg Config) (status int, ran int, lost error) {
 		return 2, 0, nil
 	}
 	if _, embedded := cfg.Target.(harness.SimTarget); !embedded {
-		cfg.Tags = andTags(cfg.Tags, "~@profile") // a reader holds one card, in one state
+		cfg.Tags = andTags(cfg.Tags, "~@profile", "~@embedded") // a reader holds one card, in one state, without our faults
 	}
 	if !cfg.Target.Virtual() {
 		tags, err := realCardTags(cfg)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // world is the per-scenario state: one card session, its trace, and what
@@ -45,6 +46,8 @@ type world struct {
 	newPIN []byte // value set by the last CHANGE REFERENCE DATA step
 
 	rules ruleWorld // the lifecycle features: a holder and the rules
+
+	faults simulator.Faults // faults switched on by the scenario's steps
 }
 
 func (w *world) open() error {
@@ -105,6 +108,10 @@ func (w *world) record(err error) error {
 		return nil
 	}
 	if errors.Is(err, harness.ErrNotTries) {
+		return nil
+	}
+	if errors.Is(err, simulator.ErrRemoved) || errors.Is(err, simulator.ErrPowerLost) {
+		w.lastErr = err // a fault the scenario asked for: a Then step checks it
 		return nil
 	}
 	w.lastErr = err

@@ -46,6 +46,10 @@ type Card struct {
 	persist  Persister
 	observer func(Exchange)
 
+	faults  Faults
+	torn    bool   // the power was cut after a write (Faults.TearNext)
+	pending []byte // T=0 response data waiting for GET RESPONSE
+
 	// volatile
 	powered  bool
 	df       *Application
@@ -60,13 +64,17 @@ func New(p *Profile) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Card{profile: p, state: st}, nil
+	return NewWithState(p, st, nil), nil
 }
 
 // NewWithState makes an unpowered card over an existing persistent state
 // (for example one loaded from disk) and an optional Persister.
 func NewWithState(p *Profile, st *State, persist Persister) *Card {
-	return &Card{profile: p, state: st, persist: persist}
+	c := &Card{profile: p, state: st, persist: persist}
+	if p.Faults != nil {
+		c.SetFaults(p.Faults)
+	}
+	return c
 }
 
 // Profile returns the profile the card was made from.
@@ -141,11 +149,13 @@ func (c *Card) clearVolatile() {
 	c.df = c.state.Apps[0] // the ISD is current after reset (card.md §2)
 	c.ef = nil
 	c.verified = c.verified[:0]
+	c.pending = nil
 }
 
 // Transmit processes one C-APDU and returns the R-APDU: response data
 // followed by SW1-SW2. Every input, however malformed, gets at least the two
-// status bytes; the only error is ErrNoPower.
+// status bytes; the errors are ErrNoPower, and with faults switched on
+// (SetFaults) ErrRemoved and ErrPowerLost.
 func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -156,7 +166,10 @@ func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 	if c.observer != nil {
 		start = time.Now()
 	}
-	resp := c.process(capdu)
+	resp, err := c.faulty(capdu)
+	if err != nil {
+		return nil, err
+	}
 	if c.observer != nil {
 		c.observer(Exchange{CAPDU: clone(capdu), RAPDU: clone(resp), Elapsed: time.Since(start)})
 	}
@@ -306,8 +319,14 @@ func (c *Card) satisfied(a Access) bool {
 // when the state could not be made durable; the caller then answers 6581
 // (memory failure) and must not let an answer out that depends on it.
 func (c *Card) commit() bool {
-	if c.persist == nil {
-		return true
+	if c.torn {
+		return false // the power is gone: nothing more is written
 	}
-	return c.persist.Commit(c.state) == nil
+	if c.persist != nil && c.persist.Commit(c.state) != nil {
+		return false
+	}
+	if c.faults.TearNext {
+		c.faults.TearNext, c.torn = false, true
+	}
+	return true
 }

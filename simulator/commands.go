@@ -222,10 +222,12 @@ func (c *Card) verify(cmd apdu.Command) []byte {
 		return sw(apdu.SWMemoryFailure)
 	}
 	if subtle.ConstantTimeCompare(cmd.Data, p.Value) == 1 {
+		decremented := p.Remaining
 		p.Remaining = p.MaxTries
 		if !c.commit() {
-			// The decremented counter stays: a try is never given back.
-			p.Remaining = p.MaxTries - 1
+			// The decremented counter is what is durable: a try is never
+			// given back, and memory agrees with the EEPROM.
+			p.Remaining = decremented
 			return sw(apdu.SWMemoryFailure)
 		}
 		c.setVerified(p, true)

@@ -118,7 +118,9 @@ type Profile struct {
 	// AuthTriesLeft and SigningTriesLeft set a new card's retry counters;
 	// nil means the maximum, 0 a locked PIN.
 	AuthTriesLeft, SigningTriesLeft *int
-	Behaviour                       Behaviour
+	// Faults switched on from power-on (see Faults); nil: none.
+	Faults    *Faults
+	Behaviour Behaviour
 }
 
 // Validate checks that the profile can make a card: keys present, PINs of
