@@ -113,7 +113,11 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 	}
 	virtual := cfg.Target.Virtual()
 	secrets := cfg.Target.Secrets()
-	m := model.New(ContentOf(p))
+	content := ContentOf(p)
+	// The card's own PINs (from the environment for a card made with other
+	// PINs): what VERIFY compares and what the restore command returns to.
+	content.AuthPIN, content.SigningPIN = string(secrets.AuthPIN), string(secrets.SigningPIN)
+	m := model.New(content)
 	init := m.Fresh()
 	init.Values = [2]string{string(secrets.AuthPIN), string(secrets.SigningPIN)}
 	if !virtual {

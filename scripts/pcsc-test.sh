@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d)
 pids=()
+# forget PID: drop a process that is gone from the list cleanup signals.
+forget() {
+	local keep=() p
+	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	pids=("${keep[@]}")
+}
 cleanup() {
 	local rc=$?
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -56,7 +62,8 @@ fi
 
 echo "== starting jpkisim serve in slot 0, and a card posing as a real one in slot 1"
 "$J" serve --vpcd 127.0.0.1:35963 >"$work/serve0.log" 2>&1 &
-pids+=($!)
+serve0_pid=$!
+pids+=($serve0_pid)
 # -v: its log shows every APDU, checked below for what must never reach it
 "$J" serve -v --vpcd 127.0.0.1:35964 --as-real-card >"$work/serve1.log" 2>&1 &
 pids+=($!)
@@ -90,11 +97,33 @@ if grep -E 'c=(80EE|0020[0-9A-F]{4}[0-9A-FX]|002[4-9C-D]|00C[23]|8032)' "$work/s
 fi
 echo "none in $(grep -c 'msg=apdu' "$work/serve1.log") logged APDUs"
 
+echo "== secrets: a card with other PINs through pcscd, every trace and report on, searched for the PINs"
+kill "$serve0_pid"
+wait "$serve0_pid" 2>/dev/null || true
+forget "$serve0_pid" # gone: never signal that PID again
+AUTH=8642
+SIGN=QW7ZX93K
+JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN "$J" card new --state "$work/secret.json" >"$work/card-new.log" 2>&1
+"$J" serve -v --state "$work/secret.json" --vpcd 127.0.0.1:35963 >"$work/serve-secret.log" 2>&1 &
+pids+=($!)
+sleep 0.7 # pcscd sees the old card leave before the new one arrives
+wait_card "$SLOT0"
+(
+	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN
+	"$J" run --target "pcsc:$SLOT0" --format "pretty,junit:$work/secret.xml,cucumber:$work/secret.json.report" >"$work/run-secret.log" 2>&1
+	"$J" props --target "pcsc:$SLOT0" --sequences 50 --max-len 30 >"$work/props-secret.log" 2>&1
+	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C020018 "0020008004$(printf %s "$AUTH" | od -An -tx1 | tr -d ' \n')" >"$work/apdu-secret.log" 2>&1
+	"$J" run --target "pcsc:$SLOT0" --features features/retry.feature --tags @RETRY-03 --format pretty >"$work/run-secret-2.log" 2>&1
+	"$J" card show --state "$work/secret.json" >"$work/card-show.log" 2>&1
+) || { echo "the suite failed on the card with other PINs" >&2; tail -n 30 "$work/run-secret.log" >&2; exit 1; }
+grep -E "scenarios|^targets" "$work/run-secret.log" | tail -n 2
+JPKISIM_SCAN_PINS="$AUTH $SIGN" go run ./scripts/secretscan "$work"/*.log "$work/secret.xml" "$work/secret.json.report"
+
 if [ $own_pcscd -eq 1 ]; then
 	echo "== pcscd restarted: jpkisim serve re-attaches by itself"
 	kill "$pcscd_pid"
 	wait "$pcscd_pid" 2>/dev/null || true
-	pids=("${pids[@]/$pcscd_pid}") # reaped: never signal that PID again
+	forget "$pcscd_pid" # reaped: never signal that PID again
 	start_pcscd
 	wait_card "$SLOT0"
 	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C020018 00200080

@@ -46,6 +46,7 @@ type Card struct {
 	persist  Persister
 	observer func(Exchange)
 
+	initial *State // the card as it came: what the restore command returns to
 	faults  Faults
 	torn    bool   // the power was cut after a write (Faults.TearNext)
 	pending []byte // T=0 response data waiting for GET RESPONSE
@@ -70,7 +71,7 @@ func New(p *Profile) (*Card, error) {
 // NewWithState makes an unpowered card over an existing persistent state
 // (for example one loaded from disk) and an optional Persister.
 func NewWithState(p *Profile, st *State, persist Persister) *Card {
-	c := &Card{profile: p, state: st, persist: persist}
+	c := &Card{profile: p, state: st, persist: persist, initial: st.Clone()}
 	if p.Faults != nil {
 		c.SetFaults(p.Faults)
 	}
@@ -113,10 +114,11 @@ func (c *Card) Reset() []byte { return c.PowerOn() }
 // ATR returns the answer to reset of the card's profile.
 func (c *Card) ATR() []byte { return clone(c.profile.atr()) }
 
-// Restore puts the persistent state back to the profile's factory state
-// (full retry counters, initial PINs) and clears the volatile state, as if a
-// new card had been issued. The harness uses it, through the RestoreINS
-// command, to give every scenario a fresh card behind `jpkisim serve`.
+// Restore puts the persistent state back to what it was when this Card was
+// made — the profile's factory state, or the state file's content when the
+// card was loaded from one (its own PINs) — and clears the volatile state.
+// The harness uses it, through the RestoreINS command, to give every
+// scenario the same card behind `jpkisim serve`.
 func (c *Card) Restore() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -124,10 +126,7 @@ func (c *Card) Restore() error {
 }
 
 func (c *Card) restore() error {
-	st, err := NewState(c.profile)
-	if err != nil {
-		return err
-	}
+	st := c.initial.Clone()
 	old := c.state
 	c.state = st
 	if !c.commit() {
