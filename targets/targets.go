@@ -24,8 +24,9 @@ import (
 
 // Environment variables that carry a card's PINs.
 const (
-	EnvAuthPIN = "JPKISIM_AUTH_PIN"
-	EnvSignPIN = "JPKISIM_SIGN_PIN"
+	EnvAuthPIN    = "JPKISIM_AUTH_PIN"
+	EnvSignPIN    = "JPKISIM_SIGN_PIN"
+	EnvKenhojoPIN = "JPKISIM_KENHOJO_PIN"
 )
 
 // Options for Resolve.

@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"slices"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
@@ -76,13 +77,16 @@ survives restarts like a real one (docs/state-file.md). serve, apdu and run take
 it with --state FILE.`,
 	}
 	var path, profile string
+	var prompt bool
 	newCmd := &cobra.Command{
 		Use:   "new --state FILE",
 		Short: "Issue a new card into a state file (never replaces one)",
 		Long: `Issue a new virtual card of a profile into a new state file. Its PINs come from
-JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN (or the profile's test PINs), never from a
-flag, and are checked as the issuing office checks them: 4 digits (PIN-06), and
-6-16 of A-Z 0-9 with at least one letter and one digit (PIN-01, PIN-02).`,
+JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN (or, with --prompt, from the terminal; else
+the profile's test PINs), never from a flag, and are checked as the issuing office
+checks them: 4 digits (PIN-06), and 6-16 of A-Z 0-9 with at least one letter and
+one digit (PIN-01, PIN-02). JPKISIM_KENHOJO_PIN is checked too (4 digits); the
+Kenhojo application itself is not modelled yet.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if path == "" {
@@ -93,6 +97,18 @@ flag, and are checked as the issuing office checks them: 4 digits (PIN-06), and
 				return usageError{err}
 			}
 			pins, from := envPINs(p)
+			if prompt {
+				if err := promptPINs(&pins, &from); err != nil {
+					return err
+				}
+			}
+			if v := os.Getenv(targets.EnvKenhojoPIN); v != "" {
+				// The Kenhojo application is not modelled yet: the value is
+				// checked (PIN-07) and not stored.
+				if err := rules.CheckFourDigitPIN(v); err != nil {
+					return usageError{fmt.Errorf("%s: %v", targets.EnvKenhojoPIN, err)}
+				}
+			}
 			if err := rules.CheckFourDigitPIN(string(pins.AuthPIN)); err != nil {
 				return usageError{fmt.Errorf("auth PIN: %v", err)}
 			}
@@ -122,18 +138,13 @@ flag, and are checked as the issuing office checks them: 4 digits (PIN-06), and
 			if err := store.Create(path, st, meta); err != nil {
 				return usageError{err}
 			}
-			source := "the profile's test PINs"
-			switch len(from) {
-			case 1:
-				source = "the PIN from " + from[0] + " and the profile's test PIN"
-			case 2:
-				source = "PINs from " + strings.Join(from, " and ")
-			}
-			fmt.Fprintf(stdout, "created %s: a %s card with %s\n", path, p.Name, source)
+			fmt.Fprintf(stdout, "created %s: a %s card, auth PIN from %s, signing password from %s\n",
+				path, p.Name, sourceOf(from, targets.EnvAuthPIN, "auth"), sourceOf(from, targets.EnvSignPIN, "signing"))
 			return nil
 		},
 	}
 	newCmd.Flags().StringVar(&path, "state", "", "the new state file")
+	newCmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
 	newCmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile")
 
 	var showPath string
@@ -223,4 +234,43 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 	a, s := jpki.EF(simulator.EFAuthPIN).PIN, jpki.EF(simulator.EFSigningPIN).PIN
 	v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax = a.Remaining, a.MaxTries, s.Remaining, s.MaxTries
 	return v
+}
+
+// promptPINs asks on the terminal, without echo, for the PINs that did not
+// come from the environment.
+func promptPINs(pins *harness.Secrets, from *[]string) error {
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return usageError{errors.New("--prompt needs a terminal on standard input")}
+	}
+	ask := func(what string) ([]byte, error) {
+		fmt.Fprintf(os.Stderr, "%s: ", what)
+		v, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		return v, err
+	}
+	var err error
+	if !slices.Contains(*from, targets.EnvAuthPIN) {
+		if pins.AuthPIN, err = ask("auth PIN (4 digits)"); err != nil {
+			return err
+		}
+		*from = append(*from, "terminal:auth")
+	}
+	if !slices.Contains(*from, targets.EnvSignPIN) {
+		if pins.SigningPIN, err = ask("signing password (6-16 of A-Z 0-9)"); err != nil {
+			return err
+		}
+		*from = append(*from, "terminal:signing")
+	}
+	return nil
+}
+
+// sourceOf says where a PIN came from, for card new's message.
+func sourceOf(from []string, env, which string) string {
+	switch {
+	case slices.Contains(from, env):
+		return env
+	case slices.Contains(from, "terminal:"+which):
+		return "the terminal"
+	}
+	return "the profile's test PINs"
 }

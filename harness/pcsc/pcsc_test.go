@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,5 +286,49 @@ func TestOpenSCReportsAWrongPIN(t *testing.T) {
 	}
 	if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 2 {
 		t.Fatalf("card counter %d, %v; want 2", n, err)
+	}
+}
+
+// TestPCSCTwoClientsInterleave: two PC/SC clients, each in its own context,
+// read different certificates from one virtual card at once, over and over.
+// Each read (SELECT, then chunks) holds a transaction, so neither ever sees
+// the other's SELECT: every certificate comes back whole and right.
+func TestPCSCTwoClientsInterleave(t *testing.T) {
+	r := reader(t, "JPKISIM_TEST_READER")
+	fresh(t)
+	p := fixtures.MustProfile("default")
+	want := map[uint16][]byte{0x000A: p.AuthCert, 0x0002: p.SigningCACert, 0x000B: p.AuthCACert}
+	errs := make(chan error, 3)
+	for fid, der := range want {
+		go func(fid uint16, der []byte) {
+			c, err := pcsc.Open(r)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			cl := harness.NewClient(c)
+			if err := cl.SelectJPKI(); err != nil {
+				errs <- err
+				return
+			}
+			for i := 0; i < 60; i++ {
+				got, err := cl.ReadCertificate(fid)
+				if err != nil {
+					errs <- fmt.Errorf("EF %04X, read %d: %w", fid, i, err)
+					return
+				}
+				if !bytes.Equal(got, der) {
+					errs <- fmt.Errorf("EF %04X, read %d: a torn read (%d bytes)", fid, i, len(got))
+					return
+				}
+			}
+			errs <- nil
+		}(fid, der)
+	}
+	for range want {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

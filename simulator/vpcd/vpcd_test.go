@@ -210,3 +210,38 @@ func TestSlotRedialsWhenNeverPowered(t *testing.T) {
 		t.Fatalf("ATR after redial %X", got)
 	}
 }
+
+// TestSlotSurvivesHostileFrames: frames of every awkward length, garbage,
+// and a driver that hangs up mid-frame; the card answers what has an answer
+// and comes back after the hang-up.
+func TestSlotSurvivesHostileFrames(t *testing.T) {
+	f := listen(t, "127.0.0.1:0")
+	startSlot(t, f.ln.Addr().String())
+	f.accept()
+	f.send() // a zero-length frame: nothing to answer
+	f.send(0x04)
+	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+		t.Fatalf("ATR after an empty frame: %X", got)
+	}
+	f.send(0x01)
+	f.send(0x00, 0xA4) // 2 bytes: a C-APDU too short
+	if got := f.recv(); !bytes.Equal(got, []byte{0x67, 0x00}) {
+		t.Fatalf("2-byte frame: %X", got)
+	}
+	big := make([]byte, 65535) // the largest frame: garbage
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	f.send(big...)
+	if got := f.recv(); len(got) < 2 {
+		t.Fatalf("65535-byte frame: %d-byte answer", len(got))
+	}
+	// Hang up inside a frame: the header promises 10 bytes, 3 come.
+	f.conn.Write([]byte{0x00, 0x0A, 0x00, 0xA4, 0x04})
+	f.conn.Close()
+	f.accept()
+	f.send(0x04)
+	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+		t.Fatalf("ATR after the hang-up: %X", got)
+	}
+}
