@@ -234,6 +234,16 @@ func (g *Guard) verify(capdu []byte) ([]byte, error) {
 	return r, err
 }
 
+// Close resets the card before closing the session, so that no PIN this
+// session verified stays open for the next program that uses the reader.
+func (g *Guard) Close() error {
+	rerr := g.Card.Reset()
+	if err := g.Card.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
+
 // Reset passes a reset through; the card's current DF and EF are gone.
 func (g *Guard) Reset() error {
 	g.inJPKI, g.ef = false, 0

@@ -112,6 +112,13 @@ func (c *Card) refresh() error {
 		return fmt.Errorf("reader %q: card runs protocol %d, neither T=0 nor T=1", c.reader, p)
 	}
 	st, err := c.card.Status()
+	if err == scard.ErrResetCard {
+		// Another program reset the card since we connected: nothing of
+		// ours was lost yet, so take the new session.
+		if err = c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, scard.LeaveCard); err == nil {
+			st, err = c.card.Status()
+		}
+	}
 	if err != nil {
 		return mapErr("status of", c.reader, err)
 	}
@@ -240,14 +247,16 @@ func (c *Card) Reset() error { return c.reconnect(scard.ResetCard) }
 // SCardReconnect.
 func (c *Card) PowerCycle() error { return c.reconnect(scard.UnpowerCard) }
 
-// Close implements harness.Card. The card is reset on disconnect, so that no
-// verified PIN stays open for the next program that uses the reader.
+// Close implements harness.Card. The card is left as it is, so that other
+// programs sharing the reader keep their sessions; a guarded session (a card
+// that is not virtual) resets it first, so that no PIN it verified stays
+// open (harness.Guard.Close).
 func (c *Card) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var err error
 	if c.card != nil {
-		err = c.card.Disconnect(scard.ResetCard)
+		err = c.card.Disconnect(scard.LeaveCard)
 		c.card = nil
 	}
 	if c.ctx != nil {
