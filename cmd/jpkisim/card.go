@@ -188,7 +188,7 @@ Kenhojo application itself is not modelled yet.`,
 	}
 	show.Flags().StringVar(&showPath, "state", "", "the state file")
 	show.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
-	cmd.AddCommand(newCmd, show)
+	cmd.AddCommand(newCmd, show, newCardEventCmd(stdout), newCardResetPINCmd(stdout))
 	return cmd
 }
 

@@ -7,6 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jpkisim/jpkisim/office"
+	"github.com/jpkisim/jpkisim/rules"
+	"github.com/jpkisim/jpkisim/simulator/store"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -323,5 +327,60 @@ func TestCardStateFile(t *testing.T) {
 	code, _, errOut = runCLI(t, "card", "new", "--state", filepath.Join(t.TempDir(), "x.json"))
 	if code != 2 || !strings.Contains(errOut, "PIN-02") || strings.Contains(errOut, "ABCDEFG") {
 		t.Fatalf("bad signing password: exit %d, %q", code, errOut)
+	}
+}
+
+// The office's operations on a card kept in a state file: an address change
+// revokes the signing certificate and serve --pki publishes it; a locked
+// signing password is reset at a kiosk with the auth PIN.
+func TestCardOfficeOperations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	t.Setenv("JPKISIM_AUTH_PIN", "4321")
+	t.Setenv("JPKISIM_SIGN_PIN", "SECRET77")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, _ := runCLI(t, "card", "event", "--state", path, "address-change", "--on", "2026-11-01", "--json")
+	if code != 0 || out != `{"changes":[{"certificate":"signing","from":"valid","to":"revoked","reason":"affiliationChanged","rule":"REVOKE-01"}],"event":"address-change"}`+"\n" {
+		t.Fatalf("event: %d %q", code, out)
+	}
+	code, _, errOut := runCLI(t, "card", "event", "--state", path, "found")
+	if code != 1 || !strings.Contains(errOut, "refused (HOLD-02)") {
+		t.Fatalf("lift without a hold: %d %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "card", "event", "--state", path, "moved"); code != 2 {
+		t.Fatal("an unknown event is not a usage error")
+	}
+	// Lock the signing password with five wrong tries.
+	for range 5 {
+		runCLI(t, "apdu", "--state", path, "00A4040C0AD392F000260100000001", "0020009B0657524F4E4731")
+	}
+	_, out, _ = runCLI(t, "card", "show", "--state", path, "--json")
+	if !strings.Contains(out, `"signing":0,`) {
+		t.Fatalf("not locked: %s", out)
+	}
+	// A kiosk at night refuses; by day it resets with the auth PIN.
+	t.Setenv("JPKISIM_SIGN_PIN", "NEWPASS9")
+	code, _, errOut = runCLI(t, "card", "reset-pin", "--state", path, "--pin", "signing", "--at", "kiosk", "--on", "2026-11-29T23:30:00+09:00")
+	if code != 1 || !strings.Contains(errOut, "UNLOCK-03") {
+		t.Fatalf("closed kiosk: %d %q", code, errOut)
+	}
+	code, out, errOut = runCLI(t, "card", "reset-pin", "--state", path, "--pin", "signing", "--at", "kiosk", "--on", "2026-11-29T12:00:00+09:00")
+	if code != 0 || strings.Contains(out+errOut, "NEWPASS9") || strings.Contains(out+errOut, "4321") {
+		t.Fatalf("kiosk: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "apdu", "--state", path, "00A4040C0AD392F000260100000001", "0020009B084E45575041535339")
+	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "9000") {
+		t.Fatalf("the new password: %d %q", code, out)
+	}
+	// The responder publishes the file's record.
+	_, meta, err := store.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := office.RecordOf(meta)
+	if err != nil || rec.Signing.Status != rules.Revoked || rec.Signing.Reason != rules.AffiliationChanged ||
+		rec.Auth.Status != rules.Valid || rec.Signing.Since.IsZero() {
+		t.Fatalf("%v %+v", err, rec)
 	}
 }

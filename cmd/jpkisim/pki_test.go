@@ -22,7 +22,7 @@ func TestServePKI(t *testing.T) {
 	p := fixtures.MustProfile("revoked-address-change")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0")
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestServePKI(t *testing.T) {
 	if r := query("auth", p.AuthCert, p.AuthCACert); r.Status != ocsp.Good {
 		t.Fatalf("auth: %d", r.Status)
 	}
-	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "0.0.0.0:0"); err == nil {
+	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "0.0.0.0:0"); err == nil {
 		t.Fatal("the responder listened beyond loopback")
 	}
 }

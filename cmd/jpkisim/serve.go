@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
@@ -75,13 +76,6 @@ those ports can insert a card. Firewall them where that matters.`,
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			if pkiAddr != "" {
-				srv, err := servePKI(ctx, log, p, pkiAddr)
-				if err != nil {
-					return err
-				}
-				defer srv.Close()
-			}
 			if statePath != "" {
 				if slots != 1 {
 					return usageError{errors.New("--state keeps one card: it goes with --slots 1")}
@@ -92,7 +86,26 @@ those ports can insert a card. Firewall them where that matters.`,
 				}
 				defer st.Close()
 				log.Info("card state", "file", statePath, "profile", card.Profile().Name)
+				if pkiAddr != "" {
+					// The office's record in the file: what card event did.
+					rec, err := office.RecordOf(st.Meta())
+					if err != nil {
+						return usageError{fmt.Errorf("%s: %v", statePath, err)}
+					}
+					srv, err := servePKI(ctx, log, card.Profile(), rec, pkiAddr)
+					if err != nil {
+						return err
+					}
+					defer srv.Close()
+				}
 				return serveCards(ctx, log, []*simulator.Card{card}, host, port)
+			}
+			if pkiAddr != "" {
+				srv, err := servePKI(ctx, log, p, fixtures.OfficeRecord(p), pkiAddr)
+				if err != nil {
+					return err
+				}
+				defer srv.Close()
 			}
 			cards := make([]*simulator.Card, slots)
 			for i := range cards {
@@ -149,8 +162,8 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 }
 
 // servePKI starts the TEST-ONLY OCSP responder and CRL publisher on a
-// loopback address; it stops with ctx.
-func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr string) (*http.Server, error) {
+// loopback address, publishing the office's record rec; it stops with ctx.
+func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, rec fixtures.Record, addr string) (*http.Server, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--pki %q: want HOST:PORT", addr)}
@@ -158,7 +171,7 @@ func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr 
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, usageError{fmt.Errorf("--pki %q: the TEST-ONLY responder listens on loopback only", addr)}
 	}
-	rs, err := fixtures.Responder(p, time.Now())
+	rs, err := fixtures.ResponderFor(p, rec, time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,7 @@ type CertStatus struct {
 	Status string `json:"status"`           // valid, revoked, suspended, absent
 	Reason string `json:"reason,omitempty"` // RFC 5280 reason name
 	Serial string `json:"serial,omitempty"` // hex
+	Since  string `json:"since,omitempty"`  // RFC 3339: when it was revoked or put on hold
 }
 
 // Meta is what the file holds besides the card's files.

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/office"
+	"github.com/jpkisim/jpkisim/rules"
+	"github.com/jpkisim/jpkisim/simulator/store"
+	"github.com/jpkisim/jpkisim/targets"
+)
+
+// openOffice locks a state file for an office operation; the returned
+// close releases it.
+func openOffice(path string) (*office.Card, func(), error) {
+	if path == "" {
+		return nil, nil, usageError{errors.New("--state FILE is required")}
+	}
+	s, st, meta, err := store.Open(path)
+	if err != nil {
+		if errors.Is(err, store.ErrBadState) || errors.Is(err, os.ErrNotExist) {
+			return nil, nil, usageError{err}
+		}
+		return nil, nil, err
+	}
+	c := &office.Card{State: st, Meta: &meta}
+	c.Commit = func() error {
+		s.SetMeta(*c.Meta)
+		return s.Commit(c.State)
+	}
+	return c, func() { s.Close() }, nil
+}
+
+// parseWhen reads --on: a date (YYYY-MM-DD, midnight JST) or RFC 3339
+// time; empty is now.
+func parseWhen(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation(time.DateOnly, s, rules.JST)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Errorf("--on %q: want YYYY-MM-DD or an RFC 3339 time", s)}
+	}
+	return t, nil
+}
+
+func newCardEventCmd(stdout io.Writer) *cobra.Command {
+	var path, on string
+	var asJSON bool
+	names := make([]string, len(rules.Events))
+	for i, e := range rules.Events {
+		names[i] = string(e)
+	}
+	cmd := &cobra.Command{
+		Use:   "event --state FILE EVENT",
+		Short: "Record an event at the office: what it does to the card's certificates",
+		Long: `Record an event at the municipal office against a card kept in a state file,
+as the rules say (jpkisim rules event shows the same without a card):
+
+  ` + strings.Join(names, ", ") + `
+
+A change of name, address, birth date or sex revokes the signing certificate
+and keeps the auth certificate (REVOKE-01, REVOKE-05); a loss report puts both
+on hold (HOLD-01) and "found" lifts the hold at the office (HOLD-02); death
+and departure revoke as REVOKE-02 and ABROAD-02..04 say. An operation the rules
+forbid (revoking what is not valid, lifting a hold that is not there) is
+refused with its rule ID and exit status 1. serve --pki --state FILE publishes
+the record as OCSP and CRLs. The card's files and PINs do not change.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e := rules.Event(args[0])
+			if !slices.Contains(rules.Events, e) {
+				return usageError{fmt.Errorf("unknown event %q; events: %s", args[0], strings.Join(names, ", "))}
+			}
+			when, err := parseWhen(on)
+			if err != nil {
+				return err
+			}
+			c, done, err := openOffice(path)
+			if err != nil {
+				return err
+			}
+			defer done()
+			changes, err := c.Record(e, when)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if changes == nil {
+					changes = []office.Change{}
+				}
+				b, _ := json.Marshal(map[string]any{"event": e, "changes": changes})
+				fmt.Fprintln(stdout, string(b))
+				return nil
+			}
+			if len(changes) == 0 {
+				fmt.Fprintf(stdout, "%s: recorded; no certificate changed\n", e)
+			}
+			for _, ch := range changes {
+				fmt.Fprintf(stdout, "%s certificate: %s -> %s", ch.Cert, ch.From, ch.To)
+				if ch.Reason != "" {
+					fmt.Fprintf(stdout, " (%s)", ch.Reason)
+				}
+				fmt.Fprintf(stdout, " [%s]\n", ch.Rule)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
+	cmd.Flags().StringVar(&on, "on", "", "when the event happened: YYYY-MM-DD (JST) or RFC 3339 (default now)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func newCardResetPINCmd(stdout io.Writer) *cobra.Command {
+	var path, which, at, on string
+	var prompt bool
+	cmd := &cobra.Command{
+		Use:   "reset-pin --state FILE --pin auth|signing [--at office|kiosk]",
+		Short: "Reset a PIN at the office or a kiosk: new value, full retry counter",
+		Long: `Reset the auth PIN or the signing password of a card kept in a state file and
+restore its retry counter, as the municipal office does (--at office, the
+default, UNLOCK-01) or a kiosk (--at kiosk, UNLOCK-02, 06:30-23:00 JST,
+UNLOCK-03), where the holder proves the other PIN.
+
+The values come from the environment, never from a flag: the new value from
+JPKISIM_AUTH_PIN (--pin auth) or JPKISIM_SIGN_PIN (--pin signing), and at a
+kiosk the proof from the other variable; a variable not set means the profile's
+test PIN, or with --prompt the terminal. A wrong proof at a kiosk costs a try of
+the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var p rules.PIN
+			switch which {
+			case "auth":
+				p = rules.AuthPIN
+			case "signing":
+				p = rules.SigningPassword
+			default:
+				return usageError{fmt.Errorf("--pin %q: want auth or signing", which)}
+			}
+			where := office.Where(at)
+			if where != office.Office && where != office.Kiosk {
+				return usageError{fmt.Errorf("--at %q: want office or kiosk", at)}
+			}
+			when, err := parseWhen(on)
+			if err != nil {
+				return err
+			}
+			c, done, err := openOffice(path)
+			if err != nil {
+				return err
+			}
+			defer done()
+			prof, err := fixtures.Profile(c.Meta.Profile)
+			if err != nil {
+				return usageError{fmt.Errorf("%s: %v", path, err)}
+			}
+			pins, from := envPINs(prof)
+			if prompt {
+				if err := promptPINs(&pins, &from); err != nil {
+					return err
+				}
+			}
+			value, proof, env := pins.AuthPIN, pins.SigningPIN, targets.EnvAuthPIN
+			if p == rules.SigningPassword {
+				value, proof, env = pins.SigningPIN, pins.AuthPIN, targets.EnvSignPIN
+			}
+			if where == office.Office {
+				proof = nil
+			}
+			if err := c.ResetPIN(p, value, where, proof, when); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n",
+				map[rules.PIN]string{rules.AuthPIN: "auth PIN", rules.SigningPassword: "signing password"}[p], where,
+				sourceOf(from, env, which))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
+	cmd.Flags().StringVar(&which, "pin", "", "auth or signing")
+	cmd.Flags().StringVar(&at, "at", "office", "office or kiosk")
+	cmd.Flags().StringVar(&on, "on", "", "when: YYYY-MM-DD (JST) or RFC 3339 (default now; a kiosk keeps hours)")
+	cmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
+	return cmd
+}

@@ -1,0 +1,266 @@
+// Package office performs the municipal office's and the kiosk's operations
+// on a virtual card kept in a state file: recording an event (change of
+// basic information, death, departure, loss report, revocation on request)
+// against the card's certificates, lifting a hold, and resetting a PIN at
+// the office or at a kiosk. Each operation enforces the rules of package
+// rules and refuses what they forbid with a *Refusal naming the rule ID
+// (rules.md). Certificate statuses live in the state file's office record
+// (store.Meta), which `serve --pki --state` publishes as OCSP and CRLs.
+package office
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/rules"
+	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/simulator/store"
+)
+
+// Refusal is an operation the rules forbid. Error text never holds a PIN.
+type Refusal struct {
+	Rule   string // rules.md ID, e.g. HOLD-02
+	Reason string
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("refused (%s): %s", r.Rule, r.Reason) }
+
+func refuse(rule, format string, args ...any) error {
+	return &Refusal{Rule: rule, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ErrNoPIN is returned when the card has no such PIN object.
+var ErrNoPIN = errors.New("the card has no such PIN")
+
+// Card is a card's persistent state with the office's record of its
+// certificates. Commit, when set, makes both durable (store.Store.Commit
+// after SetMeta); an operation commits before it answers.
+type Card struct {
+	State  *simulator.State
+	Meta   *store.Meta
+	Commit func() error
+}
+
+func (c *Card) commit() error {
+	if c.Commit == nil {
+		return nil
+	}
+	return c.Commit()
+}
+
+// Change is what an operation did to one certificate.
+type Change struct {
+	Cert   string `json:"certificate"` // signing or auth
+	From   string `json:"from"`        // status before
+	To     string `json:"to"`          // status after
+	Reason string `json:"reason,omitempty"`
+	Rule   string `json:"rule"`
+}
+
+// Record applies an event to the card's certificates as rules.Effects says
+// (REVOKE-01..05, ABROAD-02..04, HOLD-01, HOLD-02) and commits; on is the
+// date of the event (recorded as the revocation or hold date). A revoked
+// certificate stays revoked (with its first reason); an absent one stays
+// absent. Refused: revocation on request of a certificate that is not valid
+// or on hold (REVOKE-03); lifting a hold (rules.Found) when nothing is on
+// hold (HOLD-02). The card's files do not change: a revoked certificate
+// stays in its EF, as on a real card.
+func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
+	signing, auth, err := rules.Effects(e)
+	if err != nil {
+		return nil, err
+	}
+	certs := []struct {
+		name   string
+		status *store.CertStatus
+		effect rules.Effect
+	}{
+		{"signing", &c.Meta.Certificates.Signing, signing},
+		{"auth", &c.Meta.Certificates.Auth, auth},
+	}
+	live := func(s string) bool { return s == string(rules.Valid) || s == string(rules.Suspended) || s == "" }
+	switch e {
+	case rules.RevokeSigning:
+		if !live(c.Meta.Certificates.Signing.Status) {
+			return nil, refuse("REVOKE-03", "the signing certificate is %s: there is nothing to revoke", statusName(c.Meta.Certificates.Signing.Status))
+		}
+	case rules.RevokeAuth:
+		if !live(c.Meta.Certificates.Auth.Status) {
+			return nil, refuse("REVOKE-03", "the auth certificate is %s: there is nothing to revoke", statusName(c.Meta.Certificates.Auth.Status))
+		}
+	case rules.Found:
+		if c.Meta.Certificates.Signing.Status != string(rules.Suspended) && c.Meta.Certificates.Auth.Status != string(rules.Suspended) {
+			return nil, refuse("HOLD-02", "no certificate of this card is on hold")
+		}
+	}
+	var changes []Change
+	for _, x := range certs {
+		from := statusName(x.status.Status)
+		if x.effect.Unchanged() || from == string(rules.Absent) || from == string(rules.Revoked) {
+			continue
+		}
+		if e == rules.Found && from != string(rules.Suspended) {
+			continue
+		}
+		if e == rules.Loss && from != string(rules.Valid) {
+			continue
+		}
+		next := store.CertStatus{Status: string(x.effect.Status), Serial: x.status.Serial}
+		if x.effect.Status != rules.Valid {
+			next.Reason = x.effect.Reason.String()
+			next.Since = on.UTC().Format(time.RFC3339)
+		}
+		*x.status = next
+		changes = append(changes, Change{Cert: x.name, From: from, To: next.Status, Reason: next.Reason, Rule: x.effect.Rule})
+	}
+	if err := c.commit(); err != nil {
+		return nil, err
+	}
+	return changes, nil
+}
+
+func statusName(s string) string {
+	if s == "" {
+		return string(rules.Valid)
+	}
+	return s
+}
+
+// Where is the place of a PIN reset.
+type Where string
+
+// Places of a PIN reset (UNLOCK-01, UNLOCK-02).
+const (
+	Office Where = "office" // the municipal counter, with photo ID
+	Kiosk  Where = "kiosk"  // a convenience-store kiosk with the JPKI reset app
+)
+
+// pinEF is the PIN object of a JPKI PIN.
+func (c *Card) pinEF(p rules.PIN) (*simulator.PIN, error) {
+	app := c.State.App(simulator.AIDJPKI)
+	if app == nil {
+		return nil, ErrNoPIN
+	}
+	var fid uint16
+	switch p {
+	case rules.AuthPIN:
+		fid = simulator.EFAuthPIN
+	case rules.SigningPassword:
+		fid = simulator.EFSigningPIN
+	default:
+		return nil, refuse("UNLOCK-04", "the %s PIN is not reset this way", p)
+	}
+	ef := app.EF(fid)
+	if ef == nil || ef.PIN == nil {
+		return nil, ErrNoPIN
+	}
+	return ef.PIN, nil
+}
+
+// other is the PIN a kiosk reset of p proves (UNLOCK-02).
+func other(p rules.PIN) rules.PIN {
+	if p == rules.AuthPIN {
+		return rules.SigningPassword
+	}
+	return rules.AuthPIN
+}
+
+// ResetPIN sets a new value for the auth PIN or the signing password and
+// restores its retry counter to the maximum, then commits.
+//
+// At the Office (UNLOCK-01) nothing else is needed. At a Kiosk (UNLOCK-02,
+// UNLOCK-03) the holder proves the other JPKI PIN: proof is compared as the
+// card compares a VERIFY — the other PIN's counter is decremented and made
+// durable first, restored on a match — so a wrong proof costs a try; a
+// blocked other PIN, a wrong proof or a closed kiosk (06:30–23:00 JST) is
+// refused. The new value must have the issuing office's format (PIN-01,
+// PIN-02 for the signing password; PIN-06 for the auth PIN). Errors never
+// hold a PIN value.
+func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, now time.Time) error {
+	target, err := c.pinEF(p)
+	if err != nil {
+		return err
+	}
+	switch p {
+	case rules.AuthPIN:
+		if err := rules.CheckFourDigitPIN(string(newValue)); err != nil {
+			return refuse("PIN-06", "new auth PIN: %v", err)
+		}
+	case rules.SigningPassword:
+		if err := rules.CheckSigningPassword(string(newValue), true); err != nil {
+			return refuse("PIN-01", "new signing password: %v", err)
+		}
+	}
+	switch at {
+	case Office:
+	case Kiosk:
+		if !rules.KioskOpen(now) {
+			return refuse("UNLOCK-03", "kiosks reset PINs from 06:30 to 23:00 JST")
+		}
+		o := other(p)
+		proofPIN, err := c.pinEF(o)
+		if err != nil {
+			return err
+		}
+		if proofPIN.Blocked() {
+			return refuse("UNLOCK-02", "the %s is locked too: only the municipal office resets it (UNLOCK-01)", pinName(o))
+		}
+		proofPIN.Remaining--
+		if err := c.commit(); err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(proof, proofPIN.Value) != 1 {
+			return refuse("UNLOCK-02", "the %s given does not match: %d tries left", pinName(o), proofPIN.Remaining)
+		}
+		proofPIN.Remaining = proofPIN.MaxTries
+	default:
+		return fmt.Errorf("unknown place %q: want office or kiosk", at)
+	}
+	target.Value = append([]byte(nil), newValue...)
+	target.Remaining = target.MaxTries
+	return c.commit()
+}
+
+func pinName(p rules.PIN) string {
+	if p == rules.SigningPassword {
+		return "signing password"
+	}
+	return string(p) + " PIN"
+}
+
+// RecordOf converts a state file's office record for the OCSP responder
+// and CRLs (fixtures.ResponderFor). An empty status is valid; an unknown
+// status or reason name is an error.
+func RecordOf(m store.Meta) (fixtures.Record, error) {
+	var rec fixtures.Record
+	for _, x := range []struct {
+		name string
+		in   store.CertStatus
+		out  *fixtures.CertStatus
+	}{{"signing", m.Certificates.Signing, &rec.Signing}, {"auth", m.Certificates.Auth, &rec.Auth}} {
+		switch s := rules.Status(statusName(x.in.Status)); s {
+		case rules.Valid, rules.Revoked, rules.Suspended, rules.Absent:
+			x.out.Status = s
+		default:
+			return rec, fmt.Errorf("%s certificate: unknown status %q", x.name, x.in.Status)
+		}
+		if x.in.Reason != "" {
+			r, ok := rules.ParseReason(x.in.Reason)
+			if !ok {
+				return rec, fmt.Errorf("%s certificate: %q is not an RFC 5280 reason name", x.name, x.in.Reason)
+			}
+			x.out.Reason = r
+		}
+		if x.in.Since != "" {
+			t, err := time.Parse(time.RFC3339, x.in.Since)
+			if err != nil {
+				return rec, fmt.Errorf("%s certificate: since %q is not an RFC 3339 time", x.name, x.in.Since)
+			}
+			x.out.Since = t
+		}
+	}
+	return rec, nil
+}

@@ -1,0 +1,188 @@
+package office_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/office"
+	"github.com/jpkisim/jpkisim/rules"
+	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/simulator/store"
+)
+
+// newCard is a default card with a valid record and a commit counter.
+func newCard(t *testing.T) (*office.Card, *int) {
+	t.Helper()
+	st, err := simulator.NewState(fixtures.MustProfile("default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := &store.Meta{Profile: "default"}
+	meta.Certificates.Signing.Status = "valid"
+	meta.Certificates.Auth.Status = "valid"
+	commits := new(int)
+	return &office.Card{State: st, Meta: meta, Commit: func() error { *commits++; return nil }}, commits
+}
+
+func rule(err error) string {
+	var r *office.Refusal
+	if errors.As(err, &r) {
+		return r.Rule
+	}
+	return ""
+}
+
+var day = time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC) // 12:00 JST
+
+func TestAddressChangeRevokesOnlyTheSigningCertificate(t *testing.T) {
+	c, commits := newCard(t)
+	changes, err := c.Record(rules.AddressChange, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, a := c.Meta.Certificates.Signing, c.Meta.Certificates.Auth
+	if s.Status != "revoked" || s.Reason != "affiliationChanged" || s.Since != "2026-11-29T03:00:00Z" || a.Status != "valid" {
+		t.Fatalf("signing %+v auth %+v", s, a)
+	}
+	if len(changes) != 1 || changes[0].Rule != "REVOKE-01" || *commits != 1 {
+		t.Fatalf("changes %+v, %d commits", changes, *commits)
+	}
+	// A second change of address leaves the first revocation as it was.
+	if changes, err = c.Record(rules.NameChange, day.Add(time.Hour)); err != nil || len(changes) != 0 ||
+		c.Meta.Certificates.Signing.Since != "2026-11-29T03:00:00Z" {
+		t.Fatalf("%v %+v %+v", err, changes, c.Meta.Certificates.Signing)
+	}
+	// Revoking it again on request is refused with the rule.
+	if _, err := c.Record(rules.RevokeSigning, day); rule(err) != "REVOKE-03" {
+		t.Fatalf("revoke a revoked certificate: %v", err)
+	}
+}
+
+func TestLossHoldsBothAndOnlyALiftReleasesThem(t *testing.T) {
+	c, _ := newCard(t)
+	if _, err := c.Record(rules.Found, day); rule(err) != "HOLD-02" {
+		t.Fatalf("lift without a hold: %v", err)
+	}
+	if _, err := c.Record(rules.Loss, day); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []store.CertStatus{c.Meta.Certificates.Signing, c.Meta.Certificates.Auth} {
+		if s.Status != "suspended" || s.Reason != "certificateHold" {
+			t.Fatalf("%+v", s)
+		}
+	}
+	// While on hold the holder moves: the signing certificate is revoked.
+	if _, err := c.Record(rules.AddressChange, day); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := c.Record(rules.Found, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, a := c.Meta.Certificates.Signing, c.Meta.Certificates.Auth
+	if s.Status != "revoked" || s.Reason != "affiliationChanged" || a.Status != "valid" || a.Reason != "" || a.Since != "" {
+		t.Fatalf("after the lift: signing %+v auth %+v", s, a)
+	}
+	if len(changes) != 1 || changes[0].Cert != "auth" || changes[0].Rule != "HOLD-02" {
+		t.Fatalf("%+v", changes)
+	}
+}
+
+func TestUnder15CardHasNothingToRevoke(t *testing.T) {
+	c, _ := newCard(t)
+	c.Meta.Certificates.Signing.Status = "absent"
+	if _, err := c.Record(rules.RevokeSigning, day); rule(err) != "REVOKE-03" {
+		t.Fatalf("%v", err)
+	}
+	if _, err := c.Record(rules.Death, day); err != nil {
+		t.Fatal(err)
+	}
+	if c.Meta.Certificates.Signing.Status != "absent" || c.Meta.Certificates.Auth.Status != "revoked" {
+		t.Fatalf("%+v", c.Meta.Certificates)
+	}
+}
+
+func pin(c *office.Card, fid uint16) *simulator.PIN {
+	return c.State.App(simulator.AIDJPKI).EF(fid).PIN
+}
+
+func TestOfficeResetUnblocks(t *testing.T) {
+	c, commits := newCard(t)
+	pin(c, simulator.EFSigningPIN).Remaining = 0
+	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Office, nil, day); err != nil {
+		t.Fatal(err)
+	}
+	p := pin(c, simulator.EFSigningPIN)
+	if string(p.Value) != "NEWPASS1" || p.Remaining != 5 || *commits != 1 {
+		t.Fatalf("%d tries, %d commits", p.Remaining, *commits)
+	}
+	for _, bad := range []struct {
+		pin  rules.PIN
+		v    string
+		rule string
+	}{
+		{rules.SigningPassword, "ABCDEF", "PIN-01"}, // no digit
+		{rules.SigningPassword, "abc123", "PIN-01"},
+		{rules.AuthPIN, "12345", "PIN-06"},
+		{rules.KenhojoPIN, "1234", "UNLOCK-04"},
+	} {
+		err := c.ResetPIN(bad.pin, []byte(bad.v), office.Office, nil, day)
+		if rule(err) != bad.rule {
+			t.Errorf("%s: %v", bad.pin, err)
+		}
+		if err != nil && strings.Contains(err.Error(), bad.v) {
+			t.Errorf("the error shows the value: %v", err)
+		}
+	}
+	if string(pin(c, simulator.EFSigningPIN).Value) != "NEWPASS1" {
+		t.Fatal("a refused reset changed the PIN")
+	}
+}
+
+func TestKioskResetProvesTheOtherPIN(t *testing.T) {
+	c, commits := newCard(t)
+	auth, sign := pin(c, simulator.EFAuthPIN), pin(c, simulator.EFSigningPIN)
+	sign.Remaining = 0
+	// A wrong auth PIN costs a try, made durable, and resets nothing.
+	err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("9999"), day)
+	if rule(err) != "UNLOCK-02" || auth.Remaining != 2 || sign.Remaining != 0 || *commits != 1 {
+		t.Fatalf("%v: auth %d signing %d, %d commits", err, auth.Remaining, sign.Remaining, *commits)
+	}
+	if strings.Contains(err.Error(), "9999") || strings.Contains(err.Error(), "1234") {
+		t.Fatalf("the error shows a PIN: %v", err)
+	}
+	// The kiosk is closed at 23:30 JST.
+	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), time.Date(2026, 11, 29, 14, 30, 0, 0, time.UTC)); rule(err) != "UNLOCK-03" {
+		t.Fatalf("closed kiosk: %v", err)
+	}
+	// The right auth PIN restores its counter and resets the password.
+	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err != nil {
+		t.Fatal(err)
+	}
+	if auth.Remaining != 3 || sign.Remaining != 5 || string(sign.Value) != "NEWPASS1" {
+		t.Fatalf("auth %d signing %d", auth.Remaining, sign.Remaining)
+	}
+	// Both locked: the kiosk cannot help, only the office.
+	auth.Remaining, sign.Remaining = 0, 0
+	if err := c.ResetPIN(rules.AuthPIN, []byte("4321"), office.Kiosk, []byte("NEWPASS1"), day); rule(err) != "UNLOCK-02" || sign.Remaining != 0 {
+		t.Fatalf("both locked: %v", err)
+	}
+	if err := c.ResetPIN(rules.AuthPIN, []byte("4321"), office.Office, nil, day); err != nil || auth.Remaining != 3 {
+		t.Fatalf("office: %v", err)
+	}
+}
+
+// A commit that fails before the comparison means no comparison: the try is
+// spent in memory and nothing is reset.
+func TestKioskResetStopsWhenTheCounterCannotBeWritten(t *testing.T) {
+	c, _ := newCard(t)
+	c.Commit = func() error { return errors.New("disk full") }
+	sign := pin(c, simulator.EFSigningPIN)
+	sign.Remaining = 0
+	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err == nil || sign.Remaining != 0 {
+		t.Fatalf("%v, signing %d", err, sign.Remaining)
+	}
+}
