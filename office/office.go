@@ -231,11 +231,14 @@ func pinName(p rules.PIN) string {
 	return string(p) + " PIN"
 }
 
-// RecordOf converts a state file's office record for the OCSP responder
-// and CRLs (fixtures.ResponderFor). An empty status is valid; an unknown
-// status or reason name is an error.
-func RecordOf(m store.Meta) (fixtures.Record, error) {
+// RecordOf converts a state file's office record, with the certificates on
+// its card, for the OCSP responder and CRLs (fixtures.ResponderFor). An
+// empty status is valid; an unknown status or reason name is an error.
+func RecordOf(st *simulator.State, m store.Meta) (fixtures.Record, error) {
 	var rec fixtures.Record
+	if jpki := st.App(simulator.AIDJPKI); jpki != nil {
+		rec.SigningCert, rec.AuthCert = der(jpki.EF(simulator.EFSigningCert)), der(jpki.EF(simulator.EFAuthCert))
+	}
 	for _, x := range []struct {
 		name string
 		in   store.CertStatus
@@ -263,4 +266,25 @@ func RecordOf(m store.Meta) (fixtures.Record, error) {
 		}
 	}
 	return rec, nil
+}
+
+// NewMeta is the office's record of a new card of profile p: the profile's
+// `pki:` statuses, the signing certificate absent when the profile has none
+// (AGE-01).
+func NewMeta(p *simulator.Profile) store.Meta {
+	meta := store.Meta{Profile: p.Name}
+	rec := fixtures.OfficeRecord(p)
+	for _, x := range []struct {
+		in  fixtures.CertStatus
+		out *store.CertStatus
+	}{{rec.Signing, &meta.Certificates.Signing}, {rec.Auth, &meta.Certificates.Auth}} {
+		x.out.Status = string(x.in.Status)
+		if x.in.Reason != 0 {
+			x.out.Reason = x.in.Reason.String()
+		}
+	}
+	if p.NoSigningCert {
+		meta.Certificates.Signing = store.CertStatus{Status: string(rules.Absent)}
+	}
+	return meta
 }

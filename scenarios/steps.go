@@ -90,6 +90,7 @@ func stepDefs(w *world) []stepDef {
 	add := func(expr string, fn any) { defs = append(defs, stepDef{expr, fn}) }
 	ruleSteps(w, add)
 	faultSteps(w, add)
+	officeSteps(w, add)
 	// --- card session ---------------------------------------------------
 	add(`^the JPKI application is selected$`, func() error {
 		if err := w.client.SelectJPKI(); err != nil {

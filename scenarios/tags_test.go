@@ -17,8 +17,8 @@ import (
 // a scenario with one of them runs only when the user configured the PINs
 // (@pin), and one that presents a wrong value only with --allow-destructive.
 var (
-	presentsCorrectPIN = regexp.MustCompile(`has been verified$|with the correct value$|the new .* verifies$|is unchanged$`)
-	spendsTries        = regexp.MustCompile(`wrong value|I enter a wrong|in lowercase$|^I change the|the old .* is refused$`)
+	presentsCorrectPIN = regexp.MustCompile(`has been verified$|with the correct value$|the new .* verifies$|is unchanged$|on proof of the correct `)
+	spendsTries        = regexp.MustCompile(`wrong value|I enter a wrong|in lowercase$|^I change the|the old .* is refused$|on proof of the wrong `)
 	rawSend            = regexp.MustCompile(`^I send "([^"]*)"$`)
 )
 

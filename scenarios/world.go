@@ -48,6 +48,8 @@ type world struct {
 	rules ruleWorld // the lifecycle features: a holder and the rules
 
 	faults simulator.Faults // faults switched on by the scenario's steps
+
+	office officeWorld // the card's visits to the office (@embedded)
 }
 
 func (w *world) open() error {

@@ -137,6 +137,33 @@ func (c *Card) restore() error {
 	return nil
 }
 
+// Update takes the card out of the reader for an operation on its
+// persistent state (the office's renewal or PIN reset, package office): the
+// card is unpowered and f changes a copy of the state. What f makes durable
+// with commit (a retry counter spent before a comparison) stays even when f
+// then fails; the rest replaces the state and is committed only when f
+// succeeds. The card stays unpowered, as one just back from the office.
+func (c *Card) Update(f func(st *State, commit func() error) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.powered = false
+	defer c.clearVolatile()
+	next := c.state.Clone()
+	commit := func() error {
+		old := c.state
+		c.state = next.Clone()
+		if !c.commit() {
+			c.state = old
+			return errors.New("the card's memory could not be written")
+		}
+		return nil
+	}
+	if err := f(next, commit); err != nil {
+		return err
+	}
+	return commit()
+}
+
 // Powered reports whether the card is powered.
 func (c *Card) Powered() bool {
 	c.mu.Lock()

@@ -581,3 +581,47 @@ func TestMarkerAndRestore(t *testing.T) {
 	c2 := newCard(t, profile(t, func(p *simulator.Profile) { p.Behaviour.PoseAsRealCard = true }))
 	expectSWs(t, c2, "00CADF6A00", "6A88", restore, "6D00")
 }
+
+// Update: what f commits stays even when f fails afterwards (a try spent
+// before a comparison is never given back); uncommitted changes of a failed
+// f are dropped; a successful f's changes are committed and the card comes
+// back unpowered.
+func TestUpdateKeepsWhatWasCommitted(t *testing.T) {
+	p := profile(t, nil)
+	st, err := simulator.NewState(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	c := simulator.NewWithState(p, st, rec)
+	c.PowerOn()
+	pin := func(st *simulator.State) *simulator.PIN { return st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN }
+	refused := errors.New("refused")
+	err = c.Update(func(st *simulator.State, commit func() error) error {
+		pin(st).Remaining--
+		if err := commit(); err != nil {
+			return err
+		}
+		pin(st).Value = []byte("0000") // never committed
+		return refused
+	})
+	if !errors.Is(err, refused) || c.Powered() || len(rec.counters) != 1 || rec.counters[0] != 2 {
+		t.Fatalf("%v, powered %v, commits %v", err, c.Powered(), rec.counters)
+	}
+	c.PowerOn()
+	if r, _ := c.Transmit(mustHex("00A4040C0AD392F000260100000001")); !bytes.Equal(r, []byte{0x90, 0}) {
+		t.Fatalf("% X", r)
+	}
+	if r, _ := c.Transmit(mustHex("00200098")); !bytes.Equal(r, []byte{0x63, 0xC2}) {
+		t.Fatalf("the committed try was given back: % X", r)
+	}
+	if r, _ := c.Transmit(mustHex("002000980431323334")); !bytes.Equal(r, []byte{0x90, 0}) {
+		t.Fatalf("an uncommitted change stayed: % X", r)
+	}
+	if err := c.Update(func(st *simulator.State, _ func() error) error { pin(st).Remaining = 1; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.counters); n < 2 || rec.counters[n-1] != 1 {
+		t.Fatalf("commits %v", rec.counters)
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
@@ -121,24 +122,11 @@ Kenhojo application itself is not modelled yet.`,
 			if err != nil {
 				return err
 			}
-			var meta store.Meta
-			meta.Profile = p.Name
-			rec := fixtures.OfficeRecord(p)
-			meta.Certificates.Signing = store.CertStatus{Status: string(rec.Signing.Status)}
-			meta.Certificates.Auth = store.CertStatus{Status: string(rec.Auth.Status)}
-			if rec.Signing.Reason != 0 {
-				meta.Certificates.Signing.Reason = rec.Signing.Reason.String()
-			}
-			if rec.Auth.Reason != 0 {
-				meta.Certificates.Auth.Reason = rec.Auth.Reason.String()
-			}
-			if p.NoSigningCert {
-				meta.Certificates.Signing = store.CertStatus{Status: string(rules.Absent)}
-			}
+			meta := office.NewMeta(p)
 			if err := store.Create(path, st, meta); err != nil {
 				return usageError{err}
 			}
-			fmt.Fprintf(stdout, "created %s: a %s card, auth PIN from %s, signing password from %s\n",
+			fmt.Fprintf(stdout, "created %s: a card of profile %s, auth PIN from %s, signing password from %s\n",
 				path, p.Name, sourceOf(from, targets.EnvAuthPIN, "auth"), sourceOf(from, targets.EnvSignPIN, "signing"))
 			return nil
 		},
@@ -188,7 +176,7 @@ Kenhojo application itself is not modelled yet.`,
 	}
 	show.Flags().StringVar(&showPath, "state", "", "the state file")
 	show.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
-	cmd.AddCommand(newCmd, show, newCardEventCmd(stdout), newCardResetPINCmd(stdout))
+	cmd.AddCommand(newCmd, show, newCardEventCmd(stdout), newCardResetPINCmd(stdout), newCardRenewCmd(stdout), newCardIssueSigningCmd(stdout))
 	return cmd
 }
 

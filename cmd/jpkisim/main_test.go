@@ -373,14 +373,46 @@ func TestCardOfficeOperations(t *testing.T) {
 	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "9000") {
 		t.Fatalf("the new password: %d %q", code, out)
 	}
+	// Renewal opens 3 months before the expiry (2030-06-15); a refusal
+	// leaves the file as it was.
+	before, _ := os.ReadFile(path)
+	code, _, errOut = runCLI(t, "card", "renew", "--state", path, "--on", "2026-11-29")
+	if after, _ := os.ReadFile(path); code != 1 || !strings.Contains(errOut, "refused (RENEW-01): opens on 2030-03-15") || !bytes.Equal(before, after) {
+		t.Fatalf("early renewal: %d %q", code, errOut)
+	}
 	// The responder publishes the file's record.
-	_, meta, err := store.Load(path)
+	st, meta, err := store.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := office.RecordOf(meta)
+	rec, err := office.RecordOf(st, meta)
 	if err != nil || rec.Signing.Status != rules.Revoked || rec.Signing.Reason != rules.AffiliationChanged ||
 		rec.Auth.Status != rules.Valid || rec.Signing.Since.IsZero() {
 		t.Fatalf("%v %+v", err, rec)
+	}
+}
+
+// card issue-signing on a child's card: the holder's data are needed (exit
+// 2), and under 15 the rules refuse (exit 1) and the file stays as it was.
+func TestCardIssueSigningRefusals(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "child.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--profile", "under-15", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	before, _ := os.ReadFile(path)
+	code, _, errOut := runCLI(t, "card", "issue-signing", "--state", path)
+	if code != 2 || !strings.Contains(errOut, "give the holder's name, sex, birth date and address") {
+		t.Fatalf("no holder: %d %q", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "card", "issue-signing", "--state", path, "--name", "試験　太郎", "--sex", "1",
+		"--birth", "2015-05-05", "--address", "架空県見本市", "--on", "2030-05-04")
+	if code != 1 || !strings.Contains(errOut, "refused (AGE-01): under 15 (age 14)") {
+		t.Fatalf("at 14: %d %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "card", "issue-signing", "--state", path, "--birth", "2015-13-05"); code != 2 {
+		t.Fatal("a bad --birth is not a usage error")
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("a refused issuance changed the file")
 	}
 }

@@ -197,3 +197,150 @@ the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 	cmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
 	return cmd
 }
+
+// holderFlags are the facts of an issuance the card may not hold.
+type holderFlags struct {
+	on, name, sex, birth, address, cardExpiry string
+}
+
+func (h *holderFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&h.on, "on", "", "the day of the issuance: YYYY-MM-DD (JST) or RFC 3339 (default now)")
+	f.StringVar(&h.name, "name", "", "the holder's name in UTF-8 (default: from the signing certificate on the card)")
+	f.StringVar(&h.sex, "sex", "", "the holder's sex: 1 male, 2 female, 9 not applicable (default: from the card)")
+	f.StringVar(&h.birth, "birth", "", "the holder's date of birth, YYYY-MM-DD (default: from the card)")
+	f.StringVar(&h.address, "address", "", "the holder's registered address in UTF-8 (default: from the card; give it after a move)")
+	f.StringVar(&h.cardExpiry, "card-expiry", "", "the card's own expiry, YYYY-MM-DD (caps the certificates, VALID-05)")
+}
+
+func (h *holderFlags) options() (time.Time, office.Options, error) {
+	when, err := parseWhen(h.on)
+	if err != nil {
+		return when, office.Options{}, err
+	}
+	opts := office.Options{Name: h.name, Sex: h.sex, Address: h.address}
+	for _, d := range []struct {
+		flag, value string
+		dst         *rules.Date
+	}{{"--birth", h.birth, &opts.Birth}, {"--card-expiry", h.cardExpiry, &opts.CardExpiry}} {
+		if d.value == "" {
+			continue
+		}
+		if *d.dst, err = rules.ParseDate(d.value); err != nil {
+			return when, opts, usageError{fmt.Errorf("%s: %v", d.flag, err)}
+		}
+	}
+	return when, opts, nil
+}
+
+func newCardRenewCmd(stdout io.Writer) *cobra.Command {
+	var path string
+	var h holderFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "renew --state FILE",
+		Short: "Renew the certificates at the office: new key pairs and certificates on the card",
+		Long: `Issue the card's certificates anew with new key pairs on the card, as the office
+does at a renewal: from 3 months before the expiry (RENEW-01), to the 6th
+birthday when fewer than 3 months remained (VALID-02), as a new issuance after
+expiry (RENEW-04), capped by --card-expiry (VALID-05). The holder's data are read
+from the signing certificate on the card; the flags replace them (a card without
+a signing certificate needs --name, --sex, --birth and --address, and renews its
+auth certificate only). PINs and retry counters are kept.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			when, opts, err := h.options()
+			if err != nil {
+				return err
+			}
+			c, done, err := openOffice(path)
+			if err != nil {
+				return err
+			}
+			defer done()
+			issued, err := c.Renew(when, opts)
+			if errors.Is(err, office.ErrNeedHolder) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			return printIssued(stdout, issued, asJSON)
+		},
+	}
+	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
+	h.add(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func printIssued(stdout io.Writer, issued []office.Issued, asJSON bool) error {
+	if asJSON {
+		b, _ := json.Marshal(map[string]any{"issued": issued})
+		fmt.Fprintln(stdout, string(b))
+		return nil
+	}
+	for _, i := range issued {
+		fmt.Fprintf(stdout, "%s certificate: serial %s, expires %s 23:59:59 JST [%s]\n", i.Cert, i.Serial, i.Expiry, strings.Join(i.Rules, ", "))
+	}
+	return nil
+}
+
+func newCardIssueSigningCmd(stdout io.Writer) *cobra.Command {
+	var path string
+	var h holderFlags
+	var asJSON, prompt bool
+	cmd := &cobra.Command{
+		Use:   "issue-signing --state FILE",
+		Short: "Issue a signing certificate at the office (a holder who turned 15, a re-issue after a move)",
+		Long: `Issue a signing certificate to a card that holds none, or one that is revoked or
+expired: a holder who turned 15 (AGE-01), a re-issue on request after a change of
+name or address revoked it (REVOKE-01), a new one after expiry (RENEW-04). The
+card gets a new key pair, the certificate, EF 0008 8F 8F 00 (AGE-04) and a new
+signing password with a full retry counter: from JPKISIM_SIGN_PIN (or --prompt;
+else the profile's test password), never from a flag, checked as PIN-01/PIN-02
+say. A valid or held certificate is renewed instead (refused under RENEW-01).`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			when, opts, err := h.options()
+			if err != nil {
+				return err
+			}
+			c, done, err := openOffice(path)
+			if err != nil {
+				return err
+			}
+			defer done()
+			prof, err := fixtures.Profile(c.Meta.Profile)
+			if err != nil {
+				return usageError{fmt.Errorf("%s: %v", path, err)}
+			}
+			pins, from := envPINs(prof)
+			if prompt && !slices.Contains(from, targets.EnvSignPIN) {
+				from = append(from, targets.EnvAuthPIN) // ask for the signing password only
+				if err := promptPINs(&pins, &from); err != nil {
+					return err
+				}
+			}
+			issued, err := c.IssueSigning(when, pins.SigningPIN, opts)
+			if errors.Is(err, office.ErrNeedHolder) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			if err := printIssued(stdout, []office.Issued{issued}, asJSON); err != nil {
+				return err
+			}
+			if !asJSON {
+				fmt.Fprintf(stdout, "signing password from %s\n", sourceOf(from, targets.EnvSignPIN, "signing"))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
+	h.add(cmd)
+	cmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the signing password when JPKISIM_SIGN_PIN is not set")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/simulator/store"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
 )
 
@@ -88,7 +89,11 @@ those ports can insert a card. Firewall them where that matters.`,
 				log.Info("card state", "file", statePath, "profile", card.Profile().Name)
 				if pkiAddr != "" {
 					// The office's record in the file: what card event did.
-					rec, err := office.RecordOf(st.Meta())
+					state, meta, err := store.Load(statePath)
+					if err != nil {
+						return usageError{err}
+					}
+					rec, err := office.RecordOf(state, meta)
 					if err != nil {
 						return usageError{fmt.Errorf("%s: %v", statePath, err)}
 					}

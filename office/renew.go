@@ -1,0 +1,323 @@
+package office
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/pki"
+	"github.com/jpkisim/jpkisim/rules"
+	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/simulator/store"
+)
+
+// Options are the facts of an issuance or renewal the card does not hold.
+type Options struct {
+	// Name, Sex ("1" male, "2" female, "9" not applicable), Birth and
+	// Address are the holder's basic 4 information (CERT-03). The card's
+	// signing certificate supplies them when it has one; a field set here
+	// replaces its value (a new address after a move, a new name). A card
+	// without a signing certificate needs all four. Substitute-character
+	// flags of a value given here are all 0.
+	Name, Sex, Address string
+	Birth              rules.Date
+	// CardExpiry caps the new certificates (VALID-05); zero: not capped.
+	CardExpiry rules.Date
+	// Residence and ResidenceExpiry cap them for a foreign resident with a
+	// period of stay (VALID-06).
+	Residence       rules.Residence
+	ResidenceExpiry rules.Date
+	// NewKey makes the card's new key pair (the card generates it on
+	// board); nil: crypto/rsa, RSA-2048, e = 65537.
+	NewKey func() (*rsa.PrivateKey, error)
+}
+
+// Issued is what a renewal wrote to the card.
+type Issued struct {
+	Cert   string     `json:"certificate"` // signing or auth
+	Serial string     `json:"serial"`      // hex
+	Expiry rules.Date `json:"expiry"`      // 23:59:59 JST that day
+	Rules  []string   `json:"rules"`
+}
+
+// der returns the DER certificate at the start of an EF (SEQUENCE with a
+// two-byte length), or nil.
+func der(ef *simulator.EF) []byte {
+	if ef == nil || len(ef.Data) < 4 || ef.Data[0] != 0x30 || ef.Data[1] != 0x82 {
+		return nil
+	}
+	n := int(ef.Data[2])<<8 | int(ef.Data[3]) + 4
+	if n > len(ef.Data) {
+		return nil
+	}
+	return ef.Data[:n]
+}
+
+// holder is the holder of the card: the signing certificate's data (even a
+// revoked one's) with opts' fields over them; without a signing
+// certificate, opts' fields, the municipality code of the auth
+// certificate's subject and the fictional municipality of every TEST-ONLY
+// holder (Kakuu-ken, Mihon-shi).
+func (c *Card) holder(opts Options) (pki.Holder, rules.Date, error) {
+	jpki := c.State.App(simulator.AIDJPKI)
+	var h pki.Holder
+	var birth rules.Date
+	if signDER := der(jpki.EF(simulator.EFSigningCert)); signDER != nil {
+		cert, err := x509.ParseCertificate(signDER)
+		if err != nil {
+			return h, birth, fmt.Errorf("the signing certificate on the card: %w", err)
+		}
+		if h, birth, err = holderOf(cert); err != nil {
+			return h, birth, fmt.Errorf("the signing certificate on the card: %w", err)
+		}
+	} else {
+		if opts.Name == "" || opts.Sex == "" || opts.Address == "" || opts.Birth.IsZero() {
+			return h, birth, ErrNeedHolder
+		}
+		auth, err := x509.ParseCertificate(der(jpki.EF(simulator.EFAuthCert)))
+		if err != nil || len(auth.Subject.CommonName) != 23 {
+			return h, birth, fmt.Errorf("the auth certificate on the card has no JPKI subject")
+		}
+		h = pki.Holder{Prefecture: "Kakuu-ken", Municipality: "Mihon-shi", MunicipalityCode: auth.Subject.CommonName[14:19]}
+	}
+	if opts.Name != "" {
+		h.Name, h.NameFlags = opts.Name, strings.Repeat("0", len([]rune(opts.Name)))
+	}
+	if opts.Address != "" {
+		h.Address, h.AddressFlags = opts.Address, strings.Repeat("0", len([]rune(opts.Address)))
+	}
+	if opts.Sex != "" {
+		if opts.Sex != "1" && opts.Sex != "2" && opts.Sex != "9" {
+			return h, birth, fmt.Errorf("sex %q: want 1 (male), 2 (female) or 9 (not applicable)", opts.Sex)
+		}
+		h.Sex = opts.Sex
+	}
+	if !opts.Birth.IsZero() {
+		birth = opts.Birth
+	}
+	h.BirthDate = time.Date(birth.Year, birth.Month, birth.Day, 0, 0, 0, 0, time.UTC)
+	return h, birth, nil
+}
+
+// ErrNeedHolder is returned for a card without a signing certificate when
+// the holder's name, sex, birth date and address are not all given.
+var ErrNeedHolder = errors.New("the card holds no signing certificate: give the holder's name, sex, birth date and address")
+
+// holderOf reads the holder's basic information from a signing
+// certificate: the SAN (card.md §9.3), the subject's two L= values and the
+// municipality code in characters 15–19 of its CN.
+func holderOf(cert *x509.Certificate) (pki.Holder, rules.Date, error) {
+	san, err := pki.ParseSigningSAN(cert)
+	if err != nil {
+		return pki.Holder{}, rules.Date{}, err
+	}
+	if len(san.BirthDate) != 9 {
+		return pki.Holder{}, rules.Date{}, fmt.Errorf("birth date %q is not EYYYYMMDD", san.BirthDate)
+	}
+	birth, err := rules.ParseDate(san.BirthDate[1:5] + "-" + san.BirthDate[5:7] + "-" + san.BirthDate[7:9])
+	if err != nil {
+		return pki.Holder{}, rules.Date{}, err
+	}
+	cn := cert.Subject.CommonName
+	if len(cert.Subject.Locality) != 2 || len(cn) != 23 {
+		return pki.Holder{}, rules.Date{}, errors.New("the signing certificate's subject is not a JPKI subject")
+	}
+	h := pki.Holder{Name: san.Name, NameFlags: san.NameFlags, Sex: san.Sex,
+		BirthDate: time.Date(birth.Year, birth.Month, birth.Day, 0, 0, 0, 0, time.UTC),
+		Address:   san.Address, AddressFlags: san.AddressFlags,
+		Prefecture: cert.Subject.Locality[0], Municipality: cert.Subject.Locality[1], MunicipalityCode: cn[14:19]}
+	return h, birth, nil
+}
+
+// Renew issues both certificates anew on day on, with new key pairs, and
+// writes them and the keys to the card (renewal, 更新), then commits.
+//
+// The holder's data come from the signing certificate on the card, with
+// opts' fields over them (a card without one needs them all: ErrNeedHolder).
+// A card without a signing certificate renews its auth certificate only
+// (IssueSigning adds one). Refused: before the renewal window opens, 3
+// months before the auth certificate's expiry (RENEW-01); after the card's
+// own expiry (RENEW-04). A renewal while fewer than 3 months remain runs to
+// the 6th birthday (VALID-02); after expiry it is a new issuance (RENEW-04).
+// The new certificates are valid in the office's record; both PINs and
+// their retry counters are kept.
+func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
+	jpki := c.State.App(simulator.AIDJPKI)
+	if jpki == nil {
+		return nil, errors.New("the card has no JPKI application")
+	}
+	old, err := x509.ParseCertificate(der(jpki.EF(simulator.EFAuthCert)))
+	if err != nil {
+		return nil, fmt.Errorf("the auth certificate on the card: %w", err)
+	}
+	holder, birth, err := c.holder(opts)
+	if err != nil {
+		return nil, err
+	}
+	day := rules.FromTime(on.In(rules.JST))
+	oldExpiry := rules.FromTime(old.NotAfter.In(rules.JST))
+	w := rules.RenewalWindow(oldExpiry, day, opts.CardExpiry)
+	if !w.Open {
+		return nil, refuse(w.Rule, "%s", w.Reason)
+	}
+	in := rules.ValidityInput{Birth: birth, Issued: day, CardExpiry: opts.CardExpiry,
+		Residence: opts.Residence, ResidenceExpiry: opts.ResidenceExpiry}
+	if !day.After(oldExpiry) {
+		in.RenewalOf = oldExpiry
+	}
+	v, err := rules.ComputeValidity(in)
+	if err != nil {
+		return nil, err
+	}
+	signing, _ := rules.Eligibility(birth, day, false)
+	newKey := opts.NewKey
+	var out []Issued
+	kinds := []pki.Kind{pki.Auth}
+	hasSigning := der(jpki.EF(simulator.EFSigningCert)) != nil && c.Meta.Certificates.Signing.Status != string(rules.Absent)
+	if signing.Allowed && hasSigning {
+		kinds = []pki.Kind{pki.Signing, pki.Auth}
+	}
+	for _, k := range kinds {
+		expiry := v.AuthExpiry
+		if k == pki.Signing {
+			expiry = v.SigningExpiry
+		}
+		serial, err := c.put(k, holder, on, expiry, newKey)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Issued{Cert: kindName(k), Serial: serial, Expiry: expiry, Rules: v.Rules})
+	}
+	if err := c.commit(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func kindName(k pki.Kind) string {
+	if k == pki.Signing {
+		return "signing"
+	}
+	return "auth"
+}
+
+// put issues one certificate of kind k for holder, valid from on to the end
+// of expiry (JST), with a new key pair, writes the certificate (padded with
+// the EF's filler) and the key to the card and records it as valid in the
+// office's record; it returns the serial in hex.
+func (c *Card) put(k pki.Kind, holder pki.Holder, on time.Time, expiry rules.Date, newKey func() (*rsa.PrivateKey, error)) (string, error) {
+	jpki := c.State.App(simulator.AIDJPKI)
+	certFID, caFID, keyFID, record, caName := simulator.EFAuthCert, simulator.EFAuthCACert, simulator.EFAuthKey, &c.Meta.Certificates.Auth, "auth"
+	issue := pki.IssueAuth
+	if k == pki.Signing {
+		certFID, caFID, keyFID, record, caName = simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFSigningKey, &c.Meta.Certificates.Signing, "sign"
+		issue = pki.IssueSigning
+	}
+	certEF, keyEF, caDER := jpki.EF(certFID), jpki.EF(keyFID), der(jpki.EF(caFID))
+	if certEF == nil || keyEF == nil || caDER == nil || len(certEF.Data) == 0 {
+		return "", fmt.Errorf("the card has no %s certificate, key or CA certificate EF", kindName(k))
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return "", fmt.Errorf("%s CA certificate: %w", kindName(k), err)
+	}
+	caKey, err := fixtures.CAKey(caName)
+	if err != nil {
+		return "", err
+	}
+	if newKey == nil {
+		newKey = func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }
+	}
+	key, err := newKey()
+	if err != nil {
+		return "", err
+	}
+	serial, err := rand.Int(rand.Reader, big.NewInt(9_999_999_999))
+	if err != nil {
+		return "", err
+	}
+	serial.Add(serial, big.NewInt(1))
+	cert, err := issue(ca, caKey, &key.PublicKey, holder, serial, on, expiry.EndOfDay())
+	if err != nil {
+		return "", fmt.Errorf("%s certificate: %w", kindName(k), err)
+	}
+	if len(cert) > len(certEF.Data) {
+		return "", fmt.Errorf("%s certificate: %d bytes do not fit EF %04X (%d bytes)", kindName(k), len(cert), certEF.FID, len(certEF.Data))
+	}
+	filler := certEF.Data[len(certEF.Data)-1]
+	if old := der(certEF); old != nil && len(old) < len(certEF.Data) {
+		filler = certEF.Data[len(old)]
+	}
+	data := make([]byte, len(certEF.Data))
+	copy(data, cert)
+	for i := len(cert); i < len(data); i++ {
+		data[i] = filler
+	}
+	certEF.Data, keyEF.Key = data, key
+	*record = store.CertStatus{Status: string(rules.Valid), Serial: serial.Text(16)}
+	return serial.Text(16), nil
+}
+
+// IssueSigning issues a signing certificate to a card that holds none or
+// holds one that is revoked or expired: a holder who turned 15 (AGE-01), a
+// re-issue on request after a change of basic information revoked it
+// (REVOKE-01), a new one after expiry (RENEW-04). It writes the
+// certificate and a new key pair, sets the signing password to password
+// with a full retry counter, marks EF 0008 (AGE-04) and commits.
+//
+// Refused: a card whose signing certificate is valid or on hold (RENEW-01:
+// renew it); a holder under 15 on day on (AGE-01); a card past its own
+// expiry (RENEW-04); a password of the wrong format (PIN-01, PIN-02; the
+// error never shows it). The certificate runs to the 5th birthday after
+// issuance, capped as VALID-05 and VALID-06 say.
+func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued, error) {
+	jpki := c.State.App(simulator.AIDJPKI)
+	if jpki == nil {
+		return Issued{}, errors.New("the card has no JPKI application")
+	}
+	if der(jpki.EF(simulator.EFSigningCert)) != nil {
+		switch statusName(c.Meta.Certificates.Signing.Status) {
+		case string(rules.Valid), string(rules.Suspended):
+			return Issued{}, refuse("RENEW-01", "the card holds a %s signing certificate: renew it, or have it revoked first", statusName(c.Meta.Certificates.Signing.Status))
+		}
+	}
+	holder, birth, err := c.holder(opts)
+	if err != nil {
+		return Issued{}, err
+	}
+	day := rules.FromTime(on.In(rules.JST))
+	if signing, _ := rules.Eligibility(birth, day, false); !signing.Allowed {
+		return Issued{}, refuse(signing.Rule, "%s", signing.Reason)
+	}
+	if !opts.CardExpiry.IsZero() && day.After(opts.CardExpiry) {
+		return Issued{}, refuse("RENEW-04", "the card itself has expired: a new card is needed")
+	}
+	if err := rules.CheckSigningPassword(string(password), true); err != nil {
+		return Issued{}, refuse("PIN-01", "signing password: %v", err)
+	}
+	v, err := rules.ComputeValidity(rules.ValidityInput{Birth: birth, Issued: day, CardExpiry: opts.CardExpiry,
+		Residence: opts.Residence, ResidenceExpiry: opts.ResidenceExpiry})
+	if err != nil {
+		return Issued{}, err
+	}
+	pinEF, presence := jpki.EF(simulator.EFSigningPIN), jpki.EF(simulator.EFCertPresence)
+	if pinEF == nil || pinEF.PIN == nil || presence == nil || len(presence.Data) == 0 {
+		return Issued{}, errors.New("the card has no signing password or EF 0008")
+	}
+	serial, err := c.put(pki.Signing, holder, on, v.SigningExpiry, opts.NewKey)
+	if err != nil {
+		return Issued{}, err
+	}
+	pinEF.PIN.Value, pinEF.PIN.Remaining = append([]byte(nil), password...), pinEF.PIN.MaxTries
+	presence.Data[0] = 0x8F
+	if err := c.commit(); err != nil {
+		return Issued{}, err
+	}
+	return Issued{Cert: "signing", Serial: serial, Expiry: v.SigningExpiry, Rules: v.Rules}, nil
+}
