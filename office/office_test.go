@@ -1,7 +1,9 @@
 package office_test
 
 import (
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -185,4 +187,58 @@ func TestKioskResetStopsWhenTheCounterCannotBeWritten(t *testing.T) {
 	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err == nil || sign.Remaining != 0 {
 		t.Fatalf("%v, signing %d", err, sign.Remaining)
 	}
+}
+
+// The profiles that stand for a card after an office operation hold what
+// the operation produces on the default card: the same office record, the
+// same retry counters.
+func TestProfilesAgreeWithTheOperations(t *testing.T) {
+	for _, tc := range []struct {
+		profile string
+		op      func(c *office.Card) error
+	}{
+		{"revoked-address-change", func(c *office.Card) error { _, err := c.Record(rules.AddressChange, day); return err }},
+		{"suspended", func(c *office.Card) error { _, err := c.Record(rules.Loss, day); return err }},
+		{"signing-locked", func(c *office.Card) error { return wrongTries(c, "0020009B06575241524B31", 5) }},
+		{"auth-locked", func(c *office.Card) error { return wrongTries(c, "002000980439393939", 3) }},
+	} {
+		c, _ := newCard(t)
+		if err := tc.op(c); err != nil {
+			t.Fatal(err)
+		}
+		want := office.NewMeta(fixtures.MustProfile(tc.profile))
+		got := *c.Meta
+		for _, s := range []*store.CertStatus{&got.Certificates.Signing, &got.Certificates.Auth} {
+			s.Since = "" // the profile's record dates from the responder's start
+		}
+		if got.Certificates != want.Certificates {
+			t.Errorf("%s: the operation gives %+v, the profile holds %+v", tc.profile, got.Certificates, want.Certificates)
+		}
+		st, err := simulator.NewState(fixtures.MustProfile(tc.profile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fid := range []uint16{simulator.EFAuthPIN, simulator.EFSigningPIN} {
+			if g, w := pin(c, fid).Remaining, st.App(simulator.AIDJPKI).EF(fid).PIN.Remaining; g != w {
+				t.Errorf("%s: PIN %04X has %d tries, the profile %d", tc.profile, fid, g, w)
+			}
+		}
+	}
+}
+
+// wrongTries sends a wrong VERIFY n times to a card over c's state.
+func wrongTries(c *office.Card, verify string, n int) error {
+	card := simulator.NewWithState(fixtures.MustProfile("default"), c.State, nil)
+	card.PowerOn()
+	cmd, _ := hex.DecodeString(verify)
+	if _, err := card.Transmit([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}); err != nil {
+		return err
+	}
+	for range n {
+		r, err := card.Transmit(cmd)
+		if err != nil || r[0] != 0x63 {
+			return fmt.Errorf("wrong VERIFY: % X %v", r, err)
+		}
+	}
+	return nil
 }
