@@ -12,9 +12,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
@@ -66,11 +68,17 @@ type Change struct {
 // certificate stays revoked (with its first reason); an absent one stays
 // absent. Refused: revocation on request of a certificate that is not valid
 // or on hold (REVOKE-03); lifting a hold (rules.Found) when nothing is on
-// hold (HOLD-02). The card's files do not change: a revoked certificate
+// hold (HOLD-02); anything on a card that lapsed (REVOKE-02 after death,
+// ABROAD-02 after a departure without the continued-use procedure), which
+// those two events record. Other events are facts: recorded even when they
+// change no certificate. The card's files do not change: a revoked certificate
 // stays in its EF, as on a real card.
 func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 	signing, auth, err := rules.Effects(e)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.live(); err != nil {
 		return nil, err
 	}
 	certs := []struct {
@@ -116,10 +124,30 @@ func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 		*x.status = next
 		changes = append(changes, Change{Cert: x.name, From: from, To: next.Status, Reason: next.Reason, Rule: x.effect.Rule})
 	}
+	switch e {
+	case rules.Death:
+		c.Meta.Lapsed = string(e) // REVOKE-02: the resident record is deleted
+	case rules.Departure:
+		c.Meta.Lapsed = string(e) // ABROAD-02: the card lapses
+	}
 	if err := c.commit(); err != nil {
 		return nil, err
 	}
 	return changes, nil
+}
+
+// live refuses every operation on a card that lapsed (REVOKE-02 after a
+// death, ABROAD-02 after a departure without the continued-use procedure).
+func (c *Card) live() error {
+	switch rules.Event(c.Meta.Lapsed) {
+	case "":
+		return nil
+	case rules.Death:
+		return refuse("REVOKE-02", "the holder died: the card and its certificates are no longer in use")
+	case rules.Departure:
+		return refuse("ABROAD-02", "the holder moved abroad without the continued-use procedure: the card has lapsed")
+	}
+	return refuse("REVOKE-03", "the card has lapsed (%s)", c.Meta.Lapsed)
 }
 
 func statusName(s string) string {
@@ -177,21 +205,28 @@ func other(p rules.PIN) rules.PIN {
 // durable first, restored on a match — so a wrong proof costs a try; a
 // blocked other PIN, a wrong proof or a closed kiosk (06:30–23:00 JST) is
 // refused. The new value must have the issuing office's format (PIN-01,
-// PIN-02 for the signing password; PIN-06 for the auth PIN). Errors never
-// hold a PIN value.
+// PIN-02 for the signing password; PIN-06 for the auth PIN): else an error
+// wrapping rules.ErrFormat. Errors never hold a PIN value.
 func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, now time.Time) error {
+	if err := c.live(); err != nil {
+		return err
+	}
 	target, err := c.pinEF(p)
 	if err != nil {
 		return err
 	}
+	noSigning := statusName(c.Meta.Certificates.Signing.Status) == string(rules.Absent)
+	if p == rules.SigningPassword && noSigning {
+		return refuse("AGE-01", "the card has no signing certificate, so no signing password to reset")
+	}
 	switch p {
 	case rules.AuthPIN:
 		if err := rules.CheckFourDigitPIN(string(newValue)); err != nil {
-			return refuse("PIN-06", "new auth PIN: %v", err)
+			return fmt.Errorf("new auth PIN: %w", err)
 		}
 	case rules.SigningPassword:
 		if err := rules.CheckSigningPassword(string(newValue), true); err != nil {
-			return refuse("PIN-01", "new signing password: %v", err)
+			return fmt.Errorf("new signing password: %w", err)
 		}
 	}
 	switch at {
@@ -201,9 +236,17 @@ func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, no
 			return refuse("UNLOCK-03", "kiosks reset PINs from 06:30 to 23:00 JST")
 		}
 		o := other(p)
+		if o == rules.SigningPassword && noSigning {
+			return refuse("UNLOCK-02", "the card has no signing password to prove: only the municipal office resets the auth PIN (UNLOCK-01)")
+		}
 		proofPIN, err := c.pinEF(o)
 		if err != nil {
 			return err
+		}
+		if f := proofPIN.Format; len(proof) == 0 || (f.MaxLen > 0 && (len(proof) < f.MinLen || len(proof) > f.MaxLen)) {
+			// The kiosk app checks the length before it asks the card:
+			// no try is spent.
+			return refuse("UNLOCK-02", "the %s given has the wrong length (no try was spent)", pinName(o))
 		}
 		if proofPIN.Blocked() {
 			return refuse("UNLOCK-02", "the %s is locked too: only the municipal office resets it (UNLOCK-01)", pinName(o))
@@ -213,6 +256,12 @@ func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, no
 			return err
 		}
 		if subtle.ConstantTimeCompare(proof, proofPIN.Value) != 1 {
+			switch proofPIN.Remaining {
+			case 0:
+				return refuse("UNLOCK-02", "the %s given does not match, and it is now locked too: only the municipal office resets them (UNLOCK-01)", pinName(o))
+			case 1:
+				return refuse("UNLOCK-02", "the %s given does not match: 1 try left", pinName(o))
+			}
 			return refuse("UNLOCK-02", "the %s given does not match: %d tries left", pinName(o), proofPIN.Remaining)
 		}
 		proofPIN.Remaining = proofPIN.MaxTries
@@ -264,6 +313,25 @@ func RecordOf(st *simulator.State, m store.Meta) (fixtures.Record, error) {
 			}
 			x.out.Since = t
 		}
+	}
+	for i, f := range m.Former {
+		e := pki.Entry{Kind: pki.Auth, Status: rules.Revoked}
+		switch f.Kind {
+		case "signing":
+			e.Kind = pki.Signing
+		case "auth":
+		default:
+			return rec, fmt.Errorf("former certificate %d: %q is not signing or auth", i, f.Kind)
+		}
+		serial, ok := new(big.Int).SetString(f.Serial, 16)
+		r, okReason := rules.ParseReason(f.Reason)
+		since, errSince := time.Parse(time.RFC3339, f.Since)
+		notAfter, errNotAfter := time.Parse(time.RFC3339, f.NotAfter)
+		if !ok || serial.Sign() <= 0 || !okReason || errSince != nil || errNotAfter != nil {
+			return rec, fmt.Errorf("former certificate %d: bad serial, reason or time", i)
+		}
+		e.Serial, e.Reason, e.RevokedAt, e.NotAfter = serial, r, since, notAfter
+		rec.Former = append(rec.Former, e)
 	}
 	return rec, nil
 }

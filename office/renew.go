@@ -68,15 +68,19 @@ func (c *Card) holder(opts Options) (pki.Holder, rules.Date, error) {
 	jpki := c.State.App(simulator.AIDJPKI)
 	var h pki.Holder
 	var birth rules.Date
+	all := opts.Name != "" && opts.Sex != "" && opts.Address != "" && !opts.Birth.IsZero()
+	var fromCard error = ErrNeedHolder
 	if signDER := der(jpki.EF(simulator.EFSigningCert)); signDER != nil {
 		cert, err := x509.ParseCertificate(signDER)
-		if err != nil {
-			return h, birth, fmt.Errorf("the signing certificate on the card: %w", err)
+		if err == nil {
+			h, birth, err = holderOf(cert)
 		}
-		if h, birth, err = holderOf(cert); err != nil {
-			return h, birth, fmt.Errorf("the signing certificate on the card: %w", err)
+		if err != nil && !all {
+			return h, birth, fmt.Errorf("the signing certificate on the card: %w (give the holder's name, sex, birth date and address)", err)
 		}
-	} else {
+		fromCard = err
+	}
+	if fromCard != nil {
 		if opts.Name == "" || opts.Sex == "" || opts.Address == "" || opts.Birth.IsZero() {
 			return h, birth, ErrNeedHolder
 		}
@@ -135,70 +139,111 @@ func holderOf(cert *x509.Certificate) (pki.Holder, rules.Date, error) {
 	return h, birth, nil
 }
 
-// Renew issues both certificates anew on day on, with new key pairs, and
-// writes them and the keys to the card (renewal, 更新), then commits.
+// Renew issues the card's valid certificates anew on day on, with new key
+// pairs, and writes them and the keys to the card (renewal, 更新), then
+// commits. The certificates replaced are recorded as revoked (superseded)
+// and stay published.
 //
-// The holder's data come from the signing certificate on the card, with
-// opts' fields over them (a card without one needs them all: ErrNeedHolder).
-// A card without a signing certificate renews its auth certificate only
-// (IssueSigning adds one). Refused: before the renewal window opens, 3
-// months before the auth certificate's expiry (RENEW-01); after the card's
-// own expiry (RENEW-04). A renewal while fewer than 3 months remain runs to
-// the 6th birthday (VALID-02); after expiry it is a new issuance (RENEW-04).
-// The new certificates are valid in the office's record; both PINs and
-// their retry counters are kept.
+// Each valid certificate whose renewal window is open is renewed: from 3
+// months before its expiry (RENEW-01) — to the 6th birthday then
+// (VALID-02) — or after it expired, as a new issuance (RENEW-04); capped as
+// VALID-05 and VALID-06 say. A revoked certificate is not renewed: it is
+// issued anew on request (IssueSigning). Refused: a card that lapsed
+// (REVOKE-02, ABROAD-02); certificates on hold (HOLD-02: the office lifts
+// the hold first); no valid certificate, or no open window (RENEW-01);
+// after the card's own expiry (RENEW-04). The holder's data come from the
+// signing certificate on the card, with opts' fields over them (a card
+// without one needs them all: ErrNeedHolder). PINs and their retry
+// counters are kept.
 func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 	jpki := c.State.App(simulator.AIDJPKI)
 	if jpki == nil {
 		return nil, errors.New("the card has no JPKI application")
 	}
-	old, err := x509.ParseCertificate(der(jpki.EF(simulator.EFAuthCert)))
-	if err != nil {
-		return nil, fmt.Errorf("the auth certificate on the card: %w", err)
+	if err := c.live(); err != nil {
+		return nil, err
+	}
+	for _, s := range []string{c.Meta.Certificates.Signing.Status, c.Meta.Certificates.Auth.Status} {
+		if s == string(rules.Suspended) {
+			return nil, refuse("HOLD-02", "the certificates are on hold after a loss report: the office lifts the hold (event found) before anything else")
+		}
+	}
+	day := rules.FromTime(on.In(rules.JST))
+	type due struct {
+		kind    pki.Kind
+		expiry  rules.Date
+		renewal bool
+	}
+	var todo []due
+	var closed *rules.Renewal
+	for _, x := range []struct {
+		kind   pki.Kind
+		fid    uint16
+		status string
+	}{
+		{pki.Signing, simulator.EFSigningCert, c.Meta.Certificates.Signing.Status},
+		{pki.Auth, simulator.EFAuthCert, c.Meta.Certificates.Auth.Status},
+	} {
+		if statusName(x.status) != string(rules.Valid) {
+			continue // revoked or absent: issued anew on request, not renewed
+		}
+		cert, err := x509.ParseCertificate(der(jpki.EF(x.fid)))
+		if err != nil {
+			continue // the record says valid, the card holds none
+		}
+		expiry := rules.FromTime(cert.NotAfter.In(rules.JST))
+		w := rules.RenewalWindow(expiry, day, opts.CardExpiry)
+		if !w.Open {
+			if closed == nil || w.Rule == "RENEW-04" {
+				closed = &w
+			}
+			continue
+		}
+		todo = append(todo, due{x.kind, expiry, !day.After(expiry)})
+	}
+	if len(todo) == 0 {
+		if closed != nil {
+			return nil, refuse(closed.Rule, "%s", closed.Reason)
+		}
+		return nil, refuse("RENEW-01", "the card holds no valid certificate to renew: a revoked one is issued anew on request")
 	}
 	holder, birth, err := c.holder(opts)
 	if err != nil {
 		return nil, err
 	}
-	day := rules.FromTime(on.In(rules.JST))
-	oldExpiry := rules.FromTime(old.NotAfter.In(rules.JST))
-	w := rules.RenewalWindow(oldExpiry, day, opts.CardExpiry)
-	if !w.Open {
-		return nil, refuse(w.Rule, "%s", w.Reason)
-	}
-	in := rules.ValidityInput{Birth: birth, Issued: day, CardExpiry: opts.CardExpiry,
-		Residence: opts.Residence, ResidenceExpiry: opts.ResidenceExpiry}
-	if !day.After(oldExpiry) {
-		in.RenewalOf = oldExpiry
-	}
-	v, err := rules.ComputeValidity(in)
-	if err != nil {
-		return nil, err
-	}
-	signing, _ := rules.Eligibility(birth, day, false)
-	newKey := opts.NewKey
 	var out []Issued
-	kinds := []pki.Kind{pki.Auth}
-	hasSigning := der(jpki.EF(simulator.EFSigningCert)) != nil && c.Meta.Certificates.Signing.Status != string(rules.Absent)
-	if signing.Allowed && hasSigning {
-		kinds = []pki.Kind{pki.Signing, pki.Auth}
-	}
-	for _, k := range kinds {
-		expiry := v.AuthExpiry
-		if k == pki.Signing {
-			expiry = v.SigningExpiry
+	for _, d := range todo {
+		in := rules.ValidityInput{Birth: birth, Issued: day, CardExpiry: opts.CardExpiry,
+			Residence: opts.Residence, ResidenceExpiry: opts.ResidenceExpiry}
+		if d.renewal {
+			in.RenewalOf = d.expiry
 		}
-		serial, err := c.put(k, holder, on, expiry, newKey)
+		v, err := rules.ComputeValidity(in)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Issued{Cert: kindName(k), Serial: serial, Expiry: expiry, Rules: v.Rules})
+		expiry := v.AuthExpiry
+		if d.kind == pki.Signing {
+			if signing, _ := rules.Eligibility(birth, day, false); !signing.Allowed {
+				continue // not renewed; cannot happen for a holder who had one
+			}
+			expiry = v.SigningExpiry
+		}
+		serial, err := c.put(d.kind, holder, on, expiry, opts.NewKey)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Issued{Cert: kindName(d.kind), Serial: serial, Expiry: expiry, Rules: v.Rules})
 	}
 	if err := c.commit(); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
+
+// ErrTooLong is wrapped when a certificate does not fit its EF (a very
+// long name or address).
+var ErrTooLong = errors.New("the certificate does not fit the card")
 
 func kindName(k pki.Kind) string {
 	if k == pki.Signing {
@@ -248,7 +293,20 @@ func (c *Card) put(k pki.Kind, holder pki.Holder, on time.Time, expiry rules.Dat
 		return "", fmt.Errorf("%s certificate: %w", kindName(k), err)
 	}
 	if len(cert) > len(certEF.Data) {
-		return "", fmt.Errorf("%s certificate: %d bytes do not fit EF %04X (%d bytes)", kindName(k), len(cert), certEF.FID, len(certEF.Data))
+		return "", fmt.Errorf("%w: the %s certificate is %d bytes, EF %04X holds %d", ErrTooLong, kindName(k), len(cert), certEF.FID, len(certEF.Data))
+	}
+	if old, err := x509.ParseCertificate(der(certEF)); err == nil && statusName(record.Status) != string(rules.Absent) {
+		// The certificate replaced stays published, revoked: superseded by
+		// a renewal, or with the reason it was revoked for.
+		f := store.FormerCert{Kind: kindName(k), Serial: old.SerialNumber.Text(16), Reason: rules.Superseded.String(),
+			Since: on.UTC().Format(time.RFC3339), NotAfter: old.NotAfter.UTC().Format(time.RFC3339)}
+		if record.Status == string(rules.Revoked) {
+			f.Reason = record.Reason
+			if record.Since != "" {
+				f.Since = record.Since
+			}
+		}
+		c.Meta.Former = append(c.Meta.Former, f)
 	}
 	filler := certEF.Data[len(certEF.Data)-1]
 	if old := der(certEF); old != nil && len(old) < len(certEF.Data) {
@@ -273,18 +331,26 @@ func (c *Card) put(k pki.Kind, holder pki.Holder, on time.Time, expiry rules.Dat
 //
 // Refused: a card whose signing certificate is valid or on hold (RENEW-01:
 // renew it); a holder under 15 on day on (AGE-01); a card past its own
-// expiry (RENEW-04); a password of the wrong format (PIN-01, PIN-02; the
-// error never shows it). The certificate runs to the 5th birthday after
+// expiry (RENEW-04). A password of the wrong format (PIN-01, PIN-02) is an
+// error wrapping rules.ErrFormat that never shows it. The certificate runs to the 5th birthday after
 // issuance, capped as VALID-05 and VALID-06 say.
 func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued, error) {
 	jpki := c.State.App(simulator.AIDJPKI)
 	if jpki == nil {
 		return Issued{}, errors.New("the card has no JPKI application")
 	}
-	if der(jpki.EF(simulator.EFSigningCert)) != nil {
-		switch statusName(c.Meta.Certificates.Signing.Status) {
-		case string(rules.Valid), string(rules.Suspended):
-			return Issued{}, refuse("RENEW-01", "the card holds a %s signing certificate: renew it, or have it revoked first", statusName(c.Meta.Certificates.Signing.Status))
+	if err := c.live(); err != nil {
+		return Issued{}, err
+	}
+	switch st := statusName(c.Meta.Certificates.Signing.Status); st {
+	case string(rules.Suspended):
+		return Issued{}, refuse("HOLD-02", "the signing certificate is on hold: the office lifts the hold (event found) first")
+	case string(rules.Valid):
+		// Valid in the record: refused unless the certificate on the card
+		// has expired (RENEW-04: a new one after expiry).
+		cert, err := x509.ParseCertificate(der(jpki.EF(simulator.EFSigningCert)))
+		if err != nil || !rules.FromTime(on.In(rules.JST)).After(rules.FromTime(cert.NotAfter.In(rules.JST))) {
+			return Issued{}, refuse("RENEW-01", "the card holds a valid signing certificate: renew it, or have it revoked first")
 		}
 	}
 	holder, birth, err := c.holder(opts)
@@ -299,7 +365,7 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 		return Issued{}, refuse("RENEW-04", "the card itself has expired: a new card is needed")
 	}
 	if err := rules.CheckSigningPassword(string(password), true); err != nil {
-		return Issued{}, refuse("PIN-01", "signing password: %v", err)
+		return Issued{}, fmt.Errorf("new signing password: %w", err)
 	}
 	v, err := rules.ComputeValidity(rules.ValidityInput{Birth: birth, Issued: day, CardExpiry: opts.CardExpiry,
 		Residence: opts.Residence, ResidenceExpiry: opts.ResidenceExpiry})

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestRenewalWindow(t *testing.T) {
 	if _, err := c.Renew(jst(2036, 1, 1), office.Options{NewKey: spareKeys(), CardExpiry: rules.D(2035, 6, 15)}); rule(err) != "RENEW-04" {
 		t.Fatalf("after the card expired: %v", err)
 	}
-	if _, err := cardOf(t, "under-15").Renew(jst(2026, 11, 29), office.Options{NewKey: spareKeys()}); !errors.Is(err, office.ErrNeedHolder) {
+	if _, err := cardOf(t, "under-15").Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys()}); !errors.Is(err, office.ErrNeedHolder) {
 		t.Fatalf("auth-only card without the holder's data: %v", err)
 	}
 }
@@ -130,24 +131,33 @@ func TestRenewalWritesNewCertificatesAndKeys(t *testing.T) {
 	}
 }
 
-// After a change of address revoked the signing certificate, a renewal with
-// the new address issues a valid one carrying it; an expired card's
-// renewal is a new issuance to the 5th birthday (RENEW-04).
-func TestRenewalAfterAddressChangeAndExpiry(t *testing.T) {
+// After a change of address revoked the signing certificate, a renewal
+// renews the auth certificate only (the signing one is issued anew on
+// request); a card on hold is not renewed until the hold is lifted; an
+// expired card's renewal is a new issuance to the 5th birthday (RENEW-04).
+func TestRenewalAfterAddressChangeHoldAndExpiry(t *testing.T) {
 	c := cardOf(t, "default")
 	if _, err := c.Record(rules.AddressChange, jst(2026, 11, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys(), Address: "架空県見本市新町一丁目"}); err != nil {
+	signBefore := append([]byte(nil), c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningCert).Data...)
+	issued, err := c.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys()})
+	if err != nil {
 		t.Fatal(err)
 	}
-	san, _ := pki.ParseSigningSAN(certOn(t, c, simulator.EFSigningCert))
-	if san.Address != "架空県見本市新町一丁目" || san.AddressFlags != "00000000000" || c.Meta.Certificates.Signing.Status != "valid" ||
-		c.Meta.Certificates.Signing.Reason != "" || c.Meta.Certificates.Signing.Since != "" {
-		t.Fatalf("%+v %+v", san, c.Meta.Certificates.Signing)
+	if len(issued) != 1 || issued[0].Cert != "auth" || c.Meta.Certificates.Signing.Status != "revoked" ||
+		!bytes.Equal(signBefore, c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningCert).Data) {
+		t.Fatalf("%+v %+v", issued, c.Meta.Certificates.Signing)
+	}
+	h := cardOf(t, "default")
+	if _, err := h.Record(rules.Loss, jst(2030, 3, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys()}); rule(err) != "HOLD-02" || h.Meta.Certificates.Auth.Status != "suspended" {
+		t.Fatalf("renewal on hold: %v", err)
 	}
 	e := cardOf(t, "expired") // expired 2026-01-20; holder born 1986-01-20
-	issued, err := e.Renew(jst(2026, 11, 29), office.Options{NewKey: spareKeys()})
+	issued, err = e.Renew(jst(2026, 11, 29), office.Options{NewKey: spareKeys()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +185,7 @@ func TestIssueSigningToAChildWhoTurned15(t *testing.T) {
 	if _, err := c.IssueSigning(jst(2030, 5, 4), []byte("TARO2030"), child); rule(err) != "AGE-01" {
 		t.Fatalf("at 14: %v", err)
 	}
-	if _, err := c.IssueSigning(jst(2030, 5, 5), []byte("taro2030"), child); rule(err) != "PIN-01" || strings.Contains(err.Error(), "taro2030") {
+	if _, err := c.IssueSigning(jst(2030, 5, 5), []byte("taro2030"), child); !errors.Is(err, rules.ErrFormat) || strings.Contains(err.Error(), "taro2030") {
 		t.Fatalf("lowercase password: %v", err)
 	}
 	authBefore := append([]byte(nil), c.State.App(simulator.AIDJPKI).EF(simulator.EFAuthCert).Data...)
@@ -234,5 +244,95 @@ func TestIssueSigningAfterAnAddressChange(t *testing.T) {
 	}
 	if p := c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningPIN).PIN; string(p.Value) != "NEWPASS1" || p.Remaining != 5 {
 		t.Fatal("the signing password was not set")
+	}
+}
+
+// The certificates a renewal or a re-issue replaces stay published,
+// revoked: the old signing certificate with the reason it was revoked for,
+// the old auth certificate superseded.
+func TestReplacedCertificatesStayPublished(t *testing.T) {
+	c := cardOf(t, "default")
+	oldSign, oldAuth := certOn(t, c, simulator.EFSigningCert), certOn(t, c, simulator.EFAuthCert)
+	if _, err := c.Record(rules.AddressChange, jst(2026, 11, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.IssueSigning(jst(2026, 11, 29), []byte("NEWPASS1"), office.Options{NewKey: spareKeys(), Address: "架空県見本市新町一丁目"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys()}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := office.RecordOf(c.State, *c.Meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fixtures.MustProfile("default")
+	rs, err := fixtures.ResponderFor(p, rec, jst(2030, 4, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		a      *pki.Authority
+		serial *big.Int
+		reason rules.Reason
+	}{{rs.Signing, oldSign.SerialNumber, rules.AffiliationChanged}, {rs.Auth, oldAuth.SerialNumber, rules.Superseded}} {
+		e, ok := x.a.Records.Get(x.a.Kind, x.serial)
+		if !ok || e.Status != rules.Revoked || e.Reason != x.reason {
+			t.Errorf("%v %v: %+v %v", x.a.Kind, x.serial, e, ok)
+		}
+	}
+	// And the certificates now on the card are good.
+	for _, x := range []struct {
+		a   *pki.Authority
+		fid uint16
+	}{{rs.Signing, simulator.EFSigningCert}, {rs.Auth, simulator.EFAuthCert}} {
+		if e, ok := x.a.Records.Get(x.a.Kind, certOn(t, c, x.fid).SerialNumber); !ok || e.Status != rules.Valid {
+			t.Errorf("current %v: %+v %v", x.a.Kind, e, ok)
+		}
+	}
+}
+
+// Death and departure without the procedure end the card: the office does
+// nothing more with it.
+func TestALapsedCardIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		event rules.Event
+		rule  string
+	}{{rules.Death, "REVOKE-02"}, {rules.Departure, "ABROAD-02"}} {
+		c := cardOf(t, "default")
+		if _, err := c.Record(tc.event, jst(2026, 11, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys()}); rule(err) != tc.rule {
+			t.Errorf("%s: renew: %v", tc.event, err)
+		}
+		if _, err := c.IssueSigning(jst(2026, 11, 29), []byte("NEWPASS1"), office.Options{NewKey: spareKeys()}); rule(err) != tc.rule {
+			t.Errorf("%s: issue: %v", tc.event, err)
+		}
+		if err := c.ResetPIN(rules.AuthPIN, []byte("5678"), office.Office, nil, jst(2026, 11, 29)); rule(err) != tc.rule {
+			t.Errorf("%s: reset: %v", tc.event, err)
+		}
+		if _, err := c.Record(rules.Found, jst(2026, 11, 29)); rule(err) != tc.rule {
+			t.Errorf("%s: event: %v", tc.event, err)
+		}
+	}
+}
+
+// Each certificate has its own renewal window: a child's signing
+// certificate issued at 15 is not renewed with the auth certificate.
+func TestEachCertificateHasItsOwnWindow(t *testing.T) {
+	c := cardOf(t, "under-15") // auth certificate to 2030-05-05
+	c.Meta.Certificates.Signing.Status = "absent"
+	child := office.Options{NewKey: spareKeys(), Name: "試験　太郎", Sex: "1", Birth: rules.D(2015, 5, 5), Address: "架空県見本市"}
+	if _, err := c.IssueSigning(jst(2030, 5, 5), []byte("TARO2030"), child); err != nil {
+		t.Fatal(err)
+	}
+	child.NewKey = spareKeys()
+	issued, err := c.Renew(jst(2030, 5, 5), child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(issued) != 1 || issued[0].Cert != "auth" || issued[0].Expiry != rules.D(2036, 5, 5) {
+		t.Fatalf("%+v", issued)
 	}
 }

@@ -70,8 +70,10 @@ func CheckSigningPassword(v string, atIssuance bool) error {
 			letter = true
 		case c >= '0' && c <= '9':
 			digit = true
-		default:
+		case c >= 'a' && c <= 'z':
 			return fmt.Errorf("%w: PIN-01: the signing password takes only A-Z and 0-9 (PIN-03: lower case is a different password)", ErrFormat)
+		default:
+			return fmt.Errorf("%w: PIN-01: the signing password takes only A-Z and 0-9", ErrFormat)
 		}
 	}
 	if atIssuance && !(letter && digit) {
@@ -189,7 +191,7 @@ func ComputeValidity(in ValidityInput) (Validity, error) {
 	switch {
 	case in.Issued.Before(in.Birth):
 		return Validity{}, fmt.Errorf("%w: issued %s before birth %s", ErrImpossible, in.Issued, in.Birth)
-	case !in.CardExpiry.IsZero() && !in.CardExpiry.After(in.Issued):
+	case !in.CardExpiry.IsZero() && in.CardExpiry.Before(in.Issued):
 		return Validity{}, fmt.Errorf("%w: the card expired (%s) before the issuance (%s)", ErrImpossible, in.CardExpiry, in.Issued)
 	case in.Residence == Other && in.ResidenceExpiry.IsZero():
 		return Validity{}, fmt.Errorf("%w: a resident with a period of stay needs its end (--residence-expiry)", ErrImpossible)

@@ -70,6 +70,7 @@ func TestComputeValidity(t *testing.T) {
 	}{
 		{"5th birthday", ValidityInput{Birth: d("1990-06-15"), Issued: d("2026-04-01")}, "2030-06-15", "VALID-01"},
 		{"capped by the card", ValidityInput{Birth: d("1990-06-15"), Issued: d("2026-04-01"), CardExpiry: d("2029-01-10")}, "2029-01-10", "VALID-01 VALID-05"},
+		{"issued on the card's last day", ValidityInput{Birth: d("1990-06-15"), Issued: d("2029-01-10"), CardExpiry: d("2029-01-10")}, "2029-01-10", "VALID-01 VALID-05"},
 		{"renewal with under 3 months left", ValidityInput{Birth: d("1990-06-15"), Issued: d("2030-04-01"), RenewalOf: d("2030-06-15")}, "2035-06-15", "VALID-01 VALID-02"},
 		{"renewal 3 months before to the day", ValidityInput{Birth: d("1990-06-15"), Issued: d("2030-03-15"), RenewalOf: d("2030-06-15")}, "2035-06-15", "VALID-01 VALID-02"},
 		{"early renewal", ValidityInput{Birth: d("1990-06-15"), Issued: d("2030-03-14"), RenewalOf: d("2030-06-15")}, "2034-06-15", "VALID-01"},

@@ -35,9 +35,22 @@ func (w *world) atOffice(op func(*office.Card) error) error {
 		m := office.NewMeta(c.Profile())
 		w.office.meta = &m
 	}
+	// The record changes with the card: what an operation committed stays,
+	// the rest of a failed operation is dropped, as simulator.Card.Update
+	// does with the card's state.
+	next := cloneMeta(*w.office.meta)
 	w.office.err = c.Update(func(st *simulator.State, commit func() error) error {
-		return op(&office.Card{State: st, Meta: w.office.meta, Commit: commit})
+		return op(&office.Card{State: st, Meta: &next, Commit: func() error {
+			if err := commit(); err != nil {
+				return err
+			}
+			*w.office.meta = cloneMeta(next)
+			return nil
+		}})
 	})
+	if w.office.err == nil {
+		*w.office.meta = next
+	}
 	return nil
 }
 
@@ -191,4 +204,9 @@ func (w *world) setPIN(p harness.PINRef, v []byte) {
 	} else {
 		w.secrets.AuthPIN = v
 	}
+}
+
+func cloneMeta(m store.Meta) store.Meta {
+	m.Former = append([]store.FormerCert(nil), m.Former...)
+	return m
 }

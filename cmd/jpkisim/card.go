@@ -15,6 +15,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/office"
+	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
@@ -34,6 +35,18 @@ func envPINs(p *simulator.Profile) (harness.Secrets, []string) {
 		s.SigningPIN, from = []byte(v), append(from, targets.EnvSignPIN)
 	}
 	return s, from
+}
+
+// emptyPINVars refuses a PIN variable that is set but empty (an unset
+// shell variable, most likely): the profile's test PIN would be used
+// without a word.
+func emptyPINVars() error {
+	for _, name := range []string{targets.EnvAuthPIN, targets.EnvSignPIN, targets.EnvKenhojoPIN} {
+		if v, ok := os.LookupEnv(name); ok && v == "" {
+			return usageError{fmt.Errorf("%s is set but empty; unset it to use the profile's test PIN", name)}
+		}
+	}
+	return nil
 }
 
 // openState locks a state file and makes the card that drives it.
@@ -156,6 +169,12 @@ Kenhojo application itself is not modelled yet.`,
 				return nil
 			}
 			fmt.Fprintf(stdout, "profile %s\n", v.Profile)
+			if v.Holder != nil {
+				fmt.Fprintf(stdout, "holder  %s, born %s, %s\n", v.Holder.Name, v.Holder.Birth, v.Holder.Address)
+			}
+			if v.Lapsed != "" {
+				fmt.Fprintf(stdout, "the card lapsed: %s\n", v.Lapsed)
+			}
 			for _, c := range []struct {
 				name string
 				c    certView
@@ -188,6 +207,8 @@ type certView struct {
 
 type cardView struct {
 	Profile string   `json:"profile"`
+	Holder  *holder  `json:"holder,omitempty"` // from the signing certificate on the card
+	Lapsed  string   `json:"lapsed,omitempty"`
 	Signing certView `json:"signing"`
 	Auth    certView `json:"auth"`
 	Tries   struct {
@@ -196,6 +217,14 @@ type cardView struct {
 		Signing    int `json:"signing"`
 		SigningMax int `json:"signing_max"`
 	} `json:"tries"`
+}
+
+// holder is the basic 4 information of the signing certificate (CERT-03).
+type holder struct {
+	Name    string `json:"name"`
+	Sex     string `json:"sex"` // 1 male, 2 female, 9 not applicable
+	Birth   string `json:"birth"`
+	Address string `json:"address"`
 }
 
 // describe reads what show prints from a state: no PIN value.
@@ -219,6 +248,19 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 	}
 	v.Signing = certView{Status: meta.Certificates.Signing.Status, Reason: meta.Certificates.Signing.Reason, Expiry: expiry(simulator.EFSigningCert)}
 	v.Auth = certView{Status: meta.Certificates.Auth.Status, Reason: meta.Certificates.Auth.Reason, Expiry: expiry(simulator.EFAuthCert)}
+	v.Lapsed = meta.Lapsed
+	if e := jpki.EF(simulator.EFSigningCert); e != nil && len(e.Data) >= 4 && e.Data[0] == 0x30 && e.Data[1] == 0x82 {
+		if n := int(e.Data[2])<<8 | int(e.Data[3]) + 4; n <= len(e.Data) {
+			if c, err := x509.ParseCertificate(e.Data[:n]); err == nil {
+				if san, err := pki.ParseSigningSAN(c); err == nil {
+					v.Holder = &holder{Name: san.Name, Sex: san.Sex, Birth: san.BirthDate, Address: san.Address}
+					if len(san.BirthDate) == 9 {
+						v.Holder.Birth = san.BirthDate[1:5] + "-" + san.BirthDate[5:7] + "-" + san.BirthDate[7:]
+					}
+				}
+			}
+		}
+	}
 	a, s := jpki.EF(simulator.EFAuthPIN).PIN, jpki.EF(simulator.EFSigningPIN).PIN
 	v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax = a.Remaining, a.MaxTries, s.Remaining, s.MaxTries
 	return v

@@ -10,9 +10,11 @@
 //	jpkisim profiles list the card profiles
 //	jpkisim steps    list the step phrases features can use
 //
-// Exit status: 0 success; 1 a scenario failed; 2 a usage error (bad flag,
-// bad hex, unknown profile, format or tags); 3 no PC/SC service, reader or
-// card; 4 the real-card guard refused a command.
+// Exit status: 0 success; 1 a scenario failed or the office refused an
+// operation; 2 a usage error (bad flag, bad hex, unknown profile, format,
+// tags, PIN format, or a missing or broken state file); 3 no PC/SC service,
+// reader or card, or a state file in use by another process; 4 the
+// real-card guard refused a command.
 package main
 
 import (
@@ -31,7 +33,10 @@ import (
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/office"
+	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/scenarios"
+	"github.com/jpkisim/jpkisim/simulator/store"
 	"github.com/jpkisim/jpkisim/targets"
 )
 
@@ -42,13 +47,13 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // a scenario failed, or the card answered in error
 	exitUsage  = 2 // bad flag, argument, profile, format or tags
-	exitCard   = 3 // no PC/SC service, reader or card
+	exitCard   = 3 // no PC/SC service, reader or card; a state file in use
 	exitGuard  = 4 // the real-card guard refused a command
 )
 
 // cardErrors are the transport conditions that exit with exitCard.
 var cardErrors = []error{harness.ErrNoService, harness.ErrNoReader, harness.ErrUnknownReader, harness.ErrNoCard,
-	harness.ErrCardRemoved, harness.ErrSharingViolation, harness.ErrNotJPKI, harness.ErrNoPCSC}
+	harness.ErrCardRemoved, harness.ErrSharingViolation, harness.ErrNotJPKI, harness.ErrNoPCSC, store.ErrLocked}
 
 // usageError marks an error caused by the command line.
 type usageError struct{ error }
@@ -71,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue):
+	case errors.As(err, &ue) || errors.Is(err, rules.ErrFormat) || errors.Is(err, rules.ErrImpossible) || errors.Is(err, office.ErrNeedHolder) || errors.Is(err, office.ErrTooLong):
 		fmt.Fprintf(stderr, "jpkisim: %v\n", oneLine(err))
 		return exitUsage
 	default:
@@ -100,6 +105,18 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "A virtual My Number card (JPKI) and its acceptance suite",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := emptyPINVars(); err != nil {
+				return err
+			}
+			// A state file's card has its own profile (card show); only
+			// card new takes both.
+			st, pr := cmd.Flags().Lookup("state"), cmd.Flags().Lookup("profile")
+			if cmd.Name() != "new" && st != nil && pr != nil && st.Changed && pr.Changed {
+				return usageError{errors.New("--profile and --state: the card in a state file keeps the profile it was made with")}
+			}
+			return nil
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -416,3 +416,43 @@ func TestCardIssueSigningRefusals(t *testing.T) {
 		t.Fatal("a refused issuance changed the file")
 	}
 }
+
+// Mistakes a user makes with the card commands get one-line usage errors
+// (exit 2), and a missing state file leaves no lock file behind.
+func TestCardCommandUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "card.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"card", "event", "--state", path}, "give one EVENT: name-change"},
+		{[]string{"card", "event", "--state", path, "loss", "--on", "0000-01-01"}, "the year must be between"},
+		{[]string{"card", "event", "--state", path, "loss", "--on", "yesterday"}, `--on "yesterday": want`},
+		{[]string{"card", "renew", "--state", path, "--sex", "3"}, `--sex "3"`},
+		{[]string{"card", "renew", "--state", path, "--residence", "other"}, "go together"},
+		{[]string{"card", "renew", "--state", path, "--on", "2030-04-01", "--birth", "2031-01-01"}, "impossible combination"},
+		{[]string{"apdu", "--state", path, "--profile", "t0", "00A40000"}, "--profile and --state"},
+		{[]string{"card", "event", "--state", filepath.Join(dir, "missing.json"), "loss"}, "missing.json"},
+	} {
+		code, _, errOut := runCLI(t, tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q", tc.args, code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.json.lock")); err == nil {
+		t.Error("a missing state file left a lock file")
+	}
+	t.Setenv("JPKISIM_SIGN_PIN", "")
+	if code, _, errOut := runCLI(t, "card", "show", "--state", path); code != 2 || !strings.Contains(errOut, "JPKISIM_SIGN_PIN is set but empty") {
+		t.Errorf("empty variable: %d %q", code, errOut)
+	}
+	// A bare date is noon JST: the kiosk is open.
+	os.Unsetenv("JPKISIM_SIGN_PIN")
+	if code, _, errOut := runCLI(t, "card", "reset-pin", "--state", path, "--pin", "signing", "--at", "kiosk", "--on", "2026-12-01"); code != 0 {
+		t.Errorf("kiosk on a bare date: %d %q", code, errOut)
+	}
+}

@@ -40,18 +40,30 @@ func openOffice(path string) (*office.Card, func(), error) {
 	return c, func() { s.Close() }, nil
 }
 
-// parseWhen reads --on: a date (YYYY-MM-DD, midnight JST) or RFC 3339
-// time; empty is now.
+// parseWhen reads --on: an RFC 3339 time, "YYYY-MM-DD HH:MM" in JST, or a
+// bare date, which means noon JST that day (when kiosks are open); empty is
+// now.
 func parseWhen(s string) (time.Time, error) {
 	if s == "" {
 		return time.Now(), nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+		return inRange(t, s)
+	}
+	if t, err := time.ParseInLocation("2006-01-02 15:04", s, rules.JST); err == nil {
+		return inRange(t, s)
 	}
 	t, err := time.ParseInLocation(time.DateOnly, s, rules.JST)
 	if err != nil {
-		return time.Time{}, usageError{fmt.Errorf("--on %q: want YYYY-MM-DD or an RFC 3339 time", s)}
+		return time.Time{}, usageError{fmt.Errorf("--on %q: want YYYY-MM-DD (noon JST), \"YYYY-MM-DD HH:MM\" (JST) or an RFC 3339 time", s)}
+	}
+	return inRange(t.Add(12*time.Hour), s)
+}
+
+// inRange refuses times no certificate can carry (years 1950..2999).
+func inRange(t time.Time, s string) (time.Time, error) {
+	if y := t.Year(); y < 1950 || y > 2999 {
+		return t, usageError{fmt.Errorf("--on %q: the year must be between 1950 and 2999", s)}
 	}
 	return t, nil
 }
@@ -74,11 +86,18 @@ as the rules say (jpkisim rules event shows the same without a card):
 A change of name, address, birth date or sex revokes the signing certificate
 and keeps the auth certificate (REVOKE-01, REVOKE-05); a loss report puts both
 on hold (HOLD-01) and "found" lifts the hold at the office (HOLD-02); death
-and departure revoke as REVOKE-02 and ABROAD-02..04 say. An operation the rules
-forbid (revoking what is not valid, lifting a hold that is not there) is
-refused with its rule ID and exit status 1. serve --pki --state FILE publishes
+and departure revoke as REVOKE-02 and ABROAD-02..04 say, and end the card.
+Events that are facts are recorded even when they change no certificate; a
+request the rules forbid (revoking what is not valid, lifting a hold that is
+not there, anything on a card that ended) is refused with its rule ID and exit
+status 1. serve --pki --state FILE publishes
 the record as OCSP and CRLs. The card's files and PINs do not change.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("card event: give one EVENT: %s", strings.Join(names, ", "))}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e := rules.Event(args[0])
 			if !slices.Contains(rules.Events, e) {
@@ -119,7 +138,7 @@ the record as OCSP and CRLs. The card's files and PINs do not change.`,
 		},
 	}
 	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
-	cmd.Flags().StringVar(&on, "on", "", "when the event happened: YYYY-MM-DD (JST) or RFC 3339 (default now)")
+	cmd.Flags().StringVar(&on, "on", "", "when the event happened: YYYY-MM-DD (noon JST), \"YYYY-MM-DD HH:MM\" (JST) or RFC 3339 (default now)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }
@@ -193,24 +212,26 @@ the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
 	cmd.Flags().StringVar(&which, "pin", "", "auth or signing")
 	cmd.Flags().StringVar(&at, "at", "office", "office or kiosk")
-	cmd.Flags().StringVar(&on, "on", "", "when: YYYY-MM-DD (JST) or RFC 3339 (default now; a kiosk keeps hours)")
+	cmd.Flags().StringVar(&on, "on", "", "when: YYYY-MM-DD (noon JST), \"YYYY-MM-DD HH:MM\" (JST) or RFC 3339 (default now; a kiosk keeps hours)")
 	cmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
 	return cmd
 }
 
 // holderFlags are the facts of an issuance the card may not hold.
 type holderFlags struct {
-	on, name, sex, birth, address, cardExpiry string
+	on, name, sex, birth, address, cardExpiry, residence, residenceExpiry string
 }
 
 func (h *holderFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&h.on, "on", "", "the day of the issuance: YYYY-MM-DD (JST) or RFC 3339 (default now)")
+	f.StringVar(&h.on, "on", "", "the day of the issuance: YYYY-MM-DD (JST) or RFC 3339 (default today)")
 	f.StringVar(&h.name, "name", "", "the holder's name in UTF-8 (default: from the signing certificate on the card)")
 	f.StringVar(&h.sex, "sex", "", "the holder's sex: 1 male, 2 female, 9 not applicable (default: from the card)")
 	f.StringVar(&h.birth, "birth", "", "the holder's date of birth, YYYY-MM-DD (default: from the card)")
 	f.StringVar(&h.address, "address", "", "the holder's registered address in UTF-8 (default: from the card; give it after a move)")
 	f.StringVar(&h.cardExpiry, "card-expiry", "", "the card's own expiry, YYYY-MM-DD (caps the certificates, VALID-05)")
+	f.StringVar(&h.residence, "residence", "", "a foreign resident's status: permanent, special-permanent or other (VALID-06)")
+	f.StringVar(&h.residenceExpiry, "residence-expiry", "", "with --residence other: the end of the period of stay, YYYY-MM-DD (caps the certificates)")
 }
 
 func (h *holderFlags) options() (time.Time, office.Options, error) {
@@ -219,16 +240,25 @@ func (h *holderFlags) options() (time.Time, office.Options, error) {
 		return when, office.Options{}, err
 	}
 	opts := office.Options{Name: h.name, Sex: h.sex, Address: h.address}
+	if h.sex != "" && h.sex != "1" && h.sex != "2" && h.sex != "9" {
+		return when, opts, usageError{fmt.Errorf("--sex %q: want 1 (male), 2 (female) or 9 (not applicable)", h.sex)}
+	}
 	for _, d := range []struct {
 		flag, value string
 		dst         *rules.Date
-	}{{"--birth", h.birth, &opts.Birth}, {"--card-expiry", h.cardExpiry, &opts.CardExpiry}} {
+	}{{"--birth", h.birth, &opts.Birth}, {"--card-expiry", h.cardExpiry, &opts.CardExpiry}, {"--residence-expiry", h.residenceExpiry, &opts.ResidenceExpiry}} {
 		if d.value == "" {
 			continue
 		}
 		if *d.dst, err = rules.ParseDate(d.value); err != nil {
 			return when, opts, usageError{fmt.Errorf("%s: %v", d.flag, err)}
 		}
+	}
+	if opts.Residence, err = rules.ParseResidence(h.residence); err != nil {
+		return when, opts, usageError{fmt.Errorf("--%v", err)}
+	}
+	if (opts.Residence == rules.Other) != !opts.ResidenceExpiry.IsZero() {
+		return when, opts, usageError{errors.New("--residence other and --residence-expiry go together")}
 	}
 	return when, opts, nil
 }

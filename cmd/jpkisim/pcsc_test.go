@@ -21,8 +21,10 @@ func realReader(t *testing.T) string {
 
 func TestRealCardAutoRunIsNonDestructive(t *testing.T) {
 	r := realReader(t)
-	t.Setenv("JPKISIM_AUTH_PIN", "")
-	t.Setenv("JPKISIM_SIGN_PIN", "")
+	for _, v := range []string{"JPKISIM_AUTH_PIN", "JPKISIM_SIGN_PIN"} {
+		t.Setenv(v, "") // restored after the test
+		os.Unsetenv(v)  // no PINs at all: set but empty is an error
+	}
 	code, out, errOut := runCLI(t, "run", "--format", "progress")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)

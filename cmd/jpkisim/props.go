@@ -100,6 +100,9 @@ card, to calibrate the virtual one, or against jpkisim serve through pcscd:
 			if err != nil {
 				return err
 			}
+			if count < 1 {
+				return usageError{fmt.Errorf("--count %d: want at least 1", count)}
+			}
 			res, err := properties.Diff(properties.DiffConfig{A: ta, B: tb, Seed: seed, Count: count, MaxLen: maxLen, Output: stdout})
 			if err != nil {
 				return err

@@ -145,7 +145,11 @@ days in Japan. --json prints one JSON object (README, "Rules as JSON").`,
 			}
 			r := rules.RenewalWindow(e, o, c)
 			state := map[bool]string{true: "open", false: "closed"}[r.Open]
-			return out(r, fmt.Sprintf("renewal %s on %s: %s (%s); opens on %s\n", state, o, r.Reason, r.Rule, r.OpensOn))
+			line := fmt.Sprintf("renewal %s on %s: %s (%s)", state, o, r.Reason, r.Rule)
+			if !strings.Contains(r.Reason, "opens on") {
+				line += fmt.Sprintf("; opens on %s", r.OpensOn)
+			}
+			return out(r, line+"\n")
 		},
 	}
 	renewal.Flags().StringVar(&expiry, "expiry", "", "the certificate's expiry")

@@ -33,6 +33,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/jpkisim/jpkisim/simulator"
@@ -68,6 +69,21 @@ type Meta struct {
 		Signing CertStatus `json:"signing"`
 		Auth    CertStatus `json:"auth"`
 	} `json:"certificates"`
+	// Lapsed names the event that ended the card (death, departure): the
+	// office acts on it no more. Empty for a live card.
+	Lapsed string `json:"lapsed,omitempty"`
+	// Former lists the certificates the card held before a renewal or a
+	// re-issue, revoked, so that relying parties still learn their status.
+	Former []FormerCert `json:"former,omitempty"`
+}
+
+// FormerCert is a certificate the card no longer holds.
+type FormerCert struct {
+	Kind     string `json:"certificate"` // signing or auth
+	Serial   string `json:"serial"`      // hex
+	Reason   string `json:"reason"`      // RFC 5280 reason name
+	Since    string `json:"since"`       // RFC 3339: when it was revoked
+	NotAfter string `json:"not_after"`   // RFC 3339
 }
 
 type fileEnvelope struct {
@@ -208,6 +224,9 @@ func jsonProblem(err error) string {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "the file ends early"
 	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return "unknown field " + f // DisallowUnknownFields has no typed error
+	}
 	return "malformed JSON"
 }
 
@@ -287,6 +306,9 @@ func Create(path string, st *simulator.State, meta Meta) error {
 
 // Open locks and loads a state file. The lock is held until Close.
 func Open(path string) (*Store, *simulator.State, Meta, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err) // no lock file for a file that is not there
+	}
 	lock, err := lockFile(path + ".lock")
 	if err != nil {
 		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err)
@@ -369,7 +391,11 @@ func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name means nothing to the user
+		}
+		return fmt.Errorf("%s: cannot write in %s: %w", path, dir, err)
 	}
 	name := tmp.Name()
 	ok := false

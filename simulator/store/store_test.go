@@ -113,6 +113,9 @@ func TestBrokenFilesAreRefusedAndLeftAlone(t *testing.T) {
 			if name != "empty" && !errors.Is(err, store.ErrBadState) {
 				t.Fatalf("%v", err)
 			}
+			if name == "extra field" && !strings.Contains(err.Error(), `unknown field "surprise"`) {
+				t.Fatalf("the error does not name the field: %v", err)
+			}
 			after, _ := os.ReadFile(f)
 			if !bytes.Equal(after, data) {
 				t.Fatal("the refused file was changed")
@@ -128,6 +131,11 @@ func TestBrokenFilesAreRefusedAndLeftAlone(t *testing.T) {
 	}
 	if err := store.Create(path, nil, store.Meta{}); err == nil {
 		t.Fatal("Create replaced an existing file")
+	}
+	st, _ := simulator.NewState(fixtures.MustProfile("default"))
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "card.json")
+	if err := store.Create(missing, st, store.Meta{}); err == nil || !strings.HasPrefix(err.Error(), missing+": cannot write in ") || strings.Contains(err.Error(), ".tmp-") {
+		t.Fatalf("a missing directory: %v", err)
 	}
 }
 
