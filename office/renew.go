@@ -113,6 +113,21 @@ func (c *Card) holder(opts Options) (pki.Holder, rules.Date, error) {
 // the holder's name, sex, birth date and address are not all given.
 var ErrNeedHolder = errors.New("the card holds no signing certificate: give the holder's name, sex, birth date and address")
 
+// Certificate parses the DER certificate at the start of a JPKI EF of st
+// (0001 signing, 000A auth, 0002 and 000B the CAs); nil when the EF holds
+// none (filler only, or a malformed one).
+func Certificate(st *simulator.State, fid uint16) *x509.Certificate {
+	jpki := st.App(simulator.AIDJPKI)
+	if jpki == nil {
+		return nil
+	}
+	c, err := x509.ParseCertificate(der(jpki.EF(fid)))
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
 // holderOf reads the holder's basic information from a signing
 // certificate: the SAN (card.md §9.3), the subject's two L= values and the
 // municipality code in characters 15–19 of its CN.

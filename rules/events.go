@@ -1,6 +1,9 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Status of a certificate in the office's records.
 type Status string
@@ -126,6 +129,8 @@ const (
 	RevocationRequest Operation = "revocation-request"
 )
 
+var operationNames = []string{string(FirstIssuance), string(RenewalOp), string(ReissueCard), string(ReissueWithCerts), string(ReissueFree), string(RevocationRequest)}
+
 // Fee is the fee in yen of an operation (FEE-01..04).
 func Fee(op Operation) (yen int, rule string, err error) {
 	switch op {
@@ -140,7 +145,7 @@ func Fee(op Operation) (yen int, rule string, err error) {
 	case RevocationRequest:
 		return 0, "FEE-04", nil
 	}
-	return 0, "", fmt.Errorf("unknown operation %q", op)
+	return 0, "", fmt.Errorf("unknown operation %q; operations: %s", op, strings.Join(operationNames, ", "))
 }
 
 // PIN names the card's PINs for unlocking.

@@ -207,6 +207,9 @@ func TestFeesAndUnlock(t *testing.T) {
 			t.Errorf("%s: %d %s %v", op, yen, rule, err)
 		}
 	}
+	if _, _, err := Fee("lost"); err == nil || !strings.Contains(err.Error(), "operations: first-issuance, renewal,") {
+		t.Errorf("an unknown operation does not list the known ones: %v", err)
+	}
 	if p := UnlockPaths(SigningPassword, true); len(p) != 2 || p[1].Where != "kiosk" || !strings.Contains(p[1].Needs, "auth PIN") {
 		t.Fatalf("%+v", p)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -232,32 +231,19 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 	v := cardView{Profile: meta.Profile}
 	jpki := st.Apps[1]
 	expiry := func(fid uint16) string {
-		e := jpki.EF(fid)
-		if e == nil || len(e.Data) < 4 || e.Data[0] != 0x30 || e.Data[1] != 0x82 {
-			return ""
+		if c := office.Certificate(st, fid); c != nil {
+			return rules.FromTime(c.NotAfter.In(rules.JST)).String()
 		}
-		n := int(e.Data[2])<<8 | int(e.Data[3]) + 4
-		if n > len(e.Data) {
-			return ""
-		}
-		c, err := x509.ParseCertificate(e.Data[:n])
-		if err != nil {
-			return ""
-		}
-		return rules.FromTime(c.NotAfter.In(rules.JST)).String()
+		return ""
 	}
 	v.Signing = certView{Status: meta.Certificates.Signing.Status, Reason: meta.Certificates.Signing.Reason, Expiry: expiry(simulator.EFSigningCert)}
 	v.Auth = certView{Status: meta.Certificates.Auth.Status, Reason: meta.Certificates.Auth.Reason, Expiry: expiry(simulator.EFAuthCert)}
 	v.Lapsed = meta.Lapsed
-	if e := jpki.EF(simulator.EFSigningCert); e != nil && len(e.Data) >= 4 && e.Data[0] == 0x30 && e.Data[1] == 0x82 {
-		if n := int(e.Data[2])<<8 | int(e.Data[3]) + 4; n <= len(e.Data) {
-			if c, err := x509.ParseCertificate(e.Data[:n]); err == nil {
-				if san, err := pki.ParseSigningSAN(c); err == nil {
-					v.Holder = &holder{Name: san.Name, Sex: san.Sex, Birth: san.BirthDate, Address: san.Address}
-					if len(san.BirthDate) == 9 {
-						v.Holder.Birth = san.BirthDate[1:5] + "-" + san.BirthDate[5:7] + "-" + san.BirthDate[7:]
-					}
-				}
+	if c := office.Certificate(st, simulator.EFSigningCert); c != nil {
+		if san, err := pki.ParseSigningSAN(c); err == nil {
+			v.Holder = &holder{Name: san.Name, Sex: san.Sex, Birth: san.BirthDate, Address: san.Address}
+			if len(san.BirthDate) == 9 {
+				v.Holder.Birth = san.BirthDate[1:5] + "-" + san.BirthDate[5:7] + "-" + san.BirthDate[7:]
 			}
 		}
 	}
