@@ -90,7 +90,7 @@ survives restarts like a real one (docs/state-file.md). serve, apdu and run take
 it with --state FILE.`,
 	}
 	var path, profile string
-	var prompt bool
+	var prompt, newJSON bool
 	newCmd := &cobra.Command{
 		Use:   "new --state FILE",
 		Short: "Issue a new card into a state file (never replaces one)",
@@ -138,12 +138,19 @@ Kenhojo application itself is not modelled yet.`,
 			if err := store.Create(path, st, meta); err != nil {
 				return usageError{err}
 			}
+			authFrom, signFrom := sourceOf(from, targets.EnvAuthPIN, "auth"), sourceOf(from, targets.EnvSignPIN, "signing")
+			if newJSON {
+				b, _ := json.Marshal(map[string]string{"state": path, "profile": p.Name, "auth_pin_from": authFrom, "signing_password_from": signFrom})
+				fmt.Fprintln(stdout, string(b))
+				return nil
+			}
 			fmt.Fprintf(stdout, "created %s: a card of profile %s, auth PIN from %s, signing password from %s\n",
-				path, p.Name, sourceOf(from, targets.EnvAuthPIN, "auth"), sourceOf(from, targets.EnvSignPIN, "signing"))
+				path, p.Name, authFrom, signFrom)
 			return nil
 		},
 	}
 	newCmd.Flags().StringVar(&path, "state", "", "the new state file")
+	newCmd.Flags().BoolVar(&newJSON, "json", false, "print one JSON object")
 	newCmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
 	newCmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile")
 

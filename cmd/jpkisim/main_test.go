@@ -456,3 +456,19 @@ func TestCardCommandUsageErrors(t *testing.T) {
 		t.Errorf("kiosk on a bare date: %d %q", code, errOut)
 	}
 }
+
+// card new and card reset-pin answer one JSON object with --json, naming
+// where the PINs came from and never the PINs.
+func TestCardJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	t.Setenv("JPKISIM_AUTH_PIN", "4321")
+	code, out, _ := runCLI(t, "card", "new", "--state", path, "--json")
+	if code != 0 || out != `{"auth_pin_from":"JPKISIM_AUTH_PIN","profile":"default","signing_password_from":"the profile's test PINs","state":"`+path+`"}`+"\n" {
+		t.Fatalf("card new: %d %q", code, out)
+	}
+	t.Setenv("JPKISIM_AUTH_PIN", "8642")
+	code, out, _ = runCLI(t, "card", "reset-pin", "--state", path, "--pin", "auth", "--json")
+	if code != 0 || out != `{"at":"office","pin":"auth","value_from":"JPKISIM_AUTH_PIN"}`+"\n" {
+		t.Fatalf("reset-pin: %d %q", code, out)
+	}
+}

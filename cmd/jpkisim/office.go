@@ -145,7 +145,7 @@ the record as OCSP and CRLs. The card's files and PINs do not change.`,
 
 func newCardResetPINCmd(stdout io.Writer) *cobra.Command {
 	var path, which, at, on string
-	var prompt bool
+	var prompt, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "reset-pin --state FILE --pin auth|signing [--at office|kiosk]",
 		Short: "Reset a PIN at the office or a kiosk: new value, full retry counter",
@@ -203,6 +203,11 @@ the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 			if err := c.ResetPIN(p, value, where, proof, when); err != nil {
 				return err
 			}
+			if asJSON {
+				b, _ := json.Marshal(map[string]string{"pin": which, "at": string(where), "value_from": sourceOf(from, env, which)})
+				fmt.Fprintln(stdout, string(b))
+				return nil
+			}
 			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n",
 				map[rules.PIN]string{rules.AuthPIN: "auth PIN", rules.SigningPassword: "signing password"}[p], where,
 				sourceOf(from, env, which))
@@ -214,6 +219,7 @@ the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 	cmd.Flags().StringVar(&at, "at", "office", "office or kiosk")
 	cmd.Flags().StringVar(&on, "on", "", "when: YYYY-MM-DD (noon JST), \"YYYY-MM-DD HH:MM\" (JST) or RFC 3339 (default now; a kiosk keeps hours)")
 	cmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }
 
