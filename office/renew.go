@@ -27,10 +27,13 @@ type Options struct {
 	// flags of a value given here are all 0.
 	Name, Sex, Address string
 	Birth              rules.Date
-	// CardExpiry caps the new certificates (VALID-05); zero: not capped.
+	// CardExpiry caps the new certificates (VALID-05); zero: the one the
+	// office recorded before (store.Meta.CardExpiry), if any. A value given
+	// is recorded for later issuances.
 	CardExpiry rules.Date
 	// Residence and ResidenceExpiry cap them for a foreign resident with a
-	// period of stay (VALID-06).
+	// period of stay (VALID-06); zero: the end of stay recorded before
+	// (store.Meta.StayEnds), if any. A value given is recorded.
 	Residence       rules.Residence
 	ResidenceExpiry rules.Date
 	// NewKey makes the card's new key pair (the card generates it on
@@ -174,6 +177,9 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 	jpki := c.State.App(simulator.AIDJPKI)
 	if jpki == nil {
 		return nil, errors.New("the card has no JPKI application")
+	}
+	if err := c.recorded(&opts); err != nil {
+		return nil, err
 	}
 	if err := c.live(); err != nil {
 		return nil, err
@@ -354,6 +360,9 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 	if jpki == nil {
 		return Issued{}, errors.New("the card has no JPKI application")
 	}
+	if err := c.recorded(&opts); err != nil {
+		return Issued{}, err
+	}
 	if err := c.live(); err != nil {
 		return Issued{}, err
 	}
@@ -401,4 +410,30 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 		return Issued{}, err
 	}
 	return Issued{Cert: "signing", Serial: serial, Expiry: v.SigningExpiry, Rules: v.Rules}, nil
+}
+
+// recorded fills the caps opts leaves out from the office's record, and
+// records the ones it gives (in the meta; committed with the operation).
+func (c *Card) recorded(opts *Options) error {
+	if opts.CardExpiry.IsZero() && c.Meta.CardExpiry != "" {
+		d, err := rules.ParseDate(c.Meta.CardExpiry)
+		if err != nil {
+			return fmt.Errorf("the recorded card expiry: %w", err)
+		}
+		opts.CardExpiry = d
+	} else if !opts.CardExpiry.IsZero() {
+		c.Meta.CardExpiry = opts.CardExpiry.String()
+	}
+	if opts.Residence == rules.None && c.Meta.StayEnds != "" {
+		d, err := rules.ParseDate(c.Meta.StayEnds)
+		if err != nil {
+			return fmt.Errorf("the recorded end of stay: %w", err)
+		}
+		opts.Residence, opts.ResidenceExpiry = rules.Other, d
+	} else if opts.Residence == rules.Other {
+		c.Meta.StayEnds = opts.ResidenceExpiry.String()
+	} else if opts.Residence != rules.None {
+		c.Meta.StayEnds = "" // now a permanent resident
+	}
+	return nil
 }

@@ -336,3 +336,31 @@ func TestEachCertificateHasItsOwnWindow(t *testing.T) {
 		t.Fatalf("%+v", issued)
 	}
 }
+
+// The card's expiry and the end of a stay, once told to the office, cap
+// every later issuance without being given again.
+func TestRecordedCapsStay(t *testing.T) {
+	c := cardOf(t, "default")
+	if _, err := c.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys(), CardExpiry: rules.D(2033, 1, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Meta.CardExpiry != "2033-01-01" {
+		t.Fatalf("card expiry not recorded: %q", c.Meta.CardExpiry)
+	}
+	issued, err := c.Renew(jst(2032, 11, 1), office.Options{NewKey: spareKeys()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issued[0].Expiry != rules.D(2033, 1, 1) {
+		t.Fatalf("not capped by the recorded card expiry: %+v", issued)
+	}
+	f := cardOf(t, "default")
+	opts := office.Options{NewKey: spareKeys(), Residence: rules.Other, ResidenceExpiry: rules.D(2031, 3, 31)}
+	if _, err := f.Renew(jst(2030, 4, 1), opts); err != nil || f.Meta.StayEnds != "2031-03-31" {
+		t.Fatalf("%v %q", err, f.Meta.StayEnds)
+	}
+	issued, err = f.Renew(jst(2031, 1, 1), office.Options{NewKey: spareKeys()})
+	if err != nil || issued[0].Expiry != rules.D(2031, 3, 31) {
+		t.Fatalf("not capped by the recorded end of stay: %v %+v", err, issued)
+	}
+}

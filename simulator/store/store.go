@@ -72,6 +72,11 @@ type Meta struct {
 	// Lapsed names the event that ended the card (death, departure): the
 	// office acts on it no more. Empty for a live card.
 	Lapsed string `json:"lapsed,omitempty"`
+	// CardExpiry (YYYY-MM-DD) is the card's own expiry, and StayEnds the end
+	// of a foreign resident's period of stay, when the office was told them:
+	// they cap every later issuance (VALID-05, VALID-06).
+	CardExpiry string `json:"card_expiry,omitempty"`
+	StayEnds   string `json:"stay_ends,omitempty"`
 	// Former lists the certificates the card held before a renewal or a
 	// re-issue, revoked, so that relying parties still learn their status.
 	Former []FormerCert `json:"former,omitempty"`
