@@ -142,12 +142,18 @@ func (c *Card) restore() error {
 // card is unpowered and f changes a copy of the state. What f makes durable
 // with commit (a retry counter spent before a comparison) stays even when f
 // then fails; the rest replaces the state and is committed only when f
-// succeeds. The card stays unpowered, as one just back from the office.
+// succeeds. The card stays unpowered, as one just back from the office. A
+// pending tearing fault (Faults.TearNext) is left for the next command.
 func (c *Card) Update(f func(st *State, commit func() error) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.powered = false
 	defer c.clearVolatile()
+	// The office writes the card with its own equipment: a tearing fault
+	// waiting for the next command's write stays for that command.
+	tear := c.faults.TearNext
+	c.faults.TearNext = false
+	defer func() { c.faults.TearNext = tear }()
 	next := c.state.Clone()
 	commit := func() error {
 		old := c.state

@@ -625,3 +625,22 @@ func TestUpdateKeepsWhatWasCommitted(t *testing.T) {
 		t.Fatalf("commits %v", rec.counters)
 	}
 }
+
+// An office operation leaves a pending tearing fault for the card's next
+// command: the office's writes are not the card's.
+func TestUpdateLeavesTearingForTheNextCommand(t *testing.T) {
+	p := profile(t, nil)
+	c, err := simulator.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetFaults(&simulator.Faults{TearNext: true})
+	if err := c.Update(func(st *simulator.State, commit func() error) error { return commit() }); err != nil {
+		t.Fatal(err)
+	}
+	c.PowerOn()
+	c.Transmit(mustHex("00A4040C0AD392F000260100000001"))
+	if _, err := c.Transmit(mustHex("002000980439393939")); !errors.Is(err, simulator.ErrPowerLost) {
+		t.Fatalf("the tearing fault was used up by the office: %v", err)
+	}
+}
