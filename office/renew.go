@@ -87,8 +87,8 @@ func (c *Card) holder(opts Options) (pki.Holder, rules.Date, error) {
 		if opts.Name == "" || opts.Sex == "" || opts.Address == "" || opts.Birth.IsZero() {
 			return h, birth, ErrNeedHolder
 		}
-		auth, err := x509.ParseCertificate(der(jpki.EF(simulator.EFAuthCert)))
-		if err != nil || len(auth.Subject.CommonName) != 23 {
+		auth := Certificate(c.State, simulator.EFAuthCert)
+		if auth == nil || len(auth.Subject.CommonName) != 23 {
 			return h, birth, fmt.Errorf("the auth certificate on the card has no JPKI subject")
 		}
 		h = pki.Holder{Prefecture: "Kakuu-ken", Municipality: "Mihon-shi", MunicipalityCode: auth.Subject.CommonName[14:19]}
@@ -208,8 +208,8 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 		if statusName(x.status) != string(rules.Valid) {
 			continue // revoked or absent: issued anew on request, not renewed
 		}
-		cert, err := x509.ParseCertificate(der(jpki.EF(x.fid)))
-		if err != nil {
+		cert := Certificate(c.State, x.fid)
+		if cert == nil {
 			continue // the record says valid, the card holds none
 		}
 		expiry := rules.FromTime(cert.NotAfter.In(rules.JST))
@@ -372,8 +372,8 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 	case string(rules.Valid):
 		// Valid in the record: refused unless the certificate on the card
 		// has expired (RENEW-04: a new one after expiry).
-		cert, err := x509.ParseCertificate(der(jpki.EF(simulator.EFSigningCert)))
-		if err != nil || !rules.FromTime(on.In(rules.JST)).After(rules.FromTime(cert.NotAfter.In(rules.JST))) {
+		cert := Certificate(c.State, simulator.EFSigningCert)
+		if cert == nil || !rules.FromTime(on.In(rules.JST)).After(rules.FromTime(cert.NotAfter.In(rules.JST))) {
 			return Issued{}, refuse("RENEW-01", "the card holds a valid signing certificate: renew it, or have it revoked first")
 		}
 	}

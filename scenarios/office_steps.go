@@ -103,13 +103,7 @@ func officeSteps(w *world, add func(string, any)) {
 	add(`^the office resets the `+pinRole+`$`, func(role string) error {
 		p := pinRef(role)
 		v := anotherValue(p, w.pin(p))
-		if err := w.atOffice(func(c *office.Card) error { return c.ResetPIN(rulePIN(p), v, office.Office, nil, kioskHour) }); err != nil {
-			return err
-		}
-		if w.office.err == nil {
-			w.setPIN(p, v)
-		}
-		return nil
+		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(rulePIN(p), v, office.Office, nil, kioskHour) })
 	})
 	add(`^a kiosk resets the `+pinRole+` on proof of the (correct|wrong) `+pinRole+`$`, func(role, which, proofRole string) error {
 		p, q := pinRef(role), pinRef(proofRole)
@@ -121,27 +115,20 @@ func officeSteps(w *world, add func(string, any)) {
 			proof = wrongValue(proof, q)
 		}
 		v := anotherValue(p, w.pin(p))
-		if err := w.atOffice(func(c *office.Card) error { return c.ResetPIN(rulePIN(p), v, office.Kiosk, proof, kioskHour) }); err != nil {
-			return err
-		}
-		if w.office.err == nil {
-			w.setPIN(p, v)
-		}
-		return nil
+		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(rulePIN(p), v, office.Kiosk, proof, kioskHour) })
 	})
 	add(`^the office renews the certificates on `+date+`$`, func(day string) error {
-		d, err := rules.ParseDate(day)
+		on, err := officeHours(day)
 		if err != nil {
 			return err
 		}
-		on := time.Date(d.Year, d.Month, d.Day, 10, 0, 0, 0, rules.JST)
 		return w.atOffice(func(c *office.Card) error {
 			_, err := c.Renew(on, office.Options{NewKey: spareKeys()})
 			return err
 		})
 	})
 	add(`^the office issues a signing certificate on `+date+` to a holder born `+date+`$`, func(day, born string) error {
-		d, err := rules.ParseDate(day)
+		on, err := officeHours(day)
 		if err != nil {
 			return err
 		}
@@ -149,19 +136,12 @@ func officeSteps(w *world, add func(string, any)) {
 		if err != nil {
 			return err
 		}
-		on := time.Date(d.Year, d.Month, d.Day, 10, 0, 0, 0, rules.JST)
 		v := anotherValue(harness.SigningPIN, w.pin(harness.SigningPIN))
-		if err := w.atOffice(func(c *office.Card) error {
+		return w.atOfficeSetting(harness.SigningPIN, v, func(c *office.Card) error {
 			_, err := c.IssueSigning(on, v, office.Options{NewKey: spareKeys(), Birth: b,
 				Name: "試験　太郎", Sex: "1", Address: "架空県見本市試験町一丁目２番３号"})
 			return err
-		}); err != nil {
-			return err
-		}
-		if w.office.err == nil {
-			w.setPIN(harness.SigningPIN, v)
-		}
-		return nil
+		})
 	})
 	add(`^the office records (?:an? )?([a-z-]+)$`, func(event string) error {
 		return w.atOffice(func(c *office.Card) error {
@@ -195,6 +175,27 @@ func officeSteps(w *world, add func(string, any)) {
 		}
 		return nil
 	})
+}
+
+// atOfficeSetting is atOffice for an operation that gives PIN p the value
+// v: when the office did it, the scenario's steps use v from then on.
+func (w *world) atOfficeSetting(p harness.PINRef, v []byte, op func(*office.Card) error) error {
+	if err := w.atOffice(op); err != nil {
+		return err
+	}
+	if w.office.err == nil {
+		w.setPIN(p, v)
+	}
+	return nil
+}
+
+// officeHours is 10:00 JST on day (YYYY-MM-DD), when the office is open.
+func officeHours(day string) (time.Time, error) {
+	d, err := rules.ParseDate(day)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(d.Year, d.Month, d.Day, 10, 0, 0, 0, rules.JST), nil
 }
 
 // setPIN makes v the value the scenario's steps use for PIN p.

@@ -407,7 +407,9 @@ func (r *recorder) Commit(s *simulator.State) error {
 	return nil
 }
 
-func TestCounterCommittedBeforeAnswer(t *testing.T) {
+// recordedCard is a powered default card whose commits a recorder sees.
+func recordedCard(t *testing.T) (*simulator.Card, *recorder) {
+	t.Helper()
 	p := profile(t, nil)
 	st, err := simulator.NewState(p)
 	if err != nil {
@@ -416,6 +418,11 @@ func TestCounterCommittedBeforeAnswer(t *testing.T) {
 	rec := &recorder{}
 	c := simulator.NewWithState(p, st, rec)
 	c.PowerOn()
+	return c, rec
+}
+
+func TestCounterCommittedBeforeAnswer(t *testing.T) {
+	c, rec := recordedCard(t)
 	var atAnswer [][]int
 	c.SetObserver(func(simulator.Exchange) { atAnswer = append(atAnswer, append([]int(nil), rec.counters...)) })
 	exchange(t, c, selJPKI, selAuthP, authBad, authOK)
@@ -587,17 +594,10 @@ func TestMarkerAndRestore(t *testing.T) {
 // f are dropped; a successful f's changes are committed and the card comes
 // back unpowered.
 func TestUpdateKeepsWhatWasCommitted(t *testing.T) {
-	p := profile(t, nil)
-	st, err := simulator.NewState(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	c := simulator.NewWithState(p, st, rec)
-	c.PowerOn()
+	c, rec := recordedCard(t)
 	pin := func(st *simulator.State) *simulator.PIN { return st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN }
 	refused := errors.New("refused")
-	err = c.Update(func(st *simulator.State, commit func() error) error {
+	err := c.Update(func(st *simulator.State, commit func() error) error {
 		pin(st).Remaining--
 		if err := commit(); err != nil {
 			return err

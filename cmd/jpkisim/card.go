@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -48,19 +49,62 @@ func emptyPINVars() error {
 	return nil
 }
 
-// openState locks a state file and makes the card that drives it.
-func openState(path string) (*simulator.Card, *store.Store, error) {
+// openStore locks and loads a state file; a missing or broken file is a
+// usage error.
+func openStore(path string) (*store.Store, *simulator.State, store.Meta, error) {
 	s, st, meta, err := store.Open(path)
-	if err != nil {
-		if errors.Is(err, store.ErrBadState) || errors.Is(err, os.ErrNotExist) {
-			return nil, nil, usageError{err}
-		}
-		return nil, nil, err
+	if err != nil && (errors.Is(err, store.ErrBadState) || errors.Is(err, os.ErrNotExist)) {
+		err = usageError{err}
 	}
+	return s, st, meta, err
+}
+
+// profileOf is the profile the card of the state file path was made with.
+func profileOf(path string, meta store.Meta) (*simulator.Profile, error) {
 	p, err := fixtures.Profile(meta.Profile)
 	if err != nil {
+		return nil, usageError{fmt.Errorf("%s: %v", path, err)}
+	}
+	return p, nil
+}
+
+// statePINs are the PINs of the card of the state file path: envPINs over
+// its profile's test PINs, then, with prompt, the terminal for those the
+// environment left out (the auth PIN only when askAuth). from says where
+// each came from (sourceOf).
+func statePINs(path string, meta store.Meta, prompt, askAuth bool) (harness.Secrets, []string, error) {
+	p, err := profileOf(path, meta)
+	if err != nil {
+		return harness.Secrets{}, nil, err
+	}
+	pins, from := envPINs(p)
+	if prompt {
+		ask := from
+		if !askAuth {
+			ask = append(slices.Clone(from), targets.EnvAuthPIN) // mark it given: not asked
+		}
+		if err := promptPINs(&pins, &ask); err != nil {
+			return pins, from, err
+		}
+		for _, f := range ask {
+			if strings.HasPrefix(f, "terminal:") {
+				from = append(from, f)
+			}
+		}
+	}
+	return pins, from, nil
+}
+
+// openState locks a state file and makes the card that drives it.
+func openState(path string) (*simulator.Card, *store.Store, error) {
+	s, st, meta, err := openStore(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := profileOf(path, meta)
+	if err != nil {
 		s.Close()
-		return nil, nil, usageError{fmt.Errorf("%s: %v", path, err)}
+		return nil, nil, err
 	}
 	return simulator.NewWithState(p, st, s), s, nil
 }
@@ -72,9 +116,9 @@ func stateTarget(path string) (harness.SimTarget, error) {
 	if err != nil {
 		return harness.SimTarget{}, usageError{err}
 	}
-	p, err := fixtures.Profile(meta.Profile)
+	p, err := profileOf(path, meta)
 	if err != nil {
-		return harness.SimTarget{}, usageError{fmt.Errorf("%s: %v", path, err)}
+		return harness.SimTarget{}, err
 	}
 	pins, _ := envPINs(p)
 	return harness.SimTarget{Profile: p, Initial: st, PINs: &pins}, nil

@@ -5,17 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/rules"
-	"github.com/jpkisim/jpkisim/simulator/store"
 	"github.com/jpkisim/jpkisim/targets"
 )
 
@@ -25,11 +22,8 @@ func openOffice(path string) (*office.Card, func(), error) {
 	if path == "" {
 		return nil, nil, usageError{errors.New("--state FILE is required")}
 	}
-	s, st, meta, err := store.Open(path)
+	s, st, meta, err := openStore(path)
 	if err != nil {
-		if errors.Is(err, store.ErrBadState) || errors.Is(err, os.ErrNotExist) {
-			return nil, nil, usageError{err}
-		}
 		return nil, nil, err
 	}
 	c := &office.Card{State: st, Meta: &meta}
@@ -183,15 +177,9 @@ the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return err
 			}
 			defer done()
-			prof, err := fixtures.Profile(c.Meta.Profile)
+			pins, from, err := statePINs(path, *c.Meta, prompt, true)
 			if err != nil {
-				return usageError{fmt.Errorf("%s: %v", path, err)}
-			}
-			pins, from := envPINs(prof)
-			if prompt {
-				if err := promptPINs(&pins, &from); err != nil {
-					return err
-				}
+				return err
 			}
 			value, proof, env := pins.AuthPIN, pins.SigningPIN, targets.EnvAuthPIN
 			if p == rules.SigningPassword {
@@ -347,16 +335,9 @@ say. A valid or held certificate is renewed instead (refused under RENEW-01).`,
 				return err
 			}
 			defer done()
-			prof, err := fixtures.Profile(c.Meta.Profile)
+			pins, from, err := statePINs(path, *c.Meta, prompt, false)
 			if err != nil {
-				return usageError{fmt.Errorf("%s: %v", path, err)}
-			}
-			pins, from := envPINs(prof)
-			if prompt && !slices.Contains(from, targets.EnvSignPIN) {
-				from = append(from, targets.EnvAuthPIN) // ask for the signing password only
-				if err := promptPINs(&pins, &from); err != nil {
-					return err
-				}
+				return err
 			}
 			issued, err := c.IssueSigning(when, pins.SigningPIN, opts)
 			if errors.Is(err, office.ErrNeedHolder) {
