@@ -3,9 +3,10 @@ GO ?= go
 # Debian packages the build needs (the PC/SC transport is cgo over
 # libpcsclite), and those the tests need besides: TLS roots for the Go module
 # proxy, git for the gofmt check, and the real PC/SC stack the suite runs
-# through (pcscd with vsmartcard's vpcd driver, OpenSC, pcsc-tools, openssl).
+# through (pcscd with vsmartcard's vpcd driver, OpenSC, pcsc-tools, openssl), and
+# iproute2 for the loopback of the private network namespace it runs in.
 BUILD_PACKAGES := ca-certificates gcc pkg-config libpcsclite-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl
+TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl iproute2
 
 .PHONY: run test deps check build bench bench-pcsc fuzz fixtures clean
 

@@ -2,11 +2,28 @@
 # The acceptance suite and the OpenSC checks through the real PC/SC stack:
 # pcscd with vsmartcard's vpcd driver, `jpkisim serve` in slot 0 ("Virtual
 # PCD 00 00") and, in slot 1, a virtual card posing as a real one (to check
-# the real-card guard and the automatic real-card run). It starts pcscd only
-# when none is running, remembers the PID of everything it starts, and stops
-# exactly that on exit, also when a check fails.
+# the real-card guard and the automatic real-card run).
+#
+# As root it runs inside private mount and network namespaces (unshare -mn):
+# its own /run/pcscd on a tmpfs and its own loopback, so that it never meets a
+# host's pcscd, a host's readers or another run of itself. Elsewhere it uses
+# the pcscd that answers (pcsc_scan lists its readers), or starts one. It
+# remembers the PID of everything it starts and stops exactly that on exit,
+# also when a check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -eq 0 ] && [ -z "${JPKISIM_PRIVATE_NS:-}" ]; then
+	# Build first, while the module proxy is reachable: the namespace has no network.
+	go build -o /dev/null ./cmd/jpkisim ./scripts/secretscan
+	exec unshare --mount --net --propagation private env JPKISIM_PRIVATE_NS=1 "$0" "$@"
+fi
+if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then
+	mkdir -p /run/pcscd
+	mount -t tmpfs -o mode=0755,size=4m jpkisim-pcscd /run/pcscd
+	ip link set lo up
+	export GOPROXY=off # what the build needs is in the module cache already
+fi
 
 work=$(mktemp -d)
 pids=()
@@ -51,13 +68,17 @@ wait_card() {
 	return 1
 }
 
+# pcscd_answers: the PC/SC service this script would use lists its readers.
+pcscd_answers() { timeout 5 pcsc_scan -r >/dev/null 2>&1; }
+
 own_pcscd=0
-if pgrep -x pcscd >/dev/null; then
-	echo "== using the pcscd already running"
+if [ -z "${JPKISIM_PRIVATE_NS:-}" ] && pcscd_answers; then
+	echo "== using the pcscd that answers"
 else
-	echo "== starting pcscd"
+	echo "== starting pcscd${JPKISIM_PRIVATE_NS:+ in a private mount and network namespace}"
 	start_pcscd
 	own_pcscd=1
+	for _ in $(seq 50); do pcscd_answers && break; sleep 0.1; done
 fi
 
 echo "== starting jpkisim serve in slot 0, and a card posing as a real one in slot 1"
