@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -57,35 +58,52 @@ func (m *GuardMemory) add(v []byte) {
 
 // Guard is the Card wrapper between the harness and a card that is not the
 // virtual one. A locked signing password costs its owner a trip to the city
-// office, so, unless the policy allows more, only these reach the card:
+// office, so, unless the policy allows more, only these reach the card
+// (docs/guard.md):
 //
-//   - read-only commands: SELECT, READ BINARY, READ RECORD, GET DATA, GET
-//     CHALLENGE, GET RESPONSE, COMPUTE DIGITAL SIGNATURE (80 2A), and the
-//     empty VERIFY that reads a retry counter;
-//   - a VERIFY of the JPKI auth PIN (EF 0018) or signing password (EF 001B),
-//     named by SFI or as the current EF the guard saw selected, whose value
-//     is the PIN configured for that very reference, whose counter — read
-//     first with the empty VERIFY, which spends nothing — is full, and which
-//     the card has not refused before (so a mistyped PIN costs one try, once).
+//   - read-only commands (ReadOnly, judged by CLA and INS): SELECT, READ
+//     BINARY, READ RECORD, GET DATA, GET CHALLENGE, GET RESPONSE, COMPUTE
+//     DIGITAL SIGNATURE (80 2A), and the empty VERIFY that reads a retry
+//     counter;
+//   - a VERIFY of the JPKI auth PIN (EF 0018) or signing password (EF 001B)
+//     whose value is the PIN configured for that very reference, whose
+//     counter is full, and which the card has not refused before (so a
+//     mistyped PIN costs one try, once).
 //
-// With AllowDestructive everything passes, but a VERIFY still never goes
-// out with one try left (or an unreadable counter) unless AllowLockout is
-// also given. A stopped command returns an error wrapping ErrRefused;
-// nothing is sent.
+// The guard follows the card's current DF and EF from what it sends, and
+// forgets what it cannot be sure of: a SELECT that failed, a READ BINARY or
+// READ RECORD by SFI that did not answer 9000 (the EF may have become current
+// all the same), a transport error, any command it does not know. A VERIFY
+// whose reference it is not sure of is refused. One it lets through goes out
+// inside one PC/SC transaction, after the guard's own SELECT of the JPKI
+// application, its own SELECT of the PIN's EF (for P2 = 80) and its own
+// counter query, so that no other program sharing the reader, and no command
+// of the caller's, can change which PIN the value is compared with.
+//
+// With AllowDestructive every command passes, but without AllowLockout:
+// a VERIFY (00 20) goes out only after the counter of the reference it
+// names, read in the same transaction, shows more than one try; and every
+// other C-APDU that could be a VERIFY in another form (INS 20, 21, 24, 25,
+// 2C, 2D, C2, C3 with any CLA, or a C-APDU that is malformed or shorter
+// than 4 bytes) goes out only after both JPKI counters, read in the same
+// transaction, show more than one try. A stopped command returns an error
+// wrapping ErrRefused; nothing of it is sent.
 type Guard struct {
 	Card
 	Policy GuardPolicy
 
-	inJPKI bool   // the JPKI application is selected, as far as the guard saw
-	ef     uint16 // the current EF, as far as the guard saw (0: unknown)
+	at position
 }
 
-// NewGuard wraps c.
+// NewGuard wraps c. The guard knows nothing yet of where the card is: the
+// session may have found it as another program left it.
 func NewGuard(c Card, p GuardPolicy) *Guard {
 	if p.Memory == nil {
 		p.Memory = &GuardMemory{}
 	}
-	return &Guard{Card: c, Policy: p}
+	g := &Guard{Card: c, Policy: p}
+	g.at.lose("the session began with the card as the last program left it")
+	return g
 }
 
 func refused(format string, args ...any) error {
@@ -108,130 +126,236 @@ func ReadOnly(cla, ins byte) bool {
 	return false
 }
 
+// MayVerify reports whether a C-APDU could compare reference data on some
+// card, whatever its class: VERIFY (20, 21), CHANGE REFERENCE DATA (24, 25),
+// RESET RETRY COUNTER (2C, 2D), ENVELOPE (C2, C3) around any of them, and a
+// C-APDU the codec cannot parse or shorter than 4 bytes, which a card may
+// read otherwise than we do.
+func MayVerify(capdu []byte) bool {
+	if len(capdu) < 4 {
+		return true
+	}
+	if _, err := apdu.Parse(capdu); err != nil {
+		return true
+	}
+	switch capdu[1] {
+	case 0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D, 0xC2, 0xC3:
+		return true
+	}
+	return false
+}
+
 // Transmit implements Card.
 func (g *Guard) Transmit(capdu []byte) ([]byte, error) {
-	if len(capdu) < 4 {
-		return g.Card.Transmit(capdu)
-	}
-	cla, ins := capdu[0], capdu[1]
+	cmd, perr := apdu.Parse(capdu)
+	wellFormed := perr == nil && len(capdu) >= 4
+	p := g.Policy
 	var r []byte
-	var err error
-	switch {
-	case cla == 0x00 && ins == 0x20:
-		err = inTransaction(g.Card, func() error {
-			r, err = g.verify(capdu)
-			return err
-		})
-	case ReadOnly(cla, ins) || g.Policy.AllowDestructive:
-		r, err = g.Card.Transmit(capdu)
-	default:
-		return nil, refused("%s: CLA %02X INS %02X is not among the read-only commands allowed on a card that is not virtual; pass --allow-destructive to allow it", apdu.MaskedHex(capdu), cla, ins)
-	}
-	if err == nil {
-		g.track(capdu, r)
-	}
+	err := inTransaction(g.Card, func() error {
+		var err error
+		switch {
+		case wellFormed && cmd.CLA == 0x00 && cmd.INS == 0x20:
+			r, err = g.verify(cmd, capdu)
+		case len(capdu) >= 2 && ReadOnly(capdu[0], capdu[1]):
+			// A card takes its instruction from INS whatever the lengths:
+			// a malformed read-only command gets its 67xx, nothing more.
+			r, err = g.send(capdu)
+		case !p.AllowDestructive && len(capdu) < 2:
+			err = refused("%s: a C-APDU under 2 bytes is not sent to a card that is not virtual", apdu.MaskedHex(capdu))
+		case !p.AllowDestructive:
+			err = refused("%s: CLA %02X INS %02X is not among the read-only commands allowed on a card that is not virtual; pass --allow-destructive to allow it", apdu.MaskedHex(capdu), capdu[0], capdu[1])
+		case MayVerify(capdu) && !p.AllowLockout:
+			r, err = g.afterJPKICounters(capdu)
+		default:
+			r, err = g.send(capdu)
+		}
+		return err
+	})
 	return r, err
 }
 
-// track follows the current DF and EF from the commands that succeeded.
-func (g *Guard) track(capdu, r []byte) {
-	if len(r) < 2 || r[len(r)-2] != 0x90 || r[len(r)-1] != 0x00 {
-		return
-	}
-	c, err := apdu.Parse(capdu)
-	if err != nil || c.CLA != 0x00 {
-		return
-	}
-	switch {
-	case c.INS == 0xA4 && c.P1 == 0x04:
-		g.inJPKI, g.ef = bytes.HasPrefix(simulator.AIDJPKI, c.Data), 0
-	case c.INS == 0xA4 && c.P1 == 0x02 && len(c.Data) == 2:
-		g.ef = uint16(c.Data[0])<<8 | uint16(c.Data[1])
-	case c.INS == 0xA4:
-		// select MF and other forms: the DF stays, the EF too
-	case c.INS == 0xB0 && c.P1&0x80 != 0:
-		g.ef = uint16(c.P1 & 0x1F)
-	case c.INS == 0xB2 && c.P2>>3 != 0:
-		g.ef = uint16(c.P2 >> 3)
-	}
+// send transmits one C-APDU of the caller's and follows its effect.
+func (g *Guard) send(capdu []byte) ([]byte, error) {
+	r, err := g.Card.Transmit(capdu)
+	g.at.after(capdu, r, err)
+	return r, err
 }
 
-// reference is the JPKI PIN a VERIFY's P2 names, as far as the guard knows.
-func (g *Guard) reference(p2 byte) (PINRef, bool) {
-	if !g.inJPKI || p2&0xE0 != 0x80 {
-		return 0, false
-	}
-	fid := g.ef
-	if sfi := p2 & 0x1F; sfi != 0 {
-		fid = uint16(sfi)
-	}
-	switch fid {
-	case simulator.EFAuthPIN:
-		return AuthPIN, true
-	case simulator.EFSigningPIN:
-		return SigningPIN, true
-	}
-	return 0, false
-}
-
-func (g *Guard) verify(capdu []byte) ([]byte, error) {
-	p := g.Policy
-	cmd, err := apdu.Parse(capdu)
+// own transmits one of the guard's own C-APDUs and returns its status word
+// (0 when the answer has none).
+func (g *Guard) own(capdu []byte) (apdu.StatusWord, error) {
+	r, err := g.Card.Transmit(capdu)
 	if err != nil {
-		if !p.AllowDestructive {
-			return nil, refused("a malformed VERIFY (%s)", apdu.MaskedHex(capdu))
-		}
-		return g.Card.Transmit(capdu)
+		g.at.lose("a transport error")
+		return 0, err
 	}
+	if len(r) < 2 {
+		g.at.lose("an answer without a status word")
+		return 0, nil
+	}
+	return apdu.NewStatusWord(r[len(r)-2], r[len(r)-1]), nil
+}
+
+// selectJPKI makes the JPKI application current (00 A4 04 0C AID).
+func (g *Guard) selectJPKI() error {
+	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI}.MustEncode())
+	if err != nil {
+		return err
+	}
+	if sw != apdu.SWOK {
+		g.at.lose("the guard's SELECT of the JPKI application failed")
+		return refused("the JPKI application answered %s to the guard's SELECT; nothing more was sent", sw)
+	}
+	g.at.enter(simulator.AIDJPKI)
+	return nil
+}
+
+// selectEF makes EF fid of the current DF current (00 A4 02 0C FID).
+func (g *Guard) selectEF(fid uint16) error {
+	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}}.MustEncode())
+	if err != nil {
+		return err
+	}
+	if sw != apdu.SWOK {
+		g.at.maybe(fid, fmt.Sprintf("the guard's SELECT of EF %04X answered %s", fid, sw))
+		return refused("EF %04X answered %s to the guard's SELECT; nothing more was sent", fid, sw)
+	}
+	g.at.setEF(fid)
+	return nil
+}
+
+// triesLeft sends the empty VERIFY with p2 (it spends nothing) and returns
+// the tries it reports; ok is false when the answer is not 63Cx.
+func (g *Guard) triesLeft(p2 byte) (n int, sw apdu.StatusWord, ok bool, err error) {
+	sw, err = g.own([]byte{0x00, 0x20, 0x00, p2})
+	if err != nil {
+		return 0, sw, false, err
+	}
+	if p2 != 0x80 {
+		g.at.maybe(uint16(p2&0x1F), fmt.Sprintf("the guard's counter query by SFI %02X", p2&0x1F))
+	}
+	n, ok = sw.Tries()
+	return n, sw, ok, nil
+}
+
+// verify judges a well-formed VERIFY (CLA 00 INS 20); it runs inside the
+// caller's transaction.
+func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
+	p := g.Policy
 	if len(cmd.Data) == 0 && cmd.Ne == 0 {
-		return g.Card.Transmit(capdu) // the counter query spends nothing
+		return g.send(capdu) // the counter query spends nothing
 	}
-	ref, known := g.reference(cmd.P2)
-	if !p.AllowDestructive {
-		var configured []byte
-		if known {
-			configured = p.Secrets.AuthPIN
-			if ref == SigningPIN {
-				configured = p.Secrets.SigningPIN
+	if p.AllowDestructive {
+		if !p.AllowLockout {
+			// The counter of exactly the PIN this VERIFY reaches: same
+			// P2, same DF and EF, no other program in between.
+			n, sw, ok, err := g.triesLeft(cmd.P2)
+			switch {
+			case err != nil:
+				return nil, err
+			case !ok:
+				return nil, refused("the retry counter query answered %s, so the tries left are unknown; pass --allow-lockout to send the VERIFY anyway", sw)
+			case n <= 1:
+				return nil, refused("%d tries left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", n)
 			}
 		}
-		switch {
-		case !known:
-			return nil, refused("a VERIFY whose reference is not the JPKI auth PIN or signing password as far as the guard saw; pass --allow-destructive to allow it")
-		case cmd.CLA != 0x00 || cmd.P1 != 0x00 || cmd.Ne != 0:
-			return nil, refused("a VERIFY of unusual form (%s)", apdu.MaskedHex(capdu))
-		case len(configured) == 0 || !bytes.Equal(cmd.Data, configured):
-			return nil, refused("a VERIFY value that is not the configured %v; pass --allow-destructive to allow it", ref)
-		case p.Memory.has(cmd.Data):
-			return nil, refused("the configured %v was already refused once by this card; check JPKISIM_AUTH_PIN / JPKISIM_SIGN_PIN", ref)
-		}
+		return g.send(capdu)
 	}
-	qr, err := g.Card.Transmit([]byte{cmd.CLA, cmd.INS, cmd.P1, cmd.P2})
-	if err != nil {
-		return nil, err
+	ref, why := g.at.reference(cmd.P2)
+	if why != "" {
+		return nil, refused("a VERIFY whose reference the guard cannot be sure of: %s; select the PIN's EF in the JPKI application first, or pass --allow-destructive", why)
 	}
-	var tries apdu.StatusWord
-	var n int
-	ok := false
-	if len(qr) >= 2 {
-		tries = apdu.NewStatusWord(qr[len(qr)-2], qr[len(qr)-1])
-		n, ok = tries.Tries()
+	configured := p.Secrets.AuthPIN
+	if ref == SigningPIN {
+		configured = p.Secrets.SigningPIN
 	}
 	switch {
-	case !ok && !(p.AllowLockout && p.AllowDestructive):
-		return nil, refused("the retry counter query answered %s, so the tries left are unknown", tries.String())
-	case ok && n <= 1 && !p.AllowLockout:
-		return nil, refused("%d tries left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", n)
-	case ok && !p.AllowDestructive && n < ref.MaxTries():
+	case cmd.P1 != 0x00 || cmd.Ne != 0:
+		return nil, refused("a VERIFY of unusual form (%s)", apdu.MaskedHex(capdu))
+	case len(configured) == 0 || !bytes.Equal(cmd.Data, configured):
+		return nil, refused("a VERIFY of the %v (EF %04X) whose value is not the configured %v; pass --allow-destructive to allow it", ref, ref.FID(), ref)
+	case p.Memory.has(cmd.Data):
+		return nil, refused("the configured %v was already refused once by this card; check JPKISIM_AUTH_PIN / JPKISIM_SIGN_PIN", ref)
+	}
+	// Name the reference beyond doubt, inside this transaction.
+	before := g.at
+	if err := g.selectJPKI(); err != nil {
+		return nil, err
+	}
+	if cmd.P2 == 0x80 {
+		if err := g.selectEF(ref.FID()); err != nil {
+			return nil, err
+		}
+	}
+	n, sw, ok, err := g.triesLeft(cmd.P2)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, refused("the retry counter query of the %v answered %s, so the tries left are unknown", ref, sw)
+	case n <= 1:
+		return nil, refused("%d tries left on the %v: this VERIFY could lock it; pass --allow-lockout (with --allow-destructive) to allow it", n, ref)
+	case n < ref.MaxTries():
 		return nil, refused("%d of %d tries left on the %v: the counter is not full, so a configured PIN that is wrong would push it further; pass --allow-destructive to allow it", n, ref.MaxTries(), ref)
 	}
-	r, err := g.Card.Transmit(capdu)
+	r, err := g.send(capdu)
 	if err == nil && len(r) >= 2 {
 		if _, wrong := apdu.NewStatusWord(r[len(r)-2], r[len(r)-1]).Tries(); wrong {
 			p.Memory.add(cmd.Data)
 		}
 	}
+	if err == nil && cmd.P2 != 0x80 {
+		// The guard's SELECT of the application took the caller's current
+		// EF away: give it back.
+		if fid, ok := before.currentEF(); ok && fid != 0 {
+			_ = g.selectEF(fid)
+		}
+	}
 	return r, err
+}
+
+// afterJPKICounters sends a C-APDU that could be a VERIFY in another form
+// (MayVerify) only when both JPKI counters, read in the same transaction,
+// show more than one try; the caller's current DF and EF are selected again
+// before it goes out. Used with --allow-destructive without --allow-lockout.
+func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
+	before := g.at
+	aid, fid, why := before.restorable()
+	if why != "" {
+		return nil, refused("%s could be a VERIFY in another form: the guard reads the JPKI counters before it, and would then have to select again a current file it is not sure of (%s); select the application (and EF) first, or pass --allow-lockout", apdu.MaskedHex(capdu), why)
+	}
+	if err := g.selectJPKI(); err != nil {
+		return nil, err
+	}
+	for _, ref := range []PINRef{AuthPIN, SigningPIN} {
+		if err := g.selectEF(ref.FID()); err != nil {
+			return nil, err
+		}
+		n, sw, ok, err := g.triesLeft(0x80)
+		switch {
+		case err != nil:
+			return nil, err
+		case !ok:
+			return nil, refused("%s could be a VERIFY in another form, and the counter of the %v cannot be read (%s); pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, sw)
+		case n <= 1:
+			return nil, refused("%s could be a VERIFY in another form, and the %v has %d tries left; pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, n)
+		}
+	}
+	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: aid}.MustEncode())
+	if err != nil {
+		return nil, err
+	}
+	if sw != apdu.SWOK {
+		g.at.lose("the guard's SELECT of the caller's application failed")
+		return nil, refused("the application %X answered %s when the guard selected it again; %s was not sent", aid, sw, apdu.MaskedHex(capdu))
+	}
+	g.at.enter(aid)
+	if fid != 0 {
+		if err := g.selectEF(fid); err != nil {
+			return nil, err
+		}
+	}
+	return g.send(capdu)
 }
 
 // Close resets the card before closing the session, so that no PIN this
@@ -246,8 +370,12 @@ func (g *Guard) Close() error {
 
 // Reset passes a reset through; the card's current DF and EF are gone.
 func (g *Guard) Reset() error {
-	g.inJPKI, g.ef = false, 0
-	return g.Card.Reset()
+	err := g.Card.Reset()
+	g.at.reset()
+	if err != nil {
+		g.at.lose("a failed reset")
+	}
+	return err
 }
 
 // Transaction passes a transaction through to the guarded card.
@@ -259,6 +387,188 @@ func (g *Guard) PowerCycle() error {
 	if !ok {
 		return errors.New("this transport cannot power-cycle the card")
 	}
-	g.inJPKI, g.ef = false, 0
-	return pc.PowerCycle()
+	err := pc.PowerCycle()
+	g.at.reset()
+	if err != nil {
+		g.at.lose("a failed power cycle")
+	}
+	return err
+}
+
+// position is the card's current DF and EF as far as the guard can be sure
+// of them.
+type position struct {
+	dfKnown bool
+	df      []byte   // the DF name the current DF was selected by; nil: none since the reset
+	efKnown bool     // efs holds every EF that may be current
+	efs     []uint16 // the EFs that may be current; 0 stands for no current EF
+	why     string   // what made the DF or EF uncertain
+}
+
+// lose forgets the DF and EF.
+func (p *position) lose(why string) { *p = position{why: why} }
+
+// reset is the position after a reset: no application, no EF.
+func (p *position) reset() { *p = position{dfKnown: true, efKnown: true, efs: []uint16{0}} }
+
+// enter is the position after a successful SELECT by DF name.
+func (p *position) enter(aid []byte) {
+	*p = position{dfKnown: true, df: append([]byte(nil), aid...), efKnown: true, efs: []uint16{0}}
+}
+
+// setEF is the position after a command that made fid current.
+func (p *position) setEF(fid uint16) {
+	if p.dfKnown {
+		p.efKnown, p.efs, p.why = true, []uint16{fid}, ""
+	}
+}
+
+// maybe records that fid may have become current.
+func (p *position) maybe(fid uint16, why string) {
+	if !p.dfKnown || !p.efKnown {
+		return
+	}
+	for _, e := range p.efs {
+		if e == fid {
+			return
+		}
+	}
+	p.efs, p.why = append(p.efs, fid), why
+}
+
+func (p position) inJPKI() bool { return p.dfKnown && bytes.Equal(p.df, simulator.AIDJPKI) }
+
+// currentEF returns the current EF when the guard is sure of it (0: none).
+func (p position) currentEF() (uint16, bool) {
+	if !p.dfKnown || !p.efKnown || len(p.efs) != 1 {
+		return 0, false
+	}
+	return p.efs[0], true
+}
+
+// restorable returns how to select the current DF and EF again (fid 0: no
+// EF), or why that cannot be done.
+func (p position) restorable() (aid []byte, fid uint16, why string) {
+	switch {
+	case !p.dfKnown:
+		return nil, 0, "the current application is unknown after " + p.why
+	case p.df == nil:
+		return nil, 0, "no application is selected"
+	}
+	fid, ok := p.currentEF()
+	if !ok {
+		return nil, 0, "the current EF is unknown after " + p.why
+	}
+	return p.df, fid, ""
+}
+
+// after follows the effect of a C-APDU of the caller's that was sent.
+func (p *position) after(capdu, r []byte, err error) {
+	if err != nil {
+		p.lose("a transport error")
+		return
+	}
+	c, perr := apdu.Parse(capdu)
+	if perr != nil || len(capdu) < 4 {
+		p.lose("a malformed C-APDU")
+		return
+	}
+	answer := "no status word"
+	ok := false
+	if len(r) >= 2 {
+		sw := apdu.NewStatusWord(r[len(r)-2], r[len(r)-1])
+		answer, ok = sw.String(), sw == apdu.SWOK
+	}
+	name := fmt.Sprintf("%02X %02X", c.CLA, c.INS)
+	switch {
+	case c.CLA == 0x00 && (c.INS == 0xCA || c.INS == 0x84 || c.INS == 0xC0):
+		// GET DATA, GET CHALLENGE, GET RESPONSE name no file.
+	case c.CLA == 0x00 && c.INS == 0xA4 && c.P1 == 0x04 && c.P2&0x03 == 0 && ok:
+		p.enter(c.Data)
+	case c.CLA == 0x00 && c.INS == 0xA4 && c.P1 == 0x02 && len(c.Data) == 2:
+		fid := uint16(c.Data[0])<<8 | uint16(c.Data[1])
+		if ok {
+			p.setEF(fid)
+		} else {
+			p.maybe(fid, fmt.Sprintf("SELECT of EF %04X answered %s", fid, answer))
+		}
+	case c.CLA == 0x00 && c.INS == 0xA4:
+		p.lose(fmt.Sprintf("SELECT P1 %02X P2 %02X answered %s", c.P1, c.P2, answer))
+	case c.CLA == 0x00 && c.INS == 0xB0 && c.P1&0x80 != 0:
+		p.bySFI(c.P1&0x1F, "READ BINARY", ok, answer)
+	case c.CLA == 0x00 && c.INS == 0xB2 && c.P2>>3 != 0:
+		p.bySFI(c.P2>>3, "READ RECORD", ok, answer)
+	case c.CLA == 0x00 && (c.INS == 0xB0 || c.INS == 0xB2):
+		// the current EF
+	case (c.CLA == 0x00 && (c.INS == 0x20 || c.INS == 0x88)) || (c.CLA == 0x80 && c.INS == 0x2A):
+		// VERIFY, INTERNAL AUTHENTICATE, COMPUTE DIGITAL SIGNATURE: P2 80
+		// is the current EF; 80|SFI names one, which may become current.
+		if c.P2&0x80 != 0 && c.P2&0x1F != 0 {
+			p.maybe(uint16(c.P2&0x1F), fmt.Sprintf("%s P2 %02X, which names EF %04X by SFI", name, c.P2, c.P2&0x1F))
+		} else if c.P2 != 0x80 && c.P2 != 0x00 {
+			p.lose(fmt.Sprintf("%s P2 %02X", name, c.P2))
+		}
+	default:
+		p.lose(fmt.Sprintf("CLA %02X INS %02X, whose effect on the current file the guard does not know", c.CLA, c.INS))
+	}
+}
+
+// bySFI follows a READ BINARY or READ RECORD naming an EF by SFI: it is
+// current after 9000, and may be after any other answer.
+func (p *position) bySFI(sfi byte, name string, ok bool, answer string) {
+	fid := uint16(sfi)
+	if ok {
+		p.setEF(fid)
+		return
+	}
+	p.maybe(fid, fmt.Sprintf("%s by SFI %02X answered %s, and may have made EF %04X current", name, sfi, answer, fid))
+}
+
+// reference is the JPKI PIN a VERIFY's P2 reaches, or why the guard cannot
+// be sure of it.
+func (p position) reference(p2 byte) (PINRef, string) {
+	if p2&0xE0 != 0x80 {
+		return 0, fmt.Sprintf("P2 %02X names no EF of the current DF", p2)
+	}
+	if !p.inJPKI() {
+		if !p.dfKnown {
+			return 0, "the current application is unknown after " + p.why
+		}
+		return 0, "the JPKI application is not the current one"
+	}
+	var fids []uint16
+	if sfi := p2 & 0x1F; sfi != 0 {
+		fids = []uint16{uint16(sfi)}
+	} else if !p.efKnown {
+		return 0, "the current EF is unknown after " + p.why
+	} else {
+		fids = p.efs
+	}
+	if len(fids) > 1 {
+		names := make([]string, len(fids))
+		for i, f := range fids {
+			names[i] = efName(f)
+		}
+		return 0, fmt.Sprintf("the current EF may be %s after %s", strings.Join(names, " or "), p.why)
+	}
+	switch fids[0] {
+	case AuthPIN.FID():
+		return AuthPIN, ""
+	case SigningPIN.FID():
+		return SigningPIN, ""
+	}
+	return 0, fmt.Sprintf("it reaches %s, not a JPKI PIN", efName(fids[0]))
+}
+
+// efName names an EF for a refusal; 0 is no EF.
+func efName(fid uint16) string {
+	switch fid {
+	case 0:
+		return "no EF"
+	case AuthPIN.FID():
+		return fmt.Sprintf("EF %04X (the %v)", fid, AuthPIN)
+	case SigningPIN.FID():
+		return fmt.Sprintf("EF %04X (the %v)", fid, SigningPIN)
+	}
+	return fmt.Sprintf("EF %04X", fid)
 }

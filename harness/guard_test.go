@@ -134,7 +134,7 @@ func TestGuardErrorsNeverShowPINs(t *testing.T) {
 		}
 	}
 	_, err := cl.SendRaw([]byte{0x00, 0x20, 0x00, 0x80, 0x09, 0x31})
-	if !errors.Is(err, harness.ErrRefused) || !strings.Contains(err.Error(), "(00200080XXXX)") {
+	if !errors.Is(err, harness.ErrRefused) || !strings.Contains(err.Error(), "00200080XXXX") {
 		t.Fatalf("malformed VERIFY: %v", err)
 	}
 }

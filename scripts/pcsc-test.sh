@@ -102,7 +102,7 @@ echo "== the acceptance suite through pcscd against jpkisim serve"
 
 echo "== OpenSC, the PC/SC transport and the real-card guard against the PC/SC stack"
 JPKISIM_TEST_READER="$SLOT0" JPKISIM_TEST_REAL_READER="$SLOT1" JPKISIM_BIN="$J" \
-	go test -count=1 -v -run 'PCSC|OpenSC|RealCard' ./harness/pcsc/ ./cmd/jpkisim/ 2>&1 |
+	go test -count=1 -p 1 -v -run 'PCSC|OpenSC|RealCard' ./harness/ ./harness/pcsc/ ./cmd/jpkisim/ 2>&1 |
 	grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )' | grep -v '^=== RUN'
 
 echo "== the property and the differential run through pcscd"
@@ -110,13 +110,23 @@ echo "== the property and the differential run through pcscd"
 "$J" diff --a sim --b "pcsc:$SLOT0" --count 1000 | tail -n 1
 
 echo "== nothing that can spend a try, and no restore, reached the card posing as a real one"
-# (a VERIFY with anything after its header, PIN changes and resets, ENVELOPE, the restore)
-if grep -E 'c=(80EE|0020[0-9A-F]{4}[0-9A-FX]|002[4-9C-D]|00C[23]|8032)' "$work/serve1.log" >"$work/forbidden"; then
+# PIN changes and resets, ENVELOPE, the restore, any class but 00 and 80, 80
+# with anything but 2A; and a VERIFY with data that did not answer 9000 (a
+# VERIFY of the configured PIN on a full counter spends nothing).
+{
+	grep -E 'c=(80EE|002[1-9C-D]|00C[23]|8032|0[1-9A-F]|[1-79A-F][0-9A-F]|80([013-9A-F][0-9A-F]|2[0-9B-F]))' "$work/serve1.log" || true
+	grep -E 'c=0020[0-9A-F]{4}[0-9A-FX]' "$work/serve1.log" | grep -v ' r=9000 ' || true
+} >"$work/forbidden"
+if [ -s "$work/forbidden" ]; then
 	echo "forbidden commands reached slot 1:" >&2
 	head "$work/forbidden" >&2
 	exit 1
 fi
-echo "none in $(grep -c 'msg=apdu' "$work/serve1.log") logged APDUs"
+echo "none in $(grep -c 'msg=apdu' "$work/serve1.log") logged APDUs ($(grep -cE 'c=0020[0-9A-F]{4}[0-9A-FX]' "$work/serve1.log") VERIFYs of the configured PINs, all 9000)"
+for ef in 0018 001B; do
+	"$J" apdu --target "pcsc:$SLOT1" "$SELECT" "00A4020C02$ef" 00200080 | tail -n 1
+done | tr '\n' ' ' | grep -qx '63C3 63C5 ' || { echo "slot 1's retry counters are not full" >&2; exit 1; }
+echo "slot 1's retry counters are full: 3 of 3, 5 of 5"
 
 echo "== secrets: a card with other PINs through pcscd, every trace and report on, searched for the PINs"
 kill "$serve0_pid"

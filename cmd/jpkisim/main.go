@@ -417,8 +417,18 @@ virtual card, and print one line per command: the whole R-APDU (data then
 SW1SW2) as uppercase hex without spaces. Spaces and colons inside an argument
 are ignored. Nothing is sent unless every argument is valid hex.
 
-Example:
-  jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C02001B 00200080`,
+A PIN is never typed into the arguments, where ps would show it: {auth-pin}
+and {signing-pin} stand for the PIN's ASCII bytes and {len:auth-pin},
+{len:signing-pin} for its length (an Lc), filled in from JPKISIM_AUTH_PIN and
+JPKISIM_SIGN_PIN (a prompt for a real card, the profile's test PINs for the
+virtual one). They are taken only in commands that carry a PIN.
+
+On a card that is not virtual every command passes the real-card guard
+(docs/guard.md); a refusal exits with status 4 and sends nothing.
+
+Examples:
+  jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C02001B 00200080
+  jpkisim apdu --target pcsc 00A4040C0AD392F000260100000001 00A4020C020018 '00200080{len:auth-pin}{auth-pin}'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError{errors.New("apdu: give at least one C-APDU in hex, e.g. jpkisim apdu 00A4040C0AD392F000260100000001")}
@@ -426,15 +436,19 @@ Example:
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cmds := make([][]byte, len(args))
+			if statePath != "" && cmd.Flags().Changed("target") {
+				return usageError{errors.New("--state and --target: the card in a state file is the embedded one; serve it (jpkisim serve --state) to reach it through a reader")}
+			}
+			// Every argument is checked before anything is sent; the
+			// placeholders are filled in once the card's PINs are known.
+			dummy := harness.Secrets{AuthPIN: []byte("0000"), SigningPIN: []byte("AAAA00")}
 			for i, a := range args {
-				b, err := apdu.ParseHex(a)
-				if err != nil {
+				if _, err := expandC(a, dummy); err != nil {
 					return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}
 				}
-				cmds[i] = b
 			}
 			var card harness.Card
+			var secrets harness.Secrets
 			if statePath != "" {
 				c, st, err := openState(statePath)
 				if err != nil {
@@ -442,16 +456,31 @@ Example:
 				}
 				defer st.Close()
 				card = harness.NewSimCard(c)
+				secrets, _ = envPINs(c.Profile())
 			} else {
-				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout})
+				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: hasPINPlaceholder(args)})
 				if err != nil {
 					return err
 				}
 				if card, err = t.Open(); err != nil {
 					return err
 				}
+				secrets = t.Secrets()
+				if t.Virtual() {
+					if p, ok := t.(harness.SimTarget); ok {
+						secrets, _ = envPINs(p.Profile)
+					}
+				}
 			}
 			defer card.Close()
+			cmds := make([][]byte, len(args))
+			for i, a := range args {
+				b, err := expandC(a, secrets)
+				if err != nil {
+					return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}
+				}
+				cmds[i] = b
+			}
 			for _, b := range cmds {
 				r, err := card.Transmit(b)
 				if err != nil {

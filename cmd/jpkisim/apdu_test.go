@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// PIN placeholders keep the PIN out of the process's arguments.
+func TestAPDUPINPlaceholders(t *testing.T) {
+	const sel = "00A4040C0AD392F000260100000001"
+	code, out, errOut := runCLI(t, "apdu", sel, "00A4020C020018", "00200080{len:auth-pin}{auth-pin}", "00A4020C02001B", "00200080 {len:signing-pin} {signing-pin}")
+	if code != 0 || out != "9000\n9000\n9000\n9000\n9000\n" {
+		t.Fatalf("the profile's test PINs through placeholders: exit %d, %q, %q", code, out, errOut)
+	}
+	// From the environment: another value, so the card answers 63Cx.
+	t.Setenv("JPKISIM_SIGN_PIN", "ZZZ999")
+	code, out, _ = runCLI(t, "apdu", sel, "0020009B{len:signing-pin}{signing-pin}")
+	if code != 0 || out != "9000\n63C4\n" {
+		t.Fatalf("JPKISIM_SIGN_PIN: exit %d, %q", code, out)
+	}
+	for _, tc := range []struct{ arg, want string }{
+		{"00B0{auth-pin}", "only in a command that carries a PIN"},
+		{"00200080{pin}", "unknown placeholder at position 9"},
+		{"00200080{auth-pin", "unbalanced"},
+		{"0020008{auth-pin}", "not hex once its placeholders are filled in"},
+	} {
+		code, out, errOut := runCLI(t, "apdu", sel, tc.arg)
+		if code != 2 || out != "" || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "ZZZ999") || strings.Contains(errOut, "5A5A5A") {
+			t.Errorf("%s: exit %d, %q, %q", tc.arg, code, out, errOut)
+		}
+	}
+}
+
+func TestAPDUStateWithTargetIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	before, _ := os.ReadFile(path)
+	code, out, errOut := runCLI(t, "apdu", "--state", path, "--target", "pcsc:Virtual PCD 00 00", "00A4040C0AD392F000260100000001")
+	if code != 2 || out != "" || !strings.Contains(errOut, "--state and --target") {
+		t.Fatalf("exit %d, %q, %q", code, out, errOut)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatal("the state file changed")
+	}
+}

@@ -1,0 +1,234 @@
+package harness_test
+
+import (
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// counters reads both JPKI retry counters with a session of its own, as
+// another program would, behind every guard.
+func counters(t *testing.T, c *simulator.Card) (auth, signing int) {
+	t.Helper()
+	n := make([]int, 2)
+	for i, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		r := []string{}
+		for _, h := range []string{selectAP, "00A4020C02" + fidHex(ref.FID()), "00200080"} {
+			b, _ := apdu.ParseHex(h)
+			out, err := c.Transmit(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = append(r, apdu.NewStatusWord(out[len(out)-2], out[len(out)-1]).String())
+		}
+		sw, _ := apdu.ParseHex(r[2][:4])
+		n[i], _ = apdu.NewStatusWord(sw[0], sw[1]).Tries()
+	}
+	return n[0], n[1]
+}
+
+func fidHex(fid uint16) string {
+	return strings.ToUpper(hex.EncodeToString([]byte{byte(fid >> 8), byte(fid)}))
+}
+
+func hexCmd(t *testing.T, h string) []byte {
+	t.Helper()
+	b, err := apdu.ParseHex(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const (
+	selectAP   = "00A4040C0AD392F000260100000001"
+	selectAuth = "00A4020C020018"
+)
+
+// A command that failed may still have changed the current EF: READ RECORD
+// and READ BINARY by SFI 1B answer 6981 or 6700 on the card and make EF 001B
+// current all the same. The configured auth PIN sent to "the current EF"
+// then is refused, naming the signing password, and no try is spent.
+func TestGuardForgetsTheEFAfterAFailedCommandBySFI(t *testing.T) {
+	for _, between := range []string{"00B201DC00", "00B09B0001", "00B09B00"} {
+		t.Run(between, func(t *testing.T) {
+			sim, err := simulator.New(fixtures.MustProfile("default"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := harness.NewSimCard(sim)
+			defer c.Close()
+			g := harness.NewGuard(c, harness.GuardPolicy{Secrets: right})
+			for _, h := range []string{selectAP, selectAuth, between} {
+				if _, err := g.Transmit(hexCmd(t, h)); err != nil {
+					t.Fatalf("%s: %v", h, err)
+				}
+			}
+			_, err = g.Transmit(append(hexCmd(t, "0020008004"), right.AuthPIN...))
+			if !errors.Is(err, harness.ErrRefused) {
+				t.Fatalf("VERIFY after %s: %v, want a refusal", between, err)
+			}
+			if !strings.Contains(err.Error(), "EF 001B (the signing password)") || strings.Contains(err.Error(), string(right.AuthPIN)) {
+				t.Fatalf("the refusal does not name the signing password, or shows the PIN: %v", err)
+			}
+			if a, s := counters(t, sim); a != 3 || s != 5 {
+				t.Fatalf("tries left: auth %d of 3, signing %d of 5", a, s)
+			}
+			// Selecting the EF again makes the reference sure.
+			if _, err := g.Transmit(hexCmd(t, selectAuth)); err != nil {
+				t.Fatal(err)
+			}
+			r, err := g.Transmit(append(hexCmd(t, "0020008004"), right.AuthPIN...))
+			if err != nil || apdu.NewStatusWord(r[len(r)-2], r[len(r)-1]) != apdu.SWOK {
+				t.Fatalf("VERIFY after selecting 0018 again: %X %v", r, err)
+			}
+		})
+	}
+}
+
+// sharedCard is one card behind several connections, as PC/SC's shared mode
+// gives it: a transaction keeps the other connections out; between
+// transactions, the intruder runs first (the worst interleaving).
+type sharedCard struct {
+	*harness.SimCard
+	depth    int
+	intruder func()
+}
+
+func (s *sharedCard) Transaction(f func() error) error {
+	if s.depth == 0 && s.intruder != nil {
+		s.intruder()
+	}
+	s.depth++
+	defer func() { s.depth-- }()
+	return f()
+}
+
+func (s *sharedCard) Transmit(capdu []byte) ([]byte, error) {
+	var r []byte
+	err := s.Transaction(func() error {
+		var err error
+		r, err = s.SimCard.Transmit(capdu)
+		return err
+	})
+	return r, err
+}
+
+// Another program sharing the reader selects EF 001B between our SELECT and
+// our VERIFY: the guard names the reference itself, inside the VERIFY's
+// transaction, so the configured auth PIN still reaches EF 0018.
+func TestGuardVerifyNamesItsReferenceInsideOneTransaction(t *testing.T) {
+	sim, err := simulator.New(fixtures.MustProfile("default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &sharedCard{SimCard: harness.NewSimCard(sim)}
+	other := harness.NewClient(sc.SimCard)
+	sc.intruder = func() { // the other program's own session: it selects 001B
+		_ = other.SelectJPKI()
+		_ = other.SelectEF(simulator.EFSigningPIN)
+	}
+	g := harness.NewGuard(sc, harness.GuardPolicy{Secrets: right})
+	for i := 0; i < 50; i++ {
+		for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+			pin := right.AuthPIN
+			if ref == harness.SigningPIN {
+				pin = right.SigningPIN
+			}
+			// Each C-APDU on its own, as `jpkisim apdu` sends them.
+			for _, h := range []string{selectAP, "00A4020C02" + fidHex(ref.FID())} {
+				if _, err := g.Transmit(hexCmd(t, h)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			verify := append(hexCmd(t, "00200080"), byte(len(pin)))
+			r, err := g.Transmit(append(verify, pin...))
+			if err != nil || apdu.NewStatusWord(r[len(r)-2], r[len(r)-1]) != apdu.SWOK {
+				t.Fatalf("round %d, %v: %X %v", i, ref, r, err)
+			}
+		}
+	}
+	if a, s := counters(t, sim); a != 3 || s != 5 {
+		t.Fatalf("tries left: auth %d of 3, signing %d of 5", a, s)
+	}
+}
+
+// With --allow-destructive but not --allow-lockout, a C-APDU that could be
+// a VERIFY in another form goes out only while both JPKI counters show more
+// than one try, read in its own transaction; the caller's application and
+// EF are selected again before it.
+func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
+	forms := []string{
+		"0C2000800C" + "3132333435363738393031", // secure messaging (Lc 0C, 11 bytes: malformed too)
+		"0C20008004313233343536",                // secure messaging
+		"012000800431323334",                    // logical channel 1
+		"032000800431323334",                    // logical channel 3
+		"102000800431323334",                    // chaining
+		"802000800431323334",                    // proprietary class
+		"002100800431323334",                    // odd INS
+		"002400800431323334",                    // CHANGE REFERENCE DATA with the old value
+		"002C00800431323334",                    // RESET RETRY COUNTER
+		"00C2000009002000800431323334",          // ENVELOPE around a VERIFY
+		"002000800931",                          // malformed lengths
+		"002000",                                // under 4 bytes
+	}
+	one := 1
+	for _, tc := range []struct {
+		name    string
+		profile func(p *simulator.Profile)
+		send    bool
+	}{
+		{"counters full", func(*simulator.Profile) {}, true},
+		{"signing password at 1", func(p *simulator.Profile) { p.SigningTriesLeft = &one }, false},
+		{"auth PIN at 1", func(p *simulator.Profile) { p.AuthTriesLeft = &one }, false},
+		{"counters unreadable", func(p *simulator.Profile) { p.Faults = fixtures.MustProfile("counter-query-6a80").Faults }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, h := range forms {
+				p := *fixtures.MustProfile("default")
+				tc.profile(&p)
+				sim, err := simulator.New(&p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr := &harness.Trace{}
+				c := harness.NewSimCard(sim)
+				g := harness.NewGuard(harness.NewTraced(c, tr), harness.GuardPolicy{Secrets: right, AllowDestructive: true})
+				for _, s := range []string{selectAP, selectAuth} {
+					if _, err := g.Transmit(hexCmd(t, s)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				b := hexCmd(t, h)
+				_, err = g.Transmit(b)
+				ex := tr.Since(0)
+				sent := len(ex) > 0 && ex[len(ex)-1].Command == apdu.MaskedHex(b)
+				if tc.send {
+					if err != nil || !sent {
+						t.Errorf("%s: not sent (%v)", h, err)
+					}
+					// The caller's application and EF were selected again.
+					if len(ex) < 3 || ex[len(ex)-3].Command != selectAP || ex[len(ex)-2].Command != selectAuth {
+						t.Errorf("%s: the guard did not select 0018 again before it: %v", h, ex)
+					}
+				} else if !errors.Is(err, harness.ErrRefused) || sent {
+					t.Errorf("%s: %v, sent %v; want a refusal", h, err, sent)
+				}
+				c.Close()
+			}
+		})
+	}
+	// --allow-lockout lets them go without a look at the counters.
+	sim, _ := simulator.New(fixtures.MustProfile("default"))
+	tr := &harness.Trace{}
+	g := harness.NewGuard(harness.NewTraced(harness.NewSimCard(sim), tr), harness.GuardPolicy{AllowDestructive: true, AllowLockout: true})
+	if _, err := g.Transmit(hexCmd(t, "0C20008004313233343536")); err != nil || tr.Len() != 1 {
+		t.Fatalf("with --allow-lockout: %v, %d C-APDUs", err, tr.Len())
+	}
+}
