@@ -114,6 +114,20 @@ func stepDefs(w *world) []stepDef {
 		_, err = w.client.SendRaw(b)
 		return w.record(err)
 	})
+	add(`^I send "([0-9A-Fa-f :]*)" with the (auth PIN|signing password) as its data$`, func(h, role string) error {
+		// The header (4 bytes) of a command that carries a PIN, completed with
+		// Lc and the card's PIN, so that a feature never holds one.
+		b, err := parseHexArg(h)
+		if err != nil {
+			return err
+		}
+		if len(b) != 4 || !apdu.CarriesSecret(b[0], b[1]) {
+			return fmt.Errorf("%q: give the 4-byte header of a command that carries a PIN (VERIFY, CHANGE REFERENCE DATA, ...)", h)
+		}
+		v := w.pin(pinRef(role))
+		_, err = w.client.SendRaw(append(append(b, byte(len(v))), v...))
+		return w.record(err)
+	})
 	add(`^I read (\d+) bytes at offset (\d+)$`, func(n, off int) error {
 		_, err := w.client.ReadBinary(off, n)
 		return w.record(err)

@@ -17,7 +17,7 @@ import (
 // a scenario with one of them runs only when the user configured the PINs
 // (@pin), and one that presents a wrong value only with --allow-destructive.
 var (
-	presentsCorrectPIN = regexp.MustCompile(`has been verified$|with the correct value$|the new .* verifies$|is unchanged$|on proof of the correct `)
+	presentsCorrectPIN = regexp.MustCompile(`has been verified$|with the correct value$|the new .* verifies$|is unchanged$|on proof of the correct |as its data$`)
 	spendsTries        = regexp.MustCompile(`wrong value|I enter a wrong|in lowercase$|^I change the|the old .* is refused$|on proof of the wrong `)
 	rawSend            = regexp.MustCompile(`^I send "([^"]*)"$`)
 )
@@ -31,11 +31,14 @@ func sendsUnsafe(step string) bool {
 		return false
 	}
 	b, err := apdu.ParseHex(m[1])
-	if err != nil || len(b) < 4 {
+	if err != nil {
 		return false
 	}
+	if len(b) < 2 {
+		return true
+	}
 	if b[0] == 0x00 && b[1] == 0x20 {
-		return len(b) > 4
+		return len(b) != 4
 	}
 	return !harness.ReadOnly(b[0], b[1])
 }

@@ -109,6 +109,19 @@ echo "== the property and the differential run through pcscd"
 "$J" props --target "pcsc:$SLOT0" --sequences 100 --max-len 30 | tail -n 2
 "$J" diff --a sim --b "pcsc:$SLOT0" --count 1000 | tail -n 1
 
+echo "== attacks through run --features on the card posing as a real one, no flag (docs/guard.md)"
+# The user configured the right PINs (the default profile's test PINs); every
+# scenario tries to make one reach another PIN, or a VERIFY in another form.
+if JPKISIM_AUTH_PIN=1234 JPKISIM_SIGN_PIN=ABC123 "$J" run --target "pcsc:$SLOT1" --features scripts/attack \
+	--format progress >"$work/attack.log" 2>&1; then
+	echo "an attack scenario passed: the guard let it through" >&2
+	exit 1
+fi
+scenarios=$(grep -oE '^[0-9]+ scenarios \([0-9]+ failed\)' "$work/attack.log" || true)
+refusals=$(grep -c 'Error: .*refused by the real-card guard' "$work/attack.log" || true)
+[ -n "$scenarios" ] && [ "${scenarios%% *}" -eq "$refusals" ] || { echo "attack run: '$scenarios', $refusals refusals" >&2; tail -n 20 "$work/attack.log" >&2; exit 1; }
+echo "$scenarios, each refused by the guard"
+
 echo "== nothing that can spend a try, and no restore, reached the card posing as a real one"
 # PIN changes and resets, ENVELOPE, the restore, any class but 00 and 80, 80
 # with anything but 2A; and a VERIFY with data that did not answer 9000 (a
