@@ -109,6 +109,24 @@ echo "== the property and the differential run through pcscd"
 "$J" props --target "pcsc:$SLOT0" --sequences 100 --max-len 30 | tail -n 2
 "$J" diff --a sim --b "pcsc:$SLOT0" --count 1000 | tail -n 1
 
+# --- diff and props against a card that is not virtual (issue 9, item 6) ---
+echo "== diff and props against the card posing as a real one: only what the guard lets through, no try spent"
+# tries_of READER: both retry counters, each read with the empty VERIFY after
+# selecting JPKI and the PIN EF (a query that spends nothing).
+tries_of() { "$J" apdu --target "pcsc:$1" "$SELECT" 00A4020C020018 00200080 00A4020C02001B 00200080 | sed -n '3p;5p' | tr '\n' ' '; }
+real_before=$(tries_of "$SLOT1")
+"$J" diff --a sim --b "pcsc:$SLOT1" --count 1000 | tail -n 1 | tee "$work/diff-real.out"
+grep -qE '^no difference: 1000 sequences, [0-9]+ commands; 0 sequences stopped' "$work/diff-real.out" ||
+	{ echo "diff against the card posing as a real one: not 1000 sequences without a difference and without a refusal" >&2; exit 1; }
+"$J" props --target "pcsc:$SLOT1" --sequences 100 --max-len 30 | tail -n 1 | tee "$work/props-real.out"
+grep -q '; 0 stopped at a command the real-card guard refused' "$work/props-real.out" ||
+	{ echo "props against the card posing as a real one: the guard refused some of what it sent" >&2; exit 1; }
+real_after=$(tries_of "$SLOT1")
+echo "tries (auth, signing) before: $real_before- after: $real_after"
+[ "$real_before" = "63C3 63C5 " ] && [ "$real_after" = "$real_before" ] ||
+	{ echo "the card posing as a real one lost a try" >&2; exit 1; }
+# --- end of the section of item 6 ---
+
 echo "== nothing that can spend a try, and no restore, reached the card posing as a real one"
 # (a VERIFY with anything after its header, PIN changes and resets, ENVELOPE, the restore)
 if grep -E 'c=(80EE|0020[0-9A-F]{4}[0-9A-FX]|002[4-9C-D]|00C[23]|8032)' "$work/serve1.log" >"$work/forbidden"; then

@@ -33,10 +33,13 @@ without its PIN, the empty VERIFY never answers 9000, every signature verifies).
 The seed is printed on every run; --seed N --shards S replays it exactly. A
 failing sequence is shrunk and printed with PIN data masked.
 
-On a card that is not virtual only commands that cannot spend a try are
-generated unless --allow-destructive is given, the guard still stands in
-front of the card, and the model is told the card's counters first; its
-file contents are the default profile's, so data and sizes may differ.`,
+On a card in a reader the model is told the card's counters first, and every
+sequence starts from a warm reset. On a card that is not virtual only what
+the real-card guard lets through is generated unless --allow-destructive is
+given (read-only commands and the empty VERIFY, every one well-formed); its
+file contents are taken to be the default profile's, so data and sizes may
+differ. A command the guard refuses ends its sequence, which counts neither
+as passed nor as failed; the last line says how many.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Restore: true})
@@ -50,7 +53,8 @@ file contents are the default profile's, so data and sizes may differ.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "%d sequences in %v (%.0f sequences/s)\n", out.Sequences, out.Elapsed.Round(1e6), float64(out.Sequences)/out.Elapsed.Seconds())
+			fmt.Fprintf(stdout, "%d sequences in %v (%.0f sequences/s); %d stopped at a command the real-card guard refused (neither passed nor failed)\n",
+				out.Sequences, out.Elapsed.Round(1e6), float64(out.Sequences)/out.Elapsed.Seconds(), out.Refused)
 			if !out.Passed {
 				return exitError{exitFailed}
 			}
@@ -82,6 +86,11 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 with a value, no PIN change) to two targets, each sequence on a fresh session
 of each, and report the first C-APDU whose R-APDUs differ, with both
 transcripts, PIN data masked. Exit 0 only when no difference was found.
+
+Every sequence starts from a warm reset. Against a card that is not virtual
+only what the real-card guard lets through is sent (read-only commands and the
+empty VERIFY, every one well-formed); a command the guard refuses all the same
+ends its sequence, counted apart as neither a pass nor a difference.
 
 Targets: sim, pcsc, pcsc:READER. For example the embedded card against a real
 card, to calibrate the virtual one, or against jpkisim serve through pcscd:
