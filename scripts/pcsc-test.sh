@@ -184,6 +184,10 @@ tries_in_file() { jq -r '[.body.apps[].efs[] | select(.kind == "pin") | .pin.rem
 	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C02001B 002000800657524F4E4731 | tail -n 1 | grep -qx 63C4
 	found=$(body_of)
 	echo "another client spent a try: tries $(tries_in_file), body $found"
+	# props starts its model where the card is, and returns the card there.
+	"$J" props --target "pcsc:$SLOT0" --sequences 30 --max-len 30 >"$work/props-keep-2.log" 2>&1 ||
+		{ echo "props on a card with a try spent failed" >&2; tail -n 20 "$work/props-keep-2.log" >&2; exit 1; }
+	[ "$(body_of)" = "$found" ] || { echo "props left the file changed: tries $(tries_in_file)" >&2; exit 1; }
 	from=$(wc -l <"$work/serve-secret.log")
 	"$J" run --target "pcsc:$SLOT0" --format progress >"$work/run-interrupted.log" 2>&1 &
 	run_pid=$!
