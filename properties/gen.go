@@ -13,7 +13,9 @@ import (
 	"github.com/leanovate/gopter"
 
 	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/model"
+	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // keyset holds the public keys of the two certificates.
@@ -73,7 +75,14 @@ func pick[T any](g *gopter.GenParameters, xs ...T) T { return xs[g.Rng.Intn(len(
 // CHANGE REFERENCE DATA are drawn in the generator, from the state the model
 // is in, so that "the correct PIN" is correct when the command is generated.
 type generator struct {
-	destructive bool // wrong VERIFYs, PIN changes, restores (virtual card only)
+	destructive bool // wrong VERIFYs and PIN changes
+	restore     bool // the virtual card's restore command (never to another card)
+	// readOnly: only what the real-card guard lets reach a card that is not
+	// virtual without --allow-destructive (readOnlyCommand): no VERIFY with
+	// data, no C-APDU under 4 bytes or that does not parse, only read-only
+	// classes and instructions, and no marker GET DATA, which only the
+	// virtual card answers.
+	readOnly bool
 	// minLen is the shortest raw C-APDU; 2 through PC/SC, where a 1-byte
 	// command is never sent (vpcd would take it for a control byte).
 	minLen int
@@ -115,12 +124,14 @@ func (g generator) gen(st *runState) gopter.Gen {
 			o = &op{cycle: true}
 		case r < 870:
 			o = &op{name: "GET CHALLENGE", capdu: enc(apdu.Command{INS: 0x84, Ne: 1 + p.Rng.Intn(256)})}
-		case r < 873 && g.destructive:
-			o = &op{name: "RESTORE", capdu: enc(apdu.Command{CLA: 0x80, INS: 0xEE, Data: []byte("JPKISIM-RESTORE")})}
+		case r < 873 && g.destructive && g.restore:
+			o = &op{name: "RESTORE", capdu: enc(apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, Data: []byte(simulator.RestoreData)})}
+		case g.readOnly:
+			o = g.oddReadOnly(p)
 		default:
 			o = g.malformed(p)
 		}
-		if !g.destructive && unsafe(o.capdu) {
+		if (!g.destructive && unsafe(o.capdu)) || (g.readOnly && o.capdu != nil && !readOnlyCommand(o.capdu)) {
 			o = &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: aidJPKI})}
 		}
 		return gopter.NewGenResult(o, gopter.NoShrinker)
@@ -140,6 +151,49 @@ func unsafe(b []byte) bool {
 	}
 	c, err := apdu.Parse(b)
 	return err != nil || len(c.Data) > 0 || len(b) > 4
+}
+
+// readOnlyCommand reports a C-APDU that the real-card guard lets reach a
+// card that is not virtual without --allow-destructive and that can spend
+// nothing (harness.Guard, README "Real cards"): a whole header at least, a
+// command that parses, and a read-only class and instruction
+// (harness.ReadOnly) or the empty VERIFY that reads a retry counter. The
+// marker GET DATA is left out: only the virtual card answers it.
+func readOnlyCommand(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	c, err := apdu.Parse(b)
+	switch {
+	case err != nil:
+		return false
+	case c.CLA == 0x00 && c.INS == 0x20:
+		return len(c.Data) == 0 && c.Ne == 0
+	case c.CLA == 0x00 && c.INS == 0xCA && c.P1P2() == simulator.MarkerTag:
+		return false
+	}
+	return harness.ReadOnly(c.CLA, c.INS)
+}
+
+// oddReadOnly stands in for malformed on a card that is not virtual: a
+// read-only instruction with parameters, data and Le drawn at random, every
+// one a well-formed C-APDU.
+func (g generator) oddReadOnly(p *gopter.GenParameters) *op {
+	c := apdu.Command{INS: pick[byte](p, 0xA4, 0xB0, 0xB2, 0xCA, 0x84, 0xC0), P1: byte(p.Rng.Intn(256)), P2: byte(p.Rng.Intn(256))}
+	if c.INS == 0xCA && p.Rng.Intn(2) == 0 {
+		c.P1, c.P2 = 0x5F, 0x51 // the ATR object
+	}
+	if c.INS == 0xCA && c.P1P2() == simulator.MarkerTag {
+		c.P2++
+	}
+	if p.Rng.Intn(3) == 0 {
+		c.Data = make([]byte, 1+p.Rng.Intn(8))
+		p.Rng.Read(c.Data)
+	}
+	if p.Rng.Intn(2) == 0 {
+		c.Ne = 1 + p.Rng.Intn(256)
+	}
+	return &op{name: "ODD", capdu: enc(c)}
 }
 
 func (g generator) selectApp(p *gopter.GenParameters) *op {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leanovate/gopter"
@@ -37,9 +38,14 @@ type Config struct {
 	// 0 means one per CPU, at most 4. A seed replays exactly with the same
 	// number of shards (printed with the seed).
 	Shards int
-	// AllowDestructive generates wrong VERIFYs, PIN changes and restores on
-	// a card that is not virtual. On a virtual card they are always on.
+	// AllowDestructive generates wrong VERIFYs and PIN changes on a card
+	// that is not virtual, and every C-APDU the guard then lets through;
+	// without it only what the guard lets reach such a card without
+	// --allow-destructive, none of which can spend a try. On a virtual card
+	// they are always on, with the restore command besides.
 	AllowDestructive bool
+
+	refused *atomic.Int64 // set by Run: sequences a guard refusal ended
 }
 
 // Outcome is what a run found.
@@ -47,8 +53,12 @@ type Outcome struct {
 	Passed    bool
 	Seed      int64
 	Shards    int
-	Sequences int
-	Elapsed   time.Duration
+	Sequences int // sequences run
+	// Refused counts the sequences a real-card guard refusal cut short,
+	// which count neither as passed nor as failed: Sequences - Refused
+	// passed whole.
+	Refused int
+	Elapsed time.Duration
 }
 
 // ContentOf is the model's view of a profile: the bytes of its files.
@@ -112,37 +122,78 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 		return nil, nil, err
 	}
 	virtual := cfg.Target.Virtual()
+	_, embedded := cfg.Target.(harness.SimTarget)
 	secrets := cfg.Target.Secrets()
 	content := ContentOf(p)
 	// The card's own PINs (from the environment for a card made with other
 	// PINs): what VERIFY compares and what the restore command returns to.
 	content.AuthPIN, content.SigningPIN = string(secrets.AuthPIN), string(secrets.SigningPIN)
+	if !embedded {
+		// A card in a reader starts where it is — and a virtual one is
+		// restored to where the run found it — not at full counters.
+		tries, err := counters(cfg.Target)
+		if err != nil {
+			return nil, nil, err
+		}
+		content.InitialTries = &tries
+	}
+	if !virtual {
+		content.PoseAsRealCard = true // no marker: only the virtual card answers it
+	}
 	m := model.New(content)
 	init := m.Fresh()
 	init.Values = [2]string{string(secrets.AuthPIN), string(secrets.SigningPIN)}
-	if !virtual {
-		if init.Tries, err = counters(cfg.Target); err != nil {
-			return nil, nil, err
-		}
-	}
 	initial := &runState{model: m, keys: keys, compareData: virtual, st: state{s: init, prev: init, pinOf: -1}}
-	g := generator{destructive: virtual || cfg.AllowDestructive}
-	if _, embedded := cfg.Target.(harness.SimTarget); !embedded {
+	g := generator{destructive: virtual || cfg.AllowDestructive, restore: virtual, readOnly: !virtual && !cfg.AllowDestructive}
+	if !embedded {
 		g.minLen = 2
+	}
+	refused := cfg.refused
+	if refused == nil {
+		refused = &atomic.Int64{}
 	}
 	prop := commands.Prop(&commands.ProtoCommands{
 		NewSystemUnderTestFunc: func(commands.State) commands.SystemUnderTest {
-			c, err := cfg.Target.Open()
+			s, err := openSession(cfg.Target, refused)
 			if err != nil {
-				panic(fmt.Sprintf("opening %s: %v", cfg.Target.Name(), err))
+				panic(fmt.Sprintf("opening %v", err))
 			}
-			return c
+			return s
 		},
-		DestroySystemUnderTestFunc: func(sut commands.SystemUnderTest) { sut.(harness.Card).Close() },
+		DestroySystemUnderTestFunc: func(sut commands.SystemUnderTest) { sut.(*session).card.Close() },
 		InitialStateGen:            gen.Const(initial),
 		GenCommandFunc:             func(st commands.State) gopter.Gen { return g.gen(st.(*runState)) },
 	})
 	return prop, initial, nil
+}
+
+// session is the system under test of one sequence: a card session of the
+// target, started from a warm reset. A command the real-card guard refuses
+// (harness.ErrRefused) ends what the sequence sends, since the model would
+// go on without the card: what was compared before it stands (a failure
+// there is a failure), the rest is not checked, and the sequence is counted
+// in refused, never among the sequences that passed.
+type session struct {
+	card    harness.Card
+	stopped bool // a refusal: nothing more of this sequence is sent
+	refused *atomic.Int64
+}
+
+// openSession opens a session of t and resets the card, so that no sequence
+// inherits the current DF or EF of the session before it (a probe, another
+// program, the last sequence).
+// Errors name the target.
+func openSession(t harness.Target, refused *atomic.Int64) (*session, error) {
+	c, err := t.Open()
+	if err == nil {
+		if err = c.Reset(); err != nil {
+			c.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.Name(), err)
+	}
+	return &session{card: c, refused: refused}, nil
 }
 
 // counters reads both retry counters of a card with the empty VERIFY, which
@@ -197,6 +248,7 @@ func Run(cfg Config) (Outcome, error) {
 		}
 		shards = min(shards, total)
 	}
+	cfg.refused = &atomic.Int64{}
 	prop, err := Prop(cfg)
 	if err != nil {
 		return Outcome{Seed: seed}, err
@@ -228,5 +280,5 @@ func Run(cfg Config) (Outcome, error) {
 		out.Write(reports[i].Bytes())
 		ok = ok && passed[i]
 	}
-	return Outcome{Passed: ok, Seed: seed, Shards: shards, Sequences: total, Elapsed: time.Since(start)}, nil
+	return Outcome{Passed: ok, Seed: seed, Shards: shards, Sequences: total, Refused: int(cfg.refused.Load()), Elapsed: time.Since(start)}, nil
 }

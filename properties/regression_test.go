@@ -1,6 +1,7 @@
 package properties
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/leanovate/gopter/commands"
@@ -39,11 +40,11 @@ func TestRegressionSequences(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sut, err := target.Open()
+			sut, err := openSession(target, &atomic.Int64{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer sut.Close()
+			defer sut.card.Close()
 			if r := commands.Replay(sut, init, seq...); !r.Success() {
 				t.Fatalf("%v", r.Labels)
 			}

@@ -109,6 +109,24 @@ echo "== the property and the differential run through pcscd"
 "$J" props --target "pcsc:$SLOT0" --sequences 100 --max-len 30 | tail -n 2
 "$J" diff --a sim --b "pcsc:$SLOT0" --count 1000 | tail -n 1
 
+# --- diff and props against a card that is not virtual (issue 9, item 6) ---
+echo "== diff and props against the card posing as a real one: only what the guard lets through, no try spent"
+# tries_of READER: both retry counters, each read with the empty VERIFY after
+# selecting JPKI and the PIN EF (a query that spends nothing).
+tries_of() { "$J" apdu --target "pcsc:$1" "$SELECT" 00A4020C020018 00200080 00A4020C02001B 00200080 | sed -n '3p;5p' | tr '\n' ' '; }
+real_before=$(tries_of "$SLOT1")
+"$J" diff --a sim --b "pcsc:$SLOT1" --count 1000 | tail -n 1 | tee "$work/diff-real.out"
+grep -qE '^no difference: 1000 sequences, [0-9]+ commands; 0 sequences stopped' "$work/diff-real.out" ||
+	{ echo "diff against the card posing as a real one: not 1000 sequences without a difference and without a refusal" >&2; exit 1; }
+"$J" props --target "pcsc:$SLOT1" --sequences 100 --max-len 30 | tail -n 1 | tee "$work/props-real.out"
+grep -q '; 0 stopped at a command the real-card guard refused' "$work/props-real.out" ||
+	{ echo "props against the card posing as a real one: the guard refused some of what it sent" >&2; exit 1; }
+real_after=$(tries_of "$SLOT1")
+echo "tries (auth, signing) before: $real_before- after: $real_after"
+[ "$real_before" = "63C3 63C5 " ] && [ "$real_after" = "$real_before" ] ||
+	{ echo "the card posing as a real one lost a try" >&2; exit 1; }
+# --- end of the section of item 6 ---
+
 echo "== attacks through run --features on the card posing as a real one, no flag (docs/guard.md)"
 # The user configured the right PINs (the default profile's test PINs); every
 # scenario tries to make one reach another PIN, or a VERIFY in another form.
@@ -149,7 +167,8 @@ AUTH=8642
 SIGN=QW7ZX93K
 JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN "$J" card new --state "$work/secret.json" >"$work/card-new.log" 2>&1
 "$J" serve -v --state "$work/secret.json" --vpcd 127.0.0.1:35963 >"$work/serve-secret.log" 2>&1 &
-pids+=($!)
+serve_secret_pid=$!
+pids+=($serve_secret_pid)
 sleep 0.7 # pcscd sees the old card leave before the new one arrives
 wait_card "$SLOT0"
 (
@@ -162,6 +181,64 @@ wait_card "$SLOT0"
 ) || { echo "the suite failed on the card with other PINs" >&2; tail -n 30 "$work/run-secret.log" >&2; exit 1; }
 grep -E "scenarios|^targets" "$work/run-secret.log" | tail -n 2
 JPKISIM_SCAN_PINS="$AUTH $SIGN" go run ./scripts/secretscan "$work"/*.log "$work/secret.xml" "$work/secret.json.report"
+
+# --- a run leaves a served state file as it found it (issue 9, item 3) ---
+echo "== run, props and diff leave the card of serve --state as they found it, also when interrupted"
+# body_of: the card's whole EEPROM in the file (PINs, counters, files), as one hash.
+body_of() { jq -cS .body "$work/secret.json" | sha256sum | cut -c1-16; }
+tries_in_file() { jq -r '[.body.apps[].efs[] | select(.kind == "pin") | .pin.remaining] | join(" ")' "$work/secret.json"; }
+(
+	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN
+	found=$(body_of)
+	echo "the file before: tries $(tries_in_file), body $found"
+	"$J" run --target "pcsc:$SLOT0" --features features/retry.feature --tags @RETRY-06 --format progress >"$work/run-keep.log" 2>&1 ||
+		{ echo "run --tags @RETRY-06 failed" >&2; tail -n 20 "$work/run-keep.log" >&2; exit 1; }
+	[ "$(body_of)" = "$found" ] || { echo "run --tags @RETRY-06 left the file changed: tries $(tries_in_file)" >&2; exit 1; }
+	"$J" props --target "pcsc:$SLOT0" --sequences 30 --max-len 30 >"$work/props-keep.log" 2>&1 ||
+		{ echo "props failed" >&2; tail -n 20 "$work/props-keep.log" >&2; exit 1; }
+	[ "$(body_of)" = "$found" ] || { echo "props left the file changed: tries $(tries_in_file)" >&2; exit 1; }
+	"$J" diff --a sim --b "pcsc:$SLOT0" --count 100 >"$work/diff-keep.log" 2>&1 ||
+		{ echo "diff failed" >&2; tail -n 20 "$work/diff-keep.log" >&2; exit 1; }
+	[ "$(body_of)" = "$found" ] || { echo "diff left the file changed: tries $(tries_in_file)" >&2; exit 1; }
+	echo "after run --tags @RETRY-06, props and diff: tries $(tries_in_file), body $(body_of)"
+
+	# Another client spends a signing-password try: the card a run finds is
+	# no longer the one serve loaded, and a run must return to the former.
+	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C02001B 002000800657524F4E4731 | tail -n 1 | grep -qx 63C4
+	found=$(body_of)
+	echo "another client spent a try: tries $(tries_in_file), body $found"
+	# props starts its model where the card is, and returns the card there.
+	"$J" props --target "pcsc:$SLOT0" --sequences 30 --max-len 30 >"$work/props-keep-2.log" 2>&1 ||
+		{ echo "props on a card with a try spent failed" >&2; tail -n 20 "$work/props-keep-2.log" >&2; exit 1; }
+	[ "$(body_of)" = "$found" ] || { echo "props left the file changed: tries $(tries_in_file)" >&2; exit 1; }
+	from=$(wc -l <"$work/serve-secret.log")
+	"$J" run --target "pcsc:$SLOT0" --format progress >"$work/run-interrupted.log" 2>&1 &
+	run_pid=$!
+	# Interrupt it once its scenarios have spent tries (wrong VERIFYs answered 63Cx).
+	for _ in $(seq 300); do
+		[ "$(tail -n +"$from" "$work/serve-secret.log" | grep -cE 'c=002000[0-9A-F]{4}X.* r=63C')" -ge 3 ] && break
+		sleep 0.1
+	done
+	kill -INT "$run_pid"
+	rc=0
+	wait "$run_pid" || rc=$?
+	[ "$rc" -eq 130 ] && grep "interrupted by SIGINT; the card was restored" "$work/run-interrupted.log" ||
+		{ echo "the interrupted run exited $rc without restoring the card" >&2; tail -n 20 "$work/run-interrupted.log" >&2; exit 1; }
+	[ "$(body_of)" = "$found" ] || { echo "the interrupted run left the file changed: tries $(tries_in_file)" >&2; exit 1; }
+	echo "after the interrupted run: tries $(tries_in_file), body $(body_of)"
+	echo "$found" >"$work/found.body"
+) || exit 1
+# The file once serve has stopped, then serve again for what follows.
+kill "$serve_secret_pid"
+wait "$serve_secret_pid" 2>/dev/null || true
+forget "$serve_secret_pid"
+echo "serve stopped: tries $(tries_in_file), body $(body_of)"
+[ "$(body_of)" = "$(cat "$work/found.body")" ] || { echo "the file once serve stopped is not the card the run found" >&2; exit 1; }
+"$J" serve --state "$work/secret.json" --vpcd 127.0.0.1:35963 >"$work/serve-secret-2.log" 2>&1 &
+pids+=($!)
+sleep 0.7 # pcscd sees the old card leave before the new one arrives
+wait_card "$SLOT0"
+# --- end of the section of item 3 ---
 
 if [ $own_pcscd -eq 1 ]; then
 	echo "== pcscd restarted: jpkisim serve re-attaches by itself"

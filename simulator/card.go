@@ -46,7 +46,9 @@ type Card struct {
 	persist  Persister
 	observer func(Exchange)
 
-	initial *State // the card as it came: what the restore command returns to
+	// what the restore command returns to: the last snapshot, or the card as it came
+	snapshot *State
+
 	faults  Faults
 	torn    bool   // the power was cut after a write (Faults.TearNext)
 	pending []byte // T=0 response data waiting for GET RESPONSE
@@ -71,7 +73,7 @@ func New(p *Profile) (*Card, error) {
 // NewWithState makes an unpowered card over an existing persistent state
 // (for example one loaded from disk) and an optional Persister.
 func NewWithState(p *Profile, st *State, persist Persister) *Card {
-	c := &Card{profile: p, state: st, persist: persist, initial: st.Clone()}
+	c := &Card{profile: p, state: st, persist: persist, snapshot: st.Clone()}
 	if p.Faults != nil {
 		c.SetFaults(p.Faults)
 	}
@@ -114,19 +116,31 @@ func (c *Card) Reset() []byte { return c.PowerOn() }
 // ATR returns the answer to reset of the card's profile.
 func (c *Card) ATR() []byte { return clone(c.profile.atr()) }
 
-// Restore puts the persistent state back to what it was when this Card was
-// made — the profile's factory state, or the state file's content when the
-// card was loaded from one (its own PINs) — and clears the volatile state.
-// The harness uses it, through the RestoreINS command, to give every
-// scenario the same card behind `jpkisim serve`.
+// Restore puts the persistent state back to the last snapshot (Snapshot) —
+// or, when none was taken, to what it was when this Card was made: the
+// profile's factory state, or the state file's content when the card was
+// loaded from one (its own PINs) — commits it and clears the volatile state.
+// A restore that cannot be committed changes nothing and fails. The harness
+// uses it, through the RestoreINS command, to give every scenario the card a
+// run found (docs/card-behaviour.md, "Commands only the virtual card has").
 func (c *Card) Restore() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.restore()
 }
 
+// Snapshot remembers the persistent state as it is now (files, PINs, retry
+// counters; not the security status) as what Restore returns to, in place
+// of any earlier snapshot. Only the card's memory holds it: it is not
+// written to a state file, and a new Card starts without one.
+func (c *Card) Snapshot() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.snapshot = c.state.Clone()
+}
+
 func (c *Card) restore() error {
-	st := c.initial.Clone()
+	st := c.snapshot.Clone()
 	old := c.state
 	c.state = st
 	if !c.commit() {

@@ -440,22 +440,40 @@ func Marker(profile string) []byte {
 	return []byte(MarkerPrefix + " profile=" + profile)
 }
 
-// RestoreINS is the instruction of the virtual card's test-control command
-// 80 EE 00 00 0F "JPKISIM-RESTORE": it restores the factory state (see
-// Card.Restore) and answers 9000. Other data answers 6A80. Only the
-// simulator has it; the harness sends it only to a card that answered the
-// marker (MarkerTag).
+// RestoreINS is the instruction of the virtual card's test-control
+// commands, which only the simulator has (docs/card-behaviour.md, "Commands
+// only the virtual card has"); both carry RestoreData:
+//
+//	80 EE 00 00 0F "JPKISIM-RESTORE"  restore: the persistent state returns to
+//	                                  the last snapshot (the card as it was
+//	                                  made when none was taken; Card.Restore),
+//	                                  the volatile state is cleared; 9000
+//	80 EE 01 00 0F "JPKISIM-RESTORE"  snapshot: the persistent state as it is
+//	                                  now becomes what the restore returns to
+//	                                  (Card.Snapshot); 9000
+//
+// Other P1-P2 answer 6A86, other data or an Le 6A80, a restore that cannot
+// be committed 6581. A card posing as a real one answers 6D00 to all of
+// them. The harness sends them only to a card that answered the marker
+// (MarkerTag) in the same session.
 const RestoreINS = 0xEE
 
-// RestoreData is the data field RestoreINS requires.
+// SnapshotP1 is the P1 of the snapshot command (RestoreINS).
+const SnapshotP1 = 0x01
+
+// RestoreData is the data field the RestoreINS commands require.
 const RestoreData = "JPKISIM-RESTORE"
 
 func (c *Card) restoreCommand(cmd apdu.Command) []byte {
-	if cmd.P1P2() != 0 {
+	if cmd.P2 != 0 || (cmd.P1 != 0 && cmd.P1 != SnapshotP1) {
 		return sw(apdu.SWIncorrectP1P2)
 	}
 	if string(cmd.Data) != RestoreData || cmd.Ne != 0 {
 		return sw(apdu.SWWrongData)
+	}
+	if cmd.P1 == SnapshotP1 {
+		c.snapshot = c.state.Clone()
+		return sw(apdu.SWOK)
 	}
 	if c.restore() != nil {
 		return sw(apdu.SWMemoryFailure)

@@ -218,6 +218,12 @@ with the non-destructive scenarios only, and the last line says which targets
 ran. --target sim runs the embedded card alone; --target pcsc[:READER] runs
 the card in that reader (the first JPKI card found when no reader is named).
 
+A virtual card in a reader is left as the run found it: it takes a snapshot at
+the start, every scenario starts from it, and the card returns to it after the
+last one, also when a scenario failed and on SIGINT or SIGTERM (the command in
+flight finishes, nothing more is sent, the card is restored, exit status 130 or
+143; a second signal ends the run at once).
+
 On a card that is not virtual, @destructive scenarios are left out (asking for
 them is an error) unless --allow-destructive is given, and even then no step
 spends the last try of a PIN unless --allow-lockout is given. Its PINs come
@@ -298,42 +304,11 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 					runs = append(runs, c)
 				}
 			}
-			worst, total := 0, 0
-			var summary []string
-			var lost error
-			for _, c := range runs {
-				res := scenarios.Execute(c)
-				total += res.Ran
-				worst = max(worst, res.Status)
-				verdict := "passed"
-				switch {
-				case res.Lost != nil:
-					verdict = "STOPPED: " + oneLine(res.Lost)
-					lost = fmt.Errorf("%s: %w", c.Target.Name(), res.Lost)
-				case res.Status != 0:
-					verdict = "FAILED"
-				}
-				summary = append(summary, fmt.Sprintf("%s: %d scenarios %s", c.Target.Name(), res.Ran, verdict))
+			ts := make([]harness.Target, len(runs))
+			for i, c := range runs {
+				ts[i] = c.Target
 			}
-			line := "targets: " + strings.Join(summary, "; ")
-			if note != "" {
-				line += " — " + note
-			}
-			fmt.Fprintln(stdout, line)
-			if lost != nil {
-				return lost // exit 3: the card could not be reached any more
-			}
-			if worst != 0 {
-				return exitError{worst}
-			}
-			if total == 0 {
-				where := "the embedded features"
-				if featuresDir != "" {
-					where = featuresDir
-				}
-				return usageError{fmt.Errorf("no scenario ran: nothing in %s matched tags %q and paths %q", where, tags, strings.Join(args, " "))}
-			}
-			return nil
+			return keepCards(cmd.ErrOrStderr(), ts, func() error { return runAll(stdout, runs, note, tags, featuresDir, args) })
 		},
 	}
 	f := cmd.Flags()
@@ -349,6 +324,46 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries)")
 	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last try of a PIN")
 	return cmd
+}
+
+// runAll runs the suite on each target in turn and prints the summary line.
+func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir string, args []string) error {
+	worst, total := 0, 0
+	var summary []string
+	var lost error
+	for _, c := range runs {
+		res := scenarios.Execute(c)
+		total += res.Ran
+		worst = max(worst, res.Status)
+		verdict := "passed"
+		switch {
+		case res.Lost != nil:
+			verdict = "STOPPED: " + oneLine(res.Lost)
+			lost = fmt.Errorf("%s: %w", c.Target.Name(), res.Lost)
+		case res.Status != 0:
+			verdict = "FAILED"
+		}
+		summary = append(summary, fmt.Sprintf("%s: %d scenarios %s", c.Target.Name(), res.Ran, verdict))
+	}
+	line := "targets: " + strings.Join(summary, "; ")
+	if note != "" {
+		line += " — " + note
+	}
+	fmt.Fprintln(stdout, line)
+	if lost != nil {
+		return lost // exit 3: the card could not be reached any more
+	}
+	if worst != 0 {
+		return exitError{worst}
+	}
+	if total == 0 {
+		where := "the embedded features"
+		if featuresDir != "" {
+			where = featuresDir
+		}
+		return usageError{fmt.Errorf("no scenario ran: nothing in %s matched tags %q and paths %q", where, tags, strings.Join(args, " "))}
+	}
+	return nil
 }
 
 func withTarget(c scenarios.Config, t harness.Target) scenarios.Config {

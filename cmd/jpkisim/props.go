@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/properties"
 	"github.com/jpkisim/jpkisim/targets"
 )
@@ -33,10 +34,16 @@ without its PIN, the empty VERIFY never answers 9000, every signature verifies).
 The seed is printed on every run; --seed N --shards S replays it exactly. A
 failing sequence is shrunk and printed with PIN data masked.
 
-On a card that is not virtual only commands that cannot spend a try are
-generated unless --allow-destructive is given, the guard still stands in
-front of the card, and the model is told the card's counters first; its
-file contents are the default profile's, so data and sizes may differ.`,
+On a card in a reader the model is told the card's counters first, and every
+sequence starts from a warm reset. A virtual card takes a snapshot at the
+start, is returned to it before every sequence and at the end (also on
+SIGINT/SIGTERM, then exit 130/143), so that it is left as props found it.
+On a card that is not virtual only what the real-card guard lets through is
+generated unless --allow-destructive is given (read-only commands and the
+empty VERIFY, every one well-formed); its file contents are taken to be the
+default profile's, so data and sizes may differ. A command the guard refuses
+ends its sequence, which counts neither as passed nor as failed; the last
+line says how many.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Restore: true})
@@ -46,15 +53,18 @@ file contents are the default profile's, so data and sizes may differ.`,
 			if !cmd.Flags().Changed("seed") {
 				seed = 0
 			}
-			out, err := properties.Run(properties.Config{Target: t, Seed: seed, Sequences: sequences, MaxLen: maxLen, Shards: shards, Output: stdout, AllowDestructive: allowDestructive})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%d sequences in %v (%.0f sequences/s)\n", out.Sequences, out.Elapsed.Round(1e6), float64(out.Sequences)/out.Elapsed.Seconds())
-			if !out.Passed {
-				return exitError{exitFailed}
-			}
-			return nil
+			return keepCards(cmd.ErrOrStderr(), []harness.Target{t}, func() error {
+				out, err := properties.Run(properties.Config{Target: t, Seed: seed, Sequences: sequences, MaxLen: maxLen, Shards: shards, Output: stdout, AllowDestructive: allowDestructive})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "%d sequences in %v (%.0f sequences/s); %d stopped at a command the real-card guard refused (neither passed nor failed)\n",
+					out.Sequences, out.Elapsed.Round(1e6), float64(out.Sequences)/out.Elapsed.Seconds(), out.Refused)
+				if !out.Passed {
+					return exitError{exitFailed}
+				}
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -83,6 +93,14 @@ with a value, no PIN change) to two targets, each sequence on a fresh session
 of each, and report the first C-APDU whose R-APDUs differ, with both
 transcripts, PIN data masked. Exit 0 only when no difference was found.
 
+Every sequence starts from a warm reset. Against a card that is not virtual
+only what the real-card guard lets through is sent (read-only commands and the
+empty VERIFY, every one well-formed); a command the guard refuses all the same
+ends its sequence, counted apart as neither a pass nor a difference. A virtual
+card in a reader is left as diff found it (a snapshot at the start, restored
+before every sequence and at the end, also on SIGINT/SIGTERM, then exit
+130/143).
+
 Targets: sim, pcsc, pcsc:READER. For example the embedded card against a real
 card, to calibrate the virtual one, or against jpkisim serve through pcscd:
   jpkisim diff --a sim --b "pcsc:Virtual PCD 00 00" --count 1000`,
@@ -103,14 +121,16 @@ card, to calibrate the virtual one, or against jpkisim serve through pcscd:
 			if count < 1 {
 				return usageError{fmt.Errorf("--count %d: want at least 1", count)}
 			}
-			res, err := properties.Diff(properties.DiffConfig{A: ta, B: tb, Seed: seed, Count: count, MaxLen: maxLen, Output: stdout})
-			if err != nil {
-				return err
-			}
-			if !res.Same {
-				return exitError{exitFailed}
-			}
-			return nil
+			return keepCards(cmd.ErrOrStderr(), []harness.Target{ta, tb}, func() error {
+				res, err := properties.Diff(properties.DiffConfig{A: ta, B: tb, Seed: seed, Count: count, MaxLen: maxLen, Output: stdout})
+				if err != nil {
+					return err
+				}
+				if !res.Same {
+					return exitError{exitFailed}
+				}
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -31,7 +31,9 @@ func reader(t *testing.T, env string) string {
 	return r
 }
 
-// fresh returns a session on the virtual card restored to its factory state.
+// fresh returns a target on the virtual card that has taken its snapshot
+// (the card as the test found it: the factory state, as every test leaves
+// it) and restores it when the test ends.
 func fresh(t *testing.T) *pcsc.Target {
 	t.Helper()
 	tg, err := pcsc.NewTarget(reader(t, "JPKISIM_TEST_READER"), harness.GuardPolicy{}, true)
@@ -43,6 +45,11 @@ func fresh(t *testing.T) *pcsc.Target {
 		t.Fatal(err)
 	}
 	c.Close()
+	t.Cleanup(func() {
+		if err := tg.RestoreSnapshot(); err != nil {
+			t.Error(err)
+		}
+	})
 	return tg
 }
 

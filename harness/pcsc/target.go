@@ -2,7 +2,10 @@ package pcsc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
@@ -48,19 +51,35 @@ func Probe(reader string) (virtual bool, profile string, jpki bool, err error) {
 
 // Target runs scenarios on the card in one reader. A card that is not the
 // virtual one is always reached through a harness.Guard.
+//
+// On a virtual card with Restore, the target leaves the card as it found it
+// (docs/design.md, "A run leaves the card as it found it"): its first Open
+// (or Snapshot) has the card take a snapshot of its persistent state (the
+// test-control commands of simulator.RestoreINS), every Open returns the card
+// to that snapshot, and RestoreSnapshot does so once more at the end. Stop
+// ends a run at once, from any goroutine: no session opens and no command
+// is sent after the one in flight.
 type Target struct {
 	Reader string
 	// Policy governs what reaches a card that is not virtual; its Secrets
 	// are the PINs steps use on any card.
 	Policy harness.GuardPolicy
-	// Restore sends the virtual card's restore command at every Open, so
-	// that each scenario starts from the factory state as on the embedded
-	// card. Never sent to a card that is not virtual.
+	// Restore returns the virtual card to the snapshot at every Open and
+	// resets it, so that each scenario starts from the card the run found,
+	// as after insertion. Never sent to a card that is not virtual.
 	Restore bool
 
 	virtual bool
 	profile string
+
+	mu      sync.Mutex
+	snapped bool // the card took this target's snapshot
+	stopped atomic.Bool
 }
+
+// ErrStopped is returned by every Open and every command of a target after
+// Stop: a run was interrupted, and nothing more reaches the card.
+var ErrStopped = errors.New("the run was interrupted: nothing more is sent to the card")
 
 // NewTarget probes reader and returns a target for it; the card must answer
 // the JPKI SELECT (harness.ErrNotJPKI otherwise).
@@ -97,30 +116,27 @@ func (t *Target) Profile() string { return t.profile }
 // Secrets implements harness.Target.
 func (t *Target) Secrets() harness.Secrets { return t.Policy.Secrets }
 
-// Open implements harness.Target.
+// Open implements harness.Target. After Stop it fails with ErrStopped, and
+// so do the commands of every session it opened.
 func (t *Target) Open() (harness.Card, error) {
+	if t.stopped.Load() {
+		return nil, ErrStopped
+	}
 	c, err := Open(t.Reader)
 	if err != nil {
 		return nil, err
 	}
 	if !t.virtual {
-		return harness.NewGuard(c, t.Policy), nil
+		return &session{Card: harness.NewGuard(c, t.Policy), t: t}, nil
 	}
-	// The card in the reader can change between sessions (vpcd takes any
-	// client on its port): ask again before anything only a virtual card may
-	// get, and stop rather than treat another card as virtual.
-	if v, err := isVirtual(c); err != nil || !v {
+	if err := t.checkVirtual(c); err != nil {
 		c.Close()
-		if err == nil {
-			err = fmt.Errorf("the card in %q no longer answers as the virtual card: stopping, as it may be a real one", t.Reader)
-		}
-		return nil, fmt.Errorf("%w: %v", harness.ErrCardRemoved, err)
+		return nil, err
 	}
 	if t.Restore {
-		restore := apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, Data: []byte(simulator.RestoreData)}.MustEncode()
-		r, err := c.Transmit(restore)
-		if err == nil && (len(r) != 2 || r[0] != 0x90 || r[1] != 0x00) {
-			err = fmt.Errorf("virtual card in %q refused the restore command: %X", t.Reader, r)
+		err := t.snapshot(c)
+		if err == nil {
+			err = control(c, t.Reader, 0x00)
 		}
 		if err == nil {
 			err = c.Reset() // the card starts the scenario as after insertion
@@ -130,5 +146,143 @@ func (t *Target) Open() (harness.Card, error) {
 			return nil, err
 		}
 	}
-	return c, nil
+	return &session{Card: c, t: t}, nil
+}
+
+// checkVirtual asks the card in the session for the marker again: the card
+// in the reader can change between sessions (vpcd takes any client on its
+// port), so before anything only a virtual card may get, stop rather than
+// treat another card as virtual.
+func (t *Target) checkVirtual(c harness.Card) error {
+	if v, err := isVirtual(c); err != nil || !v {
+		if err == nil {
+			err = fmt.Errorf("the card in %q no longer answers as the virtual card: stopping, as it may be a real one", t.Reader)
+		}
+		return fmt.Errorf("%w: %v", harness.ErrCardRemoved, err)
+	}
+	return nil
+}
+
+// control sends the virtual card's test-control command with P1 (00 the
+// restore, simulator.SnapshotP1 the snapshot) and wants 9000.
+func control(c harness.Card, reader string, p1 byte) error {
+	what := "restore"
+	if p1 == simulator.SnapshotP1 {
+		what = "snapshot"
+	}
+	b := apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, P1: p1, Data: []byte(simulator.RestoreData)}.MustEncode()
+	r, err := c.Transmit(b)
+	if err == nil && (len(r) != 2 || r[0] != 0x90 || r[1] != 0x00) {
+		err = fmt.Errorf("virtual card in %q refused the %s command: %X", reader, what, r)
+	}
+	return err
+}
+
+// snapshot has the card take the target's snapshot, once; c answered the
+// marker.
+func (t *Target) snapshot(c harness.Card) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.snapped {
+		return nil
+	}
+	if err := control(c, t.Reader, simulator.SnapshotP1); err != nil {
+		return err
+	}
+	t.snapped = true
+	return nil
+}
+
+// Snapshot has the virtual card remember its persistent state now as what
+// every later Open and RestoreSnapshot return to: the start of a run. It is
+// taken once per target (the first Open takes it when Snapshot was not
+// called). On a card that is not virtual, or without Restore, it sends
+// nothing and does nothing. Errors: those of Open, ErrStopped, and a card
+// that no longer answers the marker (wrapping harness.ErrCardRemoved).
+func (t *Target) Snapshot() error {
+	if !t.virtual || !t.Restore {
+		return nil
+	}
+	if t.stopped.Load() {
+		return ErrStopped
+	}
+	c, err := Open(t.Reader)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := t.checkVirtual(c); err != nil {
+		return err
+	}
+	return t.snapshot(c)
+}
+
+// RestoreSnapshot returns the virtual card to the target's snapshot, in a
+// session of its own (also after Stop): the end of a run, which leaves the
+// card as the run found it. With no snapshot taken (a card that is not
+// virtual, Restore off, or no Open yet) it sends nothing.
+func (t *Target) RestoreSnapshot() error {
+	t.mu.Lock()
+	snapped := t.snapped
+	t.mu.Unlock()
+	if !t.virtual || !snapped {
+		return nil
+	}
+	c, err := Open(t.Reader)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := t.checkVirtual(c); err != nil {
+		return err
+	}
+	return control(c, t.Reader, 0x00)
+}
+
+// Stop makes every later Open, and every later command of the sessions
+// already open, fail with ErrStopped; a command in flight finishes. Safe to
+// call from any goroutine (a signal handler's).
+func (t *Target) Stop() { t.stopped.Store(true) }
+
+// session is a card opened by a Target, which Stop cuts off.
+type session struct {
+	harness.Card
+	t *Target
+}
+
+func (s *session) Transmit(capdu []byte) ([]byte, error) {
+	if s.t.stopped.Load() {
+		return nil, ErrStopped
+	}
+	return s.Card.Transmit(capdu)
+}
+
+func (s *session) Reset() error {
+	if s.t.stopped.Load() {
+		return ErrStopped
+	}
+	return s.Card.Reset()
+}
+
+// Transaction implements harness.Transactor.
+func (s *session) Transaction(f func() error) error {
+	if s.t.stopped.Load() {
+		return ErrStopped
+	}
+	if tr, ok := s.Card.(harness.Transactor); ok {
+		return tr.Transaction(f)
+	}
+	return f()
+}
+
+// PowerCycle implements harness.PowerCycler.
+func (s *session) PowerCycle() error {
+	if s.t.stopped.Load() {
+		return ErrStopped
+	}
+	pc, ok := s.Card.(harness.PowerCycler)
+	if !ok {
+		return errors.New("this transport cannot power-cycle the card")
+	}
+	return pc.PowerCycle()
 }

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/jpkisim/jpkisim/harness"
+)
+
+// Exit statuses of a run, props or diff interrupted by a signal, as a shell
+// reports a process the signal ended (128 + its number); the cards were
+// restored first.
+const (
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)
+
+// restorer is a target that leaves the virtual card it reaches as it found
+// it (pcsc.Target): Snapshot at the start, RestoreSnapshot at the end, Stop
+// to cut a run off.
+type restorer interface {
+	harness.Target
+	Snapshot() error
+	RestoreSnapshot() error
+	Stop()
+}
+
+// keepCards runs f, the whole of a run, props or diff over targets, so that
+// every virtual card in a reader among them is left as f found it: a
+// snapshot first, a restore when f returns, whatever it returns. SIGINT or
+// SIGTERM meanwhile stops those targets (nothing is sent after the command
+// in flight), and once f has returned and the cards are restored the result
+// is exit status 130 or 143, with one line on stderr; a second signal ends
+// the process at once, without the restore. A restore that fails is the
+// result, whatever f returned (docs/design.md, "A run leaves the card as it
+// found it").
+func keepCards(stderr io.Writer, targets []harness.Target, f func() error) error {
+	var rs []restorer
+	for _, t := range targets {
+		if r, ok := t.(restorer); ok {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		return f() // an embedded card: each session is a fresh one anyway
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	caught := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			for _, r := range rs {
+				r.Stop()
+			}
+			caught <- s
+			signal.Reset(syscall.SIGINT, syscall.SIGTERM) // a second signal: at once
+		case <-done:
+		}
+	}()
+	var err error
+	for _, r := range rs {
+		if err = r.Snapshot(); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = f()
+	}
+	close(done)
+	var restoreErr error
+	for _, r := range rs {
+		if rerr := r.RestoreSnapshot(); rerr != nil {
+			restoreErr = errors.Join(restoreErr, fmt.Errorf("%s: the card could not be restored to the state the run found: %w", r.Name(), rerr))
+		}
+	}
+	select {
+	case s := <-caught:
+		code, name := exitSIGINT, "SIGINT"
+		if s == syscall.SIGTERM {
+			code, name = exitSIGTERM, "SIGTERM"
+		}
+		virtual := false
+		for _, r := range rs {
+			virtual = virtual || r.Virtual()
+		}
+		switch {
+		case restoreErr != nil:
+			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; %s\n", name, oneLine(restoreErr))
+		case virtual:
+			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; the card was restored to the state the run found\n", name)
+		default:
+			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; nothing more was sent to the card\n", name)
+		}
+		return exitError{code}
+	default:
+	}
+	if restoreErr != nil {
+		return restoreErr
+	}
+	return err
+}

@@ -1,0 +1,85 @@
+package simulator_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// lastCommit keeps a copy of the last state the card made durable.
+type lastCommit struct{ st *simulator.State }
+
+func (l *lastCommit) Commit(s *simulator.State) error {
+	l.st = s.Clone()
+	return nil
+}
+
+func pins(st *simulator.State) string {
+	jpki := st.App(simulator.AIDJPKI)
+	a, s := jpki.EF(simulator.EFAuthPIN).PIN, jpki.EF(simulator.EFSigningPIN).PIN
+	return fmt.Sprintf("auth %d %x, signing %d %x", a.Remaining, a.Value, s.Remaining, s.Value)
+}
+
+// The restore returns to the last snapshot, not to the card as it was made:
+// a run that found the card with tries spent leaves them spent, and what it
+// did itself (tries, a PIN change) is undone, in memory and in what is
+// committed (the state file of serve --state).
+func TestRestoreReturnsToTheLastSnapshot(t *testing.T) {
+	p := profile(t, nil)
+	st, err := simulator.NewState(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	durable := &lastCommit{}
+	c := simulator.NewWithState(p, st, durable)
+	c.PowerOn()
+	snapshot := fmt.Sprintf("80EE01000F%X", simulator.RestoreData)
+	restore := fmt.Sprintf("80EE00000F%X", simulator.RestoreData)
+	// Another client spent a try of each PIN before the run.
+	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2", selSignP, "9000", signBad, "63C4")
+	// The run takes its snapshot, then its scenarios spend tries and change
+	// the signing password.
+	expectSWs(t, c, snapshot, "9000")
+	found := pins(durable.st)
+	expectSWs(t, c, signBad, "63C3", signOK, "9000", "002401800B4E45575041535332303236", "9000",
+		selAuthP, "9000", authBad, "63C1")
+	if pins(durable.st) == found {
+		t.Fatal("the scenarios changed nothing durable: the test proves nothing")
+	}
+	expectSWs(t, c, restore, "9000")
+	if got := pins(durable.st); got != found {
+		t.Fatalf("committed after the restore: %s; at the snapshot: %s", got, found)
+	}
+	// The card as found: the spent tries stay spent, the old password opens.
+	expectSWs(t, c, selJPKI, "9000", "00200098", "63C2", "0020009B", "63C4", selSignP, "9000", signOK, "9000")
+	// A restore with no new snapshot goes back to the same one again.
+	expectSWs(t, c, selAuthP, "9000", authBad, "63C1", restore, "9000", selJPKI, "9000", "00200098", "63C2")
+}
+
+// Without a snapshot the restore returns to the card as it was made; the Go
+// API and the command agree; a new snapshot replaces the old one.
+func TestSnapshotAPIAndForms(t *testing.T) {
+	c := newCard(t, nil)
+	restore := fmt.Sprintf("80EE00000F%X", simulator.RestoreData)
+	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2", restore, "9000", selJPKI, "9000", "00200098", "63C3")
+	expectSWs(t, c, selAuthP, "9000", authBad, "63C2")
+	c.Snapshot()
+	expectSWs(t, c, authBad, "63C1")
+	if err := c.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	expectSWs(t, c, selJPKI, "9000", "00200098", "63C2")
+	wrongData := fmt.Sprintf("80EE01000F%X", []byte("JPKISIM-RESTORF"))
+	expectSWs(t, c,
+		wrongData, "6A80",
+		fmt.Sprintf("80EE01000F%X00", simulator.RestoreData), "6A80", // with an Le
+		fmt.Sprintf("80EE02000F%X", simulator.RestoreData), "6A86",
+		fmt.Sprintf("80EE01010F%X", simulator.RestoreData), "6A86",
+		"80EE0100", "6A80")
+	// None of the refused forms took a snapshot: the restore still returns to 2.
+	expectSWs(t, c, selAuthP, "9000", authBad, "63C1", restore, "9000", selJPKI, "9000", "00200098", "63C2")
+	// A card posing as a real one has neither command.
+	c2 := newCard(t, profile(t, func(p *simulator.Profile) { p.Behaviour.PoseAsRealCard = true }))
+	expectSWs(t, c2, fmt.Sprintf("80EE01000F%X", simulator.RestoreData), "6D00", restore, "6D00")
+}
