@@ -83,10 +83,10 @@ func (m *GuardMemory) add(v []byte) {
 // With AllowDestructive every command passes, but without AllowLockout:
 // a VERIFY (00 20) goes out only after the counter of the reference it
 // names, read in the same transaction, shows more than one try; and every
-// other C-APDU that could be a VERIFY in another form (INS 20, 21, 24, 25,
-// 2C, 2D, C2, C3 with any CLA, or a C-APDU that is malformed or shorter
-// than 4 bytes) goes out only after both JPKI counters, read in the same
-// transaction, show more than one try. A stopped command returns an error
+// other C-APDU that could be a VERIFY in another form (MayVerify: any
+// command that can carry a PIN, with any CLA, or a C-APDU that is malformed
+// or shorter than 4 bytes) goes out only after both JPKI counters, read in
+// the same transaction, show more than one try. A stopped command returns an error
 // wrapping ErrRefused; nothing of it is sent.
 type Guard struct {
 	Card
@@ -127,10 +127,11 @@ func ReadOnly(cla, ins byte) bool {
 }
 
 // MayVerify reports whether a C-APDU could compare reference data on some
-// card, whatever its class: VERIFY (20, 21), CHANGE REFERENCE DATA (24, 25),
-// RESET RETRY COUNTER (2C, 2D), ENVELOPE (C2, C3) around any of them, and a
-// C-APDU the codec cannot parse or shorter than 4 bytes, which a card may
-// read otherwise than we do.
+// card, whatever its class: every command that can carry a PIN
+// (apdu.CarriesSecret: VERIFY, CHANGE REFERENCE DATA, DISABLE and ENABLE
+// VERIFICATION REQUIREMENT, RESET RETRY COUNTER, ENVELOPE around any of
+// them, the proprietary CHANGE KEY), and a C-APDU the codec cannot parse or
+// shorter than 4 bytes, which a card may read otherwise than we do.
 func MayVerify(capdu []byte) bool {
 	if len(capdu) < 4 {
 		return true
@@ -138,11 +139,7 @@ func MayVerify(capdu []byte) bool {
 	if _, err := apdu.Parse(capdu); err != nil {
 		return true
 	}
-	switch capdu[1] {
-	case 0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D, 0xC2, 0xC3:
-		return true
-	}
-	return false
+	return apdu.CarriesSecret(capdu[0], capdu[1])
 }
 
 // Transmit implements Card.
@@ -204,7 +201,7 @@ func (g *Guard) selectJPKI() error {
 	}
 	if sw != apdu.SWOK {
 		g.at.lose("the guard's SELECT of the JPKI application failed")
-		return refused("the JPKI application answered %s to the guard's SELECT; nothing more was sent", sw)
+		return refused("the JPKI application answered %s to the guard's SELECT; nothing more was sent", sw.String())
 	}
 	g.at.enter(simulator.AIDJPKI)
 	return nil
@@ -217,8 +214,8 @@ func (g *Guard) selectEF(fid uint16) error {
 		return err
 	}
 	if sw != apdu.SWOK {
-		g.at.maybe(fid, fmt.Sprintf("the guard's SELECT of EF %04X answered %s", fid, sw))
-		return refused("EF %04X answered %s to the guard's SELECT; nothing more was sent", fid, sw)
+		g.at.maybe(fid, fmt.Sprintf("the guard's SELECT of EF %04X answered %s", fid, sw.String()))
+		return refused("EF %04X answered %s to the guard's SELECT; nothing more was sent", fid, sw.String())
 	}
 	g.at.setEF(fid)
 	return nil
@@ -254,7 +251,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 			case err != nil:
 				return nil, err
 			case !ok:
-				return nil, refused("the retry counter query answered %s, so the tries left are unknown; pass --allow-lockout to send the VERIFY anyway", sw)
+				return nil, refused("the retry counter query answered %s, so the tries left are unknown; pass --allow-lockout to send the VERIFY anyway", sw.String())
 			case n <= 1:
 				return nil, refused("%d tries left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", n)
 			}
@@ -292,7 +289,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 	case err != nil:
 		return nil, err
 	case !ok:
-		return nil, refused("the retry counter query of the %v answered %s, so the tries left are unknown", ref, sw)
+		return nil, refused("the retry counter query of the %v answered %s, so the tries left are unknown", ref, sw.String())
 	case n <= 1:
 		return nil, refused("%d tries left on the %v: this VERIFY could lock it; pass --allow-lockout (with --allow-destructive) to allow it", n, ref)
 	case n < ref.MaxTries():
@@ -336,7 +333,7 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 		case err != nil:
 			return nil, err
 		case !ok:
-			return nil, refused("%s could be a VERIFY in another form, and the counter of the %v cannot be read (%s); pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, sw)
+			return nil, refused("%s could be a VERIFY in another form, and the counter of the %v cannot be read (%s); pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, sw.String())
 		case n <= 1:
 			return nil, refused("%s could be a VERIFY in another form, and the %v has %d tries left; pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, n)
 		}
@@ -347,7 +344,7 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 	}
 	if sw != apdu.SWOK {
 		g.at.lose("the guard's SELECT of the caller's application failed")
-		return nil, refused("the application %X answered %s when the guard selected it again; %s was not sent", aid, sw, apdu.MaskedHex(capdu))
+		return nil, refused("the application %X answered %s when the guard selected it again; %s was not sent", aid, sw.String(), apdu.MaskedHex(capdu))
 	}
 	g.at.enter(aid)
 	if fid != 0 {

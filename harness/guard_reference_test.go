@@ -174,6 +174,9 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 		"002100800431323334",                    // odd INS
 		"002400800431323334",                    // CHANGE REFERENCE DATA with the old value
 		"002C00800431323334",                    // RESET RETRY COUNTER
+		"002600800431323334",                    // DISABLE VERIFICATION REQUIREMENT
+		"002800800431323334",                    // ENABLE VERIFICATION REQUIREMENT
+		"803200800431323334",                    // CHANGE KEY (JICSAP)
 		"00C2000009002000800431323334",          // ENVELOPE around a VERIFY
 		"002000800931",                          // malformed lengths
 		"002000",                                // under 4 bytes

@@ -175,7 +175,7 @@ wait_card "$SLOT0"
 	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN
 	"$J" run --target "pcsc:$SLOT0" --format "pretty,junit:$work/secret.xml,cucumber:$work/secret.json.report" >"$work/run-secret.log" 2>&1
 	"$J" props --target "pcsc:$SLOT0" --sequences 50 --max-len 30 >"$work/props-secret.log" 2>&1
-	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C020018 "0020008004$(printf %s "$AUTH" | od -An -tx1 | tr -d ' \n')" >"$work/apdu-secret.log" 2>&1
+	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C020018 '00200080{len:auth-pin}{auth-pin}' >"$work/apdu-secret.log" 2>&1
 	"$J" run --target "pcsc:$SLOT0" --features features/retry.feature --tags @RETRY-03 --format pretty >"$work/run-secret-2.log" 2>&1
 	"$J" card show --state "$work/secret.json" >"$work/card-show.log" 2>&1
 ) || { echo "the suite failed on the card with other PINs" >&2; tail -n 30 "$work/run-secret.log" >&2; exit 1; }

@@ -21,13 +21,19 @@ func TestAPDUPINPlaceholders(t *testing.T) {
 		t.Fatalf("JPKISIM_SIGN_PIN: exit %d, %q", code, out)
 	}
 	for _, tc := range []struct{ arg, want string }{
-		{"00B0{auth-pin}", "only in a command that carries a PIN"},
+		{"00B0{auth-pin}", "only in a well-formed command that carries a PIN"},
 		{"00200080{pin}", "unknown placeholder at position 9"},
 		{"00200080{auth-pin", "unbalanced"},
-		{"0020008{auth-pin}", "not hex once its placeholders are filled in"},
+		{"0020008{auth-pin}", "not hex around its placeholders"},
+		// Into the header, where a trace would show it.
+		{"0020{signing-pin}", "only in a well-formed command"},
+		{"0020{len:signing-pin}{signing-pin}", "only in a well-formed command"},
+		{"00200080{len:signing-pin}{signing-pin}{len:signing-pin}", "{len:...} goes into the Lc"},
+		{"{len:signing-pin}200080{len:signing-pin}{signing-pin}", "{len:...} goes into the Lc"},
+		{"0020{len:signing-pin}80{len:signing-pin}{signing-pin}", "{len:...} goes into the Lc"},
 	} {
 		code, out, errOut := runCLI(t, "apdu", sel, tc.arg)
-		if code != 2 || out != "" || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "ZZZ999") || strings.Contains(errOut, "5A5A5A") {
+		if code != 2 || out != "" || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "ZZZ999") || strings.Contains(errOut, "5A5A5A") || strings.Contains(errOut, "5A5A") {
 			t.Errorf("%s: exit %d, %q, %q", tc.arg, code, out, errOut)
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -29,13 +28,41 @@ func hasPINPlaceholder(args []string) bool {
 }
 
 // expandC parses one hex argument of `jpkisim apdu`, filling its PIN
-// placeholders from secrets. Errors name the position, never a value, and a
-// placeholder is accepted only in a C-APDU whose data the traces mask
-// (apdu.CarriesSecret).
+// placeholders from secrets. A PIN goes only into the data field of a
+// C-APDU whose data every trace masks (apdu.CarriesSecret), {len:...} only
+// into its Lc: anywhere else (P1, P2) a trace would show it. Errors name the
+// position, never a value.
 func expandC(arg string, secrets harness.Secrets) ([]byte, error) {
-	var bad error
-	used := false
-	filled := pinPlaceholder.ReplaceAllStringFunc(arg, func(m string) string {
+	type filled struct {
+		at, n  int // byte offset and length in the C-APDU
+		length bool
+	}
+	var out []byte
+	var places []filled
+	rest := arg
+	for rest != "" {
+		loc := pinPlaceholder.FindStringIndex(rest)
+		lit := rest
+		if loc != nil {
+			lit = rest[:loc[0]]
+		}
+		if strings.ContainsAny(lit, "{}") {
+			return nil, errors.New("unbalanced { or } in a placeholder")
+		}
+		if strings.TrimFunc(lit, func(r rune) bool { return r == ' ' || r == ':' || r == '\t' }) != "" {
+			b, err := apdu.ParseHex(lit)
+			if err != nil {
+				if loc != nil || len(places) > 0 {
+					return nil, errors.New("not hex around its placeholders (an odd number of digits, or not a hex digit)")
+				}
+				return nil, err
+			}
+			out = append(out, b...)
+		}
+		if loc == nil {
+			break
+		}
+		m := rest[loc[0]:loc[1]]
 		name, length := strings.CutPrefix(m[1:len(m)-1], "len:")
 		var v []byte
 		var env string
@@ -45,35 +72,41 @@ func expandC(arg string, secrets harness.Secrets) ([]byte, error) {
 		case "signing-pin":
 			v, env = secrets.SigningPIN, "JPKISIM_SIGN_PIN"
 		default:
-			if bad == nil {
-				bad = fmt.Errorf("unknown placeholder at position %d (use {auth-pin}, {signing-pin}, {len:auth-pin} or {len:signing-pin})", strings.Index(arg, m)+1)
-			}
-			return ""
+			return nil, fmt.Errorf("unknown placeholder at position %d (use {auth-pin}, {signing-pin}, {len:auth-pin} or {len:signing-pin})", len(arg)-len(rest)+loc[0]+1)
 		}
-		if len(v) == 0 && bad == nil {
-			bad = fmt.Errorf("{%s}: no %s known for this card; set %s", name, strings.ReplaceAll(name, "-", " "), env)
+		if len(v) == 0 {
+			return nil, fmt.Errorf("{%s}: no %s known for this card; set %s", name, strings.ReplaceAll(name, "-", " "), env)
 		}
-		used = true
 		if length {
-			return fmt.Sprintf("%02X", len(v))
+			places = append(places, filled{at: len(out), n: 1, length: true})
+			out = append(out, byte(len(v)))
+		} else {
+			places = append(places, filled{at: len(out), n: len(v)})
+			out = append(out, v...)
 		}
-		return hex.EncodeToString(v)
-	})
-	if bad != nil {
-		return nil, bad
+		rest = rest[loc[1]:]
 	}
-	if strings.ContainsAny(filled, "{}") {
-		return nil, errors.New("unbalanced { or } in a placeholder")
+	if len(out) == 0 {
+		return nil, errors.New("empty hex string")
 	}
-	b, err := apdu.ParseHex(filled)
-	if err != nil {
-		if used {
-			return nil, errors.New("not hex once its placeholders are filled in") // positions would point into a PIN
+	if len(places) == 0 {
+		return out, nil
+	}
+	c, err := apdu.Parse(out)
+	if err != nil || !apdu.CarriesSecret(out[0], out[1]) || len(c.Data) == 0 {
+		return nil, errors.New("a PIN placeholder is taken only in a well-formed command that carries a PIN (VERIFY, CHANGE REFERENCE DATA, ...), whose data every trace masks")
+	}
+	data := 5 // CLA INS P1 P2 Lc
+	if c.Extended {
+		data = 7
+	}
+	for _, f := range places {
+		switch {
+		case f.length && f.at != 4:
+			return nil, errors.New("{len:...} goes into the Lc, the fifth byte")
+		case !f.length && (f.at < data || f.at+f.n > data+len(c.Data)):
+			return nil, errors.New("a PIN placeholder goes into the data field, after CLA INS P1 P2 Lc, where every trace masks it")
 		}
-		return nil, err
 	}
-	if used && (len(b) < 2 || !apdu.CarriesSecret(b[0], b[1])) {
-		return nil, errors.New("a PIN placeholder is taken only in a command that carries a PIN (VERIFY, CHANGE REFERENCE DATA, ...), whose data every trace masks")
-	}
-	return b, nil
+	return out, nil
 }

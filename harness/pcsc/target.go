@@ -141,6 +141,10 @@ func (t *Target) Open() (harness.Card, error) {
 		if err == nil {
 			err = c.Reset() // the card starts the scenario as after insertion
 		}
+		if err == nil {
+			// The reset reconnected: the card may be another one now.
+			err = t.checkVirtual(c)
+		}
 		if err != nil {
 			c.Close()
 			return nil, err
@@ -244,30 +248,56 @@ func (t *Target) RestoreSnapshot() error {
 // call from any goroutine (a signal handler's).
 func (t *Target) Stop() { t.stopped.Store(true) }
 
-// session is a card opened by a Target, which Stop cuts off.
+// session is a card opened by a Target, which Stop cuts off. A session on
+// the virtual card asks for the marker again after every reset and power
+// cycle: SCardReconnect succeeds on whatever card is in the reader now (vpcd
+// takes any client on its port, a phone relaying a real card among them), and
+// a session that was never guarded must not go on with a card that is not
+// virtual. Once the marker is missing, every later command fails.
 type session struct {
 	harness.Card
-	t *Target
+	t    *Target
+	lost error
+}
+
+func (s *session) usable() error {
+	if s.t.stopped.Load() {
+		return ErrStopped
+	}
+	return s.lost
+}
+
+// reconnected checks the card after a reset or power cycle of a virtual
+// session.
+func (s *session) reconnected(err error) error {
+	if err != nil || !s.t.virtual {
+		return err
+	}
+	if err := s.t.checkVirtual(s.Card); err != nil {
+		s.lost = err
+		return err
+	}
+	return nil
 }
 
 func (s *session) Transmit(capdu []byte) ([]byte, error) {
-	if s.t.stopped.Load() {
-		return nil, ErrStopped
+	if err := s.usable(); err != nil {
+		return nil, err
 	}
 	return s.Card.Transmit(capdu)
 }
 
 func (s *session) Reset() error {
-	if s.t.stopped.Load() {
-		return ErrStopped
+	if err := s.usable(); err != nil {
+		return err
 	}
-	return s.Card.Reset()
+	return s.reconnected(s.Card.Reset())
 }
 
 // Transaction implements harness.Transactor.
 func (s *session) Transaction(f func() error) error {
-	if s.t.stopped.Load() {
-		return ErrStopped
+	if err := s.usable(); err != nil {
+		return err
 	}
 	if tr, ok := s.Card.(harness.Transactor); ok {
 		return tr.Transaction(f)
@@ -277,12 +307,12 @@ func (s *session) Transaction(f func() error) error {
 
 // PowerCycle implements harness.PowerCycler.
 func (s *session) PowerCycle() error {
-	if s.t.stopped.Load() {
-		return ErrStopped
+	if err := s.usable(); err != nil {
+		return err
 	}
 	pc, ok := s.Card.(harness.PowerCycler)
 	if !ok {
 		return errors.New("this transport cannot power-cycle the card")
 	}
-	return pc.PowerCycle()
+	return s.reconnected(pc.PowerCycle())
 }

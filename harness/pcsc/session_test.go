@@ -1,0 +1,90 @@
+package pcsc
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// swapping is a reader whose card is replaced while the session waits: a
+// reset reconnects to whatever is in the reader now.
+type swapping struct {
+	now, next *harness.SimCard
+}
+
+func (s *swapping) Transmit(b []byte) ([]byte, error) { return s.now.Transmit(b) }
+func (s *swapping) ATR() []byte                       { return s.now.ATR() }
+func (s *swapping) Close() error                      { return s.now.Close() }
+func (s *swapping) Reset() error {
+	s.now = s.next
+	return s.now.Reset()
+}
+func (s *swapping) PowerCycle() error {
+	s.now = s.next
+	return s.now.PowerCycle()
+}
+
+func newSwapping(t *testing.T) *swapping {
+	t.Helper()
+	virtual, err := simulator.New(fixtures.MustProfile("default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := *fixtures.MustProfile("default")
+	p.Behaviour.PoseAsRealCard = true
+	real, err := simulator.New(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &swapping{now: harness.NewSimCard(virtual), next: harness.NewSimCard(real)}
+}
+
+// A session on the virtual card is not guarded; when a reset or a power
+// cycle reconnects it to a card that is not virtual, it stops there: the
+// reset fails with ErrCardRemoved and nothing more is sent.
+func TestVirtualSessionStopsWhenAResetFindsAnotherCard(t *testing.T) {
+	for _, how := range []string{"reset", "power cycle"} {
+		t.Run(how, func(t *testing.T) {
+			sw := newSwapping(t)
+			s := &session{Card: sw, t: &Target{Reader: "Virtual PCD 00 00", virtual: true}}
+			var err error
+			if how == "reset" {
+				err = s.Reset()
+			} else {
+				err = s.PowerCycle()
+			}
+			if !errors.Is(err, harness.ErrCardRemoved) {
+				t.Fatalf("%s onto a card that is not virtual: %v", how, err)
+			}
+			wrong := []byte{0x00, 0x20, 0x00, 0x80, 0x04, '9', '9', '9', '9'}
+			if _, err := s.Transmit(wrong); !errors.Is(err, harness.ErrCardRemoved) {
+				t.Fatalf("a command after it: %v", err)
+			}
+			if err := s.Transaction(func() error { return nil }); !errors.Is(err, harness.ErrCardRemoved) {
+				t.Fatalf("a transaction after it: %v", err)
+			}
+			// The card that is not virtual saw nothing but the marker GET DATA.
+			cl := harness.NewClient(sw.now)
+			_ = cl.SelectJPKI()
+			if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 3 {
+				t.Fatalf("auth PIN: %d tries (%v)", n, err)
+			}
+		})
+	}
+}
+
+// The same virtual card after the reset: the session goes on.
+func TestVirtualSessionGoesOnAfterAReset(t *testing.T) {
+	sw := newSwapping(t)
+	sw.next = sw.now
+	s := &session{Card: sw, t: &Target{Reader: "Virtual PCD 00 00", virtual: true}}
+	if err := s.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Transmit([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}); err != nil || len(r) != 2 || r[0] != 0x90 {
+		t.Fatalf("%X %v", r, err)
+	}
+}
