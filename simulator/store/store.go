@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/jpkisim/jpkisim/simulator"
 )
@@ -130,8 +131,14 @@ type pin struct {
 
 var kinds = map[simulator.EFKind]string{simulator.Transparent: "transparent", simulator.PINObject: "pin", simulator.KeyObject: "key"}
 
-// Encode serialises a state and its meta to the file format.
+// Encode serialises a state and its meta to the file format. A state the
+// card cannot hold (the checks of Decode) or one over MaxFileSize is
+// refused with an error wrapping ErrBadState: nothing writes a file that
+// would be refused when read.
 func Encode(st *simulator.State, meta Meta) ([]byte, error) {
+	if err := check(st, meta); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
+	}
 	b := body{Meta: meta}
 	for _, a := range st.Apps {
 		fa := app{Name: a.Name, AID: hex.EncodeToString(a.AID)}
@@ -159,12 +166,22 @@ func Encode(st *simulator.State, meta Meta) ([]byte, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	return json.MarshalIndent(fileEnvelope{Format: Format, Version: Version, SHA256: hex.EncodeToString(sum[:]), Body: raw}, "", " ")
+	out, err := json.MarshalIndent(fileEnvelope{Format: Format, Version: Version, SHA256: hex.EncodeToString(sum[:]), Body: raw}, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > MaxFileSize {
+		return nil, fmt.Errorf("%w: the state takes %d bytes, over the %d a state file may have", ErrBadState, len(out), MaxFileSize)
+	}
+	return out, nil
 }
 
-// Decode reads the file format, checking format, version and checksum, and
-// refusing unknown fields. Errors wrap ErrBadState and never quote the
-// file's contents.
+// Decode reads the file format, checking format, version and checksum,
+// refusing unknown fields, and then checking the meaning of every field
+// against what the card can hold (docs/state-file.md, "Validation"): the
+// checksum is plain SHA-256 that anyone can recompute, so it only tells
+// damage, not an edit. Errors wrap ErrBadState, name the field and never
+// quote the file's contents.
 func Decode(data []byte) (*simulator.State, Meta, error) {
 	bad := func(format string, args ...any) (*simulator.State, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("%w: %s", ErrBadState, fmt.Sprintf(format, args...))
@@ -175,11 +192,14 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 	if err := dec.Decode(&env); err != nil {
 		return bad("not a card state file (%s)", jsonProblem(err))
 	}
+	if len(data) > MaxFileSize {
+		return bad("over %d bytes", MaxFileSize)
+	}
 	if env.Format != Format {
-		return bad("format %q, want %q", env.Format, Format)
+		return bad("field format: not %s", Format)
 	}
 	if env.Version != Version {
-		return bad("version %d, this jpkisim reads version %d", env.Version, Version)
+		return bad("field version: this jpkisim reads version %d", Version)
 	}
 	var compact bytes.Buffer // the checksum covers the body without insignificant whitespace
 	if err := json.Compact(&compact, env.Body); err != nil {
@@ -196,23 +216,24 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 		return bad("body: %s", jsonProblem(err))
 	}
 	st := &simulator.State{}
-	for _, fa := range b.Apps {
+	for i, fa := range b.Apps {
+		at := fmt.Sprintf("body.apps[%d]", i)
 		aid, err := hex.DecodeString(fa.AID)
 		if err != nil || len(aid) == 0 || len(aid) > 16 {
-			return bad("application %q: bad AID", fa.Name)
+			return bad("field %s.aid: not 1 to 16 bytes of hex", at)
 		}
 		a := &simulator.Application{Name: fa.Name, AID: aid}
-		for _, fe := range fa.EFs {
-			e, err := decodeEF(fe)
+		for j, fe := range fa.EFs {
+			e, err := decodeEF(fe, fmt.Sprintf("%s.efs[%d]", at, j))
 			if err != nil {
-				return bad("application %q: %v", fa.Name, err)
+				return bad("%v", err)
 			}
 			a.EFs = append(a.EFs, e)
 		}
 		st.Apps = append(st.Apps, a)
 	}
-	if len(st.Apps) < 2 || st.Apps[1].EF(simulator.EFAuthPIN) == nil || st.Apps[1].EF(simulator.EFSigningPIN) == nil {
-		return bad("no JPKI application with its two PINs")
+	if err := check(st, b.Meta); err != nil {
+		return bad("%v", err)
 	}
 	return st, b.Meta, nil
 }
@@ -224,7 +245,7 @@ func jsonProblem(err error) string {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %q has the wrong type", te.Field)
+		return fmt.Sprintf("field %q has the wrong type", strings.TrimPrefix(te.Field, "Meta."))
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "the file ends early"
@@ -235,22 +256,26 @@ func jsonProblem(err error) string {
 	return "malformed JSON"
 }
 
-func parseFID(s string) (uint16, error) {
+// parseFID reads 4 hex digits; the error names the field, not the value.
+func parseFID(s, field string) (uint16, error) {
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != 2 {
-		return 0, fmt.Errorf("bad FID %q", s)
+		return 0, refuse(field, "not a FID of 4 hex digits")
 	}
 	return uint16(b[0])<<8 | uint16(b[1]), nil
 }
 
-func decodeEF(fe ef) (*simulator.EF, error) {
-	fid, err := parseFID(fe.FID)
+// decodeEF turns one EF of the file into the card's; check then says
+// whether the card can hold it. at is the EF's place in the file.
+func decodeEF(fe ef, at string) (*simulator.EF, error) {
+	fid, err := parseFID(fe.FID, at+".fid")
 	if err != nil {
 		return nil, err
 	}
+	at = fmt.Sprintf("%s (EF %04X)", at, fid)
 	e := &simulator.EF{FID: fid, Data: fe.Data, Read: simulator.Access{Never: fe.Never}}
 	if fe.ReadPIN != "" {
-		if e.Read.PIN, err = parseFID(fe.ReadPIN); err != nil {
+		if e.Read.PIN, err = parseFID(fe.ReadPIN, at+".read_pin"); err != nil {
 			return nil, err
 		}
 	}
@@ -259,29 +284,60 @@ func decodeEF(fe ef) (*simulator.EF, error) {
 		e.Kind = simulator.Transparent
 	case "pin":
 		e.Kind = simulator.PINObject
-		p := fe.PIN
-		if p == nil || p.MaxTries < 1 || p.Remaining < 0 || p.Remaining > p.MaxTries || p.MinLen < 1 || p.MaxLen < p.MinLen || p.Alphabet == "" {
-			return nil, fmt.Errorf("EF %s: bad PIN object", fe.FID)
-		}
-		e.PIN = &simulator.PIN{Value: p.Value, MaxTries: p.MaxTries, Remaining: p.Remaining,
-			Format: simulator.PINFormat{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
 	case "key":
 		e.Kind = simulator.KeyObject
-		if len(fe.Key) > 0 {
-			k, err := x509.ParsePKCS8PrivateKey(fe.Key)
-			if err != nil {
-				return nil, fmt.Errorf("EF %s: bad key", fe.FID)
-			}
-			rk, ok := k.(*rsa.PrivateKey)
-			if !ok || rk.N.BitLen() != 2048 {
-				return nil, fmt.Errorf("EF %s: not an RSA-2048 key", fe.FID)
-			}
-			e.Key = rk
-		}
 	default:
-		return nil, fmt.Errorf("EF %s: unknown kind %q", fe.FID, fe.Kind)
+		return nil, refuse(at+".kind", "not transparent, pin or key")
+	}
+	if p := fe.PIN; p != nil {
+		e.PIN = &simulator.PIN{Value: p.Value, MaxTries: p.MaxTries, Remaining: p.Remaining,
+			Format: simulator.PINFormat{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
+	}
+	if len(fe.Key) > 0 {
+		if e.Kind != simulator.KeyObject {
+			return nil, refuse(at+".key", "only a key EF holds a key")
+		}
+		rk, err := parseKey(fe.Key)
+		if err != nil {
+			return nil, refuse(at+".key", "%v", err)
+		}
+		e.Key = rk
 	}
 	return e, nil
+}
+
+// keys caches parsed keys by their DER: checking an RSA key costs a
+// millisecond or so, and a process loads the same few keys again and again
+// (tests, fuzzing). Keys are immutable and shared between states.
+var keys struct {
+	sync.Mutex
+	m map[[sha256.Size]byte]*rsa.PrivateKey
+}
+
+// parseKey reads a PKCS#8 RSA-2048 private key.
+func parseKey(der []byte) (*rsa.PrivateKey, error) {
+	id := sha256.Sum256(der)
+	keys.Lock()
+	k, ok := keys.m[id]
+	keys.Unlock()
+	if ok {
+		return k, nil
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, errors.New("not a PKCS#8 private key")
+	}
+	k, ok = parsed.(*rsa.PrivateKey)
+	if !ok || k.N.BitLen() != 2048 {
+		return nil, errors.New("not an RSA-2048 key")
+	}
+	keys.Lock()
+	if len(keys.m) >= 16 || keys.m == nil {
+		keys.m = map[[sha256.Size]byte]*rsa.PrivateKey{}
+	}
+	keys.m[id] = k
+	keys.Unlock()
+	return k, nil
 }
 
 // Store is an open state file: it loads the state and commits every change
@@ -318,7 +374,7 @@ func Open(path string) (*Store, *simulator.State, Meta, error) {
 	if err != nil {
 		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		unlockFile(lock)
 		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err)
@@ -334,7 +390,7 @@ func Open(path string) (*Store, *simulator.State, Meta, error) {
 // Load reads a state file without locking or keeping it open (for a
 // read-only look, such as a run that copies it for every scenario).
 func Load(path string) (*simulator.State, Meta, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
@@ -343,6 +399,35 @@ func Load(path string) (*simulator.State, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return st, meta, nil
+}
+
+// readFile reads a state file of at most MaxFileSize bytes: a larger one,
+// or one that is not a regular file (a FIFO, a device), is refused before
+// its content is read.
+func readFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: not a regular file", ErrBadState)
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrBadState, MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize { // it grew since the Stat
+		return nil, fmt.Errorf("%w: over %d bytes", ErrBadState, MaxFileSize)
+	}
+	return data, nil
 }
 
 // Meta returns the file's meta as last written.

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// resealFile edits the body of a state file and recomputes its checksum,
+// as anyone can.
+func resealFile(t *testing.T, path string, edit func(jpkiEFs []any, body map[string]any)) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	dec := json.NewDecoder(bytes.NewReader(env["body"]))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	edit(body["apps"].([]any)[1].(map[string]any)["efs"].([]any), body)
+	b, _ := json.Marshal(body)
+	sum := sha256.Sum256(b)
+	out, _ := json.Marshal(map[string]any{"format": "jpkisim-card-state", "version": 1, "sha256": hex.EncodeToString(sum[:]), "body": json.RawMessage(b)})
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func efByFID(efs []any, fid string) map[string]any {
+	for _, e := range efs {
+		if m := e.(map[string]any); m["fid"] == fid {
+			return m
+		}
+	}
+	panic("no EF " + fid)
+}
+
+// A state file edited into something no card holds, with its checksum
+// recomputed, is refused by every command with a one-line usage error
+// naming the file and the field, and left as it was. Before the meaning
+// checks, EF 0018 of another kind made card show panic, and an auth PIN
+// with 100 tries answered 63CF to apdu.
+func TestImpossibleStateFilesAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, field string
+		edit        func(efs []any, body map[string]any)
+	}{
+		{"EF 0018 of another kind", "(EF 0018).kind", func(efs []any, _ map[string]any) {
+			e := efByFID(efs, "0018")
+			e["kind"] = "transparent"
+			delete(e, "pin")
+			e["data"] = "MTIzNA=="
+		}},
+		{"auth PIN with 100 tries", "(EF 0018).pin.max_tries", func(efs []any, _ map[string]any) {
+			p := efByFID(efs, "0018")["pin"].(map[string]any)
+			p["max_tries"], p["remaining"] = 100, 100
+		}},
+		{"a profile that is a path", "body.profile", func(_ []any, body map[string]any) {
+			body["profile"] = "../profiles/evil.yaml"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "card.json")
+			if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+				t.Fatal(errOut)
+			}
+			data := resealFile(t, path, tc.edit)
+			for _, args := range [][]string{
+				{"card", "show", "--state", path},
+				{"apdu", "--state", path, "00A4040C0AD392F000260100000001", "00200098"},
+				{"card", "event", "--state", path, "loss"},
+			} {
+				code, out, errOut := runCLI(t, args...)
+				if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, path+": ") || !strings.Contains(errOut, tc.field) {
+					t.Errorf("%s: exit %d, stdout %q, stderr %q", args[0]+" "+args[1], code, out, errOut)
+				}
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(after, data) {
+				t.Fatal("a refused file was changed")
+			}
+		})
+	}
+}
