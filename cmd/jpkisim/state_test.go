@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +93,53 @@ func TestImpossibleStateFilesAreRefused(t *testing.T) {
 				t.Fatal("a refused file was changed")
 			}
 		})
+	}
+}
+
+// TestCardNewChild is the process TestConcurrentCardNew starts: it runs
+// `jpkisim card new --state $JPKISIM_CARD_NEW_CHILD` and exits with its
+// status.
+func TestCardNewChild(t *testing.T) {
+	path := os.Getenv("JPKISIM_CARD_NEW_CHILD")
+	if path == "" {
+		t.Skip("the child of TestConcurrentCardNew")
+	}
+	var out, errOut bytes.Buffer
+	os.Exit(run([]string{"card", "new", "--state", path}, &out, &errOut))
+}
+
+// Two `jpkisim card new` processes started together on one path: exactly
+// one creates the card, the other exits 2 with "already exists". Before,
+// both said "created" in 32 of 40 races, and the first card was replaced.
+func TestConcurrentCardNew(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const races = 20
+	for r := 0; r < races; r++ {
+		path := filepath.Join(t.TempDir(), "card.json")
+		var cmds []*exec.Cmd
+		for i := 0; i < 2; i++ {
+			cmd := exec.Command(exe, "-test.run=^TestCardNewChild$")
+			cmd.Env = append(os.Environ(), "JPKISIM_CARD_NEW_CHILD="+path)
+			cmds = append(cmds, cmd)
+		}
+		for _, cmd := range cmds {
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		codes := map[int]int{}
+		for _, cmd := range cmds {
+			cmd.Wait()
+			codes[cmd.ProcessState.ExitCode()]++
+		}
+		if codes[0] != 1 || codes[2] != 1 {
+			t.Fatalf("race %d: exit statuses %v, want one 0 and one 2", r+1, codes)
+		}
+		if code, _, errOut := runCLI(t, "card", "show", "--state", path); code != 0 {
+			t.Fatalf("race %d: the card does not load: %s", r+1, errOut)
+		}
 	}
 }
