@@ -259,3 +259,40 @@ func sealed(b []byte) []byte {
 	}
 	return sealBody(b)
 }
+
+// BenchmarkCommit is one durable write of a default card: the one-writer
+// checks (the lock file's identity, the file's identity and SHA-256), the
+// encoding with its meaning checks, the temporary file's write and fsync,
+// the rename and the directory's fsync.
+func BenchmarkCommit(b *testing.B) {
+	p := fixtures.MustProfile("default")
+	st, _ := simulator.NewState(p)
+	path := filepath.Join(b.TempDir(), "card.json")
+	if err := store.Create(path, st, store.Meta{Profile: p.Name}); err != nil {
+		b.Fatal(err)
+	}
+	s, st, _, err := store.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		if err := s.Commit(st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecode is the load of a default card's state file, with every
+// check of its meaning.
+func BenchmarkDecode(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "v1-default.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := store.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
