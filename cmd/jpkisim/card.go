@@ -149,6 +149,11 @@ Kenhojo application itself is not modelled yet.`,
 			if path == "" {
 				return usageError{errors.New("card new: --state FILE is required")}
 			}
+			if fixtures.IsProfileFile(profile) {
+				// The file names its profile, and only an embedded one is
+				// ever looked up from it (docs/state-file.md, "Validation").
+				return usageError{fmt.Errorf("card new: --profile %s: a card state file keeps an embedded profile's name (see jpkisim profiles), never a profile file", profile)}
+			}
 			p, err := fixtures.Profile(profile)
 			if err != nil {
 				return usageError{err}
@@ -196,7 +201,7 @@ Kenhojo application itself is not modelled yet.`,
 	newCmd.Flags().StringVar(&path, "state", "", "the new state file")
 	newCmd.Flags().BoolVar(&newJSON, "json", false, "print one JSON object")
 	newCmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
-	newCmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile")
+	newCmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: an embedded one (see jpkisim profiles); the file keeps its name")
 
 	var showPath string
 	var asJSON bool

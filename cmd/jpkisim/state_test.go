@@ -143,3 +143,27 @@ func TestConcurrentCardNew(t *testing.T) {
 		}
 	}
 }
+
+// card new takes an embedded profile only: a state file names its profile
+// and is reopened with the embedded one of that name, never with a file.
+// Before, a card made from a profile file was written and then could not
+// be opened again ("unknown profile").
+func TestCardNewRefusesAProfileFile(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "custom.yaml")
+	raw, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "profiles", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(prof, bytes.Replace(raw, []byte("name: default"), []byte("name: custom"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "card.json")
+	code, _, errOut := runCLI(t, "card", "new", "--state", path, "--profile", prof)
+	if code != 2 || !strings.Contains(errOut, "never a profile file") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("exit %d, %q", code, errOut)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		t.Fatal("a state file was written")
+	}
+}
