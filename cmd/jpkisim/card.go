@@ -106,7 +106,29 @@ func openState(path string) (*simulator.Card, *store.Store, error) {
 		s.Close()
 		return nil, nil, err
 	}
-	return simulator.NewWithState(p, st, s), s, nil
+	return simulator.NewWithState(p, st, &toldOnce{Store: s, w: stateWarnings}), s, nil
+}
+
+// stateWarnings receives the one line that says a card's writes stopped.
+var stateWarnings io.Writer = os.Stderr
+
+// toldOnce is a state file's Persister that says, once, why the card
+// answers 6581 to every write from now on: its process is no longer the
+// only writer (store.ErrLockLost). Other write errors come and go (a full
+// disk) and are not repeated here.
+type toldOnce struct {
+	*store.Store
+	w    io.Writer
+	told bool
+}
+
+func (t *toldOnce) Commit(st *simulator.State) error {
+	err := t.Store.Commit(st)
+	if errors.Is(err, store.ErrLockLost) && !t.told {
+		t.told = true
+		fmt.Fprintf(t.w, "jpkisim: %v; the card answers 6581 to every write until it is opened again\n", err)
+	}
+	return err
 }
 
 // stateTarget is the embedded card that starts every scenario from a state

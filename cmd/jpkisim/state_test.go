@@ -167,3 +167,37 @@ func TestCardNewRefusesAProfileFile(t *testing.T) {
 		t.Fatal("a state file was written")
 	}
 }
+
+// A card whose lock file was removed while it was driven says so, once,
+// and answers 6581 to every write (docs/state-file.md, "One writer per
+// card").
+func TestLostLockIsToldOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	var told bytes.Buffer
+	stateWarnings = &told
+	defer func() { stateWarnings = os.Stderr }()
+	card, s, err := openState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	card.PowerOn()
+	sel, _ := hex.DecodeString("00A4040C0AD392F000260100000001")
+	wrong, _ := hex.DecodeString("002000980439393939")
+	card.Transmit(sel)
+	if r, _ := card.Transmit(wrong); hex.EncodeToString(r) != "63c2" {
+		t.Fatalf("% X", r)
+	}
+	os.Remove(path + ".lock")
+	for i := 0; i < 2; i++ {
+		if r, _ := card.Transmit(wrong); hex.EncodeToString(r) != "6581" {
+			t.Fatalf("with its lock removed: % X", r)
+		}
+	}
+	if n := strings.Count(told.String(), "\n"); n != 1 || !strings.Contains(told.String(), path) || !strings.Contains(told.String(), "lock file was removed") {
+		t.Fatalf("told %d times: %q", n, told.String())
+	}
+}
