@@ -19,6 +19,7 @@ run:
 ## Go test, then the suite and OpenSC through pcscd against jpkisim serve
 test: deps check
 	$(GO) test -count=1 ./...
+	scripts/fs-test.sh
 	scripts/pcsc-test.sh
 
 ## deps: install the missing Debian packages the tests need (as root, with apt-get)

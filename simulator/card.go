@@ -33,9 +33,21 @@ type Exchange struct {
 // Persister makes the persistent state durable. Card calls Commit after every
 // change to State and before the answer that depends on it leaves the card
 // (a retry counter is committed before the comparison result is returned).
+//
+// Commit returns nil when the state is durable. An error wrapping
+// ErrNotDurable means the state now replaces the old one in the store but
+// could not be confirmed durable; any other error means the store still
+// holds the state of the last successful Commit. Either way the card
+// answers 6581 and lets no answer out that depends on the write, and its
+// memory is what the store holds (docs/state-file.md, "Atomicity").
 type Persister interface {
 	Commit(*State) error
 }
+
+// ErrNotDurable is wrapped by a Persister's error when the new state
+// replaced the old one but is not known to survive a power loss (for a
+// state file: the rename succeeded, the directory's fsync did not).
+var ErrNotDurable = errors.New("written but not confirmed durable")
 
 // Card is one virtual card. It is safe for concurrent use; commands are
 // processed one at a time, as by a real card.
@@ -140,11 +152,12 @@ func (c *Card) Snapshot() {
 }
 
 func (c *Card) restore() error {
-	st := c.snapshot.Clone()
 	old := c.state
-	c.state = st
-	if !c.commit() {
-		c.state = old
+	c.state = c.snapshot.Clone()
+	if !c.commit(func() { c.state = old }) {
+		if c.state != old {
+			c.clearVolatile() // the store took the restored state: its DFs are current
+		}
 		return errors.New("restored state could not be committed")
 	}
 	c.clearVolatile()
@@ -172,8 +185,7 @@ func (c *Card) Update(f func(st *State, commit func() error) error) error {
 	commit := func() error {
 		old := c.state
 		c.state = next.Clone()
-		if !c.commit() {
-			c.state = old
+		if !c.commit(func() { c.state = old }) {
 			return errors.New("the card's memory could not be written")
 		}
 		return nil
@@ -364,12 +376,22 @@ func (c *Card) satisfied(a Access) bool {
 // commit hands the persistent state to the Persister. It reports false
 // when the state could not be made durable; the caller then answers 6581
 // (memory failure) and must not let an answer out that depends on it.
-func (c *Card) commit() bool {
+// When the store still holds the previous state, commit calls undo, which
+// puts memory back to it: a failed write changes nothing. When the store
+// took the new state without confirming it durable (ErrNotDurable), memory
+// keeps the new state, as the store does.
+func (c *Card) commit(undo func()) bool {
 	if c.torn {
+		undo()
 		return false // the power is gone: nothing more is written
 	}
-	if c.persist != nil && c.persist.Commit(c.state) != nil {
-		return false
+	if c.persist != nil {
+		if err := c.persist.Commit(c.state); err != nil {
+			if !errors.Is(err, ErrNotDurable) {
+				undo()
+			}
+			return false
+		}
 	}
 	if c.faults.TearNext {
 		c.faults.TearNext, c.torn = false, true

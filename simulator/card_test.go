@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -550,6 +551,9 @@ func TestCommitFailures(t *testing.T) {
 	// The decrement cannot be made durable: no comparison, 6581.
 	c, st := mk(0)
 	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
+	if got := pin(st).Remaining; got != 3 {
+		t.Fatalf("counter %d in memory after a decrement that was not written, want 3", got)
+	}
 	// The restore cannot be made durable: the try stays spent, not verified.
 	c, st = mk(1)
 	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581", "00A4020C020017", "9000",
@@ -643,4 +647,142 @@ func TestUpdateLeavesTearingForTheNextCommand(t *testing.T) {
 	if _, err := c.Transmit(mustHex("002000980439393939")); !errors.Is(err, simulator.ErrPowerLost) {
 		t.Fatalf("the tearing fault was used up by the office: %v", err)
 	}
+}
+
+// disk is a Persister over an in-memory "disk": it keeps a copy of the last
+// state it made durable, and while full it refuses every write, as a full
+// disk or a read-only directory does. written, when set, makes a refused
+// write one that replaced the old state but could not be confirmed durable
+// (the directory's fsync failed after the rename).
+type disk struct {
+	held    *simulator.State
+	full    bool
+	allow   int // writes that still succeed once full
+	written bool
+}
+
+func (d *disk) Commit(st *simulator.State) error {
+	if d.full && d.allow > 0 {
+		d.allow--
+	} else if d.full {
+		if d.written {
+			d.held = st.Clone()
+			return fmt.Errorf("directory not synced: %w", simulator.ErrNotDurable)
+		}
+		return errors.New("no space left on device")
+	}
+	d.held = st.Clone()
+	return nil
+}
+
+// onDisk is the retry counter of a PIN EF as the disk holds it.
+func (d *disk) onDisk(fid uint16) int {
+	return d.held.App(simulator.AIDJPKI).EF(fid).PIN.Remaining
+}
+
+func diskCard(t *testing.T) (*simulator.Card, *disk) {
+	t.Helper()
+	p := profile(t, nil)
+	st, err := simulator.NewState(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &disk{held: st.Clone()}
+	c := simulator.NewWithState(p, st, d)
+	c.PowerOn()
+	return c, d
+}
+
+// inMemory asks the card for a PIN's retry counter with the empty VERIFY
+// (no try spent), selecting the JPKI application first.
+func inMemory(t *testing.T, c *simulator.Card, fid uint16) int {
+	t.Helper()
+	r := exchange(t, c, selJPKI, fmt.Sprintf("00A4020C02%04X", fid), "00200080")
+	if r[0] != "9000" || r[1] != "9000" || !strings.HasPrefix(r[2], "63C") {
+		t.Fatalf("counter query: %v", r)
+	}
+	n, _ := strconv.ParseUint(r[2][3:], 16, 8)
+	return int(n)
+}
+
+// TestAFailedWriteChangesNothing: when the write before a comparison fails
+// (a full disk, a read-only directory) the card answers 6581 and its memory
+// still equals what the disk holds, so that once the disk takes writes
+// again no try was spent by the commands that failed. Reproduced before the
+// fix: four correct auth PINs on a full disk answered 6581 6581 6581 6984.
+func TestAFailedWriteChangesNothing(t *testing.T) {
+	t.Run("VERIFY", func(t *testing.T) {
+		c, d := diskCard(t)
+		d.full = true
+		for i := 0; i < 4; i++ {
+			expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
+			if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 3 || f != 3 {
+				t.Fatalf("after failed write %d: %d tries in memory, %d on disk, want 3 and 3", i+1, m, f)
+			}
+		}
+		for i := 0; i < 6; i++ { // wrong values spend nothing either
+			expectSWs(t, c, selJPKI, "9000", selSignP, "9000", "0020008006414243313234", "6581")
+		}
+		if m, f := inMemory(t, c, simulator.EFSigningPIN), d.onDisk(simulator.EFSigningPIN); m != 5 || f != 5 {
+			t.Fatalf("signing password: %d tries in memory, %d on disk, want 5 and 5", m, f)
+		}
+		d.full = false // space came back: the PIN is as it was
+		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "9000")
+		if f := d.onDisk(simulator.EFAuthPIN); f != 3 {
+			t.Fatalf("%d tries on disk after a correct PIN", f)
+		}
+	})
+	t.Run("match restore", func(t *testing.T) {
+		// The decrement is durable, the restore to the maximum is not: the
+		// decremented counter is what both hold, and the PIN is not verified.
+		c, d := diskCard(t)
+		d.full, d.allow = true, 1
+		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
+		if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 2 || f != 2 {
+			t.Fatalf("%d tries in memory, %d on disk, want 2 and 2", m, f)
+		}
+	})
+	t.Run("written, not confirmed durable", func(t *testing.T) {
+		// The rename replaced the file but the directory's fsync failed:
+		// the file holds the decrement, so memory keeps it too; the card
+		// answers 6581 without comparing.
+		c, d := diskCard(t)
+		d.full, d.written = true, true
+		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
+		if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 2 || f != 2 {
+			t.Fatalf("%d tries in memory, %d on disk, want 2 and 2", m, f)
+		}
+	})
+	t.Run("CHANGE REFERENCE DATA", func(t *testing.T) {
+		c, d := diskCard(t)
+		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2", authOK, "9000")
+		d.full = true
+		expectSWs(t, c, "002401800439383736", "6581")
+		d.full = false
+		expectSWs(t, c, authOK, "9000") // the old value still opens it
+	})
+	t.Run("restore command", func(t *testing.T) {
+		c, d := diskCard(t)
+		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2")
+		d.full = true
+		expectSWs(t, c, fmt.Sprintf("80EE00000F%X", simulator.RestoreData), "6581")
+		if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 2 || f != 2 {
+			t.Fatalf("after a failed restore: %d tries in memory, %d on disk, want 2 and 2", m, f)
+		}
+	})
+	t.Run("Update", func(t *testing.T) {
+		c, d := diskCard(t)
+		d.full = true
+		err := c.Update(func(st *simulator.State, commit func() error) error {
+			st.App(simulator.AIDJPKI).EF(simulator.EFSigningPIN).PIN.Remaining = 0
+			return commit()
+		})
+		if err == nil {
+			t.Fatal("an Update whose write failed reported success")
+		}
+		c.PowerOn()
+		if m := inMemory(t, c, simulator.EFSigningPIN); m != 5 {
+			t.Fatalf("after a failed Update: %d tries in memory, want 5 (the disk's)", m)
+		}
+	})
 }

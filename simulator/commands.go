@@ -217,17 +217,17 @@ func (c *Card) verify(cmd apdu.Command) []byte {
 		return sw(apdu.SWWrongLength)
 	}
 	p.Remaining--
-	if !c.commit() {
-		// Never compare with a decrement that is not durable.
+	if !c.commit(func() { p.Remaining++ }) {
+		// Never compare with a decrement that is not durable; memory
+		// stays what the store holds.
 		return sw(apdu.SWMemoryFailure)
 	}
 	if subtle.ConstantTimeCompare(cmd.Data, p.Value) == 1 {
 		decremented := p.Remaining
 		p.Remaining = p.MaxTries
-		if !c.commit() {
+		if !c.commit(func() { p.Remaining = decremented }) {
 			// The decremented counter is what is durable: a try is never
 			// given back, and memory agrees with the EEPROM.
-			p.Remaining = decremented
 			return sw(apdu.SWMemoryFailure)
 		}
 		c.setVerified(p, true)
@@ -265,8 +265,7 @@ func (c *Card) changeReferenceData(cmd apdu.Command) []byte {
 	oldValue, oldRemaining := p.Value, p.Remaining
 	p.Value = clone(cmd.Data)
 	p.Remaining = p.MaxTries
-	if !c.commit() {
-		p.Value, p.Remaining = oldValue, oldRemaining
+	if !c.commit(func() { p.Value, p.Remaining = oldValue, oldRemaining }) {
 		return sw(apdu.SWMemoryFailure)
 	}
 	return sw(apdu.SWOK)

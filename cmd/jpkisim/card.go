@@ -106,7 +106,29 @@ func openState(path string) (*simulator.Card, *store.Store, error) {
 		s.Close()
 		return nil, nil, err
 	}
-	return simulator.NewWithState(p, st, s), s, nil
+	return simulator.NewWithState(p, st, &toldOnce{Store: s, w: stateWarnings}), s, nil
+}
+
+// stateWarnings receives the one line that says a card's writes stopped.
+var stateWarnings io.Writer = os.Stderr
+
+// toldOnce is a state file's Persister that says, once, why the card
+// answers 6581 to every write from now on: its process is no longer the
+// only writer (store.ErrLockLost). Other write errors come and go (a full
+// disk) and are not repeated here.
+type toldOnce struct {
+	*store.Store
+	w    io.Writer
+	told bool
+}
+
+func (t *toldOnce) Commit(st *simulator.State) error {
+	err := t.Store.Commit(st)
+	if errors.Is(err, store.ErrLockLost) && !t.told {
+		t.told = true
+		fmt.Fprintf(t.w, "jpkisim: %v; the card answers 6581 to every write until it is opened again\n", err)
+	}
+	return err
 }
 
 // stateTarget is the embedded card that starts every scenario from a state
@@ -148,6 +170,11 @@ Kenhojo application itself is not modelled yet.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if path == "" {
 				return usageError{errors.New("card new: --state FILE is required")}
+			}
+			if fixtures.IsProfileFile(profile) {
+				// The file names its profile, and only an embedded one is
+				// ever looked up from it (docs/state-file.md, "Validation").
+				return usageError{fmt.Errorf("card new: --profile %s: a card state file keeps an embedded profile's name (see jpkisim profiles), never a profile file", profile)}
 			}
 			p, err := fixtures.Profile(profile)
 			if err != nil {
@@ -196,7 +223,7 @@ Kenhojo application itself is not modelled yet.`,
 	newCmd.Flags().StringVar(&path, "state", "", "the new state file")
 	newCmd.Flags().BoolVar(&newJSON, "json", false, "print one JSON object")
 	newCmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
-	newCmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile")
+	newCmd.Flags().StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: an embedded one (see jpkisim profiles); the file keeps its name")
 
 	var showPath string
 	var asJSON bool

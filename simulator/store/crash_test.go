@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
 )
@@ -21,7 +22,9 @@ import (
 var kills = flag.Int("kills", 200, "SIGKILLs of the crash test")
 
 // The crash test's child: open the state file, then send wrong auth PINs
-// forever, printing every status word the card answers, until blocked.
+// until that PIN is blocked and then wrong signing passwords until that one
+// is, printing every status word the card answers with the PIN it was for
+// (A or S).
 func TestMain(m *testing.M) {
 	if path := os.Getenv("JPKISIM_CRASH_CHILD"); path != "" {
 		os.Exit(crashChild(path))
@@ -42,36 +45,53 @@ func crashChild(path string) int {
 	out := bufio.NewWriter(os.Stdout)
 	fmt.Fprintln(out, "READY")
 	out.Flush()
-	for {
-		r, _ := c.Transmit([]byte{0x00, 0x20, 0x00, 0x98, 0x04, '9', '9', '9', '9'})
-		fmt.Fprintf(out, "%02X%02X\n", r[len(r)-2], r[len(r)-1])
-		out.Flush()
-		if r[0] != 0x63 || r[1] == 0xC0 {
-			return 0
+	for _, x := range []struct {
+		name  string
+		wrong []byte
+	}{
+		{"A", []byte{0x00, 0x20, 0x00, 0x98, 0x04, '9', '9', '9', '9'}},
+		{"S", []byte{0x00, 0x20, 0x00, 0x9B, 0x06, 'Z', 'Z', '9', '9', '9', '9'}},
+	} {
+		for {
+			r, _ := c.Transmit(x.wrong)
+			fmt.Fprintf(out, "%s%02X%02X\n", x.name, r[len(r)-2], r[len(r)-1])
+			out.Flush()
+			if r[0] != 0x63 || r[1] == 0xC0 {
+				break
+			}
 		}
 	}
+	return 0
 }
 
-// remaining reads the auth PIN's durable counter; the file must load.
-func remaining(t *testing.T, path string) int {
+// pins are the durable counters of the auth PIN and the signing password.
+type pins struct{ auth, signing int }
+
+var full = pins{rules.AuthPINTries, rules.SigningPasswordTries}
+
+// remaining reads the durable counters; the file must load.
+func remaining(t *testing.T, path string) pins {
 	t.Helper()
 	st, _, err := store.Load(path)
 	if err != nil {
 		t.Fatalf("after a kill the state file does not load: %v", err)
 	}
-	return st.Apps[1].EF(simulator.EFAuthPIN).PIN.Remaining
+	jpki := st.App(simulator.AIDJPKI)
+	return pins{jpki.EF(simulator.EFAuthPIN).PIN.Remaining, jpki.EF(simulator.EFSigningPIN).PIN.Remaining}
 }
 
-// setCounter is the office resetting the counter (UNLOCK-01), between runs.
-func setCounter(t *testing.T, path string, n int) {
+// resetCounters is the office resetting both PINs' counters (UNLOCK-01),
+// between runs.
+func resetCounters(t *testing.T, path string) {
 	t.Helper()
 	s, st, _, err := store.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	pin := st.Apps[1].EF(simulator.EFAuthPIN).PIN
-	pin.MaxTries, pin.Remaining = 15, n
+	jpki := st.App(simulator.AIDJPKI)
+	jpki.EF(simulator.EFAuthPIN).PIN.Remaining = full.auth
+	jpki.EF(simulator.EFSigningPIN).PIN.Remaining = full.signing
 	if err := s.Commit(st); err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +99,11 @@ func setCounter(t *testing.T, path string, n int) {
 
 // TestCrashNeverGivesBackATry kills a process driving wrong VERIFYs at
 // random moments, at least -kills times (200), and checks after each kill
-// that the state file loads and that the durable counter is no higher than
-// the last answer that left the card, nor than before the run: a pulled
-// card never gives back a try. The counter has 15 tries so that each run
-// has several VERIFYs to interrupt; the office resets it when it reaches 0.
+// that the state file loads and that neither durable counter is higher than
+// the last answer for it that left the card, nor than before the run: a
+// pulled card never gives back a try. Each run has up to 3 + 5 VERIFYs to
+// interrupt (the card's own limits, RETRY-01, RETRY-02); the office resets
+// both counters when both reach 0.
 func TestCrashNeverGivesBackATry(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test takes about half a minute")
@@ -97,9 +118,8 @@ func TestCrashNeverGivesBackATry(t *testing.T) {
 	if err := store.Create(path, st, store.Meta{Profile: p.Name}); err != nil {
 		t.Fatal(err)
 	}
-	setCounter(t, path, 15)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	before, killed, regained, midRun := 15, 0, 0, 0
+	before, killed, regained, midRun := full, 0, 0, 0
 	for killed < *kills {
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), "JPKISIM_CRASH_CHILD="+path)
@@ -119,24 +139,31 @@ func TestCrashNeverGivesBackATry(t *testing.T) {
 		cmd.Process.Kill()
 		lastSeen := before
 		for lines.Scan() {
-			if n, err := strconv.ParseUint(strings.TrimPrefix(lines.Text(), "63C"), 16, 8); err == nil && strings.HasPrefix(lines.Text(), "63C") {
-				lastSeen = int(n)
+			l := lines.Text()
+			n, err := strconv.ParseUint(strings.TrimPrefix(l[1:], "63C"), 16, 8)
+			if err != nil || !strings.HasPrefix(l[1:], "63C") {
+				continue
+			}
+			if l[0] == 'A' {
+				lastSeen.auth = int(n)
+			} else {
+				lastSeen.signing = int(n)
 			}
 		}
 		cmd.Wait()
 		killed++
 		now := remaining(t, path)
-		if now > lastSeen || now > before {
+		if now.auth > lastSeen.auth || now.auth > before.auth || now.signing > lastSeen.signing || now.signing > before.signing {
 			regained++
-			t.Errorf("kill %d: the durable counter is %d, but the card had answered %d tries left (before the run: %d)", killed, now, lastSeen, before)
+			t.Errorf("kill %d: the durable counters are %+v, but the card had answered %+v tries left (before the run: %+v)", killed, now, lastSeen, before)
 		}
-		if now < lastSeen {
+		if now != lastSeen {
 			midRun++ // killed after the decrement was durable, before its answer left
 		}
 		before = now
-		if now == 0 {
-			setCounter(t, path, 15)
-			before = 15
+		if now == (pins{}) {
+			resetCounters(t, path)
+			before = full
 		}
 	}
 	t.Logf("%d kills survived, %d tries regained, %d kills between a durable decrement and its answer", killed, regained, midRun)

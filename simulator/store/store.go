@@ -12,10 +12,15 @@
 // renamed over the old file, and the directory is fsynced, so that a crash
 // leaves either the old state or the new one, never a mix. A Store is a
 // simulator.Persister: the card commits a decremented retry counter before
-// the comparison's answer leaves it. One process at a time: a Store holds
-// an exclusive lock (FILE.lock) until Close. A file that does not parse,
-// has another format or version, or fails its checksum is refused with an
-// error naming it, and is never rewritten by Open.
+// the comparison's answer leaves it, and a failed write leaves the card's
+// memory as the file has it. One writer per card: a Store writes the file
+// a path resolves to, holds an exclusive lock on the lock file beside it
+// (FILE.lock) until Close, refuses a file with a second name (hard link),
+// and writes nothing once its lock file was removed or replaced or the
+// file changed under it. A file that does not parse, has another format or
+// version, fails its checksum, or holds what no card can hold is refused
+// with an error naming it and the field, and is never rewritten by Open.
+// docs/state-file.md states these guarantees and the tests of each.
 //
 // The file holds the card's PINs and private keys, as a card does: protect
 // it like the card. Every key in it is a published TEST-ONLY key.
@@ -35,6 +40,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/jpkisim/jpkisim/simulator"
 )
@@ -130,8 +136,14 @@ type pin struct {
 
 var kinds = map[simulator.EFKind]string{simulator.Transparent: "transparent", simulator.PINObject: "pin", simulator.KeyObject: "key"}
 
-// Encode serialises a state and its meta to the file format.
+// Encode serialises a state and its meta to the file format. A state the
+// card cannot hold (the checks of Decode) or one over MaxFileSize is
+// refused with an error wrapping ErrBadState: nothing writes a file that
+// would be refused when read.
 func Encode(st *simulator.State, meta Meta) ([]byte, error) {
+	if err := check(st, meta); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
+	}
 	b := body{Meta: meta}
 	for _, a := range st.Apps {
 		fa := app{Name: a.Name, AID: hex.EncodeToString(a.AID)}
@@ -159,12 +171,22 @@ func Encode(st *simulator.State, meta Meta) ([]byte, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	return json.MarshalIndent(fileEnvelope{Format: Format, Version: Version, SHA256: hex.EncodeToString(sum[:]), Body: raw}, "", " ")
+	out, err := json.MarshalIndent(fileEnvelope{Format: Format, Version: Version, SHA256: hex.EncodeToString(sum[:]), Body: raw}, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > MaxFileSize {
+		return nil, fmt.Errorf("%w: the state takes %d bytes, over the %d a state file may have", ErrBadState, len(out), MaxFileSize)
+	}
+	return out, nil
 }
 
-// Decode reads the file format, checking format, version and checksum, and
-// refusing unknown fields. Errors wrap ErrBadState and never quote the
-// file's contents.
+// Decode reads the file format, checking format, version and checksum,
+// refusing unknown fields, and then checking the meaning of every field
+// against what the card can hold (docs/state-file.md, "Validation"): the
+// checksum is plain SHA-256 that anyone can recompute, so it only tells
+// damage, not an edit. Errors wrap ErrBadState, name the field and never
+// quote the file's contents.
 func Decode(data []byte) (*simulator.State, Meta, error) {
 	bad := func(format string, args ...any) (*simulator.State, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("%w: %s", ErrBadState, fmt.Sprintf(format, args...))
@@ -175,11 +197,14 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 	if err := dec.Decode(&env); err != nil {
 		return bad("not a card state file (%s)", jsonProblem(err))
 	}
+	if len(data) > MaxFileSize {
+		return bad("over %d bytes", MaxFileSize)
+	}
 	if env.Format != Format {
-		return bad("format %q, want %q", env.Format, Format)
+		return bad("field format: not %s", Format)
 	}
 	if env.Version != Version {
-		return bad("version %d, this jpkisim reads version %d", env.Version, Version)
+		return bad("field version: this jpkisim reads version %d", Version)
 	}
 	var compact bytes.Buffer // the checksum covers the body without insignificant whitespace
 	if err := json.Compact(&compact, env.Body); err != nil {
@@ -196,23 +221,24 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 		return bad("body: %s", jsonProblem(err))
 	}
 	st := &simulator.State{}
-	for _, fa := range b.Apps {
+	for i, fa := range b.Apps {
+		at := fmt.Sprintf("body.apps[%d]", i)
 		aid, err := hex.DecodeString(fa.AID)
 		if err != nil || len(aid) == 0 || len(aid) > 16 {
-			return bad("application %q: bad AID", fa.Name)
+			return bad("field %s.aid: not 1 to 16 bytes of hex", at)
 		}
 		a := &simulator.Application{Name: fa.Name, AID: aid}
-		for _, fe := range fa.EFs {
-			e, err := decodeEF(fe)
+		for j, fe := range fa.EFs {
+			e, err := decodeEF(fe, fmt.Sprintf("%s.efs[%d]", at, j))
 			if err != nil {
-				return bad("application %q: %v", fa.Name, err)
+				return bad("%v", err)
 			}
 			a.EFs = append(a.EFs, e)
 		}
 		st.Apps = append(st.Apps, a)
 	}
-	if len(st.Apps) < 2 || st.Apps[1].EF(simulator.EFAuthPIN) == nil || st.Apps[1].EF(simulator.EFSigningPIN) == nil {
-		return bad("no JPKI application with its two PINs")
+	if err := check(st, b.Meta); err != nil {
+		return bad("%v", err)
 	}
 	return st, b.Meta, nil
 }
@@ -224,7 +250,7 @@ func jsonProblem(err error) string {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %q has the wrong type", te.Field)
+		return fmt.Sprintf("field %q has the wrong type", strings.TrimPrefix(te.Field, "Meta."))
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "the file ends early"
@@ -235,22 +261,26 @@ func jsonProblem(err error) string {
 	return "malformed JSON"
 }
 
-func parseFID(s string) (uint16, error) {
+// parseFID reads 4 hex digits; the error names the field, not the value.
+func parseFID(s, field string) (uint16, error) {
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != 2 {
-		return 0, fmt.Errorf("bad FID %q", s)
+		return 0, refuse(field, "not a FID of 4 hex digits")
 	}
 	return uint16(b[0])<<8 | uint16(b[1]), nil
 }
 
-func decodeEF(fe ef) (*simulator.EF, error) {
-	fid, err := parseFID(fe.FID)
+// decodeEF turns one EF of the file into the card's; check then says
+// whether the card can hold it. at is the EF's place in the file.
+func decodeEF(fe ef, at string) (*simulator.EF, error) {
+	fid, err := parseFID(fe.FID, at+".fid")
 	if err != nil {
 		return nil, err
 	}
+	at = fmt.Sprintf("%s (EF %04X)", at, fid)
 	e := &simulator.EF{FID: fid, Data: fe.Data, Read: simulator.Access{Never: fe.Never}}
 	if fe.ReadPIN != "" {
-		if e.Read.PIN, err = parseFID(fe.ReadPIN); err != nil {
+		if e.Read.PIN, err = parseFID(fe.ReadPIN, at+".read_pin"); err != nil {
 			return nil, err
 		}
 	}
@@ -259,82 +289,194 @@ func decodeEF(fe ef) (*simulator.EF, error) {
 		e.Kind = simulator.Transparent
 	case "pin":
 		e.Kind = simulator.PINObject
-		p := fe.PIN
-		if p == nil || p.MaxTries < 1 || p.Remaining < 0 || p.Remaining > p.MaxTries || p.MinLen < 1 || p.MaxLen < p.MinLen || p.Alphabet == "" {
-			return nil, fmt.Errorf("EF %s: bad PIN object", fe.FID)
-		}
-		e.PIN = &simulator.PIN{Value: p.Value, MaxTries: p.MaxTries, Remaining: p.Remaining,
-			Format: simulator.PINFormat{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
 	case "key":
 		e.Kind = simulator.KeyObject
-		if len(fe.Key) > 0 {
-			k, err := x509.ParsePKCS8PrivateKey(fe.Key)
-			if err != nil {
-				return nil, fmt.Errorf("EF %s: bad key", fe.FID)
-			}
-			rk, ok := k.(*rsa.PrivateKey)
-			if !ok || rk.N.BitLen() != 2048 {
-				return nil, fmt.Errorf("EF %s: not an RSA-2048 key", fe.FID)
-			}
-			e.Key = rk
-		}
 	default:
-		return nil, fmt.Errorf("EF %s: unknown kind %q", fe.FID, fe.Kind)
+		return nil, refuse(at+".kind", "not transparent, pin or key")
+	}
+	if p := fe.PIN; p != nil {
+		e.PIN = &simulator.PIN{Value: p.Value, MaxTries: p.MaxTries, Remaining: p.Remaining,
+			Format: simulator.PINFormat{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
+	}
+	if len(fe.Key) > 0 {
+		if e.Kind != simulator.KeyObject {
+			return nil, refuse(at+".key", "only a key EF holds a key")
+		}
+		rk, err := parseKey(fe.Key)
+		if err != nil {
+			return nil, refuse(at+".key", "%v", err)
+		}
+		e.Key = rk
 	}
 	return e, nil
 }
 
+// keys caches parsed keys by their DER: checking an RSA key costs a
+// millisecond or so, and a process loads the same few keys again and again
+// (tests, fuzzing). Keys are immutable and shared between states.
+var keys struct {
+	sync.Mutex
+	m map[[sha256.Size]byte]*rsa.PrivateKey
+}
+
+// parseKey reads a PKCS#8 RSA-2048 private key.
+func parseKey(der []byte) (*rsa.PrivateKey, error) {
+	id := sha256.Sum256(der)
+	keys.Lock()
+	k, ok := keys.m[id]
+	keys.Unlock()
+	if ok {
+		return k, nil
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, errors.New("not a PKCS#8 private key")
+	}
+	k, ok = parsed.(*rsa.PrivateKey)
+	if !ok || k.N.BitLen() != 2048 {
+		return nil, errors.New("not an RSA-2048 key")
+	}
+	keys.Lock()
+	if len(keys.m) >= 16 || keys.m == nil {
+		keys.m = map[[sha256.Size]byte]*rsa.PrivateKey{}
+	}
+	keys.m[id] = k
+	keys.Unlock()
+	return k, nil
+}
+
 // Store is an open state file: it loads the state and commits every change
-// atomically. It implements simulator.Persister.
+// atomically. It implements simulator.Persister. It writes the file the
+// path resolves to (symlinks followed), holds the lock beside that file,
+// and never writes over a file that changed since it last read or wrote it
+// (docs/state-file.md, "One writer").
 type Store struct {
-	path string
+	path string // as given, for messages
+	real string // symlinks resolved: the file written
 	lock *os.File
 	mu   sync.Mutex
-	meta Meta
+	meta Meta // the meta of the next commit
+	// written is the meta, held the identity and sum the SHA-256 of the
+	// file as this Store last read or wrote it.
+	written Meta
+	held    os.FileInfo
+	sum     [sha256.Size]byte
+	// lost, once set, refuses every later commit: the lock was lost or the
+	// file changed under this Store.
+	lost error
 	// Commits counts the commits made (for tests and benchmarks).
 	Commits int
 }
 
-// Create writes a new state file; it refuses to replace an existing one.
+// ErrLockLost is wrapped by every commit refused because this process no
+// longer holds the card alone: its lock file was removed or replaced, or
+// the state file changed under it. The card then answers 6581.
+var ErrLockLost = errors.New("no longer the only writer of the card state file")
+
+// Create writes a new state file; it refuses to replace an existing one,
+// or anything at its path (a dangling symlink too). The file is written
+// to a temporary file, fsynced, and linked to its name, which fails if the
+// name exists: of concurrent Creates exactly one succeeds.
 func Create(path string, st *simulator.State, meta Meta) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%s: already exists; a card state file is never replaced", path)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
 	data, err := Encode(st, meta)
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, data)
+	dir := filepath.Dir(path)
+	name, _, err := writeTemp(path, data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer os.Remove(name)
+	if err := os.Link(name, path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s: already exists; a card state file is never replaced", path)
+		}
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return fmt.Errorf("%s: cannot create: %w", path, err)
+	}
+	os.Remove(name)
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("%s: %w: %v", path, simulator.ErrNotDurable, err)
+	}
+	return nil
 }
 
-// Open locks and loads a state file. The lock is held until Close.
+// Open locks and loads a state file. The lock is held until Close. A path
+// that is a symlink opens the file it points to; a file with more than one
+// name (a hard link) is refused, since each name would have its own lock.
+// Temporary files of a write that a kill interrupted are removed.
 func Open(path string) (*Store, *simulator.State, Meta, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err) // no lock file for a file that is not there
-	}
-	lock, err := lockFile(path + ".lock")
-	if err != nil {
+	fail := func(err error) (*Store, *simulator.State, Meta, error) {
 		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
-	data, err := os.ReadFile(path)
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fail(err) // no lock file for a file that is not there
+	}
+	if fi, err := os.Lstat(real); err != nil {
+		return fail(err)
+	} else if !fi.Mode().IsRegular() {
+		return fail(fmt.Errorf("%w: not a regular file", ErrBadState))
+	} else if n := links(fi); n > 1 {
+		return fail(fmt.Errorf("%w: the file has %d names (hard links); each would be locked apart, so one card would have two writers", ErrBadState, n))
+	}
+	lock, err := lockFile(real + ".lock")
+	if err != nil {
+		return fail(err)
+	}
+	removeTemporaries(real)
+	data, fi, err := readFile(real)
+	if err == nil && links(fi) > 1 {
+		err = fmt.Errorf("%w: the file has more than one name (hard links)", ErrBadState)
+	}
 	if err != nil {
 		unlockFile(lock)
-		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err)
+		return fail(err)
 	}
 	st, meta, err := Decode(data)
 	if err != nil {
 		unlockFile(lock)
-		return nil, nil, Meta{}, fmt.Errorf("%s: %w", path, err)
+		return fail(err)
 	}
-	return &Store{path: path, lock: lock, meta: meta}, st, meta, nil
+	s := &Store{path: path, real: real, lock: lock, meta: meta, written: meta, held: fi, sum: sha256.Sum256(data)}
+	return s, st, meta, nil
+}
+
+// removeTemporaries removes what writeTemp left when a process died
+// before its rename: .NAME.tmp-* beside the file. The caller holds the
+// lock, so no other writer of this file is in the middle of a write.
+func removeTemporaries(real string) {
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(real), "."+globEscape(filepath.Base(real))+".tmp-?*"))
+	for _, f := range left {
+		if fi, err := os.Lstat(f); err == nil && fi.Mode().IsRegular() {
+			os.Remove(f)
+		}
+	}
+}
+
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Load reads a state file without locking or keeping it open (for a
 // read-only look, such as a run that copies it for every scenario).
 func Load(path string) (*simulator.State, Meta, error) {
-	data, err := os.ReadFile(path)
+	data, _, err := readFile(path)
 	if err != nil {
 		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
@@ -343,6 +485,35 @@ func Load(path string) (*simulator.State, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return st, meta, nil
+}
+
+// readFile reads a state file of at most MaxFileSize bytes: a larger one,
+// or one that is not a regular file (a FIFO, a device), is refused before
+// its content is read.
+func readFile(path string) ([]byte, os.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%w: not a regular file", ErrBadState)
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, nil, fmt.Errorf("%w: over %d bytes", ErrBadState, MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(data) > MaxFileSize { // it grew since the Stat
+		return nil, nil, fmt.Errorf("%w: over %d bytes", ErrBadState, MaxFileSize)
+	}
+	return data, fi, nil
 }
 
 // Meta returns the file's meta as last written.
@@ -360,22 +531,74 @@ func (s *Store) SetMeta(m Meta) {
 }
 
 // Commit implements simulator.Persister: the state is durable when it
-// returns nil.
+// returns nil. Before writing it checks that this Store still holds the
+// lock (the lock file at its path is the one it locked) and that the file
+// is the one it last read or wrote (same inode, same SHA-256); otherwise
+// it writes nothing, now or later, and the error wraps ErrLockLost. An
+// error wrapping simulator.ErrNotDurable means the file was replaced but
+// the directory's fsync failed: the file holds the new state, which may
+// not survive a power loss. After any other error the file is as it was,
+// and so is the meta of the next commit (a SetMeta is undone).
 func (s *Store) Commit(st *simulator.State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lock == nil {
 		return errors.New("state file closed")
 	}
+	err := s.commit(st)
+	if err != nil && !errors.Is(err, simulator.ErrNotDurable) {
+		s.meta = s.written
+	}
+	return err
+}
+
+func (s *Store) commit(st *simulator.State) error {
+	if s.lost != nil {
+		return s.lost
+	}
+	if err := s.stillAlone(); err != nil {
+		s.lost = fmt.Errorf("%s: %w: %v; it writes no more", s.path, ErrLockLost, err)
+		return s.lost
+	}
 	data, err := Encode(st, s.meta)
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(s.path, data); err != nil {
-		return err
+	fi, err := writeAtomic(s.real, data)
+	if fi != nil { // renamed: the file holds data
+		s.held, s.sum, s.written = fi, sha256.Sum256(data), s.meta
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.path, err)
 	}
 	s.Commits++
 	return nil
+}
+
+// stillAlone reports why this Store may no longer write: its lock file was
+// removed or replaced, or the state file is not the one it last read or
+// wrote.
+func (s *Store) stillAlone() error {
+	held, err := s.lock.Stat()
+	if err != nil {
+		return err
+	}
+	now, err := os.Lstat(s.real + ".lock")
+	if err != nil || !os.SameFile(held, now) {
+		return errors.New("its lock file was removed or replaced")
+	}
+	data, fi, err := readFile(s.real)
+	if err != nil || !os.SameFile(fi, s.held) || sha256.Sum256(data) != s.sum {
+		return errors.New("the file changed since this process last read or wrote it")
+	}
+	return nil
+}
+
+// Err is the reason this Store writes no more (ErrLockLost), or nil.
+func (s *Store) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost
 }
 
 // Close releases the lock.
@@ -390,9 +613,9 @@ func (s *Store) Close() error {
 	return err
 }
 
-// writeAtomic writes data to a temporary file in path's directory, fsyncs
-// it, renames it over path and fsyncs the directory.
-func writeAtomic(path string, data []byte) error {
+// writeTemp writes data to a new temporary file .NAME.tmp-* in path's
+// directory, mode 0600, fsynced, and returns its name and identity.
+func writeTemp(path string, data []byte) (string, os.FileInfo, error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -400,34 +623,66 @@ func writeAtomic(path string, data []byte) error {
 		if errors.As(err, &pe) {
 			err = pe.Err // the temporary name means nothing to the user
 		}
-		return fmt.Errorf("%s: cannot write in %s: %w", path, dir, err)
+		return "", nil, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
 	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(name)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
+	fail := func(err error) (string, os.FileInfo, error) {
 		tmp.Close()
-		return err
+		os.Remove(name)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
+		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+		return fail(err)
+	}
+	fi, err := tmp.Stat()
+	if err != nil {
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		os.Remove(name)
+		return "", nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	return name, fi, nil
+}
+
+// writeAtomic writes data to a temporary file in path's directory, fsyncs
+// it, renames it over path and fsyncs the directory. It returns the new
+// file's identity once the rename happened (nil before): an error after
+// that wraps simulator.ErrNotDurable.
+func writeAtomic(path string, data []byte) (os.FileInfo, error) {
+	name, fi, err := writeTemp(path, data)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.Rename(name, path); err != nil {
-		return err
+		os.Remove(name)
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err // the temporary name means nothing to the user
+		}
+		return nil, fmt.Errorf("cannot replace the file: %w", err)
 	}
-	ok = true
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fi, fmt.Errorf("%w: %v", simulator.ErrNotDurable, err)
+	}
+	return fi, nil
+}
+
+// syncDir fsyncs a directory, making a rename or link in it durable (a
+// variable so that a test can make it fail).
+var syncDir = syncDirectory
+
+func syncDirectory(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -2,6 +2,10 @@ package store_test
 
 import (
 	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
 )
@@ -134,7 +139,7 @@ func TestBrokenFilesAreRefusedAndLeftAlone(t *testing.T) {
 	}
 	st, _ := simulator.NewState(fixtures.MustProfile("default"))
 	missing := filepath.Join(t.TempDir(), "no-such-dir", "card.json")
-	if err := store.Create(missing, st, store.Meta{}); err == nil || !strings.HasPrefix(err.Error(), missing+": cannot write in ") || strings.Contains(err.Error(), ".tmp-") {
+	if err := store.Create(missing, st, store.Meta{Profile: "default"}); err == nil || !strings.HasPrefix(err.Error(), missing+": cannot write in ") || strings.Contains(err.Error(), ".tmp-") {
 		t.Fatalf("a missing directory: %v", err)
 	}
 }
@@ -161,20 +166,133 @@ func TestRoundTripKeepsEveryAnswer(t *testing.T) {
 	}
 }
 
+// FuzzDecode feeds the loader arbitrary files. The checksum is recomputed
+// for every input (a body alone is sealed into an envelope, an envelope's
+// body is resealed), so that the checks of the body's meaning are fuzzed,
+// not only the checksum; and every input is also read as an edit script
+// for a valid body (fuzzedit_test.go), so that most execs reach those
+// checks with well-formed JSON. The placeholders "@authkey" and "@signkey" stand
+// for the fixture keys, so that the seeds stay small (short inputs are
+// mutated and minimised much faster) while the loaded cards have real
+// keys. Whatever loads must run on the card without a panic, be readable
+// by the office, and survive a round trip unchanged.
 func FuzzDecode(f *testing.F) {
 	p := fixtures.MustProfile("default")
 	st, _ := simulator.NewState(p)
-	good, _ := store.Encode(st, store.Meta{Profile: "default"})
-	f.Add(good)
+	small := st.Clone()
+	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
+		small.App(simulator.AIDJPKI).EF(fid).Data = []byte{0x30}
+	}
+	var env struct{ Body json.RawMessage }
+	sm, _ := store.Encode(small, office.NewMeta(p))
+	json.Unmarshal(sm, &env)
+	var body bytes.Buffer
+	json.Compact(&body, env.Body)
+	seed := body.Bytes()
+	for _, k := range fuzzKeys {
+		seed = bytes.ReplaceAll(seed, []byte(k.b64), []byte(k.name))
+	}
+	if _, _, err := store.Decode(sealed(withKeys(seed))); err != nil {
+		f.Fatalf("the seed does not load: %v", err) // then the fuzzer would never get past the checks
+	}
+	f.Add(seed)
+	f.Add(sealed(seed))
 	f.Add([]byte(`{"format":"jpkisim-card-state","version":1,"sha256":"","body":{}}`))
 	f.Add([]byte("{}"))
+	valid := withKeys(seed)
+	f.Add([]byte{0x00, 0x10, 0x01, 0x07}) // an edit: a number into the 17th node
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, _, err := store.Decode(b)
-		if err == nil && (st == nil || len(st.Apps) < 2) {
-			t.Fatal("a state without its applications was accepted")
-		}
-		if err != nil && !errors.Is(err, store.ErrBadState) {
-			t.Fatalf("error not wrapping ErrBadState: %v", err)
+		b = withKeys(b)
+		for _, in := range [][]byte{b, sealed(b), sealBody(edited(valid, b))} {
+			st, meta, err := store.Decode(in)
+			if err != nil {
+				if !errors.Is(err, store.ErrBadState) {
+					t.Fatalf("error not wrapping ErrBadState: %v", err)
+				}
+				continue
+			}
+			checkLoaded(t, st, meta)
+			again, err := store.Encode(st, meta)
+			if err != nil {
+				t.Fatalf("a loaded state does not encode: %v", err)
+			}
+			st2, meta2, err := store.Decode(again)
+			if err != nil {
+				t.Fatalf("a loaded state does not load after a round trip: %v", err)
+			}
+			if again2, _ := store.Encode(st2, meta2); !bytes.Equal(again, again2) {
+				t.Fatal("the round trip changed the state")
+			}
 		}
 	})
+}
+
+// fuzzKeys are the placeholders of FuzzDecode's seeds and the base64 of
+// the fixture keys they stand for.
+var fuzzKeys = func() []struct{ name, b64 string } {
+	p := fixtures.MustProfile("default")
+	var out []struct{ name, b64 string }
+	for _, k := range []struct {
+		name string
+		key  *rsa.PrivateKey
+	}{{"@authkey", p.AuthKey}, {"@signkey", p.SigningKey}} {
+		der, _ := x509.MarshalPKCS8PrivateKey(k.key)
+		out = append(out, struct{ name, b64 string }{k.name, base64.StdEncoding.EncodeToString(der)})
+	}
+	return out
+}()
+
+// withKeys puts the fixture keys in place of their placeholders.
+func withKeys(b []byte) []byte {
+	for _, k := range fuzzKeys {
+		b = bytes.ReplaceAll(b, []byte(k.name), []byte(k.b64))
+	}
+	return b
+}
+
+// sealed gives b the checksum it lacks: an envelope's body is resealed,
+// anything else is taken as a body.
+func sealed(b []byte) []byte {
+	var env struct{ Body json.RawMessage }
+	if json.Unmarshal(b, &env) == nil && len(env.Body) > 0 {
+		return sealBody(env.Body)
+	}
+	return sealBody(b)
+}
+
+// BenchmarkCommit is one durable write of a default card: the one-writer
+// checks (the lock file's identity, the file's identity and SHA-256), the
+// encoding with its meaning checks, the temporary file's write and fsync,
+// the rename and the directory's fsync.
+func BenchmarkCommit(b *testing.B) {
+	p := fixtures.MustProfile("default")
+	st, _ := simulator.NewState(p)
+	path := filepath.Join(b.TempDir(), "card.json")
+	if err := store.Create(path, st, store.Meta{Profile: p.Name}); err != nil {
+		b.Fatal(err)
+	}
+	s, st, _, err := store.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		if err := s.Commit(st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecode is the load of a default card's state file, with every
+// check of its meaning.
+func BenchmarkDecode(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "v1-default.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := store.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

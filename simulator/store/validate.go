@@ -1,0 +1,302 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jpkisim/jpkisim/rules"
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// Size limits of a state file (docs/state-file.md, "Validation").
+const (
+	// MaxFileSize bounds a state file in bytes: a larger file is refused
+	// before it is read, and a state whose encoding would be larger is never
+	// written. The largest card the checks admit (four certificate EFs of
+	// MaxCertEFSize) takes about 180 KiB.
+	MaxFileSize = 256 << 10
+	// MaxCertEFSize bounds a certificate EF (0001, 0002, 000A, 000B) in
+	// bytes: the last offset P1P2 of READ BINARY can reach (15 bits).
+	MaxCertEFSize = 0x7FFF
+	// maxSerialHex bounds a certificate serial: 20 octets (RFC 5280 §4.1.2.2).
+	maxSerialHex = 40
+)
+
+// efShape is what the card holds in one EF: its kind, its access condition
+// and the size of its content.
+type efShape struct {
+	kind  simulator.EFKind
+	reads []simulator.Access // the access conditions the card may have
+	// size is the exact size of a transparent EF's data; 0: 1..MaxCertEFSize.
+	size int
+	// key: a key EF that must hold its key (false: it may be empty).
+	key bool
+}
+
+var (
+	never      = simulator.Access{Never: true}
+	bySigning  = simulator.Access{PIN: simulator.EFSigningPIN}
+	byAuth     = simulator.Access{PIN: simulator.EFAuthPIN}
+	free       = simulator.Free
+	certShape  = efShape{kind: simulator.Transparent, reads: []simulator.Access{free}}
+	emptyKeyEF = efShape{kind: simulator.KeyObject, reads: []simulator.Access{never}}
+)
+
+// The applications of the card and their EFs (card.md §4.1, as
+// simulator.NewState builds them), in card order.
+var cardApps = []struct {
+	name string
+	aid  []byte
+	efs  map[uint16]efShape
+}{
+	{"ISD", simulator.AIDISD, map[uint16]efShape{simulator.EFISDInternal: emptyKeyEF}},
+	{"JPKI", simulator.AIDJPKI, map[uint16]efShape{
+		simulator.EFSigningCert:   {kind: simulator.Transparent, reads: []simulator.Access{bySigning}},
+		simulator.EFSigningCACert: certShape,
+		simulator.EFTokenInfo:     {kind: simulator.Transparent, reads: []simulator.Access{free}, size: len(simulator.TokenInfo("", ""))},
+		simulator.EFCertPresence:  {kind: simulator.Transparent, reads: []simulator.Access{free}, size: 3},
+		simulator.EFUnknown09:     {kind: simulator.Transparent, reads: []simulator.Access{never}, size: 32},
+		simulator.EFAuthCert:      {kind: simulator.Transparent, reads: []simulator.Access{free, byAuth}},
+		simulator.EFAuthCACert:    certShape,
+		simulator.EFKeyRef10:      emptyKeyEF,
+		simulator.EFTerminalCAKey: emptyKeyEF,
+		simulator.EFAuthKey:       {kind: simulator.KeyObject, reads: []simulator.Access{byAuth}, key: true},
+		simulator.EFAuthPIN:       {kind: simulator.PINObject},
+		simulator.EFSigningKey:    {kind: simulator.KeyObject, reads: []simulator.Access{bySigning}}, // none under 15 (AGE-01)
+		simulator.EFSigningPIN:    {kind: simulator.PINObject},
+	}},
+}
+
+// pinRules are the JPKI PINs: the format the card enforces, the retry limit
+// and the value check of package rules.
+var pinRules = map[uint16]struct {
+	rule   string
+	tries  int
+	format simulator.PINFormat
+	check  func(string) error
+}{
+	simulator.EFAuthPIN: {"RETRY-02", rules.AuthPINTries, simulator.AuthPINFormat, rules.CheckFourDigitPIN},
+	// The chip does not check PIN-02's letter and digit: a value changed
+	// with CHANGE REFERENCE DATA need not have both.
+	simulator.EFSigningPIN: {"RETRY-01", rules.SigningPasswordTries, simulator.SigningPINFormat,
+		func(v string) error { return rules.CheckSigningPassword(v, false) }},
+}
+
+// profileName is what a profile name looks like (fixtures/profiles): never
+// a path.
+var profileName = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// fieldError names the field of the file a check refused; it never holds
+// the field's value.
+type fieldError struct{ field, problem string }
+
+func (e *fieldError) Error() string { return "field " + e.field + ": " + e.problem }
+
+func refuse(field, format string, args ...any) error {
+	return &fieldError{field, fmt.Sprintf(format, args...)}
+}
+
+// check validates a state and its meta against what the card can hold:
+// the applications and EFs of card.md §4.1 with their kinds, access
+// conditions and sizes, the PIN objects' formats and retry limits of
+// package rules, and the office's record (statuses, reason names, dates).
+// Errors name the field and never quote a value.
+func check(st *simulator.State, m Meta) error {
+	if err := checkMeta(m); err != nil {
+		return err
+	}
+	if len(st.Apps) != len(cardApps) {
+		return refuse("body.apps", "the card holds %d applications (ISD, JPKI), not %d", len(cardApps), len(st.Apps))
+	}
+	for i, want := range cardApps {
+		a := st.Apps[i]
+		at := fmt.Sprintf("body.apps[%d]", i)
+		if a.Name != want.name {
+			return refuse(at+".name", "want %s", want.name)
+		}
+		if !bytes.Equal(a.AID, want.aid) {
+			return refuse(at+".aid", "not the AID of the %s application", want.name)
+		}
+		seen := map[uint16]bool{}
+		for j, e := range a.EFs {
+			if err := checkEF(e, want.efs, seen, fmt.Sprintf("%s.efs[%d]", at, j)); err != nil {
+				return err
+			}
+		}
+		for fid := range want.efs {
+			if !seen[fid] {
+				return refuse(at+".efs", "EF %04X is missing", fid)
+			}
+		}
+	}
+	return nil
+}
+
+func checkEF(e *simulator.EF, shapes map[uint16]efShape, seen map[uint16]bool, at string) error {
+	shape, ok := shapes[e.FID]
+	if !ok {
+		return refuse(at+".fid", "no such EF in this application")
+	}
+	if seen[e.FID] {
+		return refuse(at+".fid", "EF %04X appears twice", e.FID)
+	}
+	seen[e.FID] = true
+	at = fmt.Sprintf("%s (EF %04X)", at, e.FID)
+	if e.Kind != shape.kind {
+		return refuse(at+".kind", "EF %04X is a %s EF", e.FID, kinds[shape.kind])
+	}
+	if e.Kind == simulator.PINObject {
+		if e.Read != (simulator.Access{}) {
+			return refuse(at, "a PIN object has no read condition")
+		}
+	} else if !accessAllowed(e.Read, shape.reads) {
+		return refuse(at+".read_pin", "not the access condition of EF %04X", e.FID)
+	}
+	if e.Kind != simulator.Transparent && len(e.Data) > 0 {
+		return refuse(at+".data", "only a transparent EF holds data")
+	}
+	if e.Kind != simulator.PINObject && e.PIN != nil {
+		return refuse(at+".pin", "only a PIN EF holds a PIN")
+	}
+	if e.Kind != simulator.KeyObject && e.Key != nil {
+		return refuse(at+".key", "only a key EF holds a key")
+	}
+	switch e.Kind {
+	case simulator.Transparent:
+		if shape.size != 0 && len(e.Data) != shape.size {
+			return refuse(at+".data", "EF %04X holds exactly %d bytes", e.FID, shape.size)
+		}
+		if shape.size == 0 && (len(e.Data) == 0 || len(e.Data) > MaxCertEFSize) {
+			return refuse(at+".data", "a certificate EF holds 1 to %d bytes", MaxCertEFSize)
+		}
+	case simulator.KeyObject:
+		if shape.key && e.Key == nil {
+			return refuse(at+".key", "EF %04X holds its RSA-2048 key", e.FID)
+		}
+		if e.Key != nil && (len(shape.reads) == 1 && shape.reads[0].Never) {
+			return refuse(at+".key", "EF %04X holds no key in this card", e.FID)
+		}
+		if e.Key != nil && e.Key.N.BitLen() != 2048 {
+			return refuse(at+".key", "not an RSA-2048 key")
+		}
+	case simulator.PINObject:
+		return checkPIN(e, at)
+	}
+	return nil
+}
+
+func accessAllowed(a simulator.Access, allowed []simulator.Access) bool {
+	for _, x := range allowed {
+		if a == x {
+			return true
+		}
+	}
+	return false
+}
+
+func checkPIN(e *simulator.EF, at string) error {
+	p := e.PIN
+	if p == nil {
+		return refuse(at+".pin", "a PIN EF holds its PIN object")
+	}
+	r := pinRules[e.FID]
+	at += ".pin"
+	if p.MaxTries != r.tries {
+		return refuse(at+".max_tries", "this PIN has %d tries (%s)", r.tries, r.rule)
+	}
+	if p.Remaining < 0 || p.Remaining > p.MaxTries {
+		return refuse(at+".remaining", "outside 0..%d", p.MaxTries)
+	}
+	if p.Format.MinLen != r.format.MinLen {
+		return refuse(at+".min_len", "this PIN's format has %d", r.format.MinLen)
+	}
+	if p.Format.MaxLen != r.format.MaxLen {
+		return refuse(at+".max_len", "this PIN's format has %d", r.format.MaxLen)
+	}
+	if p.Format.Alphabet != r.format.Alphabet {
+		return refuse(at+".alphabet", "not this PIN's alphabet")
+	}
+	if r.format.Check(p.Value) != nil || r.check(string(p.Value)) != nil {
+		return refuse(at+".value", "outside this PIN's format") // never the value itself
+	}
+	return nil
+}
+
+var statuses = []rules.Status{rules.Valid, rules.Revoked, rules.Suspended, rules.Absent}
+
+func checkMeta(m Meta) error {
+	if !profileName.MatchString(m.Profile) || len(m.Profile) > 64 {
+		return refuse("body.profile", "not a profile name (lower-case letters, digits and dashes; never a path)")
+	}
+	for _, c := range []struct {
+		name string
+		s    CertStatus
+	}{{"signing", m.Certificates.Signing}, {"auth", m.Certificates.Auth}} {
+		at := "body.certificates." + c.name
+		live := c.s.Status == "" // an empty status is valid (office.RecordOf)
+		known := live
+		for _, s := range statuses {
+			known = known || c.s.Status == string(s)
+		}
+		if !known {
+			return refuse(at+".status", "not one of valid, revoked, suspended, absent")
+		}
+		if c.s.Reason != "" {
+			if _, ok := rules.ParseReason(c.s.Reason); !ok {
+				return refuse(at+".reason", "not an RFC 5280 reason name")
+			}
+			if c.s.Status != string(rules.Revoked) && c.s.Status != string(rules.Suspended) {
+				return refuse(at+".reason", "only a revoked or suspended certificate has a reason")
+			}
+		}
+		if c.s.Serial != "" && !serialOK(c.s.Serial) {
+			return refuse(at+".serial", "not a positive hex serial of at most 20 octets")
+		}
+		if c.s.Since != "" {
+			if _, err := time.Parse(time.RFC3339, c.s.Since); err != nil {
+				return refuse(at+".since", "not an RFC 3339 time")
+			}
+		}
+	}
+	switch rules.Event(m.Lapsed) {
+	case "", rules.Death, rules.Departure:
+	default:
+		return refuse("body.lapsed", "not %s or %s", rules.Death, rules.Departure)
+	}
+	for _, d := range []struct{ name, v string }{{"card_expiry", m.CardExpiry}, {"stay_ends", m.StayEnds}} {
+		if d.v != "" {
+			if _, err := rules.ParseDate(d.v); err != nil {
+				return refuse("body."+d.name, "not a YYYY-MM-DD date that exists")
+			}
+		}
+	}
+	for i, f := range m.Former {
+		at := fmt.Sprintf("body.former[%d]", i)
+		if f.Kind != "signing" && f.Kind != "auth" {
+			return refuse(at+".certificate", "not signing or auth")
+		}
+		if !serialOK(f.Serial) {
+			return refuse(at+".serial", "not a positive hex serial of at most 20 octets")
+		}
+		if _, ok := rules.ParseReason(f.Reason); !ok {
+			return refuse(at+".reason", "not an RFC 5280 reason name")
+		}
+		for _, t := range []struct{ name, v string }{{"since", f.Since}, {"not_after", f.NotAfter}} {
+			if _, err := time.Parse(time.RFC3339, t.v); err != nil {
+				return refuse(at+"."+t.name, "not an RFC 3339 time")
+			}
+		}
+	}
+	return nil
+}
+
+// serialOK: 1 to 40 hex digits, not zero.
+func serialOK(s string) bool {
+	if len(s) == 0 || len(s) > maxSerialHex || strings.Trim(s, "0123456789abcdefABCDEF") != "" {
+		return false
+	}
+	return strings.Trim(s, "0") != ""
+}
