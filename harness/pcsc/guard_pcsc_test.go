@@ -44,22 +44,36 @@ func TestPCSCGuardAgainstAnotherProgram(t *testing.T) {
 	}
 	defer card.Close()
 
-	other, err := pcsc.Open(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	var intrusions atomic.Int64
+	var firstErr atomic.Value
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		oc := harness.NewClient(other)
-		_ = oc.SelectJPKI() // the card has one current DF for every program
+		var other *pcsc.Card
+		defer func() {
+			if other != nil {
+				other.Close()
+			}
+		}()
 		for !stop.Load() {
-			if oc.SelectEF(simulator.EFSigningPIN) == nil {
+			if other == nil { // (again, after a reset or a failure: as programs do)
+				var err error
+				if other, err = pcsc.Open(r); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					continue
+				}
+				_ = harness.NewClient(other).SelectJPKI() // the card has one current DF for every program
+			}
+			err := harness.NewClient(other).SelectEF(simulator.EFSigningPIN)
+			switch {
+			case err == nil:
 				intrusions.Add(1)
+			default:
+				firstErr.CompareAndSwap(nil, err)
+				other.Close()
+				other = nil
 			}
 		}
 	}()
@@ -90,9 +104,14 @@ func TestPCSCGuardAgainstAnotherProgram(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d attempts against %d SELECTs of EF 001B by another program", attempts, intrusions.Load())
 	if intrusions.Load() < attempts/10 {
-		t.Errorf("the other program got in only %d times: the test proves little", intrusions.Load())
+		t.Errorf("the other program got in only %d times (its first error: %v): the test proves little", intrusions.Load(), firstErr.Load())
 	}
 	// Both counters are full (read behind the guard).
+	other, err := pcsc.Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
 	cl := harness.NewClient(other)
 	_ = cl.SelectJPKI()
 	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
