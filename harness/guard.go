@@ -497,9 +497,10 @@ func (p *position) after(capdu, r []byte, err error) {
 		p.bySFI(c.P2>>3, "READ RECORD", ok, answer)
 	case c.CLA == 0x00 && (c.INS == 0xB0 || c.INS == 0xB2):
 		// the current EF
-	case (c.CLA == 0x00 && (c.INS == 0x20 || c.INS == 0x88)) || (c.CLA == 0x80 && c.INS == 0x2A):
-		// VERIFY, INTERNAL AUTHENTICATE, COMPUTE DIGITAL SIGNATURE: P2 80
-		// is the current EF; 80|SFI names one, which may become current.
+	case (c.CLA == 0x00 && (c.INS == 0x20 || c.INS == 0x24 || c.INS == 0x2C || c.INS == 0x88)) || (c.CLA == 0x80 && c.INS == 0x2A):
+		// VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, INTERNAL
+		// AUTHENTICATE, COMPUTE DIGITAL SIGNATURE: P2 80 is the current EF;
+		// 80|SFI names one, which may become current.
 		if c.P2&0x80 != 0 && c.P2&0x1F != 0 {
 			p.maybe(uint16(c.P2&0x1F), fmt.Sprintf("%s P2 %02X, which names EF %04X by SFI", name, c.P2, c.P2&0x1F))
 		} else if c.P2 != 0x80 && c.P2 != 0x00 {

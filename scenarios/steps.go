@@ -157,7 +157,7 @@ func stepDefs(w *world) []stepDef {
 		if err != nil {
 			return err
 		}
-		w.close()
+		_ = w.close() // the embedded card: nothing to put back
 		w.target = harness.SimTarget{Profile: p}
 		return w.open()
 	})
@@ -230,7 +230,11 @@ func stepDefs(w *world) []stepDef {
 				return err
 			}
 			w.newPIN = v
-			return w.record(w.client.ChangePIN(p, v))
+			err = w.client.ChangePIN(p, v)
+			if err == nil {
+				w.changed(p, v)
+			}
+			return w.record(err)
 		})
 	add(`^the new `+pinRole+` verifies$`, func(role string) error {
 		p := pinRef(role)

@@ -207,8 +207,7 @@ func initScenario(sc *godog.ScenarioContext, t harness.Target, run *runStats) {
 		return context.WithValue(ctx, ctxKey{}, w), nil
 	})
 	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
-		w.close()
-		return ctx, nil
+		return ctx, w.close()
 	})
 	sc.StepContext().Before(func(ctx context.Context, _ *godog.Step) (context.Context, error) {
 		if w.trace != nil {

@@ -44,6 +44,10 @@ type world struct {
 	sigMsg    []byte      // the message (P1 01, 03, 05)
 
 	newPIN []byte // value set by the last CHANGE REFERENCE DATA step
+	// changedPINs are the PINs the scenario changed on the card, with the
+	// value each has now: on a card that is not virtual, close puts the
+	// owner's value back.
+	changedPINs map[harness.PINRef][]byte
 
 	rules ruleWorld // the lifecycle features: a holder and the rules
 
@@ -64,11 +68,47 @@ func (w *world) open() error {
 	return nil
 }
 
-func (w *world) close() {
+// close ends the scenario's session. On a card that is not virtual it first
+// puts back the owner's value of every PIN the scenario changed (a VERIFY of
+// the scenario's value, then CHANGE REFERENCE DATA to the configured one,
+// both through the guard), so that a --allow-destructive run leaves the card
+// with its owner's PINs (docs/guard.md). The error says which PIN could not
+// be put back; it never shows a value.
+func (w *world) close() error {
+	var err error
+	if w.card != nil && !w.target.Virtual() {
+		for _, p := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+			now, ok := w.changedPINs[p]
+			if !ok {
+				continue
+			}
+			owner := w.target.Secrets().AuthPIN
+			if p == harness.SigningPIN {
+				owner = w.target.Secrets().SigningPIN
+			}
+			perr := w.client.Verify(p, now)
+			if perr == nil {
+				perr = w.client.ChangePIN(p, owner)
+			}
+			if perr != nil && err == nil {
+				err = fmt.Errorf("the %v this scenario set could not be changed back to the configured one (%v): the card keeps the scenario's value", p, perr)
+			}
+		}
+	}
+	w.changedPINs = nil
 	if w.card != nil {
 		_ = w.card.Close()
 		w.card = nil
 	}
+	return err
+}
+
+// changed records that the card's PIN p now has value v.
+func (w *world) changed(p harness.PINRef, v []byte) {
+	if w.changedPINs == nil {
+		w.changedPINs = map[harness.PINRef][]byte{}
+	}
+	w.changedPINs[p] = append([]byte(nil), v...)
 }
 
 // failf returns an assertion error that shows the APDU exchanges of the

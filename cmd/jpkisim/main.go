@@ -321,7 +321,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
 	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
 	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
-	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries)")
+	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries; a PIN a scenario changes is put back)")
 	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last try of a PIN")
 	return cmd
 }

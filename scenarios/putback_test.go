@@ -1,0 +1,61 @@
+package scenarios
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// oneCard is one virtual card presented as a card that is not virtual: every
+// session is on the same card (its PINs and counters stay), behind the guard.
+type oneCard struct {
+	card    *simulator.Card
+	secrets harness.Secrets
+	policy  harness.GuardPolicy
+}
+
+func (o *oneCard) Name() string             { return "pcsc:one-real-like-card" }
+func (o *oneCard) Virtual() bool            { return false }
+func (o *oneCard) Secrets() harness.Secrets { return o.secrets }
+func (o *oneCard) Open() (harness.Card, error) {
+	p := o.policy
+	p.Secrets = o.secrets
+	return harness.NewGuard(harness.NewSimCard(o.card), p), nil
+}
+
+// A --allow-destructive run of the PIN changes on a card that is not
+// virtual leaves the card with its owner's PINs: each scenario that changed
+// one puts it back.
+func TestPINChangesArePutBackOnACardThatIsNotVirtual(t *testing.T) {
+	p := fixtures.MustProfile("default")
+	card, err := simulator.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := &oneCard{card: card, secrets: harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN},
+		policy: harness.GuardPolicy{AllowDestructive: true, Memory: &harness.GuardMemory{}}}
+	var out bytes.Buffer
+	status, ran := Run(Config{Target: target, Paths: []string{"pin_change.feature"}, Tags: "~@RETRY-05", Format: "progress", Output: &out, AllowDestructive: true})
+	if status != 0 || ran < 10 {
+		t.Fatalf("status %d, %d scenarios\n%s", status, ran, out.String())
+	}
+	// The owner's PINs verify, and the counters are full.
+	c := harness.NewSimCard(card)
+	defer c.Close()
+	cl := harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		v := p.AuthPIN
+		if ref == harness.SigningPIN {
+			v = p.SigningPIN
+		}
+		if err := cl.Verify(ref, v); err != nil {
+			t.Errorf("the owner's %v after the run: %v", ref, err)
+		}
+	}
+}
