@@ -60,6 +60,11 @@ those ports can insert a card. Firewall them where that matters.`,
 			if slots < 1 || port+slots-1 > 65535 {
 				return usageError{fmt.Errorf("--slots %d: want 1 or more within the port range", slots)}
 			}
+			if real && statePath != "" {
+				// The file's card keeps its own profile and its marker; posing it
+				// as a real card would leave the flag half applied.
+				return usageError{errors.New("--as-real-card and --state: a state file's card is served as the virtual card it is; use --as-real-card without --state")}
+			}
 			target, err := loadProfile(profile)
 			if err != nil {
 				return err
