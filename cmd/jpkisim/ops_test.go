@@ -2,11 +2,18 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/simulator/store"
 )
 
 // unsetPINVars removes the PIN variables for the test (t.Setenv restores
@@ -80,5 +87,37 @@ func TestServeStateAsRealCardRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(path + ".lock"); err == nil {
 		t.Error("the refusal locked the state file")
+	}
+}
+
+// Every condition README "Exit statuses" names has its status, whatever
+// wraps it: a file system that refuses the state file's write and a
+// transport wait past its bound exit 3 like a lost card.
+func TestExitStatuses(t *testing.T) {
+	pathErr := func(errno syscall.Errno) error {
+		return fmt.Errorf("card.json: %w", &fs.PathError{Op: "open", Path: "card.json.lock", Err: errno})
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"read-only file system", pathErr(syscall.EROFS), exitCard},
+		{"read-only file system, reported as a usage error", usageError{fmt.Errorf("new.json: cannot write in .: %w", syscall.EROFS)}, exitCard},
+		{"no space left", fmt.Errorf("card.json: cannot write in .: %w", syscall.ENOSPC), exitCard},
+		{"quota", pathErr(syscall.EDQUOT), exitCard},
+		{"permission denied", pathErr(syscall.EACCES), exitCard},
+		{"in use", fmt.Errorf("card.json: %w", store.ErrLocked), exitCard},
+		{"transmit timeout", fmt.Errorf("apdu: 00A4: transmit to %q: %w (no answer in 30s)", "R", harness.ErrTimeout), exitCard},
+		{"card reset by another program", fmt.Errorf("transmit to %q: %w", "R", harness.ErrCardReset), exitCard},
+		{"pcscd lost", fmt.Errorf("transmit to %q: %w", "R", harness.ErrNoService), exitCard},
+		{"missing file", usageError{fmt.Errorf("card.json: %w", fs.ErrNotExist)}, exitUsage},
+		{"guard", fmt.Errorf("apdu: %w", harness.ErrRefused), exitGuard},
+		{"other", errors.New("something else"), exitFailed},
+		{"none", nil, exitOK},
+	} {
+		if got := exitStatus(tc.err); got != tc.want {
+			t.Errorf("%s: exit %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }
