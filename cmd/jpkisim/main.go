@@ -88,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // exitStatus is the exit status for what a command returned (README "Exit
-// statuses").
+// statuses", docs/design.md "PC/SC, targets and real cards").
 func exitStatus(err error) int {
 	var ee exitError
 	var ue usageError

@@ -30,9 +30,12 @@ func mapErr(op, reader string, err error) error {
 	}
 	var sentinel error
 	switch err {
-	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError:
-		// libpcsclite answers a call whose socket to pcscd closed under
-		// it (pcscd stopped mid-command) with SCARD_F_COMM_ERROR.
+	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError, scard.ErrSecurityViolation:
+		// A call that pcscd stops under (mid-command) answers
+		// SCARD_F_COMM_ERROR (its socket closed) or, as pcscd shuts down,
+		// SCARD_W_SECURITY_VIOLATION ("Access denied", which is also how
+		// pcscd refuses a client its polkit rules reject): either way the
+		// service is not there for us.
 		sentinel = harness.ErrNoService
 	case scard.ErrNoReadersAvailable:
 		sentinel = harness.ErrNoReader
@@ -237,7 +240,8 @@ func (c *Card) usable() error {
 // ordinary program lasts well under a second (a SELECT and a few READ
 // BINARY) and a signature over NFC a few seconds, so 10 s leaves the slowest
 // of them three times their length; a program holding the card for longer
-// (a login session kept in one transaction) is not about to let go.
+// (a login session kept in one transaction) is not about to let go
+// (docs/design.md "PC/SC, targets and real cards").
 var TransactionTimeout = 10 * time.Second
 
 // begin starts the outermost transaction (c.wait). c.mu is held.

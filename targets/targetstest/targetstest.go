@@ -4,8 +4,8 @@
 // JPKISIM_TEST_READER and JPKISIM_TEST_REAL_READER, and every reader only
 // when JPKISIM_TEST_REAL_CARDS=1 asks for the real-card pass (the guarded,
 // non-destructive suite on each real JPKI card found), as go-tpm-tools and
-// piv-go keep their hardware tests behind a flag. README "Tests and real
-// cards" says the same for users.
+// piv-go keep their hardware tests behind a flag (docs/design.md "PC/SC,
+// targets and real cards"; README "Developing").
 package targetstest
 
 import (
