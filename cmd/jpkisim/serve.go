@@ -135,7 +135,7 @@ those ports can insert a card. Firewall them where that matters.`,
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every APDU (PIN data masked)")
 	f.StringVar(&pkiAddr, "pki", "", "also serve OCSP and CRLs over HTTP at HOST:PORT (the certificates point at "+pki.DefaultResponderAddr+")")
 	f.StringVar(&statePath, "state", "", "serve the card kept in this state file (one slot); every change is made durable before the answer")
-	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard)")
+	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard); not with --state")
 	return cmd
 }
 
