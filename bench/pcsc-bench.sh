@@ -4,19 +4,53 @@
 #   (a) jpkisim serve,
 #   (b) Debian's stock Python virtual card vicc (vsmartcard-vpicc),
 #   (c) okcard, which answers 9000 at once (the floor of the stack).
-# Starts pcscd when none runs, and stops exactly what it started.
+#
+# As root it runs inside private mount and network namespaces (unshare -mn),
+# with its own pcscd on its own /run/pcscd and loopback, as
+# scripts/pcsc-test.sh does: it never meets a host's pcscd or readers.
+# Elsewhere it uses the pcscd that answers (pcsc_scan lists its readers), or
+# starts one. It remembers the PID of everything it starts and stops exactly
+# that on exit, also when a measurement fails.
+#
 # Usage: bench/pcsc-bench.sh [N]   (timed APDUs per card, default 2000; vicc gets N/10)
+# JPKISIM_BENCH_FAIL=LABEL (serve, okcard or vicc) makes that measurement fail
+# on purpose, to check that nothing the bench started is left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
-scripts/ensure-packages.sh pcscd vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome libpcsclite-dev
+
+if [ "$(id -u)" -eq 0 ] && [ -z "${JPKISIM_PRIVATE_NS:-}" ]; then
+	# Packages and builds first, while the network is there: the namespace has none.
+	scripts/ensure-packages.sh pcscd vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome libpcsclite-dev pcsc-tools iproute2
+	go build -o /dev/null ./cmd/jpkisim ./bench/okcard ./bench/selectrate
+	exec unshare --mount --net --propagation private env JPKISIM_PRIVATE_NS=1 "$0" "$@"
+fi
+if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then
+	mkdir -p /run/pcscd
+	mount -t tmpfs -o mode=0755,size=4m jpkisim-pcscd /run/pcscd
+	ip link set lo up
+	export GOPROXY=off # what the build needs is in the module cache already
+else
+	scripts/ensure-packages.sh pcscd vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome libpcsclite-dev pcsc-tools
+fi
 
 work=$(mktemp -d)
 pids=()
+# forget PID: drop a process that is gone from the list cleanup signals.
+forget() {
+	local keep=() p
+	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	pids=("${keep[@]}")
+}
 cleanup() {
+	local rc=$?
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	if [ $rc -ne 0 ]; then
+		for f in "$work"/*.log; do [ -f "$f" ] && { echo "--- $(basename "$f") (last lines)"; tail -n 10 "$f"; }; done
+	fi
 	rm -rf "$work"
+	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -24,9 +58,15 @@ trap 'exit 130' INT TERM
 go build -o "$work/jpkisim" ./cmd/jpkisim
 go build -o "$work/okcard" ./bench/okcard
 go build -o "$work/selectrate" ./bench/selectrate
-if ! pgrep -x pcscd >/dev/null; then
+
+# pcscd_answers: the PC/SC service the bench would use lists its readers.
+pcscd_answers() { timeout 5 pcsc_scan -r >/dev/null 2>&1; }
+if [ -z "${JPKISIM_PRIVATE_NS:-}" ] && pcscd_answers; then
+	echo "# using the pcscd that answers"
+else
 	pcscd --foreground >"$work/pcscd.log" 2>&1 &
 	pids+=($!)
+	for _ in $(seq 50); do pcscd_answers && break; sleep 0.1; done
 fi
 R="Virtual PCD 00 00"
 
@@ -35,9 +75,12 @@ R="Virtual PCD 00 00"
 mkdir -p "$work/pyshim"
 ln -sfn /usr/lib/python3/dist-packages/Cryptodome "$work/pyshim/Crypto"
 
-# measure LABEL N CMD...: start the card, wait for it in slot 0, time N SELECTs, stop it.
+# measure LABEL N CMD...: start the card, wait for it in slot 0, time N SELECTs
+# (the line goes to stdout and to $work/rates), stop the card. It runs in this
+# shell, never in a pipeline's subshell, so that the card's PID is in pids
+# when a measurement fails and cleanup stops it.
 measure() {
-	local label=$1 count=$2
+	local label=$1 count=$2 reader=$R
 	shift 2
 	"$@" >"$work/$label.log" 2>&1 &
 	local pid=$!
@@ -46,20 +89,24 @@ measure() {
 		"$work/selectrate" -reader "$R" -n 1 >/dev/null 2>&1 && break
 		sleep 0.1
 	done
-	"$work/selectrate" -reader "$R" -n "$count" -label "$label"
+	[ "${JPKISIM_BENCH_FAIL:-}" = "$label" ] && reader="No such reader (JPKISIM_BENCH_FAIL=$label)"
+	"$work/selectrate" -reader "$reader" -n "$count" -label "$label" >"$work/line"
+	cat "$work/line"
+	cat "$work/line" >>"$work/rates"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
+	forget "$pid"
 	sleep 1 # pcscd notices the card left before the next one connects
 }
 
 echo "# $(date -u +%Y-%m-%d) $(nproc) cores; SELECT 00A4040C0AD392F000260100000001 through ebfe/scard, pcscd, vpcd slot 0"
 echo "# serve and okcard alternate for 3 rounds (the host's noise is about 10 %); vicc runs once"
 for round in 1 2 3; do
-	measure serve "$n" "$work/jpkisim" serve --vpcd 127.0.0.1:35963 | tee -a "$work/rates"
-	measure okcard "$n" "$work/okcard" -vpcd 127.0.0.1:35963 | tee -a "$work/rates"
+	measure serve "$n" "$work/jpkisim" serve --vpcd 127.0.0.1:35963
+	measure okcard "$n" "$work/okcard" -vpcd 127.0.0.1:35963
 done
 PYTHONPATH=/usr/lib/python3/site-packages/virtualsmartcard:$work/pyshim \
-	measure vicc $((n / 10)) /usr/bin/python3 /usr/bin/vicc -t iso7816 -H 127.0.0.1 -P 35963 | tee -a "$work/rates"
+	measure vicc $((n / 10)) /usr/bin/python3 /usr/bin/vicc -t iso7816 -H 127.0.0.1 -P 35963
 awk '{rate[$1] = rate[$1] " " $2}
 END {
 	split(rate["serve"], s); split(rate["okcard"], o); split(rate["vicc"], v)

@@ -105,6 +105,35 @@ JPKISIM_TEST_READER="$SLOT0" JPKISIM_TEST_REAL_READER="$SLOT1" JPKISIM_BIN="$J" 
 	go test -count=1 -p 1 -v -run 'PCSC|OpenSC|RealCard' ./harness/ ./harness/pcsc/ ./cmd/jpkisim/ 2>&1 |
 	grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )' | grep -v '^=== RUN'
 
+# --- tests and readers (issue 9, item 7): go test probes only the readers this script
+# created and names in JPKISIM_TEST_READER / JPKISIM_TEST_REAL_READER; every reader only
+# with JPKISIM_TEST_REAL_CARDS=1.
+echo "== go test touches no reader it did not create; JPKISIM_TEST_REAL_CARDS=1 opts in"
+apdus() { grep -c 'msg=apdu' "$work/serve1.log" || true; }
+before=$(apdus)
+env -u JPKISIM_TEST_READER -u JPKISIM_TEST_REAL_READER -u JPKISIM_TEST_REAL_CARDS -u JPKISIM_AUTH_PIN -u JPKISIM_SIGN_PIN \
+	go test -count=1 -run 'TestFeatures$|TestRunSummaryAndExitStatus$' ./scenarios/ ./cmd/jpkisim/ >"$work/gotest-plain.log" 2>&1
+if [ "$(apdus)" -ne "$before" ]; then
+	echo "go test sent $(($(apdus) - before)) APDUs to $SLOT1, a reader it was not given" >&2
+	exit 1
+fi
+if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then # every reader here is ours: opting in touches no one's card
+	env -u JPKISIM_TEST_READER -u JPKISIM_TEST_REAL_READER -u JPKISIM_AUTH_PIN -u JPKISIM_SIGN_PIN JPKISIM_TEST_REAL_CARDS=1 \
+		go test -count=1 -v -run 'TestFeatures$' ./scenarios/ >"$work/gotest-optin.log" 2>&1
+	grep -E "pcsc:$SLOT1: [0-9]+ non-destructive scenarios ran" "$work/gotest-optin.log" | sed 's/^ *//' ||
+		{ echo "JPKISIM_TEST_REAL_CARDS=1 did not run the real-card pass on $SLOT1" >&2; exit 1; }
+	echo "no APDU without it, $(($(apdus) - before)) with it"
+else
+	echo "no APDU without it (the opt-in is checked only in the private namespace, where every reader is ours)"
+fi
+
+# --- bounded waits and the readers others hold (issue 9, item 8), one package at a time
+# (-p 1): these tests hold the readers the other tests use
+echo "== a transaction held by another program, a reader held exclusively, a stalled card"
+JPKISIM_TEST_READER="$SLOT0" JPKISIM_TEST_REAL_READER="$SLOT1" JPKISIM_TEST_SERVE_PID="$serve0_pid" \
+	go test -p 1 -count=1 -v -run 'TestTransactionHeldElsewhere|TestExclusiveReader|TestHeldTransaction|TestStalledCard' \
+	./harness/pcsc/ ./cmd/jpkisim/ 2>&1 | grep -E '^(--- |FAIL|ok|panic|    )'
+
 echo "== the property and the differential run through pcscd"
 "$J" props --target "pcsc:$SLOT0" --sequences 100 --max-len 30 | tail -n 2
 "$J" diff --a sim --b "pcsc:$SLOT0" --count 1000 | tail -n 1
@@ -239,6 +268,57 @@ pids+=($!)
 sleep 0.7 # pcscd sees the old card leave before the new one arrives
 wait_card "$SLOT0"
 # --- end of the section of item 3 ---
+
+# --- exit statuses (issue 9, item 8): a state file the file system will not let be
+# written, pcscd lost under a command
+if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then
+	echo "== a state file on a read-only file system: exit 3, one line, the file untouched"
+	ro="$work/ro"
+	mkdir "$ro"
+	mount -t tmpfs -o size=1m jpkisim-ro "$ro"
+	(
+		trap 'umount "$ro" 2>/dev/null || true' EXIT
+		"$J" card new --state "$ro/card.json" >/dev/null
+		mount -o remount,ro "$ro"
+		sum=$(sha256sum "$ro/card.json")
+		for args in "card new --state $ro/new.json" "card reset-pin --state $ro/card.json --pin auth" \
+			"card event --state $ro/card.json loss" "apdu --state $ro/card.json $SELECT" \
+			"serve --state $ro/card.json --vpcd 127.0.0.1:1"; do
+			rc=0
+			# shellcheck disable=SC2086 # the words of args are the arguments
+			timeout 20 "$J" $args >"$work/ro.out" 2>"$work/ro.err" || rc=$?
+			if [ $rc -ne 3 ] || [ "$(wc -l <"$work/ro.err")" -ne 1 ]; then
+				echo "jpkisim ${args%% --*} on a read-only file system: exit $rc, $(cat "$work/ro.err")" >&2
+				exit 1
+			fi
+		done
+		[ "$(sha256sum "$ro/card.json")" = "$sum" ] || { echo "the state file changed on a read-only file system" >&2; exit 1; }
+		"$J" card show --state "$ro/card.json" >/dev/null || { echo "card show cannot read a state file on a read-only file system" >&2; exit 1; }
+		echo "5 commands: exit 3 — $(cat "$work/ro.err"); card show still reads it"
+	)
+fi
+if [ $own_pcscd -eq 1 ]; then
+	echo "== pcscd stopped in the middle of a command: exit 3, one line"
+	many=()
+	for _ in $(seq 20000); do many+=("$SELECT"); done
+	"$J" apdu --target "pcsc:$SLOT0" "${many[@]}" >"$work/lost.out" 2>"$work/lost.err" &
+	lost_pid=$!
+	pids+=("$lost_pid")
+	for _ in $(seq 100); do [ -s "$work/lost.out" ] && break; sleep 0.05; done
+	kill "$pcscd_pid"
+	wait "$pcscd_pid" 2>/dev/null || true
+	forget "$pcscd_pid"
+	rc=0
+	wait "$lost_pid" || rc=$?
+	forget "$lost_pid"
+	if [ $rc -ne 3 ] || [ "$(wc -l <"$work/lost.err")" -ne 1 ]; then
+		echo "apdu with pcscd gone after $(wc -l <"$work/lost.out") answers: exit $rc, $(cat "$work/lost.err")" >&2
+		exit 1
+	fi
+	echo "after $(wc -l <"$work/lost.out") answers: exit 3 — $(cat "$work/lost.err")"
+	start_pcscd
+	wait_card "$SLOT0"
+fi
 
 if [ $own_pcscd -eq 1 ]; then
 	echo "== pcscd restarted: jpkisim serve re-attaches by itself"

@@ -152,17 +152,29 @@ func within[T any](d time.Duration, f func() T) (T, bool) {
 	}
 }
 
-// FindReal probes every reader and returns those holding a real JPKI card,
-// in sorted order, with a one-line account of what was found for the run's
-// summary. It sends only the marker GET DATA and the JPKI SELECT, and skips
-// a reader that does not answer within ProbeTimeout.
+// Readers lists the readers FindReal probes: by default every reader pcscd
+// knows (pcsc.Readers), which is what `jpkisim run` checks. Tests replace it
+// (package targetstest) so that they never touch a reader they did not
+// create; nothing else should.
+var Readers = pcsc.Readers
+
+// probe is pcsc.Probe; the package's tests replace it.
+var probe = pcsc.Probe
+
+// FindReal probes every reader Readers lists and returns those holding a
+// real JPKI card, in sorted order, with a one-line account of what was found
+// for the run's summary. It sends only the marker GET DATA and the JPKI
+// SELECT. A reader that does not answer within ProbeTimeout, or that another
+// program holds in exclusive mode (harness.ErrSharingViolation), is not
+// probed but named in the account, so that a card is never left out
+// silently.
 func FindReal() ([]Real, string) {
 	type listing struct {
 		names []string
 		err   error
 	}
 	l, done := within(ProbeTimeout, func() listing {
-		n, err := pcsc.Readers()
+		n, err := Readers()
 		return listing{n, err}
 	})
 	if !done {
@@ -178,21 +190,23 @@ func FindReal() ([]Real, string) {
 		return nil, "embedded-only: no smart card reader"
 	}
 	var real []Real
-	var stalled []string
+	var stalled, exclusive []string
 	virtual := 0
-	type probe struct {
+	type result struct {
 		virtual, jpki bool
 		err           error
 	}
 	for _, n := range names {
-		pr, done := within(ProbeTimeout, func() probe {
-			v, _, jpki, err := pcsc.Probe(n)
-			return probe{v, jpki, err}
+		pr, done := within(ProbeTimeout, func() result {
+			v, _, jpki, err := probe(n)
+			return result{v, jpki, err}
 		})
 		v, jpki, err := pr.virtual, pr.jpki, pr.err
 		switch {
 		case !done:
 			stalled = append(stalled, n)
+		case errors.Is(err, harness.ErrSharingViolation):
+			exclusive = append(exclusive, n)
 		case err != nil || !jpki:
 		case v:
 			virtual++
@@ -201,8 +215,11 @@ func FindReal() ([]Real, string) {
 		}
 	}
 	note := ""
+	if len(exclusive) > 0 {
+		note += fmt.Sprintf("; not probed, in exclusive use by another program: %s", strings.Join(exclusive, ", "))
+	}
 	if len(stalled) > 0 {
-		note = fmt.Sprintf("; no answer within %v from %s", ProbeTimeout, strings.Join(stalled, ", "))
+		note += fmt.Sprintf("; no answer within %v from %s", ProbeTimeout, strings.Join(stalled, ", "))
 	}
 	if len(real) == 0 {
 		head := fmt.Sprintf("embedded-only: no real JPKI card in %d reader(s)", len(names))

@@ -12,9 +12,14 @@
 //
 // Exit status: 0 success; 1 a scenario failed or the office refused an
 // operation; 2 a usage error (bad flag, bad hex, unknown profile, format,
-// tags, PIN format, or a missing or broken state file); 3 no PC/SC service,
-// reader or card, or a state file in use by another process; 4 the
-// real-card guard refused a command.
+// tags, PIN format, contradictory flags, a kiosk proof not given, or a
+// missing or broken state file); 3 the card or its file cannot be reached:
+// no PC/SC service, reader or card, pcscd or the card lost mid-command, a
+// reader held by another program (exclusive mode, or a transaction past
+// pcsc.TransactionTimeout), a card that does not answer in time, a state
+// file in use by another process or that the file system will not let be
+// written (read-only, full, no permission); 4 the real-card guard refused a
+// command. README "Exit statuses".
 package main
 
 import (
@@ -25,6 +30,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/cucumber/godog"
 	"github.com/spf13/cobra"
@@ -47,13 +53,18 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // a scenario failed, or the card answered in error
 	exitUsage  = 2 // bad flag, argument, profile, format or tags
-	exitCard   = 3 // no PC/SC service, reader or card; a state file in use
+	exitCard   = 3 // the card or its state file cannot be reached or written
 	exitGuard  = 4 // the real-card guard refused a command
 )
 
-// cardErrors are the transport conditions that exit with exitCard.
+// cardErrors are the conditions that exit with exitCard: the transport's
+// (no service, reader or card; the service or the card lost, the card reset
+// by another program, the reader held in exclusive mode, a wait past its
+// bound) and a state file that another process holds or that the file
+// system refuses to let be written.
 var cardErrors = []error{harness.ErrNoService, harness.ErrNoReader, harness.ErrUnknownReader, harness.ErrNoCard,
-	harness.ErrCardRemoved, harness.ErrSharingViolation, harness.ErrNotJPKI, harness.ErrNoPCSC, store.ErrLocked}
+	harness.ErrCardRemoved, harness.ErrCardReset, harness.ErrSharingViolation, harness.ErrTimeout, harness.ErrNotJPKI,
+	harness.ErrNoPCSC, store.ErrLocked, syscall.EROFS, syscall.ENOSPC, syscall.EDQUOT, fs.ErrPermission}
 
 // usageError marks an error caused by the command line.
 type usageError struct{ error }
@@ -70,31 +81,50 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	err := root.Execute()
 	var ee exitError
+	if err != nil && !errors.As(err, &ee) {
+		fmt.Fprintf(stderr, "jpkisim: %v\n", oneLine(err))
+	}
+	return exitStatus(err)
+}
+
+// exitStatus is the exit status for what a command returned (README "Exit
+// statuses", docs/design.md "PC/SC, targets and real cards").
+func exitStatus(err error) int {
+	var ee exitError
 	var ue usageError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case writeRefused(err):
+		return exitCard
 	case errors.As(err, &ue) || errors.Is(err, rules.ErrFormat) || errors.Is(err, rules.ErrImpossible) || errors.Is(err, office.ErrNeedHolder) || errors.Is(err, office.ErrTooLong):
-		fmt.Fprintf(stderr, "jpkisim: %v\n", oneLine(err))
 		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "jpkisim: %v\n", oneLine(err))
-		if errors.Is(err, harness.ErrRefused) {
-			return exitGuard
-		}
-		for _, ce := range cardErrors {
-			if errors.Is(err, ce) {
-				return exitCard
-			}
-		}
-		// cobra reports an unknown subcommand with a plain error.
-		if strings.HasPrefix(err.Error(), "unknown command") {
-			return exitUsage
-		}
-		return exitFailed
+	case errors.Is(err, harness.ErrRefused):
+		return exitGuard
 	}
+	for _, ce := range cardErrors {
+		if errors.Is(err, ce) {
+			return exitCard
+		}
+	}
+	// cobra reports an unknown subcommand with a plain error.
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// writeRefused reports a write the file system refused (read-only, full,
+// over quota): not the command line's fault, even where a command reports
+// its file's problems as usage errors.
+func writeRefused(err error) bool {
+	var ue usageError
+	if errors.As(err, &ue) {
+		err = ue.error
+	}
+	return errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }

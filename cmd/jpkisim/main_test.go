@@ -450,8 +450,9 @@ func TestCardCommandUsageErrors(t *testing.T) {
 	if code, _, errOut := runCLI(t, "card", "show", "--state", path); code != 2 || !strings.Contains(errOut, "JPKISIM_SIGN_PIN is set but empty") {
 		t.Errorf("empty variable: %d %q", code, errOut)
 	}
-	// A bare date is noon JST: the kiosk is open.
+	// A bare date is noon JST: the kiosk is open (the proof given explicitly).
 	os.Unsetenv("JPKISIM_SIGN_PIN")
+	t.Setenv("JPKISIM_AUTH_PIN", "1234")
 	if code, _, errOut := runCLI(t, "card", "reset-pin", "--state", path, "--pin", "signing", "--at", "kiosk", "--on", "2026-12-01"); code != 0 {
 		t.Errorf("kiosk on a bare date: %d %q", code, errOut)
 	}

@@ -150,9 +150,11 @@ UNLOCK-03), where the holder proves the other PIN.
 
 The values come from the environment, never from a flag: the new value from
 JPKISIM_AUTH_PIN (--pin auth) or JPKISIM_SIGN_PIN (--pin signing), and at a
-kiosk the proof from the other variable; a variable not set means the profile's
-test PIN, or with --prompt the terminal. A wrong proof at a kiosk costs a try of
-the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
+kiosk the proof from the other variable. For the new value a variable not set
+means the profile's test PIN, or with --prompt the terminal; the proof at a
+kiosk must be given (the variable or --prompt), never a default: without it the
+command is a usage error (exit 2). A wrong proof at a kiosk costs a try of the
+other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p rules.PIN
@@ -182,11 +184,17 @@ the other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return err
 			}
 			value, proof, env := pins.AuthPIN, pins.SigningPIN, targets.EnvAuthPIN
+			proofEnv, proofWhich := targets.EnvSignPIN, "signing"
 			if p == rules.SigningPassword {
 				value, proof, env = pins.SigningPIN, pins.AuthPIN, targets.EnvSignPIN
+				proofEnv, proofWhich = targets.EnvAuthPIN, "auth"
 			}
 			if where == office.Office {
 				proof = nil
+			} else if !slices.Contains(from, proofEnv) && !slices.Contains(from, "terminal:"+proofWhich) {
+				// A default proof would spend a try of the holder's other PIN
+				// on a guess: the holder states it, or nothing is tried.
+				return usageError{fmt.Errorf("--at kiosk proves the other PIN: set %s (or give --prompt); the profile's test PIN is never presented for you", proofEnv)}
 			}
 			if err := c.ResetPIN(p, value, where, proof, when); err != nil {
 				return err

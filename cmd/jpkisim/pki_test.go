@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ocsp"
 
@@ -54,5 +59,124 @@ func TestServePKI(t *testing.T) {
 	}
 	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "0.0.0.0:0"); err == nil {
 		t.Fatal("the responder listened beyond loopback")
+	}
+}
+
+// startPKI serves the default profile's record with the limits given, for
+// the test.
+func startPKI(t *testing.T, header, read, write, idle time.Duration, conns int) string {
+	t.Helper()
+	saved := pkiLimits
+	t.Cleanup(func() { pkiLimits = saved })
+	pkiLimits.header, pkiLimits.read, pkiLimits.write, pkiLimits.idle, pkiLimits.conns = header, read, write, idle, conns
+	p := fixtures.MustProfile("default")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv.Addr
+}
+
+// closedWithin reports whether the server closed c (a read ends) within d,
+// the client sending nothing more.
+func closedWithin(c net.Conn, d time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// A client that trickles its request, or keeps an idle connection, is cut
+// off by the responder of serve --pki instead of holding a connection for
+// as long as it likes (slowloris).
+func TestServePKICutsOffSlowClients(t *testing.T) {
+	addr := startPKI(t, 300*time.Millisecond, 600*time.Millisecond, time.Second, 600*time.Millisecond, 8)
+	// A header that never ends.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "GET /crl/sign.crl HTTP/1.1\r\nHost: x\r\n")
+	if !closedWithin(c, 10*time.Second) {
+		t.Fatal("a header that never ends held its connection")
+	}
+	// A body sent one byte at a time, each within the header timeout.
+	c2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	fmt.Fprint(c2, "POST /ocsp/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: 1000\r\n\r\n")
+	cut := false
+	for i := 0; i < 100 && !cut; i++ { // 10 s at most
+		if _, err := c2.Write([]byte{0x30}); err != nil {
+			cut = true
+			break
+		}
+		cut = closedWithin(c2, 100*time.Millisecond)
+	}
+	if !cut {
+		t.Fatal("a body trickled byte by byte held its connection for 10 s")
+	}
+	// A keep-alive connection left idle after an answer.
+	c3, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	fmt.Fprint(c3, "GET /crl/sign.crl HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c3), nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("CRL: %v %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if !closedWithin(c3, 10*time.Second) {
+		t.Fatal("an idle keep-alive connection was kept")
+	}
+}
+
+// The responder serves at most its cap of connections at once: one more
+// client waits, and is answered once a place frees.
+func TestServePKICapsConnections(t *testing.T) {
+	addr := startPKI(t, 20*time.Second, 20*time.Second, 20*time.Second, 20*time.Second, 2)
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprint(c, "GET /crl/sign.crl HTTP/1.1\r\nHost: x\r\n") // a header not yet ended
+		held = append(held, c)
+	}
+	time.Sleep(200 * time.Millisecond) // both accepted
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/crl/auth.crl")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("status %s", resp.Status)
+			}
+		}
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		t.Fatalf("a third client was served while the cap of 2 was taken (%v)", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	held[0].Close()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting client was not served once a place was free")
 	}
 }

@@ -45,7 +45,9 @@ reconnects by itself when pcscd restarts, and stops cleanly on SIGINT or SIGTERM
 Each slot's card keeps its state (retry counters, PINs) while serve runs.
 --pki HOST:PORT also answers OCSP (POST /ocsp/{sign,auth}, GET /ocsp/{sign,auth}/B64)
 and serves CRLs (/crl/{sign,auth}.crl) for the profile's certificates, with the
-statuses its pki: block records (revoked, suspended) — loopback only.
+statuses its pki: block records (revoked, suspended) — loopback only, with
+bounded waits (5 s header, 10 s request, 10 s answer, 30 s idle) and at most 64
+connections at once.
 -v logs every APDU, with PIN data masked.
 
 vpcd listens on all network interfaces: anything that can reach this host on
@@ -59,6 +61,11 @@ those ports can insert a card. Firewall them where that matters.`,
 			}
 			if slots < 1 || port+slots-1 > 65535 {
 				return usageError{fmt.Errorf("--slots %d: want 1 or more within the port range", slots)}
+			}
+			if real && statePath != "" {
+				// The file's card keeps its own profile and its marker; posing it
+				// as a real card would leave the flag half applied.
+				return usageError{errors.New("--as-real-card and --state: a state file's card is served as the virtual card it is; use --as-real-card without --state")}
 			}
 			target, err := loadProfile(profile)
 			if err != nil {
@@ -128,7 +135,7 @@ those ports can insert a card. Firewall them where that matters.`,
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every APDU (PIN data masked)")
 	f.StringVar(&pkiAddr, "pki", "", "also serve OCSP and CRLs over HTTP at HOST:PORT (the certificates point at "+pki.DefaultResponderAddr+")")
 	f.StringVar(&statePath, "state", "", "serve the card kept in this state file (one slot); every change is made durable before the answer")
-	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard)")
+	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard); not with --state")
 	return cmd
 }
 
@@ -166,8 +173,22 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 	return nil
 }
 
+// pkiLimits bound what one client of `serve --pki` can hold. An OCSP request
+// is a few hundred bytes, a CRL a few kilobytes signed in milliseconds, and the
+// clients are on loopback: a request is read and answered in well under a
+// second, so 5 s for the header, 10 s for the whole request (the body is at
+// most 64 KiB) and 10 s for the answer only cut off clients that trickle;
+// 30 s idle keeps a relying party's keep-alive connection between checks.
+// 64 connections at once are far more than a test harness opens; more wait
+// until one closes.
+var pkiLimits = struct {
+	header, read, write, idle time.Duration
+	conns                     int
+}{5 * time.Second, 10 * time.Second, 10 * time.Second, 30 * time.Second, 64}
+
 // servePKI starts the TEST-ONLY OCSP responder and CRL publisher on a
 // loopback address, publishing the office's record rec; it stops with ctx.
+// Each connection is bounded by pkiLimits.
 func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, rec fixtures.Record, addr string) (*http.Server, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -184,9 +205,57 @@ func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, rec f
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: rs, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: rs, MaxHeaderBytes: 16 << 10,
+		ReadHeaderTimeout: pkiLimits.header, ReadTimeout: pkiLimits.read, WriteTimeout: pkiLimits.write, IdleTimeout: pkiLimits.idle}
+	go srv.Serve(newLimitListener(ln, pkiLimits.conns))
 	context.AfterFunc(ctx, func() { srv.Close() })
 	log.Info("serving OCSP and CRLs", "url", "http://"+ln.Addr().String(), "profile", p.Name)
 	return srv, nil
+}
+
+// limitListener accepts at most cap connections at once; further clients
+// wait in the kernel's backlog until one of them closes.
+type limitListener struct {
+	net.Listener
+	sem       chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newLimitListener(ln net.Listener, cap int) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, cap), done: make(chan struct{})}
+}
+
+// Accept implements net.Listener.
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// Close implements net.Listener.
+func (l *limitListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitConn gives its place back once, at its first Close.
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }

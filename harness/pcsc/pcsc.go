@@ -30,7 +30,12 @@ func mapErr(op, reader string, err error) error {
 	}
 	var sentinel error
 	switch err {
-	case scard.ErrNoService, scard.ErrServiceStopped:
+	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError, scard.ErrSecurityViolation:
+		// A call that pcscd stops under (mid-command) answers
+		// SCARD_F_COMM_ERROR (its socket closed) or, as pcscd shuts down,
+		// SCARD_W_SECURITY_VIOLATION ("Access denied", which is also how
+		// pcscd refuses a client its polkit rules reject): either way the
+		// service is not there for us.
 		sentinel = harness.ErrNoService
 	case scard.ErrNoReadersAvailable:
 		sentinel = harness.ErrNoReader
@@ -83,18 +88,49 @@ type Card struct {
 	reader string
 	atr    []byte
 	depth  int // transaction nesting
+	// calls counts the goroutines inside a bounded PC/SC call (Transmit,
+	// BeginTransaction). wedged is the timeout after which one of them
+	// was given up on while still blocked in libpcsclite, holding the
+	// context's lock: every later call on this connection would block
+	// behind it, so the connection refuses further use and Close lets
+	// the blocked call finish in the background.
+	calls  sync.WaitGroup
+	wedged error
 }
 
-// Open connects to the card in reader, shared, T=0 or T=1.
+// Open connects to the card in reader, shared, T=0 or T=1. pcscd makes a
+// connect wait while another program holds a transaction on the card; Open
+// gives up after TransactionTimeout with an error wrapping harness.ErrTimeout.
 func Open(reader string) (*Card, error) {
 	ctx, err := scard.EstablishContext()
 	if err != nil {
 		return nil, mapErr("PC/SC", "", err)
 	}
-	card, err := ctx.Connect(reader, scard.ShareShared, scard.ProtocolAny)
-	if err != nil {
-		ctx.Release()
-		return nil, mapErr("connect to", reader, err)
+	type connection struct {
+		card *scard.Card
+		err  error
+	}
+	done := make(chan connection, 1)
+	go func() {
+		card, err := ctx.Connect(reader, scard.ShareShared, scard.ProtocolAny)
+		done <- connection{card, err}
+	}()
+	var card *scard.Card
+	select {
+	case r := <-done:
+		if r.err != nil {
+			ctx.Release()
+			return nil, mapErr("connect to", reader, r.err)
+		}
+		card = r.card
+	case <-time.After(TransactionTimeout):
+		go func() { // the context is busy until the connect returns
+			if r := <-done; r.err == nil {
+				r.card.Disconnect(scard.LeaveCard)
+			}
+			ctx.Release()
+		}()
+		return nil, heldError{"connect to", reader, TransactionTimeout}
 	}
 	c := &Card{ctx: ctx, card: card, reader: reader}
 	if err := c.refresh(); err != nil {
@@ -103,6 +139,19 @@ func Open(reader string) (*Card, error) {
 	}
 	return c, nil
 }
+
+// heldError is a wait for a card that another program holds, given up after
+// limit; it is harness.ErrTimeout.
+type heldError struct {
+	op, reader string
+	limit      time.Duration
+}
+
+func (e heldError) Error() string {
+	return fmt.Sprintf("%s %q: another program held the card for %v: gave up waiting", e.op, e.reader, e.limit)
+}
+
+func (e heldError) Is(target error) bool { return target == harness.ErrTimeout }
 
 // refresh reads the ATR and checks the protocol: ebfe/scard's Transmit
 // panics on a protocol other than T=0 and T=1.
@@ -115,9 +164,11 @@ func (c *Card) refresh() error {
 	if err == scard.ErrResetCard {
 		// Another program reset the card since we connected: nothing of
 		// ours was lost yet, so take the new session.
-		if err = c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, scard.LeaveCard); err == nil {
-			st, err = c.card.Status()
+		card := c.card
+		if err := c.wait("reconnect to", func() error { return card.Reconnect(scard.ShareShared, scard.ProtocolAny, scard.LeaveCard) }); err != nil {
+			return err
 		}
+		st, err = c.card.Status()
 	}
 	if err != nil {
 		return mapErr("status of", c.reader, err)
@@ -141,14 +192,14 @@ func (c *Card) ATR() []byte {
 // Card is one session: use it from one goroutine at a time.
 func (c *Card) Transaction(f func() error) error {
 	c.mu.Lock()
-	if c.card == nil {
+	if err := c.usable(); err != nil {
 		c.mu.Unlock()
-		return fmt.Errorf("reader %q: connection closed", c.reader)
+		return err
 	}
 	if c.depth == 0 {
-		if err := c.card.BeginTransaction(); err != nil {
+		if err := c.begin(); err != nil {
 			c.mu.Unlock()
-			return mapErr("begin transaction on", c.reader, err)
+			return err
 		}
 	}
 	c.depth++
@@ -158,7 +209,9 @@ func (c *Card) Transaction(f func() error) error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.depth--
-		if c.depth == 0 && c.card != nil {
+		// A wedged connection is not ended here (the call would block
+		// behind the stuck one): Close's disconnect releases it.
+		if c.depth == 0 && c.card != nil && c.wedged == nil {
 			if err := c.card.EndTransaction(scard.LeaveCard); err != nil && ferr == nil {
 				ferr = mapErr("end transaction on", c.reader, err)
 			}
@@ -166,6 +219,56 @@ func (c *Card) Transaction(f func() error) error {
 	}()
 	ferr = f()
 	return ferr
+}
+
+// usable reports why the connection cannot take a call: closed, or wedged
+// by a call given up on. c.mu is held.
+func (c *Card) usable() error {
+	switch {
+	case c.card == nil:
+		return fmt.Errorf("reader %q: connection closed", c.reader)
+	case c.wedged != nil:
+		return fmt.Errorf("reader %q: an earlier call is still blocked: %w", c.reader, c.wedged)
+	}
+	return nil
+}
+
+// TransactionTimeout bounds the wait for the card when another program holds
+// a PC/SC transaction on it: pcscd keeps SCardConnect, SCardBeginTransaction
+// and SCardReconnect waiting for as long as the other program keeps it,
+// without a timeout of its own. A transaction of an
+// ordinary program lasts well under a second (a SELECT and a few READ
+// BINARY) and a signature over NFC a few seconds, so 10 s leaves the slowest
+// of them three times their length; a program holding the card for longer
+// (a login session kept in one transaction) is not about to let go
+// (docs/design.md "PC/SC, targets and real cards").
+var TransactionTimeout = 10 * time.Second
+
+// begin starts the outermost transaction (c.wait). c.mu is held.
+func (c *Card) begin() error {
+	card := c.card
+	return c.wait("begin transaction on", card.BeginTransaction)
+}
+
+// wait runs f, a libpcsclite call that pcscd keeps waiting while another
+// program holds a transaction on the card (SCardBeginTransaction,
+// SCardReconnect), for at most TransactionTimeout; after it the connection
+// is wedged (see Card) and the error is a heldError, harness.ErrTimeout.
+// c.mu is held, or c is not yet shared.
+func (c *Card) wait(op string, f func() error) error {
+	done := make(chan error, 1)
+	c.calls.Add(1)
+	go func() {
+		defer c.calls.Done()
+		done <- f()
+	}()
+	select {
+	case err := <-done:
+		return mapErr(op, c.reader, err)
+	case <-time.After(TransactionTimeout):
+		c.wedged = heldError{op, c.reader, TransactionTimeout}
+		return c.wedged
+	}
 }
 
 // ErrOneByte is returned for a C-APDU of 0 or 1 byte, which is never sent:
@@ -203,17 +306,20 @@ func (c *Card) raw(capdu []byte) ([]byte, error) {
 		return nil, ErrOneByte
 	}
 	c.mu.Lock()
-	card := c.card
-	c.mu.Unlock()
-	if card == nil {
-		return nil, fmt.Errorf("reader %q: connection closed", c.reader)
+	if err := c.usable(); err != nil {
+		c.mu.Unlock()
+		return nil, err
 	}
+	card := c.card
+	c.calls.Add(1)
+	c.mu.Unlock()
 	type answer struct {
 		r   []byte
 		err error
 	}
 	done := make(chan answer, 1)
 	go func() {
+		defer c.calls.Done()
 		r, err := card.Transmit(capdu)
 		done <- answer{r, err}
 	}()
@@ -224,18 +330,23 @@ func (c *Card) raw(capdu []byte) ([]byte, error) {
 		}
 		return a.r, nil
 	case <-time.After(Timeout):
-		return nil, fmt.Errorf("transmit to %q: %w (no answer in %v)", c.reader, harness.ErrTimeout, Timeout)
+		err := fmt.Errorf("transmit to %q: %w (no answer in %v)", c.reader, harness.ErrTimeout, Timeout)
+		c.mu.Lock()
+		c.wedged = err
+		c.mu.Unlock()
+		return nil, err
 	}
 }
 
 func (c *Card) reconnect(d scard.Disposition) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.card == nil {
-		return fmt.Errorf("reader %q: connection closed", c.reader)
+	if err := c.usable(); err != nil {
+		return err
 	}
-	if err := c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, d); err != nil {
-		return mapErr("reconnect to", c.reader, err)
+	card := c.card
+	if err := c.wait("reconnect to", func() error { return card.Reconnect(scard.ShareShared, scard.ProtocolAny, d) }); err != nil {
+		return err
 	}
 	return c.refresh()
 }
@@ -250,18 +361,33 @@ func (c *Card) PowerCycle() error { return c.reconnect(scard.UnpowerCard) }
 // Close implements harness.Card. The card is left as it is, so that other
 // programs sharing the reader keep their sessions; a guarded session (a card
 // that is not virtual) resets it first, so that no PIN it verified stays
-// open (harness.Guard.Close).
+// open (harness.Guard.Close). On a wedged connection (a call given up on
+// after a timeout) Close returns at once and disconnects in the background
+// once the blocked call is over; the disconnect also ends a transaction left
+// open, and a process that exits before then has pcscd clean up after it.
 func (c *Card) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var err error
-	if c.card != nil {
-		err = c.card.Disconnect(scard.LeaveCard)
-		c.card = nil
+	card, ctx := c.card, c.ctx
+	c.card, c.ctx = nil, nil
+	if c.wedged != nil {
+		go func() {
+			c.calls.Wait()
+			if card != nil {
+				card.Disconnect(scard.LeaveCard)
+			}
+			if ctx != nil {
+				ctx.Release()
+			}
+		}()
+		return nil
 	}
-	if c.ctx != nil {
-		c.ctx.Release()
-		c.ctx = nil
+	var err error
+	if card != nil {
+		err = card.Disconnect(scard.LeaveCard)
+	}
+	if ctx != nil {
+		ctx.Release()
 	}
 	return mapErr("disconnect from", c.reader, err)
 }
@@ -271,7 +397,9 @@ func (c *Card) String() string { return "pcsc:" + c.reader }
 
 // FindJPKI returns the first reader, in sorted order, whose card answers the
 // JPKI SELECT with 9000, or an error wrapping harness.ErrNoReader or
-// harness.ErrNotJPKI. skip, when not nil, leaves out readers it accepts.
+// harness.ErrNotJPKI that names the readers tried, each held in exclusive
+// mode by another program marked so. skip, when not nil, leaves out readers
+// it accepts.
 func FindJPKI(skip func(reader string) bool) (string, error) {
 	names, err := Readers()
 	if err != nil {
@@ -285,8 +413,12 @@ func FindJPKI(skip func(reader string) bool) (string, error) {
 		if skip != nil && skip(n) {
 			continue
 		}
-		if ok, _ := AnswersJPKI(n); ok {
+		ok, err := AnswersJPKI(n)
+		if ok {
 			return n, nil
+		}
+		if errors.Is(err, harness.ErrSharingViolation) {
+			n += " (in exclusive use by another program)"
 		}
 		tried = append(tried, n)
 	}

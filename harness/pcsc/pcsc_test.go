@@ -12,7 +12,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/ebfe/scard"
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
@@ -68,8 +72,10 @@ func TestPCSCReadersAndProbe(t *testing.T) {
 	if v, _, jpki, err := pcsc.Probe(r1); err != nil || v || !jpki {
 		t.Fatalf("probe %s: virtual %v jpki %v err %v", r1, v, jpki, err)
 	}
-	if got, err := pcsc.FindJPKI(nil); err != nil || got != names[0] && !strings.Contains(got, "Virtual") {
-		t.Fatalf("FindJPKI = %q, %v", got, err)
+	// Only the readers the test script created: a test never touches another.
+	first := min(r0, r1)
+	if got, err := pcsc.FindJPKI(func(n string) bool { return n != r0 && n != r1 }); err != nil || got != first {
+		t.Fatalf("FindJPKI = %q, %v; want %q", got, err, first)
 	}
 }
 
@@ -337,5 +343,140 @@ func TestPCSCTwoClientsInterleave(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// hold makes a second PC/SC client take a transaction on reader and keep it
+// until the returned release is called.
+func hold(t *testing.T, reader string) (release func()) {
+	t.Helper()
+	c, err := pcsc.Open(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, let := make(chan struct{}), make(chan struct{})
+	ended := make(chan error, 1)
+	go func() {
+		ended <- c.Transaction(func() error {
+			close(held)
+			<-let
+			return nil
+		})
+	}()
+	select {
+	case <-held:
+	case err := <-ended:
+		t.Fatalf("the second client could not take a transaction: %v", err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(let)
+			if err := <-ended; err != nil {
+				t.Errorf("the holder's transaction: %v", err)
+			}
+			c.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// TestTransactionHeldElsewhereTimesOut (run on its own by scripts/pcsc-test.sh: it
+// holds the card other tests use): while another client holds a
+// transaction on the card, a Transmit and a new connection each give up
+// after TransactionTimeout with harness.ErrTimeout instead of waiting for
+// ever; the connection that gave up is refused for further use and its
+// Close does not block; once the other client lets go a new connection
+// works and the card is free for others.
+func TestTransactionHeldElsewhereTimesOut(t *testing.T) {
+	r := reader(t, "JPKISIM_TEST_READER")
+	fresh(t)
+	defer func(d time.Duration) { pcsc.TransactionTimeout = d }(pcsc.TransactionTimeout)
+	pcsc.TransactionTimeout = 300 * time.Millisecond
+	c, err := pcsc.Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := hold(t, r)
+	type answer struct {
+		r   []byte
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		r, err := c.Transmit([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01})
+		done <- answer{r, err}
+	}()
+	select {
+	case a := <-done:
+		if !errors.Is(a.err, harness.ErrTimeout) || !strings.Contains(a.err.Error(), "another program held the card") {
+			t.Fatalf("with the card held elsewhere: %X, %v", a.r, a.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Transmit waited for another client's transaction without a bound")
+	}
+	if _, err := c.Transmit([]byte{0x00, 0xA4, 0x00, 0x00}); !errors.Is(err, harness.ErrTimeout) {
+		t.Fatalf("a wedged connection took another call: %v", err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close blocked behind the call given up on")
+	}
+	// A new connection waits in pcscd's connect: bounded the same way.
+	opened := make(chan error, 1)
+	go func() {
+		c, err := pcsc.Open(r)
+		if err == nil {
+			c.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		if !errors.Is(err, harness.ErrTimeout) || !strings.Contains(err.Error(), "another program held the card") {
+			t.Fatalf("connect with the card held elsewhere: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Open waited for another client's transaction without a bound")
+	}
+	release()
+	// The abandoned waits end, their late connection and transaction are
+	// released in the background, and the card serves others again.
+	pcsc.TransactionTimeout = 10 * time.Second
+	c2, err := pcsc.Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if r, err := c2.Transmit([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}); err != nil || !bytes.Equal(r, []byte{0x90, 0x00}) {
+		t.Fatalf("after the other client let go: %X %v", r, err)
+	}
+}
+
+// TestExclusiveReaderIsNamed (run on its own, as above): a reader another program holds in
+// exclusive mode is named as such when FindJPKI looks for a card, and
+// connecting to it reports harness.ErrSharingViolation.
+func TestExclusiveReaderIsNamed(t *testing.T) {
+	r1 := reader(t, "JPKISIM_TEST_REAL_READER")
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Release()
+	ex, err := ctx.Connect(r1, scard.ShareExclusive, scard.ProtocolAny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Disconnect(scard.LeaveCard)
+	if _, err := pcsc.Open(r1); !errors.Is(err, harness.ErrSharingViolation) {
+		t.Fatalf("connect to a reader held exclusively: %v", err)
+	}
+	_, err = pcsc.FindJPKI(func(n string) bool { return n != r1 })
+	if !errors.Is(err, harness.ErrNotJPKI) || !strings.Contains(err.Error(), r1+" (in exclusive use by another program)") {
+		t.Fatalf("FindJPKI with the only reader held exclusively: %v", err)
 	}
 }
