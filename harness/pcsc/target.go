@@ -210,6 +210,12 @@ func (t *Target) Snapshot() error {
 	if t.stopped.Load() {
 		return ErrStopped
 	}
+	return t.inOwnSession(t.snapshot)
+}
+
+// inOwnSession runs f in a session of its own on the card, once the card
+// answered the marker.
+func (t *Target) inOwnSession(f func(c harness.Card) error) error {
 	c, err := Open(t.Reader)
 	if err != nil {
 		return err
@@ -218,7 +224,7 @@ func (t *Target) Snapshot() error {
 	if err := t.checkVirtual(c); err != nil {
 		return err
 	}
-	return t.snapshot(c)
+	return f(c)
 }
 
 // RestoreSnapshot returns the virtual card to the target's snapshot, in a
@@ -232,15 +238,7 @@ func (t *Target) RestoreSnapshot() error {
 	if !t.virtual || !snapped {
 		return nil
 	}
-	c, err := Open(t.Reader)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := t.checkVirtual(c); err != nil {
-		return err
-	}
-	return control(c, t.Reader, 0x00)
+	return t.inOwnSession(func(c harness.Card) error { return control(c, t.Reader, 0x00) })
 }
 
 // Stop makes every later Open, and every later command of the sessions
