@@ -235,3 +235,49 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 		t.Fatalf("with --allow-lockout: %v, %d C-APDUs", err, tr.Len())
 	}
 }
+
+// BenchmarkGuardedVerify is a VERIFY of the configured auth PIN through the
+// guard on a card that is not virtual: the guard's SELECT of the
+// application, SELECT of EF 0018 and counter query, then the VERIFY.
+func BenchmarkGuardedVerify(b *testing.B) {
+	sim, err := simulator.New(fixtures.MustProfile("default"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := harness.NewGuard(harness.NewSimCard(sim), harness.GuardPolicy{Secrets: right})
+	for _, h := range []string{selectAP, selectAuth} {
+		c, _ := apdu.ParseHex(h)
+		if _, err := g.Transmit(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	verify := append([]byte{0x00, 0x20, 0x00, 0x80, byte(len(right.AuthPIN))}, right.AuthPIN...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := g.Transmit(verify); err != nil || r[0] != 0x90 {
+			b.Fatalf("%X %v", r, err)
+		}
+	}
+}
+
+// BenchmarkUnguardedVerify is the same VERIFY straight to the card.
+func BenchmarkUnguardedVerify(b *testing.B) {
+	sim, err := simulator.New(fixtures.MustProfile("default"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := harness.NewSimCard(sim)
+	for _, h := range []string{selectAP, selectAuth} {
+		cmd, _ := apdu.ParseHex(h)
+		if _, err := c.Transmit(cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+	verify := append([]byte{0x00, 0x20, 0x00, 0x80, byte(len(right.AuthPIN))}, right.AuthPIN...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := c.Transmit(verify); err != nil || r[0] != 0x90 {
+			b.Fatalf("%X %v", r, err)
+		}
+	}
+}

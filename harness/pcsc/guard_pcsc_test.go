@@ -3,6 +3,7 @@
 package pcsc_test
 
 import (
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,6 +118,46 @@ func TestPCSCGuardAgainstAnotherProgram(t *testing.T) {
 	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
 		if n, err := cl.RetriesLeft(ref); err != nil || n != ref.MaxTries() {
 			t.Errorf("%v: %d tries left (%v), want %d", ref, n, err, ref.MaxTries())
+		}
+	}
+}
+
+// BenchmarkPCSCGuardedVerify is a VERIFY of the configured auth PIN through
+// pcscd to the card posing as a real one (JPKISIM_TEST_REAL_READER), behind
+// the guard: with its SELECTs and counter query, one transaction.
+// BenchmarkPCSCVerify is the same VERIFY on a plain connection. Run by hand
+// (docs/benchmarks.md).
+func BenchmarkPCSCGuardedVerify(b *testing.B) { benchPCSCVerify(b, true) }
+
+func BenchmarkPCSCVerify(b *testing.B) { benchPCSCVerify(b, false) }
+
+func benchPCSCVerify(b *testing.B, guarded bool) {
+	r := os.Getenv("JPKISIM_TEST_REAL_READER")
+	if r == "" {
+		b.Skip("JPKISIM_TEST_REAL_READER not set")
+	}
+	p := fixtures.MustProfile("default")
+	raw, err := pcsc.Open(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var card harness.Card = raw
+	if guarded {
+		card = harness.NewGuard(raw, harness.GuardPolicy{Secrets: harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN}})
+	}
+	defer card.Close()
+	for _, c := range [][]byte{
+		apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI}.MustEncode(),
+		apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{0x00, 0x18}}.MustEncode(),
+	} {
+		if _, err := card.Transmit(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	verify := apdu.Command{INS: 0x20, P2: 0x80, Data: p.AuthPIN}.MustEncode()
+	for b.Loop() {
+		if rv, err := card.Transmit(verify); err != nil || swOf(rv) != apdu.SWOK {
+			b.Fatalf("%X %v", rv, err)
 		}
 	}
 }
