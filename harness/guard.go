@@ -82,7 +82,9 @@ func (m *GuardMemory) add(v []byte) {
 //
 // With AllowDestructive every command passes, but without AllowLockout:
 // a VERIFY (00 20) goes out only after the counter of the reference it
-// names, read in the same transaction, shows more than one try; and every
+// names, read in the same transaction, shows more than one try (more than
+// two, once a PIN was changed in the session, unless it presents a value
+// the change gave: so that the PIN can always be put back); and every
 // other C-APDU that could be a VERIFY in another form (MayVerify: any
 // command that can carry a PIN, with any CLA, or a C-APDU that is malformed
 // or shorter than 4 bytes) goes out only after both JPKI counters, read in
@@ -93,6 +95,11 @@ type Guard struct {
 	Policy GuardPolicy
 
 	at position
+	// changed says a command that sets reference data (CHANGE REFERENCE
+	// DATA, RESET RETRY COUNTER) answered 9000 in this session; set holds
+	// the new values CHANGE REFERENCE DATA (P1 01) gave the card.
+	changed bool
+	set     [][]byte
 }
 
 // NewGuard wraps c. The guard knows nothing yet of where the card is: the
@@ -175,7 +182,27 @@ func (g *Guard) Transmit(capdu []byte) ([]byte, error) {
 func (g *Guard) send(capdu []byte) ([]byte, error) {
 	r, err := g.Card.Transmit(capdu)
 	g.at.after(capdu, r, err)
+	if err == nil && len(r) >= 2 && r[len(r)-2] == 0x90 && r[len(r)-1] == 0x00 && len(capdu) >= 4 {
+		switch capdu[1] {
+		case 0x24, 0x25, 0x2C, 0x2D:
+			g.changed = true
+			if c, err := apdu.Parse(capdu); err == nil && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 {
+				g.set = append(g.set, append([]byte(nil), c.Data...))
+			}
+		}
+	}
 	return r, err
+}
+
+// wasSet reports whether v is a value CHANGE REFERENCE DATA gave the card
+// in this session.
+func (g *Guard) wasSet(v []byte) bool {
+	for _, s := range g.set {
+		if bytes.Equal(s, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // own transmits one of the guard's own C-APDUs and returns its status word
@@ -254,6 +281,10 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 				return nil, refused("the retry counter query answered %s, so the tries left are unknown; pass --allow-lockout to send the VERIFY anyway", sw.String())
 			case n <= 1:
 				return nil, refused("%d tries left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", n)
+			case n == 2 && g.changed && !g.wasSet(cmd.Data):
+				// A PIN changed in this session is put back with a VERIFY
+				// of the value it was given: keep that try for it.
+				return nil, refused("2 tries left, and a PIN was changed in this session: this VERIFY would leave 1, and putting the PIN back needs a VERIFY of its new value; pass --allow-lockout to allow it")
 			}
 		}
 		return g.send(capdu)

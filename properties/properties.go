@@ -2,6 +2,7 @@ package properties
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,11 +39,12 @@ type Config struct {
 	// 0 means one per CPU, at most 4. A seed replays exactly with the same
 	// number of shards (printed with the seed).
 	Shards int
-	// AllowDestructive generates wrong VERIFYs and PIN changes on a card
-	// that is not virtual, and every C-APDU the guard then lets through;
-	// without it only what the guard lets reach such a card without
+	// AllowDestructive is refused on a card that is not virtual
+	// (ErrDestructiveOnRealCard): destructive sequences change PINs to
+	// random values and spend tries that stay spent from one sequence to
+	// the next. Such a card gets only what the guard lets through without
 	// --allow-destructive, none of which can spend a try. On a virtual card
-	// they are always on, with the restore command besides.
+	// destructive sequences are always on, with the restore command besides.
 	AllowDestructive bool
 
 	refused *atomic.Int64 // set by Run: sequences a guard refusal ended
@@ -218,12 +220,19 @@ func counters(t harness.Target) ([2]int, error) {
 	return tries, nil
 }
 
+// ErrDestructiveOnRealCard is returned by Run for destructive sequences on
+// a card that is not virtual (docs/guard.md).
+var ErrDestructiveOnRealCard = errors.New("destructive sequences change PINs to random values: they run only on the virtual card")
+
 // Run checks the property and reports to cfg.Output: gopter's result, and
 // the seed to replay it with. On the embedded card the sequences are split
 // into shards that run at once, one per CPU (at most 4); shard i uses seed
 // + i and its own random source, so the same seed replays every shard
 // exactly. A card in a reader runs one shard.
 func Run(cfg Config) (Outcome, error) {
+	if cfg.AllowDestructive && !cfg.Target.Virtual() {
+		return Outcome{}, ErrDestructiveOnRealCard
+	}
 	out := cfg.Output
 	if out == nil {
 		out = os.Stdout

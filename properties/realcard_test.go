@@ -2,6 +2,8 @@ package properties
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -205,5 +207,22 @@ func TestEverySequenceStartsFromAReset(t *testing.T) {
 		if err != nil || !o.Passed {
 			t.Fatalf("props, seed %d: %+v %v\n%s", seed, o, err, tail(out.String()))
 		}
+	}
+}
+
+// Destructive sequences change PINs to random values: refused on a card that
+// is not virtual, before anything is sent (found by review: props
+// --allow-destructive ran them there, with the model's counters off by the
+// tries earlier sequences had spent).
+func TestDestructiveSequencesAreRefusedOnACardThatIsNotVirtual(t *testing.T) {
+	r := newInReader(t)
+	opened := false
+	r.refuse = func([]byte) bool { opened = true; return false }
+	_, err := Run(Config{Target: r, Seed: 3, Sequences: 20, Output: io.Discard, AllowDestructive: true})
+	if !errors.Is(err, ErrDestructiveOnRealCard) {
+		t.Fatalf("AllowDestructive on a card that is not virtual: %v", err)
+	}
+	if opened || r.tries() != "3 5" {
+		t.Fatalf("something was sent: tries %s", r.tries())
 	}
 }

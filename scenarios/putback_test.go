@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
@@ -57,5 +59,44 @@ func TestPINChangesArePutBackOnACardThatIsNotVirtual(t *testing.T) {
 		if err := cl.Verify(ref, v); err != nil {
 			t.Errorf("the owner's %v after the run: %v", ref, err)
 		}
+	}
+}
+
+// A scenario that changes the signing password and then spends its tries
+// cannot leave it with the scenario's value and one try: the guard keeps the
+// try the put-back needs (found by review: the card kept a value the run
+// never shows, with 1 try left).
+func TestAChangedPINKeepsTheTryItsPutBackNeeds(t *testing.T) {
+	p := fixtures.MustProfile("default")
+	card, err := simulator.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := &oneCard{card: card, secrets: harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN},
+		policy: harness.GuardPolicy{AllowDestructive: true, Memory: &harness.GuardMemory{}}}
+	feature := `Feature: change then spend
+  @destructive
+  Scenario: change the signing password and spend tries
+    Given the JPKI application is selected
+    And the signing password has been verified
+    When I change the signing password to a new valid value
+    And I enter a wrong signing password 4 times
+`
+	var out bytes.Buffer
+	Run(Config{Target: target, FS: fstest.MapFS{"change.feature": {Data: []byte(feature)}}, Format: "progress", Output: &out, AllowDestructive: true})
+	if strings.Contains(out.String(), "could not be changed back") {
+		t.Fatalf("the PIN was not put back:\n%s", out.String())
+	}
+	c := harness.NewSimCard(card)
+	defer c.Close()
+	cl := harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := cl.RetriesLeft(harness.SigningPIN); err != nil || n < 2 {
+		t.Fatalf("signing password: %d tries left (%v)", n, err)
+	}
+	if err := cl.Verify(harness.SigningPIN, p.SigningPIN); err != nil {
+		t.Fatalf("the owner's signing password after the run: %v", err)
 	}
 }

@@ -33,3 +33,15 @@ func TestRealCardGuardFailedCommandsBySFI(t *testing.T) {
 		t.Errorf("after selecting 0018 again: exit %d, %q, %q", code, out, errOut)
 	}
 }
+
+// props with destructive sequences changes PINs to random values: refused
+// on a card that is not virtual (found by review), and nothing is sent.
+func TestRealCardPropsDestructiveRefused(t *testing.T) {
+	r := realReader(t)
+	for _, flag := range []string{"--allow-destructive", "--allow-lockout"} {
+		code, out, errOut := runCLI(t, "props", "--target", "pcsc:"+r, flag, "--sequences", "5")
+		if code != 2 || !strings.Contains(errOut, "run only on the virtual card") {
+			t.Errorf("props %s on a card that is not virtual: exit %d, %q, %q", flag, code, out, errOut)
+		}
+	}
+}

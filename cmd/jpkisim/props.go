@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -39,8 +40,9 @@ sequence starts from a warm reset. A virtual card takes a snapshot at the
 start, is returned to it before every sequence and at the end (also on
 SIGINT/SIGTERM, then exit 130/143), so that it is left as props found it.
 On a card that is not virtual only what the real-card guard lets through is
-generated unless --allow-destructive is given (read-only commands and the
-empty VERIFY, every one well-formed); its file contents are taken to be the
+generated (read-only commands and the empty VERIFY, every one well-formed),
+and --allow-destructive is refused: destructive sequences change PINs to
+random values. Its file contents are taken to be the
 default profile's, so data and sizes may differ. A command the guard refuses
 ends its sequence, which counts neither as passed nor as failed; the last
 line says how many.`,
@@ -49,6 +51,12 @@ line says how many.`,
 			t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Restore: true})
 			if err != nil {
 				return err
+			}
+			if !t.Virtual() && (allowDestructive || allowLockout) {
+				// Destructive sequences change PINs to random values and
+				// spend tries that stay spent from one sequence to the
+				// next: an owner's card would end with PINs nobody knows.
+				return usageError{errors.New("props --allow-destructive/--allow-lockout: destructive sequences change PINs to random values; they run only on the virtual card (docs/guard.md)")}
 			}
 			if !cmd.Flags().Changed("seed") {
 				seed = 0
@@ -74,8 +82,8 @@ line says how many.`,
 	f.IntVar(&sequences, "sequences", 1000, "random command sequences")
 	f.IntVar(&maxLen, "max-len", 50, "commands in the longest sequence (lengths ramp up from 1)")
 	f.IntVar(&shards, "shards", 0, "parallel shards on the embedded card (0: one per CPU); replay with the printed value")
-	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, generate wrong VERIFYs and PIN changes")
-	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a VERIFY spend the last try of a PIN")
+	f.BoolVar(&allowDestructive, "allow-destructive", false, "refused on a card that is not virtual (the virtual card always gets wrong VERIFYs and PIN changes)")
+	f.BoolVar(&allowLockout, "allow-lockout", false, "refused on a card that is not virtual, like --allow-destructive")
 	return cmd
 }
 
