@@ -3,8 +3,8 @@ package properties
 import (
 	"bytes"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"math/rand"
 	"strings"
 	"testing"
