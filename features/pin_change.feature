@@ -2,7 +2,7 @@
 Feature: Changing a PIN with CHANGE REFERENCE DATA
   After a VERIFY of the current value, 00 24 01 80 Lc <new> sets a new value.
   The card checks the length and character set of the new value and answers
-  6A80 to one outside the format, changing nothing (card.md §5.5; DESIGN.md).
+  6A80 to one outside the format, changing nothing (card.md §5.5; docs/card-behaviour.md Q5).
 
   Background:
     Given the JPKI application is selected

@@ -1,7 +1,7 @@
 Feature: Security status lives until reset or power-off
   A verified PIN stays in effect across EF selects and re-selection of the
-  application, and is lost on reset and power-off (card.md §5.11; DESIGN.md
-  decisions table). Retry counters are not affected.
+  application, and is lost on reset and power-off (card.md §5.11;
+  docs/card-behaviour.md Q6). Retry counters are not affected.
 
   Background:
     Given the JPKI application is selected

@@ -280,7 +280,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 			case !ok:
 				return nil, refused("the retry counter query answered %s, so the tries left are unknown; pass --allow-lockout to send the VERIFY anyway", sw.String())
 			case n <= 1:
-				return nil, refused("%d tries left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", n)
+				return nil, refused("%s left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", triesText(n))
 			case n == 2 && g.changed && !g.wasSet(cmd.Data):
 				// A PIN changed in this session is put back with a VERIFY
 				// of the value it was given: keep that try for it.
@@ -322,9 +322,9 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 	case !ok:
 		return nil, refused("the retry counter query of the %v answered %s, so the tries left are unknown", ref, sw.String())
 	case n <= 1:
-		return nil, refused("%d tries left on the %v: this VERIFY could lock it; pass --allow-lockout (with --allow-destructive) to allow it", n, ref)
+		return nil, refused("%s left on the %v: this VERIFY could lock the PIN; pass --allow-lockout (with --allow-destructive) to allow it", triesText(n), ref)
 	case n < ref.MaxTries():
-		return nil, refused("%d of %d tries left on the %v: the counter is not full, so a configured PIN that is wrong would push it further; pass --allow-destructive to allow it", n, ref.MaxTries(), ref)
+		return nil, refused("%d of %d tries left on the %v: the counter is not full, so a configured PIN that is wrong would push it further; present the right PIN once with the card's own software to fill it, or pass --allow-destructive", n, ref.MaxTries(), ref)
 	}
 	r, err := g.send(capdu)
 	if err == nil && len(r) >= 2 {
@@ -366,7 +366,7 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 		case !ok:
 			return nil, refused("%s could be a VERIFY in another form, and the counter of the %v cannot be read (%s); pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, sw.String())
 		case n <= 1:
-			return nil, refused("%s could be a VERIFY in another form, and the %v has %d tries left; pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, n)
+			return nil, refused("%s could be a VERIFY in another form, and the %v has %s left; pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, triesText(n))
 		}
 	}
 	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: aid}.MustEncode())
@@ -587,6 +587,14 @@ func (p position) reference(p2 byte) (PINRef, string) {
 		return SigningPIN, ""
 	}
 	return 0, fmt.Sprintf("it reaches %s, not a JPKI PIN", efName(fids[0]))
+}
+
+// triesText is "1 try" or "n tries".
+func triesText(n int) string {
+	if n == 1 {
+		return "1 try"
+	}
+	return fmt.Sprintf("%d tries", n)
 }
 
 // efName names an EF for a refusal; 0 is no EF.

@@ -44,7 +44,7 @@ const (
 )
 
 // Behaviour holds the settings for the points where the public record does
-// not settle what a real card answers (DESIGN.md, decisions table; card.md
+// not settle what a real card answers (docs/card-behaviour.md, open questions; card.md
 // §17). The zero value is the project's default for each.
 type Behaviour struct {
 	// BlockedVerifySW is the answer to a VERIFY with data on a blocked PIN.
@@ -193,7 +193,7 @@ type PINFormat struct {
 
 // The two JPKI formats (card.md §6; rules.md PIN-01, PIN-06). The letter and
 // digit mix of PIN-02 is a registration rule of the issuing office, not
-// checked by the chip (DESIGN.md decisions table).
+// checked by the chip (docs/card-behaviour.md, open questions).
 var (
 	AuthPINFormat    = PINFormat{MinLen: 4, MaxLen: 4, Alphabet: "0123456789"}
 	SigningPINFormat = PINFormat{MinLen: 6, MaxLen: 16, Alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}

@@ -53,3 +53,29 @@ func TestAPDUStateWithTargetIsRefused(t *testing.T) {
 		t.Fatal("the state file changed")
 	}
 }
+
+// A configured PIN that no card can hold is refused before anything is sent
+// (found by a new user: JPKISIM_AUTH_PIN=12 spent a try of a card posing as
+// a real one, and the embedded run ignored it).
+func TestPINVariablesOfAnImpossibleFormatAreRefused(t *testing.T) {
+	for _, tc := range []struct{ name, value, rule string }{
+		{"JPKISIM_AUTH_PIN", "12", "PIN-06"},
+		{"JPKISIM_AUTH_PIN", "12345", "PIN-06"},
+		{"JPKISIM_SIGN_PIN", "abc123", "PIN-01"},
+		{"JPKISIM_SIGN_PIN", "ABC12", "PIN-01"},
+		{"JPKISIM_KENHOJO_PIN", "1a34", "PIN-06"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(tc.name, tc.value)
+			for _, args := range [][]string{
+				{"apdu", "00A4040C0AD392F000260100000001", "00A4020C020018", "00200080{len:auth-pin}{auth-pin}"},
+				{"run", "--tags", "@RETRY-07"},
+			} {
+				code, out, errOut := runCLI(t, args...)
+				if code != 2 || out != "" || !strings.Contains(errOut, tc.name+": ") || !strings.Contains(errOut, tc.rule) || strings.Contains(errOut, tc.value) {
+					t.Errorf("%s=%s, %s: exit %d, %q, %q", tc.name, "…", args[0], code, out, errOut)
+				}
+			}
+		})
+	}
+}

@@ -37,13 +37,28 @@ func envPINs(p *simulator.Profile) (harness.Secrets, []string) {
 	return s, from
 }
 
-// emptyPINVars refuses a PIN variable that is set but empty (an unset
-// shell variable, most likely): the profile's test PIN would be used
-// without a word.
-func emptyPINVars() error {
+// checkPINVars refuses a PIN variable that is set but empty (an unset
+// shell variable, most likely: the profile's test PIN would be used without
+// a word), and one whose value no card can hold (rules PIN-01, PIN-06,
+// PIN-07): it cannot be the card's PIN, and presenting it would only spend a
+// try. The error names the variable and the rule, never the value.
+func checkPINVars() error {
 	for _, name := range []string{targets.EnvAuthPIN, targets.EnvSignPIN, targets.EnvKenhojoPIN} {
-		if v, ok := os.LookupEnv(name); ok && v == "" {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			continue
+		}
+		if v == "" {
 			return usageError{fmt.Errorf("%s is set but empty; unset it to use the profile's test PIN", name)}
+		}
+		var err error
+		if name == targets.EnvSignPIN {
+			err = rules.CheckSigningPassword(v, false)
+		} else {
+			err = rules.CheckFourDigitPIN(v)
+		}
+		if err != nil {
+			return usageError{fmt.Errorf("%s: %v; no card holds such a PIN, so it is never presented", name, err)}
 		}
 	}
 	return nil

@@ -136,7 +136,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := emptyPINVars(); err != nil {
+			if err := checkPINVars(); err != nil {
 				return err
 			}
 			// A state file's card has its own profile (card show); only
