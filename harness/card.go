@@ -125,6 +125,22 @@ func (t SimTarget) Secrets() Secrets {
 	return Secrets{AuthPIN: t.Profile.AuthPIN, SigningPIN: t.Profile.SigningPIN}
 }
 
+// Finisher is implemented by sessions that a run can stop (pcsc.Target's):
+// Finally runs f with the session still usable after the stop, for what puts
+// the card back as the run found it — a PIN a scenario changed on a card
+// that is not virtual. Without one, f simply runs.
+type Finisher interface {
+	Finally(f func() error) error
+}
+
+// Finally runs f through c's Finisher, or as it is.
+func Finally(c Card, f func() error) error {
+	if fin, ok := c.(Finisher); ok {
+		return fin.Finally(f)
+	}
+	return f()
+}
+
 // PowerCycler is implemented by transports that can remove and restore the
 // card's power (a cold reset); the persistent state survives it.
 type PowerCycler interface {

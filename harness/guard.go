@@ -33,10 +33,56 @@ type GuardPolicy struct {
 	Memory *GuardMemory
 }
 
-// GuardMemory is the set of configured PIN values a card refused.
+// GuardMemory is what the guard learned of one card during a run: the
+// configured PIN values it refused, and, for each JPKI PIN, the value it
+// last accepted (a VERIFY answered 9000 on a reference the guard was sure
+// of, or the new value of a CHANGE REFERENCE DATA answered 9000). A VERIFY
+// of an accepted value cannot spend a try — it fills the counter — unless
+// another program changed the PIN since.
 type GuardMemory struct {
 	mu     sync.Mutex
 	failed [][]byte
+	good   map[PINRef][]byte
+}
+
+// accepted reports whether v is the value the card last accepted for ref.
+func (m *GuardMemory) accepted(ref PINRef, v []byte) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g, ok := m.good[ref]
+	return ok && bytes.Equal(g, v)
+}
+
+// accept records v as the value the card holds for ref.
+func (m *GuardMemory) accept(ref PINRef, v []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.good == nil {
+		m.good = map[PINRef][]byte{}
+	}
+	m.good[ref] = append([]byte(nil), v...)
+}
+
+// forget drops what was accepted for ref; all of it when all is true.
+func (m *GuardMemory) forget(ref PINRef, all bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if all {
+		m.good = nil
+		return
+	}
+	delete(m.good, ref)
+}
+
+// forgetValue drops v wherever it was accepted: the card just refused it.
+func (m *GuardMemory) forgetValue(v []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for ref, g := range m.good {
+		if bytes.Equal(g, v) {
+			delete(m.good, ref)
+		}
+	}
 }
 
 func (m *GuardMemory) has(v []byte) bool {
@@ -180,14 +226,27 @@ func (g *Guard) Transmit(capdu []byte) ([]byte, error) {
 
 // send transmits one C-APDU of the caller's and follows its effect.
 func (g *Guard) send(capdu []byte) ([]byte, error) {
+	var ref PINRef
+	sure := false
+	if len(capdu) >= 4 {
+		var why string
+		ref, why = g.at.reference(capdu[3])
+		sure = why == ""
+	}
 	r, err := g.Card.Transmit(capdu)
 	g.at.after(capdu, r, err)
 	if err == nil && len(r) >= 2 && r[len(r)-2] == 0x90 && r[len(r)-1] == 0x00 && len(capdu) >= 4 {
 		switch capdu[1] {
 		case 0x24, 0x25, 0x2C, 0x2D:
 			g.changed = true
-			if c, err := apdu.Parse(capdu); err == nil && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 {
+			c, perr := apdu.Parse(capdu)
+			if perr == nil && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 {
 				g.set = append(g.set, append([]byte(nil), c.Data...))
+			}
+			if perr == nil && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 && sure {
+				g.Policy.Memory.accept(ref, c.Data)
+			} else {
+				g.Policy.Memory.forget(0, true) // some PIN changed: which is unsure
 			}
 		}
 	}
@@ -270,6 +329,11 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 		return g.send(capdu) // the counter query spends nothing
 	}
 	if p.AllowDestructive {
+		if ref, why := g.at.reference(cmd.P2); !p.AllowLockout && why == "" && p.Memory.accepted(ref, cmd.Data) {
+			// The value the card last accepted for this PIN: it fills
+			// the counter, whatever it shows, once the reference is sure.
+			return g.verifySure(cmd, capdu, ref, 1)
+		}
 		if !p.AllowLockout {
 			// The counter of exactly the PIN this VERIFY reaches: same
 			// P2, same DF and EF, no other program in between.
@@ -287,7 +351,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 				return nil, refused("2 tries left, and a PIN was changed in this session: this VERIFY would leave 1, and putting the PIN back needs a VERIFY of its new value; pass --allow-lockout to allow it")
 			}
 		}
-		return g.send(capdu)
+		return g.learn(cmd, capdu)
 	}
 	ref, why := g.at.reference(cmd.P2)
 	if why != "" {
@@ -305,7 +369,18 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 	case p.Memory.has(cmd.Data):
 		return nil, refused("the configured %v was already refused once by this card; check JPKISIM_AUTH_PIN / JPKISIM_SIGN_PIN", ref)
 	}
-	// Name the reference beyond doubt, inside this transaction.
+	min := ref.MaxTries()
+	if p.Memory.accepted(ref, cmd.Data) {
+		min = 1 // the value the card last accepted: it fills the counter
+	}
+	return g.verifySure(cmd, capdu, ref, min)
+}
+
+// verifySure sends a VERIFY whose reference ref the guard is sure of, after
+// naming it beyond doubt inside this transaction — its own SELECT of the
+// JPKI application and, for P2 80, of the PIN's EF — and its own counter
+// query, which must show at least min tries.
+func (g *Guard) verifySure(cmd apdu.Command, capdu []byte, ref PINRef, min int) ([]byte, error) {
 	before := g.at
 	if err := g.selectJPKI(); err != nil {
 		return nil, err
@@ -321,23 +396,39 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 		return nil, err
 	case !ok:
 		return nil, refused("the retry counter query of the %v answered %s, so the tries left are unknown", ref, sw.String())
+	case n >= min:
 	case n <= 1:
 		return nil, refused("%s left on the %v: this VERIFY could lock the PIN; pass --allow-lockout (with --allow-destructive) to allow it", triesText(n), ref)
-	case n < ref.MaxTries():
+	default:
 		return nil, refused("%d of %d tries left on the %v: the counter is not full, so a configured PIN that is wrong would push it further; present the right PIN once with the card's own software to fill it, or pass --allow-destructive", n, ref.MaxTries(), ref)
 	}
-	r, err := g.send(capdu)
-	if err == nil && len(r) >= 2 {
-		if _, wrong := apdu.NewStatusWord(r[len(r)-2], r[len(r)-1]).Tries(); wrong {
-			p.Memory.add(cmd.Data)
-		}
-	}
+	r, err := g.learn(cmd, capdu)
 	if err == nil && cmd.P2 != 0x80 {
 		// The guard's SELECT of the application took the caller's current
 		// EF away: give it back.
 		if fid, ok := before.currentEF(); ok && fid != 0 {
 			_ = g.selectEF(fid)
 		}
+	}
+	return r, err
+}
+
+// learn sends a VERIFY with data and remembers what the card made of its
+// value: refused (a configured PIN is not presented again), or accepted for
+// the PIN the guard is sure it reached.
+func (g *Guard) learn(cmd apdu.Command, capdu []byte) ([]byte, error) {
+	ref, why := g.at.reference(cmd.P2)
+	r, err := g.send(capdu)
+	if err != nil || len(r) < 2 {
+		return r, err
+	}
+	sw := apdu.NewStatusWord(r[len(r)-2], r[len(r)-1])
+	switch _, wrong := sw.Tries(); {
+	case wrong:
+		g.Policy.Memory.add(cmd.Data)
+		g.Policy.Memory.forgetValue(cmd.Data)
+	case sw == apdu.SWOK && why == "":
+		g.Policy.Memory.accept(ref, cmd.Data)
 	}
 	return r, err
 }
@@ -386,14 +477,50 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 	return g.send(capdu)
 }
 
-// Close resets the card before closing the session, so that no PIN this
-// session verified stays open for the next program that uses the reader.
+// Close fills the counters it can, then resets the card before closing the
+// session, so that no PIN this session verified stays open for the next
+// program that uses the reader.
 func (g *Guard) Close() error {
+	_ = inTransaction(g.Card, g.fill)
 	rerr := g.Card.Reset()
 	if err := g.Card.Close(); err != nil {
 		return err
 	}
 	return rerr
+}
+
+// fill presents, for each JPKI PIN whose counter is neither full nor
+// blocked, its configured value when that is the value the card last
+// accepted in this run (GuardMemory): a VERIFY that cannot spend a try and
+// fills the counter, so that a run leaves the counters as it can. It names
+// the reference itself, as every VERIFY of the guard's (docs/guard.md).
+func (g *Guard) fill() error {
+	for _, ref := range []PINRef{AuthPIN, SigningPIN} {
+		v := g.Policy.Secrets.AuthPIN
+		if ref == SigningPIN {
+			v = g.Policy.Secrets.SigningPIN
+		}
+		if len(v) == 0 || !g.Policy.Memory.accepted(ref, v) {
+			continue
+		}
+		if err := g.selectJPKI(); err != nil {
+			return err
+		}
+		if err := g.selectEF(ref.FID()); err != nil {
+			return err
+		}
+		n, _, ok, err := g.triesLeft(0x80)
+		if err != nil {
+			return err
+		}
+		if !ok || n == 0 || n >= ref.MaxTries() {
+			continue
+		}
+		if _, err := g.learn(apdu.Command{INS: 0x20, P2: 0x80, Data: v}, apdu.Command{INS: 0x20, P2: 0x80, Data: v}.MustEncode()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Reset passes a reset through; the card's current DF and EF are gone.

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -98,5 +99,44 @@ func TestAChangedPINKeepsTheTryItsPutBackNeeds(t *testing.T) {
 	}
 	if err := cl.Verify(harness.SigningPIN, p.SigningPIN); err != nil {
 		t.Fatalf("the owner's signing password after the run: %v", err)
+	}
+}
+
+// The whole suite with --allow-destructive on one card that is not virtual
+// leaves it with its owner's PINs and full counters: every session fills
+// the counters with the configured PIN once the card accepted it (found by
+// a new user: both counters ended at 1, and the owner's next typo locks the
+// card).
+func TestADestructiveRunLeavesTheCountersFull(t *testing.T) {
+	p := fixtures.MustProfile("default")
+	card, err := simulator.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := &oneCard{card: card, secrets: harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN},
+		policy: harness.GuardPolicy{AllowDestructive: true, Memory: &harness.GuardMemory{}}}
+	_, ran := Run(Config{Target: target, Tags: "~@profile && ~@embedded", Format: "progress", Output: io.Discard, AllowDestructive: true})
+	if ran < 100 {
+		t.Fatalf("%d scenarios ran", ran)
+	}
+	c := harness.NewSimCard(card)
+	defer c.Close()
+	cl := harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		if n, err := cl.RetriesLeft(ref); err != nil || n != ref.MaxTries() {
+			t.Errorf("%v after the run: %d tries left (%v), want %d", ref, n, err, ref.MaxTries())
+		}
+	}
+	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		v := p.AuthPIN
+		if ref == harness.SigningPIN {
+			v = p.SigningPIN
+		}
+		if err := cl.Verify(ref, v); err != nil {
+			t.Errorf("the owner's %v after the run: %v", ref, err)
+		}
 	}
 }

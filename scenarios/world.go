@@ -48,6 +48,7 @@ type world struct {
 	// value each has now: on a card that is not virtual, close puts the
 	// owner's value back.
 	changedPINs map[harness.PINRef][]byte
+	session     harness.Card // the target's session under the trace
 
 	rules ruleWorld // the lifecycle features: a holder and the rules
 
@@ -62,6 +63,7 @@ func (w *world) open() error {
 		return err
 	}
 	w.trace = &harness.Trace{}
+	w.session = c
 	w.card = harness.NewTraced(c, w.trace)
 	w.client = harness.NewClient(w.card)
 	w.secrets = w.target.Secrets()
@@ -76,29 +78,38 @@ func (w *world) open() error {
 // be put back; it never shows a value.
 func (w *world) close() error {
 	var err error
-	if w.card != nil && !w.target.Virtual() {
-		for _, p := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
-			now, ok := w.changedPINs[p]
-			if !ok {
-				continue
-			}
-			owner := w.target.Secrets().AuthPIN
-			if p == harness.SigningPIN {
-				owner = w.target.Secrets().SigningPIN
-			}
-			perr := w.client.Verify(p, now)
-			if perr == nil {
-				perr = w.client.ChangePIN(p, owner)
-			}
-			if perr != nil && err == nil {
-				err = fmt.Errorf("the %v this scenario set could not be changed back to the configured one (%v): the card keeps the scenario's value", p, perr)
-			}
-		}
+	if w.card != nil && !w.target.Virtual() && len(w.changedPINs) > 0 {
+		// Also when the run was interrupted (harness.Finisher).
+		_ = harness.Finally(w.session, func() error { err = w.putBack(); return nil })
 	}
 	w.changedPINs = nil
 	if w.card != nil {
 		_ = w.card.Close()
 		w.card = nil
+	}
+	return err
+}
+
+// putBack changes every PIN the scenario changed back to its configured
+// value.
+func (w *world) putBack() error {
+	var err error
+	for _, p := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		now, ok := w.changedPINs[p]
+		if !ok {
+			continue
+		}
+		owner := w.target.Secrets().AuthPIN
+		if p == harness.SigningPIN {
+			owner = w.target.Secrets().SigningPIN
+		}
+		perr := w.client.Verify(p, now)
+		if perr == nil {
+			perr = w.client.ChangePIN(p, owner)
+		}
+		if perr != nil && err == nil {
+			err = fmt.Errorf("the %v this scenario set could not be changed back to the configured one (%v): the card keeps the scenario's value", p, perr)
+		}
 	}
 	return err
 }

@@ -88,3 +88,30 @@ func TestVirtualSessionGoesOnAfterAReset(t *testing.T) {
 		t.Fatalf("%X %v", r, err)
 	}
 }
+
+// After Stop a session refuses every command, except inside Finally, where
+// a scenario puts back a PIN it changed (found by a new user: Ctrl-C during
+// a destructive run left the card with the scenario's PIN).
+func TestStoppedSessionWorksOnlyInsideFinally(t *testing.T) {
+	sw := newSwapping(t)
+	tg := &Target{Reader: "Virtual PCD 00 00"}
+	s := &session{Card: sw.now, t: tg}
+	tg.Stop()
+	sel := []byte{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}
+	if _, err := s.Transmit(sel); !errors.Is(err, ErrStopped) {
+		t.Fatalf("after Stop: %v", err)
+	}
+	err := harness.Finally(s, func() error {
+		r, err := s.Transmit(sel)
+		if err == nil && (len(r) != 2 || r[0] != 0x90) {
+			t.Errorf("inside Finally: %X", r)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("inside Finally: %v", err)
+	}
+	if _, err := s.Transmit(sel); !errors.Is(err, ErrStopped) {
+		t.Fatalf("after Finally: %v", err)
+	}
+}

@@ -254,15 +254,23 @@ func (t *Target) Stop() { t.stopped.Store(true) }
 // virtual. Once the marker is missing, every later command fails.
 type session struct {
 	harness.Card
-	t    *Target
-	lost error
+	t         *Target
+	lost      error
+	finishing bool // inside Finally: usable after Stop
 }
 
 func (s *session) usable() error {
-	if s.t.stopped.Load() {
+	if s.t.stopped.Load() && !s.finishing {
 		return ErrStopped
 	}
 	return s.lost
+}
+
+// Finally implements harness.Finisher: f may use the session after Stop.
+func (s *session) Finally(f func() error) error {
+	s.finishing = true
+	defer func() { s.finishing = false }()
+	return f()
 }
 
 // reconnected checks the card after a reset or power cycle of a virtual
