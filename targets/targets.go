@@ -20,6 +20,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
+	"github.com/jpkisim/jpkisim/rules"
 )
 
 // Environment variables that carry a card's PINs.
@@ -38,6 +39,9 @@ type Options struct {
 	// Prompt asks on the terminal for PINs of a real card that the
 	// environment does not give.
 	Prompt bool
+	// PromptFor limits the prompt to these PINs (nil: both), for a command
+	// that uses one of them.
+	PromptFor []harness.PINRef
 	// Restore gives every scenario on a virtual card in a reader a factory-
 	// fresh card (the restore command); off for jpkisim apdu.
 	Restore bool
@@ -80,7 +84,7 @@ func PCSC(reader string, o Options) (*pcsc.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := secrets(t, o.Prompt)
+	s, err := secrets(t, o)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +96,19 @@ func PCSC(reader string, o Options) (*pcsc.Target, error) {
 // for the virtual card, its profile's test PINs; for a real card, a prompt
 // when allowed. A PIN that stays unknown is left empty (scenarios that need
 // it are then left out).
-func secrets(t *pcsc.Target, prompt bool) (harness.Secrets, error) {
+func secrets(t *pcsc.Target, o Options) (harness.Secrets, error) {
+	prompt := o.Prompt
+	wants := func(ref harness.PINRef) bool {
+		if o.PromptFor == nil {
+			return true
+		}
+		for _, r := range o.PromptFor {
+			if r == ref {
+				return true
+			}
+		}
+		return false
+	}
 	s := harness.Secrets{AuthPIN: []byte(os.Getenv(EnvAuthPIN)), SigningPIN: []byte(os.Getenv(EnvSignPIN))}
 	if t.Virtual() {
 		if p, err := fixtures.Profile(t.Profile()); err == nil {
@@ -109,18 +125,32 @@ func secrets(t *pcsc.Target, prompt bool) (harness.Secrets, error) {
 		return s, nil
 	}
 	var err error
-	if len(s.AuthPIN) == 0 {
+	if len(s.AuthPIN) == 0 && wants(harness.AuthPIN) {
 		if s.AuthPIN, err = ask(fmt.Sprintf("Auth PIN (4 digits) of the card in %q, empty to skip: ", t.Reader)); err != nil {
 			return s, err
 		}
+		if len(s.AuthPIN) > 0 {
+			if err := rules.CheckFourDigitPIN(string(s.AuthPIN)); err != nil {
+				return s, fmt.Errorf("%w: the auth PIN typed: %v; no card holds such a PIN, so it is never presented", ErrBadPIN, err)
+			}
+		}
 	}
-	if len(s.SigningPIN) == 0 {
+	if len(s.SigningPIN) == 0 && wants(harness.SigningPIN) {
 		if s.SigningPIN, err = ask(fmt.Sprintf("Signing password of the card in %q, empty to skip: ", t.Reader)); err != nil {
 			return s, err
+		}
+		if len(s.SigningPIN) > 0 {
+			if err := rules.CheckSigningPassword(string(s.SigningPIN), false); err != nil {
+				return s, fmt.Errorf("%w: the signing password typed: %v; no card holds such a PIN, so it is never presented", ErrBadPIN, err)
+			}
 		}
 	}
 	return s, nil
 }
+
+// ErrBadPIN is wrapped when a PIN typed at the prompt has a format no card
+// holds (rules PIN-01, PIN-06).
+var ErrBadPIN = errors.New("bad PIN")
 
 func ask(prompt string) ([]byte, error) {
 	fmt.Fprint(os.Stderr, prompt)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +78,23 @@ func TestPINVariablesOfAnImpossibleFormatAreRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A prompt asks only for the PINs the placeholders name (found by a new
+// user: apdu with {auth-pin} asked for the signing password too, and waited).
+func TestPlaceholderPINs(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"00A4040C0AD392F000260100000001", "00200080{len:auth-pin}{auth-pin}"}, "[auth PIN]"},
+		{[]string{"0020009B{len:signing-pin}{signing-pin}"}, "[signing password]"},
+		{[]string{"00200098{len:auth-pin}{auth-pin}", "0020009B{len:signing-pin}{signing-pin}", "00200098{len:auth-pin}{auth-pin}"}, "[auth PIN signing password]"},
+		{[]string{"00A4040C0AD392F000260100000001"}, "[]"},
+	} {
+		if got := fmt.Sprint(placeholderPINs(tc.args)); got != tc.want {
+			t.Errorf("%v: %s, want %s", tc.args, got, tc.want)
+		}
 	}
 }

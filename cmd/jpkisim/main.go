@@ -99,7 +99,7 @@ func exitStatus(err error) int {
 		return ee.code
 	case writeRefused(err):
 		return exitCard
-	case errors.As(err, &ue) || errors.Is(err, rules.ErrFormat) || errors.Is(err, rules.ErrImpossible) || errors.Is(err, office.ErrNeedHolder) || errors.Is(err, office.ErrTooLong):
+	case errors.As(err, &ue) || errors.Is(err, rules.ErrFormat) || errors.Is(err, targets.ErrBadPIN) || errors.Is(err, rules.ErrImpossible) || errors.Is(err, office.ErrNeedHolder) || errors.Is(err, office.ErrTooLong):
 		return exitUsage
 	case errors.Is(err, harness.ErrRefused):
 		return exitGuard
@@ -503,7 +503,7 @@ Examples:
 				card = harness.NewSimCard(c)
 				secrets, _ = envPINs(c.Profile())
 			} else {
-				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: hasPINPlaceholder(args)})
+				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: hasPINPlaceholder(args), PromptFor: placeholderPINs(args)})
 				if err != nil {
 					return err
 				}

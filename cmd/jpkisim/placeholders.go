@@ -27,6 +27,28 @@ func hasPINPlaceholder(args []string) bool {
 	return false
 }
 
+// placeholderPINs lists the PINs the arguments' placeholders name, so that
+// a prompt asks for those only.
+func placeholderPINs(args []string) []harness.PINRef {
+	refs := []harness.PINRef{}
+	seen := map[harness.PINRef]bool{}
+	for _, a := range args {
+		for _, m := range pinPlaceholder.FindAllString(a, -1) {
+			ref := harness.AuthPIN
+			if strings.Contains(m, "signing-pin") {
+				ref = harness.SigningPIN
+			} else if !strings.Contains(m, "auth-pin") {
+				continue
+			}
+			if !seen[ref] {
+				seen[ref] = true
+				refs = append(refs, ref)
+			}
+		}
+	}
+	return refs
+}
+
 // expandC parses one hex argument of `jpkisim apdu`, filling its PIN
 // placeholders from secrets. A PIN goes only into the data field of a
 // C-APDU whose data every trace masks (apdu.CarriesSecret), {len:...} only
