@@ -193,14 +193,17 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 	bad := func(format string, args ...any) (*simulator.State, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("%w: %s", ErrBadState, fmt.Sprintf(format, args...))
 	}
+	if len(data) > MaxFileSize {
+		return bad("over %d bytes", MaxFileSize)
+	}
 	var env fileEnvelope
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&env); err != nil {
 		return bad("not a card state file (%s)", jsonProblem(err))
 	}
-	if len(data) > MaxFileSize {
-		return bad("over %d bytes", MaxFileSize)
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
+		return bad("not a card state file (something follows its JSON object)")
 	}
 	if env.Format != Format {
 		return bad("field format: not %s", Format)
@@ -257,8 +260,10 @@ func jsonProblem(err error) string {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "the file ends early"
 	}
-	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return "unknown field " + f // DisallowUnknownFields has no typed error
+	if strings.HasPrefix(err.Error(), "json: unknown field ") {
+		// DisallowUnknownFields has no typed error; the field's name is
+		// the file's content (it could be a PIN), so it is not quoted.
+		return "a field this format does not have"
 	}
 	return "malformed JSON"
 }
