@@ -15,6 +15,9 @@ import (
 // commit replaces the state file's inode.
 func lockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("its lock file %s is a symbolic link, never followed: %w", path, syscall.ELOOP)
+	}
 	if err != nil {
 		return nil, err
 	}
