@@ -75,10 +75,13 @@ func openStore(path string) (*store.Store, *simulator.State, store.Meta, error) 
 }
 
 // profileOf is the profile the card of the state file path was made with.
+// The store refuses a file naming a profile this jpkisim has not; the
+// error names the field, never its value (a file's contents are not
+// quoted: docs/state-file.md, "Validation").
 func profileOf(path string, meta store.Meta) (*simulator.Profile, error) {
 	p, err := fixtures.Profile(meta.Profile)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("%s: %v", path, err)}
+		return nil, usageError{fmt.Errorf("%s: field body.profile: not a profile this jpkisim can load", path)}
 	}
 	return p, nil
 }

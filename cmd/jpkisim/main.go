@@ -60,11 +60,12 @@ const (
 // cardErrors are the conditions that exit with exitCard: the transport's
 // (no service, reader or card; the service or the card lost, the card reset
 // by another program, the reader held in exclusive mode, a wait past its
-// bound) and a state file that another process holds or that the file
-// system refuses to let be written.
+// bound), a state file that another process holds or that the file
+// system refuses to let be written, and one that cannot be reached (its
+// lock file a symbolic link, a loop of links on its path: ELOOP).
 var cardErrors = []error{harness.ErrNoService, harness.ErrNoReader, harness.ErrUnknownReader, harness.ErrNoCard,
 	harness.ErrCardRemoved, harness.ErrCardReset, harness.ErrSharingViolation, harness.ErrTimeout, harness.ErrNotJPKI,
-	harness.ErrNoPCSC, store.ErrLocked, syscall.EROFS, syscall.ENOSPC, syscall.EDQUOT, fs.ErrPermission}
+	harness.ErrNoPCSC, store.ErrLocked, syscall.EROFS, syscall.ENOSPC, syscall.EDQUOT, fs.ErrPermission, syscall.ELOOP}
 
 // usageError marks an error caused by the command line.
 type usageError struct{ error }

@@ -108,6 +108,7 @@ func TestExitStatuses(t *testing.T) {
 		{"quota", pathErr(syscall.EDQUOT), exitCard},
 		{"permission denied", pathErr(syscall.EACCES), exitCard},
 		{"in use", fmt.Errorf("card.json: %w", store.ErrLocked), exitCard},
+		{"lock file a symbolic link", pathErr(syscall.ELOOP), exitCard},
 		{"transmit timeout", fmt.Errorf("apdu: 00A4: transmit to %q: %w (no answer in 30s)", "R", harness.ErrTimeout), exitCard},
 		{"card reset by another program", fmt.Errorf("transmit to %q: %w", "R", harness.ErrCardReset), exitCard},
 		{"pcscd lost", fmt.Errorf("transmit to %q: %w", "R", harness.ErrNoService), exitCard},

@@ -72,6 +72,10 @@ func TestImpossibleStateFilesAreRefused(t *testing.T) {
 		{"a profile that is a path", "body.profile", func(_ []any, body map[string]any) {
 			body["profile"] = "../profiles/evil.yaml"
 		}},
+		// Before, card show loaded it and apdu quoted the name.
+		{"an unknown profile name", "body.profile", func(_ []any, body map[string]any) {
+			body["profile"] = "nosuch-1234"
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "card.json")
@@ -87,6 +91,9 @@ func TestImpossibleStateFilesAreRefused(t *testing.T) {
 				code, out, errOut := runCLI(t, args...)
 				if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, path+": ") || !strings.Contains(errOut, tc.field) {
 					t.Errorf("%s: exit %d, stdout %q, stderr %q", args[0]+" "+args[1], code, out, errOut)
+				}
+				if strings.Contains(errOut, "nosuch") || strings.Contains(errOut, "evil") {
+					t.Errorf("%s: the error quotes the file: %q", args[0]+" "+args[1], errOut)
 				}
 			}
 			if after, _ := os.ReadFile(path); !bytes.Equal(after, data) {
@@ -199,5 +206,31 @@ func TestLostLockIsToldOnce(t *testing.T) {
 	}
 	if n := strings.Count(told.String(), "\n"); n != 1 || !strings.Contains(told.String(), path) || !strings.Contains(told.String(), "lock file was removed") {
 		t.Fatalf("told %d times: %q", n, told.String())
+	}
+}
+
+// A lock file that is a symbolic link makes the state file unreachable:
+// exit 3 with one line (README "Exit statuses"), the file and the link's
+// target untouched. Before, it exited 1 ("too many levels of symbolic
+// links").
+func TestSymlinkedLockFileExits3(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "card.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	before, _ := os.ReadFile(path)
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "apdu", "--state", path, "00A4040C0AD392F000260100000001", "0020009804FFFFFFFF")
+	if code != exitCard || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, path) {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Fatal("the state file changed")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "elsewhere")); err == nil {
+		t.Fatal("the lock was taken through the link")
 	}
 }

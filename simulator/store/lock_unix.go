@@ -4,8 +4,10 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
 // lockFile takes an exclusive, non-blocking flock on path (created if
@@ -13,6 +15,9 @@ import (
 // commit replaces the state file's inode.
 func lockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("its lock file %s is a symbolic link, never followed: %w", path, syscall.ELOOP)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -37,4 +42,41 @@ func links(fi os.FileInfo) uint64 {
 		return uint64(st.Nlink)
 	}
 	return 1
+}
+
+// lockDir takes an exclusive flock on directory dir, waiting at most
+// DirLockWait, and returns its release. Every Open and Commit takes it
+// around what must not interleave with another writer's: a commit's check,
+// write and rename; an open's read.
+func lockDir(dir string) (func(), error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot lock the directory: %w", pathErr(err))
+	}
+	deadline := time.Now().Add(DirLockWait)
+	for {
+		err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() {
+				syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+				d.Close()
+			}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			d.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, fmt.Errorf("%w: the directory stayed locked for %v", ErrLocked, DirLockWait)
+			}
+			return nil, fmt.Errorf("cannot lock the directory: %w", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -17,7 +17,8 @@
 // a path resolves to, holds an exclusive lock on the lock file beside it
 // (FILE.lock) until Close, refuses a file with a second name (hard link),
 // and writes nothing once its lock file was removed or replaced or the
-// file changed under it. A file that does not parse, has another format or
+// file changed under it; it checks and renames under a lock of the
+// directory that every Open takes too. A file that does not parse, has another format or
 // version, fails its checksum, or holds what no card can hold is refused
 // with an error naming it and the field, and is never rewritten by Open.
 // docs/state-file.md states these guarantees and the tests of each.
@@ -41,6 +42,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/jpkisim/jpkisim/simulator"
 )
@@ -191,14 +193,17 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 	bad := func(format string, args ...any) (*simulator.State, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("%w: %s", ErrBadState, fmt.Sprintf(format, args...))
 	}
+	if len(data) > MaxFileSize {
+		return bad("over %d bytes", MaxFileSize)
+	}
 	var env fileEnvelope
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&env); err != nil {
 		return bad("not a card state file (%s)", jsonProblem(err))
 	}
-	if len(data) > MaxFileSize {
-		return bad("over %d bytes", MaxFileSize)
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
+		return bad("not a card state file (something follows its JSON object)")
 	}
 	if env.Format != Format {
 		return bad("field format: not %s", Format)
@@ -255,8 +260,10 @@ func jsonProblem(err error) string {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "the file ends early"
 	}
-	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return "unknown field " + f // DisallowUnknownFields has no typed error
+	if strings.HasPrefix(err.Error(), "json: unknown field ") {
+		// DisallowUnknownFields has no typed error; the field's name is
+		// the file's content (it could be a PIN), so it is not quoted.
+		return "a field this format does not have"
 	}
 	return "malformed JSON"
 }
@@ -432,8 +439,16 @@ func Open(path string) (*Store, *simulator.State, Meta, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// Under the directory's lock no commit is between its check and its
+	// rename: the file read is the last one written.
+	unlockDir, err := lockDir(filepath.Dir(real))
+	if err != nil {
+		unlockFile(lock)
+		return fail(err)
+	}
 	removeTemporaries(real)
 	data, fi, err := readFile(real)
+	unlockDir()
 	if err == nil && links(fi) > 1 {
 		err = fmt.Errorf("%w: the file has more than one name (hard links)", ErrBadState)
 	}
@@ -534,7 +549,10 @@ func (s *Store) SetMeta(m Meta) {
 // returns nil. Before writing it checks that this Store still holds the
 // lock (the lock file at its path is the one it locked) and that the file
 // is the one it last read or wrote (same inode, same SHA-256); otherwise
-// it writes nothing, now or later, and the error wraps ErrLockLost. An
+// it writes nothing, now or later, and the error wraps ErrLockLost. The
+// check, the write and the rename happen under an flock of the file's
+// directory that every Open and Commit takes (for at most DirLockWait):
+// no other Store opens or replaces the file in between. An
 // error wrapping simulator.ErrNotDurable means the file was replaced but
 // the directory's fsync failed: the file holds the new state, which may
 // not survive a power loss. After any other error the file is as it was,
@@ -556,9 +574,20 @@ func (s *Store) commit(st *simulator.State) error {
 	if s.lost != nil {
 		return s.lost
 	}
+	// The check and the rename happen under the directory's lock, which
+	// every Open and every commit of a state file in this directory takes:
+	// no other writer can open the file or replace it in between.
+	unlockDir, err := lockDir(filepath.Dir(s.real))
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.path, err)
+	}
+	defer unlockDir()
 	if err := s.stillAlone(); err != nil {
 		s.lost = fmt.Errorf("%s: %w: %v; it writes no more", s.path, ErrLockLost, err)
 		return s.lost
+	}
+	if beforeRename != nil {
+		beforeRename()
 	}
 	data, err := Encode(st, s.meta)
 	if err != nil {
@@ -678,6 +707,10 @@ func writeAtomic(path string, data []byte) (os.FileInfo, error) {
 	return fi, nil
 }
 
+// beforeRename, when set (by a test), runs between the check of a commit
+// and its write and rename: the widest a race with another writer can be.
+var beforeRename func()
+
 // syncDir fsyncs a directory, making a rename or link in it durable (a
 // variable so that a test can make it fail).
 var syncDir = syncDirectory
@@ -690,3 +723,7 @@ func syncDirectory(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// DirLockWait bounds the wait for the directory lock of an Open or a
+// Commit: another writer holds it only for one write (milliseconds).
+const DirLockWait = 5 * time.Second

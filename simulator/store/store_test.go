@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,8 +119,8 @@ func TestBrokenFilesAreRefusedAndLeftAlone(t *testing.T) {
 			if name != "empty" && !errors.Is(err, store.ErrBadState) {
 				t.Fatalf("%v", err)
 			}
-			if name == "extra field" && !strings.Contains(err.Error(), `unknown field "surprise"`) {
-				t.Fatalf("the error does not name the field: %v", err)
+			if name == "extra field" && (!strings.Contains(err.Error(), "a field this format does not have") || strings.Contains(err.Error(), "surprise")) {
+				t.Fatalf("the error does not say a field is unknown, or quotes its name: %v", err)
 			}
 			after, _ := os.ReadFile(f)
 			if !bytes.Equal(after, data) {
@@ -179,12 +180,8 @@ func TestRoundTripKeepsEveryAnswer(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	p := fixtures.MustProfile("default")
 	st, _ := simulator.NewState(p)
-	small := st.Clone()
-	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
-		small.App(simulator.AIDJPKI).EF(fid).Data = []byte{0x30}
-	}
 	var env struct{ Body json.RawMessage }
-	sm, _ := store.Encode(small, office.NewMeta(p))
+	sm, _ := store.Encode(st, office.NewMeta(p))
 	json.Unmarshal(sm, &env)
 	var body bytes.Buffer
 	json.Compact(&body, env.Body)
@@ -238,6 +235,11 @@ var fuzzKeys = func() []struct{ name, b64 string } {
 	}{{"@authkey", p.AuthKey}, {"@signkey", p.SigningKey}} {
 		der, _ := x509.MarshalPKCS8PrivateKey(k.key)
 		out = append(out, struct{ name, b64 string }{k.name, base64.StdEncoding.EncodeToString(der)})
+	}
+	st, _ := simulator.NewState(p)
+	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
+		out = append(out, struct{ name, b64 string }{fmt.Sprintf("@cert%04X", fid),
+			base64.StdEncoding.EncodeToString(st.App(simulator.AIDJPKI).EF(fid).Data)})
 	}
 	return out
 }()

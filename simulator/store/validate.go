@@ -2,11 +2,18 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 )
@@ -132,7 +139,106 @@ func check(st *simulator.State, m Meta) error {
 			}
 		}
 	}
+	return checkCertificates(st.Apps[1])
+}
+
+// profileNames are the profiles this jpkisim has (fixtures/profiles).
+var profileNames = sync.OnceValue(fixtures.ProfileNames)
+
+// checkCertificates checks what the certificate EFs hold against the keys:
+// each certificate EF holds one X.509 certificate in DER followed only by
+// filler (one byte repeated to the EF's end), except EF 0001 of a card
+// without a signing certificate (a holder under 15, AGE-01), which holds
+// only filler; the auth key (EF 0017) is the key of the auth certificate
+// (EF 000A), the signing key (EF 001A) that of the signing certificate
+// (EF 0001), and a card without a signing certificate has no signing key
+// (card.md §4.1; docs/state-file.md, "Validation").
+func checkCertificates(jpki *simulator.Application) error {
+	at := func(fid uint16) string {
+		for j, e := range jpki.EFs {
+			if e.FID == fid {
+				return fmt.Sprintf("body.apps[1].efs[%d] (EF %04X)", j, fid)
+			}
+		}
+		return fmt.Sprintf("EF %04X", fid) // not reached: check found every EF
+	}
+	certs := map[uint16]*x509.Certificate{}
+	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
+		data := jpki.EF(fid).Data
+		if fid == simulator.EFSigningCert && filler(data) {
+			if jpki.EF(simulator.EFCertPresence).Data[0] == certPresent {
+				return refuse(at(fid)+".data", "EF 0008 says the card has a signing certificate, and this EF holds none")
+			}
+			continue // no signing certificate (EF 0008 byte 0 says so)
+		}
+		c, err := parseCertEF(data)
+		if err != nil {
+			return refuse(at(fid)+".data", "%v", err)
+		}
+		certs[fid] = c
+	}
+	for _, pair := range []struct {
+		key, cert uint16
+		name      string
+	}{{simulator.EFAuthKey, simulator.EFAuthCert, "auth"}, {simulator.EFSigningKey, simulator.EFSigningCert, "signing"}} {
+		k, c := jpki.EF(pair.key).Key, certs[pair.cert]
+		switch {
+		case c == nil && k != nil:
+			return refuse(at(pair.key)+".key", "a card without a %s certificate (EF %04X holds only filler) has no %s key", pair.name, pair.cert, pair.name)
+		case c != nil && k == nil:
+			return refuse(at(pair.key)+".key", "the %s certificate (EF %04X) is there but not its key", pair.name, pair.cert)
+		case c != nil && !k.PublicKey.Equal(c.PublicKey):
+			return refuse(at(pair.key)+".key", "not the key of the %s certificate (EF %04X)", pair.name, pair.cert)
+		}
+	}
 	return nil
+}
+
+// certPresent is the byte of EF 0008 that says a certificate is there
+// (card.md §4.1: byte 0 the signing certificate).
+const certPresent = 0x8F
+
+// filler reports whether data is one byte repeated (or empty).
+func filler(data []byte) bool {
+	return len(bytes.Trim(data, string(data[:min(1, len(data))]))) == 0
+}
+
+// certs caches parsed certificates by the DER of the EF's content, as
+// keys does keys: a process decodes the same few again and again.
+var certs struct {
+	sync.Mutex
+	m map[[sha256.Size]byte]*x509.Certificate
+}
+
+// parseCertEF reads a certificate EF: one X.509 certificate in DER, then
+// only filler.
+func parseCertEF(data []byte) (*x509.Certificate, error) {
+	id := sha256.Sum256(data)
+	certs.Lock()
+	c, ok := certs.m[id]
+	certs.Unlock()
+	if ok {
+		return c, nil
+	}
+	var raw asn1.RawValue
+	rest, err := asn1.Unmarshal(data, &raw)
+	if err != nil {
+		return nil, errors.New("not an X.509 certificate in DER")
+	}
+	if !filler(rest) {
+		return nil, errors.New("its certificate is followed by more than filler")
+	}
+	c, err = x509.ParseCertificate(raw.FullBytes)
+	if err != nil {
+		return nil, errors.New("not an X.509 certificate in DER")
+	}
+	certs.Lock()
+	if len(certs.m) >= 16 || certs.m == nil {
+		certs.m = map[[sha256.Size]byte]*x509.Certificate{}
+	}
+	certs.m[id] = c
+	certs.Unlock()
+	return c, nil
 }
 
 func checkEF(e *simulator.EF, shapes map[uint16]efShape, seen map[uint16]bool, at string) error {
@@ -230,6 +336,9 @@ var statuses = []rules.Status{rules.Valid, rules.Revoked, rules.Suspended, rules
 func checkMeta(m Meta) error {
 	if !profileName.MatchString(m.Profile) || len(m.Profile) > 64 {
 		return refuse("body.profile", "not a profile name (lower-case letters, digits and dashes; never a path)")
+	}
+	if !slices.Contains(profileNames(), m.Profile) {
+		return refuse("body.profile", "not a profile of this jpkisim (jpkisim profiles lists them)")
 	}
 	for _, c := range []struct {
 		name string

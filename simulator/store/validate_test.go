@@ -196,6 +196,25 @@ func TestMeaningIsChecked(t *testing.T) {
 		{"a profile that is a path", "body.profile", "../../etc/evil.yaml", func(b map[string]any) { b["profile"] = "../../etc/evil.yaml" }},
 		{"an absolute profile path", "body.profile", "/tmp/x", func(b map[string]any) { b["profile"] = "/tmp/x" }},
 		{"no profile", "body.profile", "", func(b map[string]any) { delete(b, "profile") }},
+		{"an unknown field", "body", "zz1234", func(b map[string]any) { b["zz1234"] = 1 }},
+		{"an unknown field in an EF", "body", "pin1234", func(b map[string]any) { efOf(b, "0018")["pin1234"] = true }},
+		{"an unknown profile name", "body.profile", "nosuch-1234", func(b map[string]any) { b["profile"] = "nosuch-1234" }},
+		{"auth and signing keys swapped", "(EF 0017).key", "", func(b map[string]any) {
+			efOf(b, "0017")["key"], efOf(b, "001A")["key"] = efOf(b, "001A")["key"], efOf(b, "0017")["key"]
+		}},
+		{"the signing key gone, its certificate kept", "(EF 001A).key", "", func(b map[string]any) { delete(efOf(b, "001A"), "key") }},
+		{"the signing certificate AAAA", "(EF 0001).data", "", func(b map[string]any) { efOf(b, "0001")["data"] = b64("AAAA") }},
+		{"the signing CA certificate AAAA", "(EF 0002).data", "", func(b map[string]any) { efOf(b, "0002")["data"] = b64("AAAA") }},
+		{"the auth certificate AAAA", "(EF 000A).data", "", func(b map[string]any) { efOf(b, "000A")["data"] = b64("AAAA") }},
+		{"the auth CA certificate AAAA", "(EF 000B).data", "", func(b map[string]any) { efOf(b, "000B")["data"] = b64("AAAA") }},
+		{"a certificate followed by more than filler", "(EF 000A).data", "", func(b map[string]any) {
+			d, _ := base64.StdEncoding.DecodeString(efOf(b, "000A")["data"].(string))
+			d[len(d)-1] = 0x42
+			efOf(b, "000A")["data"] = base64.StdEncoding.EncodeToString(d)
+		}},
+		{"the auth certificate swapped for the signing one", "(EF 0017).key", "", func(b map[string]any) {
+			efOf(b, "000A")["data"], efOf(b, "0001")["data"] = efOf(b, "0001")["data"], efOf(b, "000A")["data"]
+		}},
 		{"a former certificate of another kind", "body.former[0].certificate", "mystery", func(b map[string]any) {
 			b["former"].([]any)[0].(map[string]any)["certificate"] = "mystery"
 		}},
@@ -327,7 +346,8 @@ func TestLargestCardFits(t *testing.T) {
 	p := fixtures.MustProfile("default")
 	st, _ := simulator.NewState(p)
 	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
-		st.App(simulator.AIDJPKI).EF(fid).Data = bytes.Repeat([]byte{0xFF}, store.MaxCertEFSize)
+		e := st.App(simulator.AIDJPKI).EF(fid)
+		e.Data = append(e.Data, bytes.Repeat([]byte{0xFF}, store.MaxCertEFSize-len(e.Data))...)
 	}
 	meta := office.NewMeta(p)
 	for i := 0; i < 100; i++ { // a hundred renewals' worth of replaced certificates
@@ -361,5 +381,51 @@ func checkLoaded(t *testing.T, st *simulator.State, meta store.Meta) {
 	}
 	if _, err := office.RecordOf(st, meta); err != nil {
 		t.Fatalf("the office cannot read a record the loader accepted: %v", err)
+	}
+}
+
+// Anything after the envelope but whitespace is refused, and not quoted:
+// before, the decoder stopped after the first JSON value and the file
+// loaded.
+func TestTrailingDataIsRefused(t *testing.T) {
+	p := fixtures.MustProfile("default")
+	st, _ := simulator.NewState(p)
+	good, err := store.Encode(st, office.NewMeta(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Decode(append(bytes.Clone(good), " \n\t\r\n"...)); err != nil {
+		t.Fatalf("trailing whitespace: %v", err)
+	}
+	for _, tail := range []string{"garbage 1234 garbage", "\n{}", "0", "\n1234"} {
+		_, _, err := store.Decode(append(bytes.Clone(good), tail...))
+		if !errors.Is(err, store.ErrBadState) {
+			t.Errorf("%q after the envelope: %v", tail, err)
+		} else if strings.Contains(err.Error(), "1234") || strings.Contains(err.Error(), "garbage") {
+			t.Errorf("the error quotes the file: %v", err)
+		}
+	}
+}
+
+// A card without a signing certificate (a holder under 15: EF 0001 holds
+// only filler) has no signing key, and loads; given a signing key, it is
+// refused.
+func TestChildsCardHasNoSigningKey(t *testing.T) {
+	p := fixtures.MustProfile("under-15")
+	st, err := simulator.NewState(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := office.NewMeta(p)
+	data, err := store.Encode(st, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Decode(data); err != nil {
+		t.Fatal(err)
+	}
+	st.App(simulator.AIDJPKI).EF(simulator.EFSigningKey).Key = fixtures.MustProfile("default").SigningKey
+	if _, err := store.Encode(st, meta); !errors.Is(err, store.ErrBadState) || !strings.Contains(err.Error(), "(EF 001A).key") {
+		t.Fatalf("a signing key without its certificate: %v", err)
 	}
 }
