@@ -13,6 +13,7 @@ package model
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 
 	"github.com/jpkisim/jpkisim/apdu"
 )
@@ -238,13 +239,7 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 	case cla == 0x80 && ins == 0x2A:
 		return m.sign(s, c)
 	case cla == 0x80 && ins == 0xEE:
-		if c.P1P2() != 0 {
-			return s, status(apdu.SWIncorrectP1P2)
-		}
-		if string(c.Data) != "JPKISIM-RESTORE" || c.Ne != 0 {
-			return s, status(apdu.SWWrongData)
-		}
-		return m.Fresh(), ok(nil)
+		return m.control(s, c)
 	}
 	switch ins {
 	case 0xA4:
@@ -547,4 +542,32 @@ func (m *Model) sign(s State, c apdu.Command) (State, Expect) {
 // counters and values stay (card.md §5.11).
 func Reset(s State) State {
 	return State{Powered: true, DF: AtISD, Tries: s.Tries, Values: s.Values}
+}
+
+// control is the virtual card's test-control commands (80 EE,
+// docs/card-behaviour.md "Commands only the virtual card has") on a card
+// whose snapshot no run holds, the one a sequence starts from: the restore
+// without a run token returns to it (Fresh); a restore or release with a
+// token is refused (6985) and changes nothing. The snapshot command answers
+// 9000 and is not followed further: what a later restore returns to is
+// outside the model, and the generators never send it.
+func (m *Model) control(s State, c apdu.Command) (State, Expect) {
+	if c.P2 != 0 || c.P1 > 0x02 {
+		return s, status(apdu.SWIncorrectP1P2)
+	}
+	const data, maxToken = "JPKISIM-RESTORE", 32
+	d := string(c.Data)
+	if !strings.HasPrefix(d, data) || len(d) > len(data)+maxToken || c.Ne != 0 {
+		return s, status(apdu.SWWrongData)
+	}
+	token := d[len(data):]
+	switch {
+	case c.P1 == 0x01:
+		return s, ok(nil)
+	case c.P1 == 0x02 && token == "":
+		return s, status(apdu.SWWrongData)
+	case token != "":
+		return s, status(apdu.SWConditionsNotSatisfied)
+	}
+	return m.Fresh(), ok(nil)
 }

@@ -269,6 +269,64 @@ sleep 0.7 # pcscd sees the old card leave before the new one arrives
 wait_card "$SLOT0"
 # --- end of the section of item 3 ---
 
+# --- a run's snapshot is its own (issue 9, item 3, review): another PC/SC client's
+# snapshot command during a run, and a second run on the same card, are refused ---
+echo "== another client cannot move a run's snapshot; a second run on the card fails at once"
+(
+	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN
+	long="$work/long-features"
+	mkdir -p "$long"
+	# Each scenario leaves the signing password at 1 try from where the run found it.
+	wrong=$(($(tries_in_file | cut -d' ' -f2) - 1))
+	[ "$wrong" -ge 2 ] || { echo "the signing password has too few tries for this check: $(tries_in_file)" >&2; exit 1; }
+	{
+		printf 'Feature: a long run that spends tries in every scenario\n\n'
+		printf '  Background:\n    Given the JPKI application is selected\n\n'
+		printf '  @destructive\n  Scenario Outline: wrong signing passwords down to one try, scenario <n>\n'
+		printf '    When I enter a wrong signing password %d times\n    Then the status word is 63C1\n\n' "$wrong"
+		printf '    Examples:\n      | n |\n'
+		for n in $(seq 100); do printf '      | %d |\n' "$n"; done
+	} >"$long/long.feature"
+	found=$(body_of)
+	echo "the file before: tries $(tries_in_file), body $found"
+	"$J" run --target "pcsc:$SLOT0" --features "$long" --format progress >"$work/run-long.log" 2>&1 &
+	run_pid=$!
+	# Once a few scenarios have run (progress prints a character per step):
+	for _ in $(seq 300); do
+		[ "$(tr -cd '.' <"$work/run-long.log" 2>/dev/null | wc -c)" -ge 30 ] && break
+		sleep 0.1
+	done
+	# Another client: a wrong signing password, then the snapshot command. The run
+	# resets the card before every scenario, which cuts off another client's
+	# transaction now and then ("card reset"): it tries again, as a program would.
+	for _ in $(seq 20); do
+		"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 0020009B065A5A39393939 80EE01000F4A504B4953494D2D524553544F5245 \
+			>"$work/apdu-move.log" 2>&1 && [ "$(wc -l <"$work/apdu-move.log")" -eq 3 ] && break
+	done
+	kill -0 "$run_pid" 2>/dev/null || { echo "the long run ended before the other client was done: make it longer" >&2; exit 1; }
+	tail -n 1 "$work/apdu-move.log" | grep -qx 6985 ||
+		{ echo "another client's snapshot during a run was not refused:" >&2; cat "$work/apdu-move.log" >&2; exit 1; }
+	# A second run on the same card, meanwhile: refused at once, exit 3, one line.
+	for _ in $(seq 20); do
+		rc=0
+		"$J" run --target "pcsc:$SLOT0" --features features/retry.feature --tags @RETRY-06 --format progress \
+			>"$work/run-second.out" 2>"$work/run-second.log" || rc=$?
+		grep -q "card reset" "$work/run-second.log" || break
+	done
+	[ "$rc" -eq 3 ] && [ "$(wc -l <"$work/run-second.log")" -eq 1 ] && grep -q "snapshot of another run" "$work/run-second.log" ||
+		{ echo "a second run on a card that another run holds exited $rc:" >&2; cat "$work/run-second.log" >&2; exit 1; }
+	[ ! -s "$work/run-second.out" ] || { echo "the second run ran scenarios:" >&2; cat "$work/run-second.out" >&2; exit 1; }
+	cat "$work/run-second.log"
+	kill -0 "$run_pid" 2>/dev/null || { echo "the long run ended before the other client was done: make it longer" >&2; exit 1; }
+	rc=0
+	wait "$run_pid" || rc=$?
+	[ "$rc" -eq 0 ] && grep -q "100 scenarios (100 passed)" "$work/run-long.log" ||
+		{ echo "the long run exited $rc with another client beside it" >&2; tail -n 20 "$work/run-long.log" >&2; exit 1; }
+	[ "$(body_of)" = "$found" ] || { echo "the long run left the file changed: tries $(tries_in_file)" >&2; exit 1; }
+	echo "after the long run beside another client and a second run: tries $(tries_in_file), body $(body_of)"
+) || exit 1
+# --- end of the section of the review of item 3 ---
+
 # --- exit statuses (issue 9, item 8): a state file the file system will not let be
 # written, pcscd lost under a command
 if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then

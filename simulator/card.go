@@ -60,6 +60,8 @@ type Card struct {
 
 	// what the restore command returns to: the last snapshot, or the card as it came
 	snapshot *State
+	// the run token the snapshot is held for ("" none; RestoreINS)
+	holder string
 
 	faults  Faults
 	torn    bool   // the power was cut after a write (Faults.TearNext)
@@ -143,12 +145,14 @@ func (c *Card) Restore() error {
 
 // Snapshot remembers the persistent state as it is now (files, PINs, retry
 // counters; not the security status) as what Restore returns to, in place
-// of any earlier snapshot. Only the card's memory holds it: it is not
-// written to a state file, and a new Card starts without one.
+// of any earlier snapshot, and drops any run's hold on the old one (the
+// run token of the RestoreINS commands). Only the card's memory holds it:
+// it is not written to a state file, and a new Card starts without one.
 func (c *Card) Snapshot() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.snapshot = c.state.Clone()
+	c.holder = ""
 }
 
 func (c *Card) restore() error {

@@ -74,12 +74,72 @@ func TestSnapshotAPIAndForms(t *testing.T) {
 	expectSWs(t, c,
 		wrongData, "6A80",
 		fmt.Sprintf("80EE01000F%X00", simulator.RestoreData), "6A80", // with an Le
-		fmt.Sprintf("80EE02000F%X", simulator.RestoreData), "6A86",
+		fmt.Sprintf("80EE03000F%X", simulator.RestoreData), "6A86",
+		fmt.Sprintf("80EE02000F%X", simulator.RestoreData), "6A80", // a release needs a token
+		fmt.Sprintf("80EE010030%X%X", simulator.RestoreData, make([]byte, simulator.MaxRunToken+1)), "6A80", // token too long
 		fmt.Sprintf("80EE01010F%X", simulator.RestoreData), "6A86",
 		"80EE0100", "6A80")
 	// None of the refused forms took a snapshot: the restore still returns to 2.
 	expectSWs(t, c, selAuthP, "9000", authBad, "63C1", restore, "9000", selJPKI, "9000", "00200098", "63C2")
-	// A card posing as a real one has neither command.
+	// A card posing as a real one has none of them.
 	c2 := newCard(t, profile(t, func(p *simulator.Profile) { p.Behaviour.PoseAsRealCard = true }))
-	expectSWs(t, c2, fmt.Sprintf("80EE01000F%X", simulator.RestoreData), "6D00", restore, "6D00")
+	expectSWs(t, c2, fmt.Sprintf("80EE01000F%X", simulator.RestoreData), "6D00", restore, "6D00", control(simulator.ReleaseP1, "tok"), "6D00", control(simulator.RestoreP1, "tok"), "6D00")
+}
+
+// control builds a test-control command: P1, then RestoreData and token.
+func control(p1 byte, token string) string {
+	data := simulator.RestoreData + token
+	return fmt.Sprintf("80EE%02X00%02X%X", p1, len(data), data)
+}
+
+// A snapshot taken with a run token is that run's: another program's
+// snapshot (with no token or another one) is refused and changes nothing, a
+// restore with another token is refused and changes nothing, the run's own
+// restore returns to its snapshot, and once released the card takes
+// anyone's snapshot again. This is the review's break: a second client's
+// token-less snapshot mid-run used to become what the run restored to.
+func TestRunTokenHoldsTheSnapshot(t *testing.T) {
+	p := profile(t, nil)
+	st, err := simulator.NewState(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := pins(st.Clone())
+	durable := &lastCommit{}
+	c := simulator.NewWithState(p, st, durable)
+	c.PowerOn()
+	const run, other = "run-A-0123456789", "run-B-9876543210"
+	expectSWs(t, c, control(simulator.SnapshotP1, run), "9000")
+	// Another client spends a signing try and tries to move the snapshot,
+	// with no token and with its own; neither changes what the run restores.
+	expectSWs(t, c, selJPKI, "9000", selSignP, "9000", signBad, "63C4",
+		control(simulator.SnapshotP1, ""), "6985",
+		control(simulator.SnapshotP1, other), "6985",
+		control(simulator.RestoreP1, other), "6985",
+		control(simulator.ReleaseP1, other), "6985",
+		control(simulator.ReleaseP1, ""), "6A80")
+	if got := pins(durable.st); got == found {
+		t.Fatal("the other client's wrong VERIFY was not committed: the test proves nothing")
+	}
+	// The refused restore changed nothing: the try is still spent.
+	expectSWs(t, c, selJPKI, "9000", "0020009B", "63C4")
+	expectSWs(t, c, control(simulator.RestoreP1, run), "9000")
+	if got := pins(durable.st); got != found {
+		t.Fatalf("after the run's restore: %s; at its snapshot: %s", got, found)
+	}
+	// The run takes its snapshot again (its own hold): allowed.
+	expectSWs(t, c, control(simulator.SnapshotP1, run), "9000")
+	// Released: a restore with the token is refused, anyone may snapshot.
+	expectSWs(t, c, control(simulator.ReleaseP1, run), "9000",
+		control(simulator.RestoreP1, run), "6985",
+		control(simulator.SnapshotP1, other), "9000",
+		control(simulator.RestoreP1, other), "9000",
+		control(simulator.ReleaseP1, other), "9000",
+		control(simulator.SnapshotP1, ""), "9000",
+		control(simulator.RestoreP1, ""), "9000")
+	// A card that never took a snapshot for a token refuses its restore.
+	c2 := newCard(t, nil)
+	expectSWs(t, c2, selJPKI, "9000", selSignP, "9000", signBad, "63C4",
+		control(simulator.RestoreP1, run), "6985",
+		selJPKI, "9000", "0020009B", "63C4")
 }

@@ -31,7 +31,11 @@ type restorer interface {
 
 // keepCards runs f, the whole of a run, props or diff over targets, so that
 // every virtual card in a reader among them is left as f found it: a
-// snapshot first, a restore when f returns, whatever it returns. SIGINT or
+// snapshot first (the target's own, held for its run token), a restore and
+// release when f returns, whatever it returns. A card that holds another
+// run's snapshot (pcsc.ErrSnapshotHeld) stops the run before f, exit status
+// 3; a card that lost this run's snapshot (pcsc.ErrSnapshotLost) is not
+// restored, and that is the result. SIGINT or
 // SIGTERM meanwhile stops those targets (nothing is sent after the command
 // in flight), and once f has returned and the cards are restored the result
 // is exit status 130 or 143, with one line on stderr; a second signal ends

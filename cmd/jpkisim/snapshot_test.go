@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/pcsc"
 )
 
 // fakeRestorer records what keepCards asks of a target, in order.
@@ -113,5 +115,31 @@ func TestKeepCardsLeavesTheEmbeddedCardAlone(t *testing.T) {
 	ran := false
 	if err := keepCards(&bytes.Buffer{}, []harness.Target{harness.SimTarget{}}, func() error { ran = true; return nil }); err != nil || !ran {
 		t.Fatalf("%v %v", err, ran)
+	}
+}
+
+// heldRestorer is a target whose card holds another run's snapshot.
+type heldRestorer struct{ fakeRestorer }
+
+func (h *heldRestorer) Snapshot() error {
+	h.note("snapshot")
+	return fmt.Errorf("reader %q: %w", "Virtual PCD 00 00", pcsc.ErrSnapshotHeld)
+}
+
+// A card that holds another run's snapshot: the run does not start (no
+// scenario touches the card), the status is 3 (the card is held by another
+// program) and the error is one line.
+func TestKeepCardsOnASnapshotHeldByAnotherRun(t *testing.T) {
+	h := &heldRestorer{}
+	var stderr bytes.Buffer
+	err := keepCards(&stderr, []harness.Target{h}, func() error { h.note("run"); return nil })
+	if got := h.steps(); got != "snapshot restore" {
+		t.Fatalf("steps %q", got)
+	}
+	if code := exitStatus(err); code != exitCard {
+		t.Fatalf("exit status %d for %v", code, err)
+	}
+	if msg := oneLine(err); strings.Contains(msg, "\n") || !strings.Contains(msg, "snapshot of another run") {
+		t.Fatalf("message %q", msg)
 	}
 }

@@ -2,6 +2,7 @@ package pcsc
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
@@ -54,11 +55,15 @@ func Probe(reader string) (virtual bool, profile string, jpki bool, err error) {
 //
 // On a virtual card with Restore, the target leaves the card as it found it
 // (docs/design.md, "A run leaves the card as it found it"): its first Open
-// (or Snapshot) has the card take a snapshot of its persistent state (the
-// test-control commands of simulator.RestoreINS), every Open returns the card
-// to that snapshot, and RestoreSnapshot does so once more at the end. Stop
-// ends a run at once, from any goroutine: no session opens and no command
-// is sent after the one in flight.
+// (or Snapshot) has the card take a snapshot of its persistent state and
+// hold it for the target's run token (the test-control commands of
+// simulator.RestoreINS), every Open returns the card to that snapshot, and
+// RestoreSnapshot does so once more at the end and releases it. The card
+// refuses another program's snapshot while the target holds its own
+// (ErrSnapshotHeld for a second target), and the target never restores a
+// snapshot that is not its own (ErrSnapshotLost). Stop ends a run at once,
+// from any goroutine: no session opens and no command is sent after the
+// one in flight.
 type Target struct {
 	Reader string
 	// Policy governs what reaches a card that is not virtual; its Secrets
@@ -73,9 +78,34 @@ type Target struct {
 	profile string
 
 	mu      sync.Mutex
-	snapped bool // the card took this target's snapshot
+	snapped bool   // the card took this target's snapshot and holds it
+	token   []byte // the run token the snapshot is held for
+	lost    error  // the card no longer holds the snapshot (ErrSnapshotLost)
 	stopped atomic.Bool
 }
+
+// ErrSnapshotHeld is wrapped by the error of a target's snapshot when the
+// virtual card holds the snapshot of another run (6985 to the snapshot
+// command): another run on the same card, still going or ended without its
+// final restore (a second signal, a kill); restarting serve frees the card.
+// It wraps harness.ErrSharingViolation: the card is held by another
+// program (exit status 3).
+var ErrSnapshotHeld error = snapshotHeldError{}
+
+type snapshotHeldError struct{}
+
+func (snapshotHeldError) Error() string {
+	return "the virtual card holds the snapshot of another run on it (one still running, or one killed before its final restore: restart serve to free the card)"
+}
+
+func (snapshotHeldError) Unwrap() error { return harness.ErrSharingViolation }
+
+// ErrSnapshotLost is wrapped by the error of every Open and of
+// RestoreSnapshot once the virtual card no longer holds the target's
+// snapshot (6985 to the restore with the run token: serve restarted, or the
+// card's snapshot was replaced in process). Nothing is restored then: the
+// card stays as it is, which may not be as the run found it.
+var ErrSnapshotLost = errors.New("the virtual card no longer holds this run's snapshot (serve restarted, or the snapshot was replaced): the card was not restored and may not be as the run found it")
 
 // ErrStopped is returned by every Open and every command of a target after
 // Stop: a run was interrupted, and nothing more reaches the card.
@@ -136,7 +166,7 @@ func (t *Target) Open() (harness.Card, error) {
 	if t.Restore {
 		err := t.snapshot(c)
 		if err == nil {
-			err = control(c, t.Reader, 0x00)
+			err = t.restore(c)
 		}
 		if err == nil {
 			err = c.Reset() // the card starts the scenario as after insertion
@@ -167,33 +197,76 @@ func (t *Target) checkVirtual(c harness.Card) error {
 	return nil
 }
 
-// control sends the virtual card's test-control command with P1 (00 the
-// restore, simulator.SnapshotP1 the snapshot) and wants 9000.
-func control(c harness.Card, reader string, p1 byte) error {
-	what := "restore"
-	if p1 == simulator.SnapshotP1 {
-		what = "snapshot"
+// control sends the virtual card's test-control command with P1 (the
+// restore, snapshot or release of simulator.RestoreINS) and the run token,
+// and returns its status word; a transport error or an answer that is only
+// a status word is an error.
+func control(c harness.Card, p1 byte, token []byte) (apdu.StatusWord, error) {
+	data := append([]byte(simulator.RestoreData), token...)
+	r, err := c.Transmit(apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, P1: p1, Data: data}.MustEncode())
+	if err != nil {
+		return 0, err
 	}
-	b := apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, P1: p1, Data: []byte(simulator.RestoreData)}.MustEncode()
-	r, err := c.Transmit(b)
-	if err == nil && (len(r) != 2 || r[0] != 0x90 || r[1] != 0x00) {
-		err = fmt.Errorf("virtual card in %q refused the %s command: %X", reader, what, r)
+	if len(r) != 2 {
+		return 0, fmt.Errorf("the test-control command got %d bytes back, not a status word", len(r))
 	}
-	return err
+	return apdu.StatusWord(uint16(r[0])<<8 | uint16(r[1])), nil
 }
 
-// snapshot has the card take the target's snapshot, once; c answered the
-// marker.
+// refused is the error of a test-control command that answered sw.
+func (t *Target) refused(what string, sw apdu.StatusWord) error {
+	return fmt.Errorf("virtual card in %q refused the %s command: %04X", t.Reader, what, uint16(sw))
+}
+
+// snapshot has the card take the target's snapshot and hold it for a new
+// run token, once; c answered the marker.
 func (t *Target) snapshot(c harness.Card) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.lost != nil {
+		return t.lost
+	}
 	if t.snapped {
 		return nil
 	}
-	if err := control(c, t.Reader, simulator.SnapshotP1); err != nil {
+	token := make([]byte, 16)
+	rand.Read(token) // never fails (crypto/rand)
+	sw, err := control(c, simulator.SnapshotP1, token)
+	switch {
+	case err != nil:
 		return err
+	case sw == apdu.SWConditionsNotSatisfied:
+		return fmt.Errorf("reader %q: %w", t.Reader, ErrSnapshotHeld)
+	case sw != apdu.SWOK:
+		return t.refused("snapshot", sw)
 	}
-	t.snapped = true
+	t.snapped, t.token = true, token
+	return nil
+}
+
+// restore returns the card to the target's snapshot; once the card answers
+// that it does not hold it, the target remembers the loss, and every later
+// Open and RestoreSnapshot fails with it without another test-control
+// command.
+func (t *Target) restore(c harness.Card) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lost != nil {
+		return t.lost
+	}
+	if !t.snapped {
+		return errors.New("no snapshot of this run to restore") // never sent without the token
+	}
+	sw, err := control(c, simulator.RestoreP1, t.token)
+	switch {
+	case err != nil:
+		return err
+	case sw == apdu.SWConditionsNotSatisfied:
+		t.lost = fmt.Errorf("reader %q: %w", t.Reader, ErrSnapshotLost)
+		return t.lost
+	case sw != apdu.SWOK:
+		return t.refused("restore", sw)
+	}
 	return nil
 }
 
@@ -227,18 +300,40 @@ func (t *Target) inOwnSession(f func(c harness.Card) error) error {
 	return f(c)
 }
 
-// RestoreSnapshot returns the virtual card to the target's snapshot, in a
-// session of its own (also after Stop): the end of a run, which leaves the
-// card as the run found it. With no snapshot taken (a card that is not
-// virtual, Restore off, or no Open yet) it sends nothing.
+// RestoreSnapshot returns the virtual card to the target's snapshot and
+// releases it, in a session of its own (also after Stop): the end of a run,
+// which leaves the card as the run found it and free for the next run. The
+// release is sent even when the restore failed; a later Open takes a new
+// snapshot. With no snapshot taken (a card that is not virtual, Restore off,
+// or no Open yet) it sends nothing. Errors: those of Open, a card that no
+// longer answers the marker, ErrSnapshotLost (nothing restored), a refused
+// restore (6581: the card could not commit it).
 func (t *Target) RestoreSnapshot() error {
 	t.mu.Lock()
-	snapped := t.snapped
+	snapped, lost := t.snapped, t.lost
 	t.mu.Unlock()
+	if lost != nil {
+		return lost
+	}
 	if !t.virtual || !snapped {
 		return nil
 	}
-	return t.inOwnSession(func(c harness.Card) error { return control(c, t.Reader, 0x00) })
+	return t.inOwnSession(func(c harness.Card) error {
+		err := t.restore(c)
+		if errors.Is(err, ErrSnapshotLost) {
+			return err // nothing held: nothing to release
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		sw, rerr := control(c, simulator.ReleaseP1, t.token)
+		if rerr == nil && sw != apdu.SWOK {
+			rerr = t.refused("release", sw)
+		}
+		if rerr == nil {
+			t.snapped, t.token = false, nil
+		}
+		return errors.Join(err, rerr)
+	})
 }
 
 // Stop makes every later Open, and every later command of the sessions

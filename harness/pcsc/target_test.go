@@ -4,11 +4,14 @@ package pcsc_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
+	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // authTries reads the auth PIN's counter in a session of its own, with the
@@ -124,7 +127,7 @@ func TestPCSCTargetLeavesTheCardAsItFoundIt(t *testing.T) {
 	}
 }
 
-// A card that is not virtual gets neither test-control command: Snapshot
+// A card that is not virtual gets no test-control command: Snapshot
 // and RestoreSnapshot send nothing (the serve log of scripts/pcsc-test.sh
 // is searched for 80EE besides).
 func TestRealCardTargetNeverSnapshots(t *testing.T) {
@@ -148,6 +151,86 @@ func TestRealCardTargetNeverSnapshots(t *testing.T) {
 	}
 	s.Close()
 	if err := tg.RestoreSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sendHex sends hex C-APDUs in one session of its own and returns the
+// status word of each, as another PC/SC program would.
+func sendHex(t *testing.T, reader string, cmds ...string) []string {
+	t.Helper()
+	c, err := pcsc.Open(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var sws []string
+	for _, h := range cmds {
+		b, err := apdu.ParseHex(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Transmit(b)
+		if err != nil || len(r) < 2 {
+			t.Fatalf("%s: %X %v", h, r, err)
+		}
+		sws = append(sws, fmt.Sprintf("%X", r[len(r)-2:]))
+	}
+	return sws
+}
+
+// The review's break: while a run holds its snapshot, another PC/SC
+// program spends a try and sends the snapshot command, and a second run
+// starts on the same card. The card refuses both snapshots (6985, the
+// second run fails at once with ErrSnapshotHeld, exit status 3), the run's
+// next Open restores its own snapshot (the other program's try given back),
+// and once the run released it the second run may take its own.
+func TestPCSCTargetKeepsItsOwnSnapshot(t *testing.T) {
+	r := reader(t, "JPKISIM_TEST_READER")
+	select_, selAuth := "00A4040C0AD392F000260100000001", "00A4020C020018"
+	tg, err := pcsc.NewTarget(r, harness.GuardPolicy{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	defer tg.RestoreSnapshot()
+	found := rawAuthTries(t, r)
+	snapshot := fmt.Sprintf("80EE01000F%X", simulator.RestoreData)
+	got := sendHex(t, r, select_, selAuth, "002000800430303030", snapshot)
+	if got[2] != fmt.Sprintf("63C%d", found-1) || got[3] != "6985" {
+		t.Fatalf("another program's wrong VERIFY and snapshot answered %s %s, want 63C%d 6985", got[2], got[3], found-1)
+	}
+	second, err := pcsc.NewTarget(r, harness.GuardPolicy{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Snapshot(); !errors.Is(err, pcsc.ErrSnapshotHeld) || !errors.Is(err, harness.ErrSharingViolation) {
+		t.Fatalf("a second run's snapshot while the first holds its own: %v", err)
+	}
+	if _, err := second.Open(); !errors.Is(err, pcsc.ErrSnapshotHeld) {
+		t.Fatalf("a second run's Open while the first holds its snapshot: %v", err)
+	}
+	s, err := tg.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := authTries(t, s); n != found {
+		t.Fatalf("the run's session starts with %d tries, the run found %d", n, found)
+	}
+	s.Close()
+	if err := tg.RestoreSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if n := rawAuthTries(t, r); n != found {
+		t.Fatalf("%d tries after the run's restore, the run found %d", n, found)
+	}
+	// Released: the second run takes its snapshot now, and ends cleanly.
+	if err := second.Snapshot(); err != nil {
+		t.Fatalf("a run's snapshot after the first released its own: %v", err)
+	}
+	if err := second.RestoreSnapshot(); err != nil {
 		t.Fatal(err)
 	}
 }
