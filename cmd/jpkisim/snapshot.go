@@ -100,7 +100,7 @@ func keepCards(stderr io.Writer, targets []harness.Target, f func() error) error
 		case virtual:
 			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; the card was restored to the state the run found\n", name)
 		default:
-			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; nothing more was sent to the card\n", name)
+			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; nothing more was sent to the card but what puts back a PIN a scenario changed\n", name)
 		}
 		return exitError{code}
 	default:
