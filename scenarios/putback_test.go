@@ -13,49 +13,55 @@ import (
 )
 
 // oneCard is one virtual card presented as a card that is not virtual: every
-// session is on the same card (its PINs and counters stay), behind the guard.
+// session is on the same card (its PINs and counters stay), behind the guard
+// with --allow-destructive, and the default profile's PINs configured.
 type oneCard struct {
 	card    *simulator.Card
-	secrets harness.Secrets
+	profile *simulator.Profile
 	policy  harness.GuardPolicy
 }
 
-func (o *oneCard) Name() string             { return "pcsc:one-real-like-card" }
-func (o *oneCard) Virtual() bool            { return false }
-func (o *oneCard) Secrets() harness.Secrets { return o.secrets }
-func (o *oneCard) Open() (harness.Card, error) {
-	p := o.policy
-	p.Secrets = o.secrets
-	return harness.NewGuard(harness.NewSimCard(o.card), p), nil
-}
-
-// A --allow-destructive run of the PIN changes on a card that is not
-// virtual leaves the card with its owner's PINs: each scenario that changed
-// one puts it back.
-func TestPINChangesArePutBackOnACardThatIsNotVirtual(t *testing.T) {
+func newOneCard(t *testing.T) *oneCard {
+	t.Helper()
 	p := fixtures.MustProfile("default")
 	card, err := simulator.New(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := &oneCard{card: card, secrets: harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN},
-		policy: harness.GuardPolicy{AllowDestructive: true, Memory: &harness.GuardMemory{}}}
-	var out bytes.Buffer
-	status, ran := Run(Config{Target: target, Paths: []string{"pin_change.feature"}, Tags: "~@RETRY-05", Format: "progress", Output: &out, AllowDestructive: true})
-	if status != 0 || ran < 10 {
-		t.Fatalf("status %d, %d scenarios\n%s", status, ran, out.String())
-	}
-	// The owner's PINs verify, and the counters are full.
-	c := harness.NewSimCard(card)
+	return &oneCard{card: card, profile: p, policy: harness.GuardPolicy{AllowDestructive: true, Memory: &harness.GuardMemory{}}}
+}
+
+func (o *oneCard) Name() string  { return "pcsc:one-real-like-card" }
+func (o *oneCard) Virtual() bool { return false }
+func (o *oneCard) Secrets() harness.Secrets {
+	return harness.Secrets{AuthPIN: o.profile.AuthPIN, SigningPIN: o.profile.SigningPIN}
+}
+func (o *oneCard) Open() (harness.Card, error) {
+	p := o.policy
+	p.Secrets = o.Secrets()
+	return harness.NewGuard(harness.NewSimCard(o.card), p), nil
+}
+
+// ownersCard checks, behind every guard, that the owner's PINs verify, and
+// that the counters were full before (when full is true).
+func (o *oneCard) ownersCard(t *testing.T, full bool) {
+	t.Helper()
+	c := harness.NewSimCard(o.card)
 	defer c.Close()
 	cl := harness.NewClient(c)
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
 	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
-		v := p.AuthPIN
+		if n, err := cl.RetriesLeft(ref); err != nil || (full && n != ref.MaxTries()) || n < 1 {
+			t.Errorf("%v after the run: %d tries left (%v), want %d", ref, n, err, ref.MaxTries())
+		}
+	}
+	s := o.Secrets()
+	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		v := s.AuthPIN
 		if ref == harness.SigningPIN {
-			v = p.SigningPIN
+			v = s.SigningPIN
 		}
 		if err := cl.Verify(ref, v); err != nil {
 			t.Errorf("the owner's %v after the run: %v", ref, err)
@@ -63,18 +69,25 @@ func TestPINChangesArePutBackOnACardThatIsNotVirtual(t *testing.T) {
 	}
 }
 
+// A --allow-destructive run of the PIN changes on a card that is not
+// virtual leaves the card with its owner's PINs: each scenario that changed
+// one puts it back.
+func TestPINChangesArePutBackOnACardThatIsNotVirtual(t *testing.T) {
+	target := newOneCard(t)
+	var out bytes.Buffer
+	status, ran := Run(Config{Target: target, Paths: []string{"pin_change.feature"}, Tags: "~@RETRY-05", Format: "progress", Output: &out, AllowDestructive: true})
+	if status != 0 || ran < 10 {
+		t.Fatalf("status %d, %d scenarios\n%s", status, ran, out.String())
+	}
+	target.ownersCard(t, true)
+}
+
 // A scenario that changes the signing password and then spends its tries
 // cannot leave it with the scenario's value and one try: the guard keeps the
 // try the put-back needs (found by review: the card kept a value the run
 // never shows, with 1 try left).
 func TestAChangedPINKeepsTheTryItsPutBackNeeds(t *testing.T) {
-	p := fixtures.MustProfile("default")
-	card, err := simulator.New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := &oneCard{card: card, secrets: harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN},
-		policy: harness.GuardPolicy{AllowDestructive: true, Memory: &harness.GuardMemory{}}}
+	target := newOneCard(t)
 	feature := `Feature: change then spend
   @destructive
   Scenario: change the signing password and spend tries
@@ -88,18 +101,7 @@ func TestAChangedPINKeepsTheTryItsPutBackNeeds(t *testing.T) {
 	if strings.Contains(out.String(), "could not be changed back") {
 		t.Fatalf("the PIN was not put back:\n%s", out.String())
 	}
-	c := harness.NewSimCard(card)
-	defer c.Close()
-	cl := harness.NewClient(c)
-	if err := cl.SelectJPKI(); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := cl.RetriesLeft(harness.SigningPIN); err != nil || n < 2 {
-		t.Fatalf("signing password: %d tries left (%v)", n, err)
-	}
-	if err := cl.Verify(harness.SigningPIN, p.SigningPIN); err != nil {
-		t.Fatalf("the owner's signing password after the run: %v", err)
-	}
+	target.ownersCard(t, false)
 }
 
 // The whole suite with --allow-destructive on one card that is not virtual
@@ -108,35 +110,10 @@ func TestAChangedPINKeepsTheTryItsPutBackNeeds(t *testing.T) {
 // a new user: both counters ended at 1, and the owner's next typo locks the
 // card).
 func TestADestructiveRunLeavesTheCountersFull(t *testing.T) {
-	p := fixtures.MustProfile("default")
-	card, err := simulator.New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := &oneCard{card: card, secrets: harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN},
-		policy: harness.GuardPolicy{AllowDestructive: true, Memory: &harness.GuardMemory{}}}
+	target := newOneCard(t)
 	_, ran := Run(Config{Target: target, Tags: "~@profile && ~@embedded", Format: "progress", Output: io.Discard, AllowDestructive: true})
 	if ran < 100 {
 		t.Fatalf("%d scenarios ran", ran)
 	}
-	c := harness.NewSimCard(card)
-	defer c.Close()
-	cl := harness.NewClient(c)
-	if err := cl.SelectJPKI(); err != nil {
-		t.Fatal(err)
-	}
-	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
-		if n, err := cl.RetriesLeft(ref); err != nil || n != ref.MaxTries() {
-			t.Errorf("%v after the run: %d tries left (%v), want %d", ref, n, err, ref.MaxTries())
-		}
-	}
-	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
-		v := p.AuthPIN
-		if ref == harness.SigningPIN {
-			v = p.SigningPIN
-		}
-		if err := cl.Verify(ref, v); err != nil {
-			t.Errorf("the owner's %v after the run: %v", ref, err)
-		}
-	}
+	target.ownersCard(t, true)
 }
