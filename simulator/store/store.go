@@ -318,38 +318,52 @@ func decodeEF(fe ef, at string) (*simulator.EF, error) {
 	return e, nil
 }
 
-// keys caches parsed keys by their DER: checking an RSA key costs a
-// millisecond or so, and a process loads the same few keys again and again
-// (tests, fuzzing). Keys are immutable and shared between states.
-var keys struct {
-	sync.Mutex
-	m map[[sha256.Size]byte]*rsa.PrivateKey
+// parsedCache keeps values parsed from DER, by the bytes' SHA-256, at most
+// 16 at a time: checking an RSA key costs a millisecond or so, and a process
+// loads the same few keys and certificates again and again (tests,
+// fuzzing). The values are immutable and shared between states.
+type parsedCache[T any] struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]T
 }
+
+// get returns the value parsed from der, parsing it on a miss.
+func (c *parsedCache[T]) get(der []byte, parse func([]byte) (T, error)) (T, error) {
+	id := sha256.Sum256(der)
+	c.mu.Lock()
+	v, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := parse(der)
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= 16 || c.m == nil {
+		c.m = map[[sha256.Size]byte]T{}
+	}
+	c.m[id] = v
+	c.mu.Unlock()
+	return v, nil
+}
+
+var keys parsedCache[*rsa.PrivateKey]
 
 // parseKey reads a PKCS#8 RSA-2048 private key.
 func parseKey(der []byte) (*rsa.PrivateKey, error) {
-	id := sha256.Sum256(der)
-	keys.Lock()
-	k, ok := keys.m[id]
-	keys.Unlock()
-	if ok {
+	return keys.get(der, func(der []byte) (*rsa.PrivateKey, error) {
+		parsed, err := x509.ParsePKCS8PrivateKey(der)
+		if err != nil {
+			return nil, errors.New("not a PKCS#8 private key")
+		}
+		k, ok := parsed.(*rsa.PrivateKey)
+		if !ok || k.N.BitLen() != 2048 {
+			return nil, errors.New("not an RSA-2048 key")
+		}
 		return k, nil
-	}
-	parsed, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, errors.New("not a PKCS#8 private key")
-	}
-	k, ok = parsed.(*rsa.PrivateKey)
-	if !ok || k.N.BitLen() != 2048 {
-		return nil, errors.New("not an RSA-2048 key")
-	}
-	keys.Lock()
-	if len(keys.m) >= 16 || keys.m == nil {
-		keys.m = map[[sha256.Size]byte]*rsa.PrivateKey{}
-	}
-	keys.m[id] = k
-	keys.Unlock()
-	return k, nil
+	})
 }
 
 // Store is an open state file: it loads the state and commits every change

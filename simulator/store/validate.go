@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -203,42 +202,26 @@ func filler(data []byte) bool {
 	return len(bytes.Trim(data, string(data[:min(1, len(data))]))) == 0
 }
 
-// certs caches parsed certificates by the DER of the EF's content, as
-// keys does keys: a process decodes the same few again and again.
-var certs struct {
-	sync.Mutex
-	m map[[sha256.Size]byte]*x509.Certificate
-}
+var certs parsedCache[*x509.Certificate]
 
 // parseCertEF reads a certificate EF: one X.509 certificate in DER, then
 // only filler.
 func parseCertEF(data []byte) (*x509.Certificate, error) {
-	id := sha256.Sum256(data)
-	certs.Lock()
-	c, ok := certs.m[id]
-	certs.Unlock()
-	if ok {
+	return certs.get(data, func(data []byte) (*x509.Certificate, error) {
+		var raw asn1.RawValue
+		rest, err := asn1.Unmarshal(data, &raw)
+		if err != nil {
+			return nil, errors.New("not an X.509 certificate in DER")
+		}
+		if !filler(rest) {
+			return nil, errors.New("its certificate is followed by more than filler")
+		}
+		c, err := x509.ParseCertificate(raw.FullBytes)
+		if err != nil {
+			return nil, errors.New("not an X.509 certificate in DER")
+		}
 		return c, nil
-	}
-	var raw asn1.RawValue
-	rest, err := asn1.Unmarshal(data, &raw)
-	if err != nil {
-		return nil, errors.New("not an X.509 certificate in DER")
-	}
-	if !filler(rest) {
-		return nil, errors.New("its certificate is followed by more than filler")
-	}
-	c, err = x509.ParseCertificate(raw.FullBytes)
-	if err != nil {
-		return nil, errors.New("not an X.509 certificate in DER")
-	}
-	certs.Lock()
-	if len(certs.m) >= 16 || certs.m == nil {
-		certs.m = map[[sha256.Size]byte]*x509.Certificate{}
-	}
-	certs.m[id] = c
-	certs.Unlock()
-	return c, nil
+	})
 }
 
 func checkEF(e *simulator.EF, shapes map[uint16]efShape, seen map[uint16]bool, at string) error {
