@@ -285,7 +285,7 @@ echo "== another client cannot move a run's snapshot; a second run on the card f
 		printf '  @destructive\n  Scenario Outline: wrong signing passwords down to one try, scenario <n>\n'
 		printf '    When I enter a wrong signing password %d times\n    Then the status word is 63C1\n\n' "$wrong"
 		printf '    Examples:\n      | n |\n'
-		for n in $(seq 100); do printf '      | %d |\n' "$n"; done
+		for n in $(seq 1000); do printf '      | %d |\n' "$n"; done
 	} >"$long/long.feature"
 	found=$(body_of)
 	echo "the file before: tries $(tries_in_file), body $found"
@@ -320,7 +320,7 @@ echo "== another client cannot move a run's snapshot; a second run on the card f
 	kill -0 "$run_pid" 2>/dev/null || { echo "the long run ended before the other client was done: make it longer" >&2; exit 1; }
 	rc=0
 	wait "$run_pid" || rc=$?
-	[ "$rc" -eq 0 ] && grep -q "100 scenarios (100 passed)" "$work/run-long.log" ||
+	[ "$rc" -eq 0 ] && grep -q "1000 scenarios (1000 passed)" "$work/run-long.log" ||
 		{ echo "the long run exited $rc with another client beside it" >&2; tail -n 20 "$work/run-long.log" >&2; exit 1; }
 	[ "$(body_of)" = "$found" ] || { echo "the long run left the file changed: tries $(tries_in_file)" >&2; exit 1; }
 	echo "after the long run beside another client and a second run: tries $(tries_in_file), body $(body_of)"
