@@ -51,6 +51,14 @@ type Secrets struct {
 // String masks both values.
 func (Secrets) String() string { return "Secrets{auth: ****, signing: ****}" }
 
+// of returns the value of the PIN ref (empty when none was given).
+func (s Secrets) of(ref PINRef) []byte {
+	if ref == SigningPIN {
+		return s.SigningPIN
+	}
+	return s.AuthPIN
+}
+
 // GoString masks both values under %#v too.
 func (s Secrets) GoString() string { return s.String() }
 

@@ -33,56 +33,10 @@ type GuardPolicy struct {
 	Memory *GuardMemory
 }
 
-// GuardMemory is what the guard learned of one card during a run: the
-// configured PIN values it refused, and, for each JPKI PIN, the value it
-// last accepted (a VERIFY answered 9000 on a reference the guard was sure
-// of, or the new value of a CHANGE REFERENCE DATA answered 9000). A VERIFY
-// of an accepted value cannot spend a try — it fills the counter — unless
-// another program changed the PIN since.
+// GuardMemory is the set of configured PIN values a card refused.
 type GuardMemory struct {
 	mu     sync.Mutex
 	failed [][]byte
-	good   map[PINRef][]byte
-}
-
-// accepted reports whether v is the value the card last accepted for ref.
-func (m *GuardMemory) accepted(ref PINRef, v []byte) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	g, ok := m.good[ref]
-	return ok && bytes.Equal(g, v)
-}
-
-// accept records v as the value the card holds for ref.
-func (m *GuardMemory) accept(ref PINRef, v []byte) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.good == nil {
-		m.good = map[PINRef][]byte{}
-	}
-	m.good[ref] = append([]byte(nil), v...)
-}
-
-// forget drops what was accepted for ref; all of it when all is true.
-func (m *GuardMemory) forget(ref PINRef, all bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if all {
-		m.good = nil
-		return
-	}
-	delete(m.good, ref)
-}
-
-// forgetValue drops v wherever it was accepted: the card just refused it.
-func (m *GuardMemory) forgetValue(v []byte) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for ref, g := range m.good {
-		if bytes.Equal(g, v) {
-			delete(m.good, ref)
-		}
-	}
 }
 
 func (m *GuardMemory) has(v []byte) bool {
@@ -128,9 +82,11 @@ func (m *GuardMemory) add(v []byte) {
 //
 // With AllowDestructive every command passes, but without AllowLockout:
 // a VERIFY (00 20) goes out only after the counter of the reference it
-// names, read in the same transaction, shows more than one try (more than
-// two, once a PIN was changed in the session, unless it presents a value
-// the change gave: so that the PIN can always be put back); and every
+// names, read in the same transaction, shows more than two tries — or
+// two, for the owner's PIN or a value a CHANGE REFERENCE DATA of this
+// session gave that PIN (to put it back), once the guard named the
+// reference itself: the guard keeps two tries, so that the owner's PIN can
+// always fill the counter again; and every
 // other C-APDU that could be a VERIFY in another form (MayVerify: any
 // command that can carry a PIN, with any CLA, or a C-APDU that is malformed
 // or shorter than 4 bytes) goes out only after both JPKI counters, read in
@@ -141,11 +97,10 @@ type Guard struct {
 	Policy GuardPolicy
 
 	at position
-	// changed says a command that sets reference data (CHANGE REFERENCE
-	// DATA, RESET RETRY COUNTER) answered 9000 in this session; set holds
-	// the new values CHANGE REFERENCE DATA (P1 01) gave the card.
-	changed bool
-	set     [][]byte
+	// set holds, for each JPKI PIN, the new values CHANGE REFERENCE DATA
+	// (00 24 01) gave it in this session, with its reference named by the
+	// guard in the same transaction.
+	set map[PINRef][][]byte
 }
 
 // NewGuard wraps c. The guard knows nothing yet of where the card is: the
@@ -226,37 +181,15 @@ func (g *Guard) Transmit(capdu []byte) ([]byte, error) {
 
 // send transmits one C-APDU of the caller's and follows its effect.
 func (g *Guard) send(capdu []byte) ([]byte, error) {
-	var ref PINRef
-	sure := false
-	if len(capdu) >= 4 {
-		var why string
-		ref, why = g.at.reference(capdu[3])
-		sure = why == ""
-	}
 	r, err := g.Card.Transmit(capdu)
 	g.at.after(capdu, r, err)
-	if err == nil && len(r) >= 2 && r[len(r)-2] == 0x90 && r[len(r)-1] == 0x00 && len(capdu) >= 4 {
-		switch capdu[1] {
-		case 0x24, 0x25, 0x2C, 0x2D:
-			g.changed = true
-			c, perr := apdu.Parse(capdu)
-			if perr == nil && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 {
-				g.set = append(g.set, append([]byte(nil), c.Data...))
-			}
-			if perr == nil && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 && sure {
-				g.Policy.Memory.accept(ref, c.Data)
-			} else {
-				g.Policy.Memory.forget(0, true) // some PIN changed: which is unsure
-			}
-		}
-	}
 	return r, err
 }
 
-// wasSet reports whether v is a value CHANGE REFERENCE DATA gave the card
-// in this session.
-func (g *Guard) wasSet(v []byte) bool {
-	for _, s := range g.set {
+// wasSet reports whether v is a value CHANGE REFERENCE DATA gave ref in this
+// session.
+func (g *Guard) wasSet(ref PINRef, v []byte) bool {
+	for _, s := range g.set[ref] {
 		if bytes.Equal(s, v) {
 			return true
 		}
@@ -329,27 +262,28 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 		return g.send(capdu) // the counter query spends nothing
 	}
 	if p.AllowDestructive {
-		if ref, why := g.at.reference(cmd.P2); !p.AllowLockout && why == "" && p.Memory.accepted(ref, cmd.Data) {
-			// The value the card last accepted for this PIN: it fills
-			// the counter, whatever it shows, once the reference is sure.
-			return g.verifySure(cmd, capdu, ref, 1)
+		if p.AllowLockout {
+			return g.learn(cmd, capdu)
 		}
-		if !p.AllowLockout {
-			// The counter of exactly the PIN this VERIFY reaches: same
-			// P2, same DF and EF, no other program in between.
-			n, sw, ok, err := g.triesLeft(cmd.P2)
-			switch {
-			case err != nil:
-				return nil, err
-			case !ok:
-				return nil, refused("the retry counter query answered %s, so the tries left are unknown; pass --allow-lockout to send the VERIFY anyway", sw.String())
-			case n <= 1:
-				return nil, refused("%s left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", triesText(n))
-			case n == 2 && g.changed && !g.wasSet(cmd.Data):
-				// A PIN changed in this session is put back with a VERIFY
-				// of the value it was given: keep that try for it.
-				return nil, refused("2 tries left, and a PIN was changed in this session: this VERIFY would leave 1, and putting the PIN back needs a VERIFY of its new value; pass --allow-lockout to allow it")
+		// The counter of exactly the PIN this VERIFY reaches: same P2,
+		// same DF and EF, no other program in between.
+		n, sw, ok, err := g.triesLeft(cmd.P2)
+		switch {
+		case err != nil:
+			return nil, err
+		case !ok:
+			return nil, refused("the retry counter query answered %s, so the tries left are unknown; pass --allow-lockout to send the VERIFY anyway", sw.String())
+		case n <= 1:
+			return nil, refused("%s left: this VERIFY could lock the PIN; pass --allow-lockout to allow it", triesText(n))
+		case n == 2:
+			// The guard keeps two tries: the last is the owner's, the one
+			// before it for the owner's PIN (or the value a scenario gave
+			// the PIN, to put it back), which fills the counter again. Only
+			// those values go on, once the guard has named the reference.
+			if ref, why := g.at.reference(cmd.P2); why == "" && (bytes.Equal(cmd.Data, p.Secrets.of(ref)) || g.wasSet(ref, cmd.Data)) {
+				return g.verifySure(cmd, capdu, ref, 2)
 			}
+			return nil, refused("2 tries left: without --allow-lockout the guard keeps them for the owner's PIN (or the value a scenario gave the PIN, to put it back); this VERIFY presents neither to a PIN the guard is sure of")
 		}
 		return g.learn(cmd, capdu)
 	}
@@ -369,11 +303,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 	case p.Memory.has(cmd.Data):
 		return nil, refused("the configured %v was already refused once by this card; check JPKISIM_AUTH_PIN / JPKISIM_SIGN_PIN", ref)
 	}
-	min := ref.MaxTries()
-	if p.Memory.accepted(ref, cmd.Data) {
-		min = 1 // the value the card last accepted: it fills the counter
-	}
-	return g.verifySure(cmd, capdu, ref, min)
+	return g.verifySure(cmd, capdu, ref, ref.MaxTries())
 }
 
 // verifySure sends a VERIFY whose reference ref the guard is sure of, after
@@ -413,22 +343,14 @@ func (g *Guard) verifySure(cmd apdu.Command, capdu []byte, ref PINRef, min int) 
 	return r, err
 }
 
-// learn sends a VERIFY with data and remembers what the card made of its
-// value: refused (a configured PIN is not presented again), or accepted for
-// the PIN the guard is sure it reached.
+// learn sends a VERIFY with data and remembers a value the card refused, so
+// that a configured PIN is not presented again.
 func (g *Guard) learn(cmd apdu.Command, capdu []byte) ([]byte, error) {
-	ref, why := g.at.reference(cmd.P2)
 	r, err := g.send(capdu)
-	if err != nil || len(r) < 2 {
-		return r, err
-	}
-	sw := apdu.NewStatusWord(r[len(r)-2], r[len(r)-1])
-	switch _, wrong := sw.Tries(); {
-	case wrong:
-		g.Policy.Memory.add(cmd.Data)
-		g.Policy.Memory.forgetValue(cmd.Data)
-	case sw == apdu.SWOK && why == "":
-		g.Policy.Memory.accept(ref, cmd.Data)
+	if err == nil && len(r) >= 2 {
+		if _, wrong := apdu.NewStatusWord(r[len(r)-2], r[len(r)-1]).Tries(); wrong {
+			g.Policy.Memory.add(cmd.Data)
+		}
 	}
 	return r, err
 }
@@ -474,53 +396,32 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return g.send(capdu)
+	// The caller's DF and EF are selected afresh inside this transaction:
+	// the reference of a CHANGE REFERENCE DATA is sure.
+	var ref PINRef
+	unsure := "a C-APDU under 4 bytes"
+	if len(capdu) >= 4 {
+		ref, unsure = g.at.reference(capdu[3])
+	}
+	r, err := g.send(capdu)
+	if c, perr := apdu.Parse(capdu); err == nil && perr == nil && unsure == "" && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 &&
+		len(r) == 2 && r[0] == 0x90 && r[1] == 0x00 {
+		if g.set == nil {
+			g.set = map[PINRef][][]byte{}
+		}
+		g.set[ref] = append(g.set[ref], append([]byte(nil), c.Data...))
+	}
+	return r, err
 }
 
-// Close fills the counters it can, then resets the card before closing the
-// session, so that no PIN this session verified stays open for the next
-// program that uses the reader.
+// Close resets the card before closing the session, so that no PIN this
+// session verified stays open for the next program that uses the reader.
 func (g *Guard) Close() error {
-	_ = inTransaction(g.Card, g.fill)
 	rerr := g.Card.Reset()
 	if err := g.Card.Close(); err != nil {
 		return err
 	}
 	return rerr
-}
-
-// fill presents, for each JPKI PIN whose counter is neither full nor
-// blocked, its configured value when that is the value the card last
-// accepted in this run (GuardMemory): a VERIFY that cannot spend a try and
-// fills the counter, so that a run leaves the counters as it can. It names
-// the reference itself, as every VERIFY of the guard's (docs/guard.md).
-func (g *Guard) fill() error {
-	for _, ref := range []PINRef{AuthPIN, SigningPIN} {
-		v := g.Policy.Secrets.AuthPIN
-		if ref == SigningPIN {
-			v = g.Policy.Secrets.SigningPIN
-		}
-		if len(v) == 0 || !g.Policy.Memory.accepted(ref, v) {
-			continue
-		}
-		if err := g.selectJPKI(); err != nil {
-			return err
-		}
-		if err := g.selectEF(ref.FID()); err != nil {
-			return err
-		}
-		n, _, ok, err := g.triesLeft(0x80)
-		if err != nil {
-			return err
-		}
-		if !ok || n == 0 || n >= ref.MaxTries() {
-			continue
-		}
-		if _, err := g.learn(apdu.Command{INS: 0x20, P2: 0x80, Data: v}, apdu.Command{INS: 0x20, P2: 0x80, Data: v}.MustEncode()); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Reset passes a reset through; the card's current DF and EF are gone.

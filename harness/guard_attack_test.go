@@ -66,7 +66,9 @@ func (a attacker) p2() byte {
 
 func (a attacker) next() []byte {
 	r := a.rng
-	switch r.Intn(14) {
+	switch r.Intn(15) {
+	case 13: // CHANGE REFERENCE DATA, the JPKI form
+		return apdu.Command{INS: 0x24, P1: 0x01, P2: a.p2(), Data: a.pin()}.MustEncode()
 	case 0:
 		return apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI[:1+r.Intn(len(simulator.AIDJPKI))]}.MustEncode()
 	case 1, 2:
@@ -105,10 +107,10 @@ func TestGuardAttacksSpendNoTry(t *testing.T) {
 	attack(t, simSessions(t), harness.GuardPolicy{}, *attackSequences, func(au, si int) bool { return au == 3 && si == 5 })
 }
 
-// With --allow-destructive but not --allow-lockout, tries may be spent, but
-// never the last one of a JPKI PIN.
+// With --allow-destructive but not --allow-lockout, tries may be spent and
+// PINs changed, but the guard keeps two tries of each JPKI PIN.
 func TestGuardAttacksNeverSpendTheLastTry(t *testing.T) {
-	attack(t, simSessions(t), harness.GuardPolicy{AllowDestructive: true}, *attackSequences, func(au, si int) bool { return au >= 1 && si >= 1 })
+	attack(t, simSessions(t), harness.GuardPolicy{AllowDestructive: true}, *attackSequences, func(au, si int) bool { return au >= 2 && si >= 2 })
 }
 
 // The same attack through pcscd, against `jpkisim serve --as-real-card`

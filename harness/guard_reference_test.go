@@ -281,3 +281,37 @@ func BenchmarkUnguardedVerify(b *testing.B) {
 		}
 	}
 }
+
+// The try the guard keeps at two is for the owner's PIN of that very PIN, or
+// a value a CHANGE REFERENCE DATA gave that very PIN: a value given to the
+// auth PIN does not pass the signing password's (found by review).
+func TestGuardKeepsTwoTriesPerPIN(t *testing.T) {
+	cl, _ := guarded(t, harness.GuardPolicy{Secrets: right, AllowDestructive: true})
+	if err := cl.Verify(harness.AuthPIN, right.AuthPIN); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ChangePIN(harness.AuthPIN, []byte("2345")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ { // signing 5 -> 2
+		_ = cl.Verify(harness.SigningPIN, []byte("WRONG9"))
+	}
+	for _, v := range [][]byte{[]byte("2345"), []byte("WRONG9"), right.AuthPIN} {
+		if err := cl.Verify(harness.SigningPIN, v); !errors.Is(err, harness.ErrRefused) {
+			t.Fatalf("a value that is not the signing password's, at 2 tries: %v", err)
+		}
+	}
+	if n, _ := cl.RetriesLeft(harness.SigningPIN); n != 2 {
+		t.Fatalf("signing password: %d tries left, want 2", n)
+	}
+	// The auth PIN's new value passes the auth PIN at two tries (the put-back).
+	for i := 0; i < 1; i++ {
+		_ = cl.Verify(harness.AuthPIN, []byte("9999")) // 3 -> 2
+	}
+	if err := cl.Verify(harness.AuthPIN, []byte("2345")); err != nil {
+		t.Fatalf("the value the change gave the auth PIN, at 2 tries: %v", err)
+	}
+	if err := cl.Verify(harness.SigningPIN, right.SigningPIN); err != nil {
+		t.Fatalf("the owner's signing password at 2 tries: %v", err)
+	}
+}

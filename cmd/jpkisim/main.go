@@ -257,7 +257,7 @@ flight finishes, nothing more is sent, the card is restored, exit status 130 or
 
 On a card that is not virtual, @destructive scenarios are left out (asking for
 them is an error) unless --allow-destructive is given, and even then no step
-spends the last try of a PIN unless --allow-lockout is given. Its PINs come
+spends the last two tries of a PIN unless --allow-lockout is given. Its PINs come
 from JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN, or a prompt; scenarios tagged @pin
 are left out while either is unknown.
 
@@ -353,7 +353,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
 	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries; a PIN a scenario changes is put back)")
-	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last try of a PIN")
+	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last two tries of a PIN (the guard keeps them otherwise)")
 	return cmd
 }
 
@@ -542,7 +542,7 @@ Examples:
 	f.StringVar(&target, "target", "sim", "sim (a fresh embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
 	f.StringVar(&statePath, "state", "", "drive the card in this state file; every change is written back")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, let VERIFY values other than the configured PINs and PIN changes through")
-	f.BoolVar(&lockout, "allow-lockout", false, "on a card that is not virtual, let a VERIFY spend the last try of a PIN")
+	f.BoolVar(&lockout, "allow-lockout", false, "on a card that is not virtual, let a VERIFY spend the last two tries of a PIN (the guard keeps them otherwise)")
 	return cmd
 }
 
