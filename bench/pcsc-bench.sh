@@ -19,20 +19,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
 
-if [ "$(id -u)" -eq 0 ] && [ -z "${JPKISIM_PRIVATE_NS:-}" ]; then
+. scripts/private-ns.sh
+if in_host_ns; then
 	# Packages and builds first, while the network is there: the namespace has none.
 	scripts/ensure-packages.sh pcscd vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome libpcsclite-dev pcsc-tools iproute2
 	go build -o /dev/null ./cmd/jpkisim ./bench/okcard ./bench/selectrate
-	exec unshare --mount --net --propagation private env JPKISIM_PRIVATE_NS=1 "$0" "$@"
-fi
-if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then
-	mkdir -p /run/pcscd
-	mount -t tmpfs -o mode=0755,size=4m jpkisim-pcscd /run/pcscd
-	ip link set lo up
-	export GOPROXY=off # what the build needs is in the module cache already
-else
+elif [ -z "${JPKISIM_PRIVATE_NS:-}" ]; then
 	scripts/ensure-packages.sh pcscd vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome libpcsclite-dev pcsc-tools
 fi
+enter_private_ns "$0" "$@"
 
 work=$(mktemp -d)
 pids=()

@@ -13,17 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -eq 0 ] && [ -z "${JPKISIM_PRIVATE_NS:-}" ]; then
+. scripts/private-ns.sh
+if in_host_ns; then
 	# Build first, while the module proxy is reachable: the namespace has no network.
 	go build -o /dev/null ./cmd/jpkisim ./scripts/secretscan
-	exec unshare --mount --net --propagation private env JPKISIM_PRIVATE_NS=1 "$0" "$@"
 fi
-if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then
-	mkdir -p /run/pcscd
-	mount -t tmpfs -o mode=0755,size=4m jpkisim-pcscd /run/pcscd
-	ip link set lo up
-	export GOPROXY=off # what the build needs is in the module cache already
-fi
+enter_private_ns "$0" "$@"
 
 work=$(mktemp -d)
 pids=()
