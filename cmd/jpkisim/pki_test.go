@@ -12,6 +12,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -178,5 +182,72 @@ func TestServePKICapsConnections(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the waiting client was not served once a place was free")
+	}
+}
+
+// `serve --as-real-card --profile revoked-address-change --pki` publishes the
+// profile's record: the signing certificate revoked. Before, the copy of the
+// profile that --as-real-card makes lost the record, and the revoked
+// certificate was published as good (issue 10).
+func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	pkiAddr, vpcdAddr := free(), free() // nothing listens for vpcd: serve keeps dialling
+	cmd := exec.Command(os.Args[0], "serve", "--as-real-card", "--profile", "revoked-address-change", "--pki", pkiAddr, "--vpcd", vpcdAddr)
+	cmd.Env = append(os.Environ(), "JPKISIM_TEST_AS_CLI=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { // stopped by its PID, also on failure
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "serving OCSP and CRLs") {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("serve ended before it served OCSP")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not start its responder")
+	}
+	p := fixtures.MustProfile("revoked-address-change")
+	cert, _ := x509.ParseCertificate(p.SigningCert)
+	ca, _ := x509.ParseCertificate(p.SigningCACert)
+	req, err := ocsp.CreateRequest(cert, ca, &ocsp.RequestOptions{Hash: crypto.SHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+pkiAddr+"/ocsp/sign", "application/ocsp-request", bytes.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	r, err := ocsp.ParseResponseForCert(body, cert, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != ocsp.Revoked || r.RevocationReason != ocsp.AffiliationChanged {
+		t.Fatalf("the signing certificate of revoked-address-change through serve --as-real-card: status %d, reason %d; want revoked, affiliationChanged", r.Status, r.RevocationReason)
 	}
 }

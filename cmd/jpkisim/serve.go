@@ -72,6 +72,10 @@ those ports can insert a card. Firewall them where that matters.`,
 				return err
 			}
 			p := target.Profile
+			// The office's record of the profile, taken before the copy below:
+			// fixtures keeps it by the profile it loaded (issue 10 moves it
+			// into the profile itself).
+			record := fixtures.OfficeRecord(p)
 			if real {
 				pc := *p
 				pc.Behaviour.PoseAsRealCard = true
@@ -113,7 +117,7 @@ those ports can insert a card. Firewall them where that matters.`,
 				return serveCards(ctx, log, []*simulator.Card{card}, host, port)
 			}
 			if pkiAddr != "" {
-				srv, err := servePKI(ctx, log, p, fixtures.OfficeRecord(p), pkiAddr)
+				srv, err := servePKI(ctx, log, p, record, pkiAddr)
 				if err != nil {
 					return err
 				}
