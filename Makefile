@@ -8,7 +8,7 @@ GO ?= go
 BUILD_PACKAGES := ca-certificates gcc pkg-config libpcsclite-dev
 TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl iproute2
 
-.PHONY: run test deps check build bench bench-pcsc fuzz fixtures clean
+.PHONY: run test deps check lint build bench bench-pcsc fuzz fixtures clean
 
 ## run: run the acceptance suite against the embedded virtual card
 run:
@@ -16,9 +16,10 @@ run:
 	$(GO) run ./cmd/jpkisim run
 
 ## test: install what the tests need, static checks, the cgo-free build of the card, every
-## Go test, then the suite and OpenSC through pcscd against jpkisim serve
-test: deps check
-	$(GO) test -count=1 ./...
+## Go test under the race detector, then the suite and OpenSC through pcscd against
+## jpkisim serve
+test: deps check lint
+	$(GO) test -race -count=1 ./...
 	scripts/fs-test.sh
 	scripts/pcsc-test.sh
 
@@ -32,6 +33,11 @@ check:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./apdu/... ./simulator/... ./harness/... ./fixtures/... ./pki/... ./cmd/...
+
+## lint: staticcheck, at a pinned version from the Go module proxy
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
+lint:
+	$(GO) run $(STATICCHECK) ./...
 
 ## build: the jpkisim binary in bin/
 build:

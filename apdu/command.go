@@ -66,11 +66,11 @@ func (c Command) P1P2() uint16 { return uint16(c.P1)<<8 | uint16(c.P2) }
 // Errors returned by Parse and Encode. A *FormatError wraps one of them.
 var (
 	ErrTooShort       = errors.New("shorter than the 4-byte header")
-	ErrLengthMismatch = errors.New("Lc disagrees with the length of the data")
-	ErrZeroLc         = errors.New("Lc is zero")
+	ErrLengthMismatch = errors.New("the length of the data disagrees with Lc")
+	ErrZeroLc         = errors.New("zero Lc")
 	ErrMalformedLe    = errors.New("malformed Le")
 	ErrDataTooLong    = errors.New("data longer than 65535 bytes")
-	ErrNeOutOfRange   = errors.New("Ne outside 0..65536")
+	ErrNeOutOfRange   = errors.New("an Ne outside 0..65536")
 )
 
 // FormatError reports a C-APDU that does not follow ISO/IEC 7816-4 §5.1.

@@ -108,9 +108,8 @@ type Content struct {
 
 // Model holds a card's content; Step gives the behaviour.
 type Model struct {
-	c     Content
-	jpki  map[uint16]file
-	order []uint16
+	c    Content
+	jpki map[uint16]file
 }
 
 // New builds the model of a card with this content (card.md §4.1).

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -732,8 +731,3 @@ func validEraDate(s string) bool {
 
 // ctxKey is the context key of the world, for hooks.
 type ctxKey struct{}
-
-func fromContext(ctx context.Context) *world {
-	w, _ := ctx.Value(ctxKey{}).(*world)
-	return w
-}
