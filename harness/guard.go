@@ -280,7 +280,8 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 			// before it for the owner's PIN (or the value a scenario gave
 			// the PIN, to put it back), which fills the counter again. Only
 			// those values go on, once the guard has named the reference.
-			if ref, why := g.at.reference(cmd.P2); why == "" && (bytes.Equal(cmd.Data, p.Secrets.of(ref)) || g.wasSet(ref, cmd.Data)) {
+			// A value the card refused once in this run is not one of them.
+			if ref, why := g.at.reference(cmd.P2); why == "" && !p.Memory.has(cmd.Data) && (bytes.Equal(cmd.Data, p.Secrets.of(ref)) || g.wasSet(ref, cmd.Data)) {
 				return g.verifySure(cmd, capdu, ref, 2)
 			}
 			return nil, refused("2 tries left: without --allow-lockout the guard keeps them for the owner's PIN (or the value a scenario gave the PIN, to put it back); this VERIFY presents neither to a PIN the guard is sure of")

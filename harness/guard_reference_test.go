@@ -315,3 +315,17 @@ func TestGuardKeepsTwoTriesPerPIN(t *testing.T) {
 		t.Fatalf("the owner's signing password at 2 tries: %v", err)
 	}
 }
+
+// A configured PIN the card refused (a mistyped JPKISIM_AUTH_PIN) does not
+// get the try the guard keeps at two.
+func TestGuardKeptTryIsNotForARefusedValue(t *testing.T) {
+	mistyped := harness.Secrets{AuthPIN: []byte("1235"), SigningPIN: right.SigningPIN}
+	cl, _ := guarded(t, harness.GuardPolicy{Secrets: mistyped, AllowDestructive: true})
+	_ = cl.Verify(harness.AuthPIN, mistyped.AuthPIN) // 3 -> 2, remembered as refused
+	if err := cl.Verify(harness.AuthPIN, mistyped.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+		t.Fatalf("the refused configured PIN at two tries: %v", err)
+	}
+	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 2 {
+		t.Fatalf("%d tries left, want 2", n)
+	}
+}
