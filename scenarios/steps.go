@@ -267,8 +267,9 @@ func stepDefs(w *world) []stepDef {
 		if w.lastErr != nil {
 			return w.failf("no status word: %v", w.lastErr)
 		}
-		if got := fmt.Sprintf("%04X", uint16(w.last.SW)); got != strings.ToUpper(want) {
-			return w.failf("status word is %s, want %s", w.last.SW.String(), strings.ToUpper(want))
+		v, _ := strconv.ParseUint(want, 16, 16) // four hex digits, by the phrase
+		if wantSW := apdu.StatusWord(v); w.last.SW != wantSW {
+			return w.failf("status word is %s, want %04X", w.last.SW.String(), uint16(wantSW))
 		}
 		return nil
 	})
