@@ -222,7 +222,7 @@ func TestStatusWord(t *testing.T) {
 	if got := SWSecurityNotSatisfied.String(); got != "6982 security status not satisfied" {
 		t.Fatalf("String = %q", got)
 	}
-	if got := StatusWord(0x63C1).String(); got != "63C1 verification failed, 1 tries left" {
+	if got := StatusWord(0x63C1).String(); got != "63C1 verification failed, 1 try left" {
 		t.Fatalf("String = %q", got)
 	}
 	var err error = SWFileNotFound

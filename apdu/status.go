@@ -82,6 +82,9 @@ func (sw StatusWord) Meaning() string {
 	}
 	switch {
 	case sw&0xFFF0 == SWVerifyFailed:
+		if sw&0x0F == 1 {
+			return "verification failed, 1 try left"
+		}
 		return fmt.Sprintf("verification failed, %d tries left", sw&0x0F)
 	case sw.SW1() == 0x61:
 		return fmt.Sprintf("%d more response bytes available (GET RESPONSE)", respLen(sw.SW2()))
