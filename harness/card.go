@@ -51,8 +51,8 @@ type Secrets struct {
 // String masks both values.
 func (Secrets) String() string { return "Secrets{auth: ****, signing: ****}" }
 
-// of returns the value of the PIN ref (empty when none was given).
-func (s Secrets) of(ref PINRef) []byte {
+// Of returns the value of the PIN ref (empty when none was given).
+func (s Secrets) Of(ref PINRef) []byte {
 	if ref == SigningPIN {
 		return s.SigningPIN
 	}

@@ -281,7 +281,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 			// the PIN, to put it back), which fills the counter again. Only
 			// those values go on, once the guard has named the reference.
 			// A value the card refused once in this run is not one of them.
-			if ref, why := g.at.reference(cmd.P2); why == "" && !p.Memory.has(cmd.Data) && (bytes.Equal(cmd.Data, p.Secrets.of(ref)) || g.wasSet(ref, cmd.Data)) {
+			if ref, why := g.at.reference(cmd.P2); why == "" && !p.Memory.has(cmd.Data) && (bytes.Equal(cmd.Data, p.Secrets.Of(ref)) || g.wasSet(ref, cmd.Data)) {
 				return g.verifySure(cmd, capdu, ref, 2)
 			}
 			return nil, refused("2 tries left: without --allow-lockout the guard keeps them for the owner's PIN (or the value a scenario gave the PIN, to put it back); this VERIFY presents neither to a PIN the guard is sure of")
@@ -292,10 +292,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 	if why != "" {
 		return nil, refused("a VERIFY whose reference the guard cannot be sure of: %s; select the PIN's EF in the JPKI application first, or pass --allow-destructive", why)
 	}
-	configured := p.Secrets.AuthPIN
-	if ref == SigningPIN {
-		configured = p.Secrets.SigningPIN
-	}
+	configured := p.Secrets.Of(ref)
 	switch {
 	case cmd.P1 != 0x00 || cmd.Ne != 0:
 		return nil, refused("a VERIFY of unusual form (%s)", apdu.MaskedHex(capdu))

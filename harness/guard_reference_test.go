@@ -1,7 +1,6 @@
 package harness_test
 
 import (
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -11,31 +10,6 @@ import (
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/simulator"
 )
-
-// counters reads both JPKI retry counters with a session of its own, as
-// another program would, behind every guard.
-func counters(t *testing.T, c *simulator.Card) (auth, signing int) {
-	t.Helper()
-	n := make([]int, 2)
-	for i, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
-		r := []string{}
-		for _, h := range []string{selectAP, "00A4020C02" + fidHex(ref.FID()), "00200080"} {
-			b, _ := apdu.ParseHex(h)
-			out, err := c.Transmit(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r = append(r, apdu.NewStatusWord(out[len(out)-2], out[len(out)-1]).String())
-		}
-		sw, _ := apdu.ParseHex(r[2][:4])
-		n[i], _ = apdu.NewStatusWord(sw[0], sw[1]).Tries()
-	}
-	return n[0], n[1]
-}
-
-func fidHex(fid uint16) string {
-	return strings.ToUpper(hex.EncodeToString([]byte{byte(fid >> 8), byte(fid)}))
-}
 
 func hexCmd(t *testing.T, h string) []byte {
 	t.Helper()
@@ -77,7 +51,7 @@ func TestGuardForgetsTheEFAfterAFailedCommandBySFI(t *testing.T) {
 			if !strings.Contains(err.Error(), "EF 001B (the signing password)") || strings.Contains(err.Error(), string(right.AuthPIN)) {
 				t.Fatalf("the refusal does not name the signing password, or shows the PIN: %v", err)
 			}
-			if a, s := counters(t, sim); a != 3 || s != 5 {
+			if a, s := countersOf(t, c); a != 3 || s != 5 {
 				t.Fatalf("tries left: auth %d of 3, signing %d of 5", a, s)
 			}
 			// Selecting the EF again makes the reference sure.
@@ -142,8 +116,8 @@ func TestGuardVerifyNamesItsReferenceInsideOneTransaction(t *testing.T) {
 				pin = right.SigningPIN
 			}
 			// Each C-APDU on its own, as `jpkisim apdu` sends them.
-			for _, h := range []string{selectAP, "00A4020C02" + fidHex(ref.FID())} {
-				if _, err := g.Transmit(hexCmd(t, h)); err != nil {
+			for _, c := range [][]byte{hexCmd(t, selectAP), apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(ref.FID() >> 8), byte(ref.FID())}}.MustEncode()} {
+				if _, err := g.Transmit(c); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -154,7 +128,7 @@ func TestGuardVerifyNamesItsReferenceInsideOneTransaction(t *testing.T) {
 			}
 		}
 	}
-	if a, s := counters(t, sim); a != 3 || s != 5 {
+	if a, s := countersOf(t, sc.SimCard); a != 3 || s != 5 {
 		t.Fatalf("tries left: auth %d of 3, signing %d of 5", a, s)
 	}
 }
@@ -239,34 +213,20 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 // BenchmarkGuardedVerify is a VERIFY of the configured auth PIN through the
 // guard on a card that is not virtual: the guard's SELECT of the
 // application, SELECT of EF 0018 and counter query, then the VERIFY.
-func BenchmarkGuardedVerify(b *testing.B) {
-	sim, err := simulator.New(fixtures.MustProfile("default"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := harness.NewGuard(harness.NewSimCard(sim), harness.GuardPolicy{Secrets: right})
-	for _, h := range []string{selectAP, selectAuth} {
-		c, _ := apdu.ParseHex(h)
-		if _, err := g.Transmit(c); err != nil {
-			b.Fatal(err)
-		}
-	}
-	verify := append([]byte{0x00, 0x20, 0x00, 0x80, byte(len(right.AuthPIN))}, right.AuthPIN...)
-	b.ReportAllocs()
-	for b.Loop() {
-		if r, err := g.Transmit(verify); err != nil || r[0] != 0x90 {
-			b.Fatalf("%X %v", r, err)
-		}
-	}
-}
+func BenchmarkGuardedVerify(b *testing.B) { benchVerify(b, true) }
 
 // BenchmarkUnguardedVerify is the same VERIFY straight to the card.
-func BenchmarkUnguardedVerify(b *testing.B) {
+func BenchmarkUnguardedVerify(b *testing.B) { benchVerify(b, false) }
+
+func benchVerify(b *testing.B, guarded bool) {
 	sim, err := simulator.New(fixtures.MustProfile("default"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := harness.NewSimCard(sim)
+	var c harness.Card = harness.NewSimCard(sim)
+	if guarded {
+		c = harness.NewGuard(c, harness.GuardPolicy{Secrets: right})
+	}
 	for _, h := range []string{selectAP, selectAuth} {
 		cmd, _ := apdu.ParseHex(h)
 		if _, err := c.Transmit(cmd); err != nil {

@@ -99,13 +99,9 @@ func (w *world) putBack() error {
 		if !ok {
 			continue
 		}
-		owner := w.target.Secrets().AuthPIN
-		if p == harness.SigningPIN {
-			owner = w.target.Secrets().SigningPIN
-		}
 		perr := w.client.Verify(p, now)
 		if perr == nil {
-			perr = w.client.ChangePIN(p, owner)
+			perr = w.client.ChangePIN(p, w.target.Secrets().Of(p))
 		}
 		if perr != nil && err == nil {
 			err = fmt.Errorf("the %v this scenario set could not be changed back to the configured one (%v): the card keeps the scenario's value", p, perr)
@@ -181,12 +177,7 @@ func (t *traced) Error() string { return t.text }
 func (t *traced) Unwrap() error { return t.cause }
 
 // pin returns the PIN's correct value for the card under test.
-func (w *world) pin(p harness.PINRef) []byte {
-	if p == harness.SigningPIN {
-		return w.secrets.SigningPIN
-	}
-	return w.secrets.AuthPIN
-}
+func (w *world) pin(p harness.PINRef) []byte { return w.secrets.Of(p) }
 
 func pinRef(role string) harness.PINRef {
 	if strings.HasPrefix(role, "signing") {
