@@ -24,6 +24,29 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 )
 
+// askOCSP asks the responder at addr (HOST:PORT) for the status of a
+// certificate of kind sign or auth, and parses the answer.
+func askOCSP(t *testing.T, addr, kind string, certDER, caDER []byte) *ocsp.Response {
+	t.Helper()
+	cert, _ := x509.ParseCertificate(certDER)
+	ca, _ := x509.ParseCertificate(caDER)
+	req, err := ocsp.CreateRequest(cert, ca, &ocsp.RequestOptions{Hash: crypto.SHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+addr+"/ocsp/"+kind, "application/ocsp-request", bytes.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	r, err := ocsp.ParseResponseForCert(body, cert, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // TestServePKI: the responder of `serve --pki` publishes the statuses of the
 // profile's record: after an address change the signing certificate is
 // revoked (affiliationChanged) and the auth certificate good.
@@ -37,23 +60,7 @@ func TestServePKI(t *testing.T) {
 	}
 	defer srv.Close()
 	query := func(kind string, certDER, caDER []byte) *ocsp.Response {
-		cert, _ := x509.ParseCertificate(certDER)
-		ca, _ := x509.ParseCertificate(caDER)
-		req, err := ocsp.CreateRequest(cert, ca, &ocsp.RequestOptions{Hash: crypto.SHA1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.Post("http://"+srv.Addr+"/ocsp/"+kind, "application/ocsp-request", bytes.NewReader(req))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		r, err := ocsp.ParseResponseForCert(body, cert, ca)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return askOCSP(t, srv.Addr, kind, certDER, caDER)
 	}
 	if r := query("sign", p.SigningCert, p.SigningCACert); r.Status != ocsp.Revoked || r.RevocationReason != ocsp.AffiliationChanged {
 		t.Fatalf("signing: %d %d", r.Status, r.RevocationReason)
@@ -231,23 +238,7 @@ func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
 		t.Fatal("serve did not start its responder")
 	}
 	p := fixtures.MustProfile("revoked-address-change")
-	cert, _ := x509.ParseCertificate(p.SigningCert)
-	ca, _ := x509.ParseCertificate(p.SigningCACert)
-	req, err := ocsp.CreateRequest(cert, ca, &ocsp.RequestOptions{Hash: crypto.SHA1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post("http://"+pkiAddr+"/ocsp/sign", "application/ocsp-request", bytes.NewReader(req))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	r, err := ocsp.ParseResponseForCert(body, cert, ca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Status != ocsp.Revoked || r.RevocationReason != ocsp.AffiliationChanged {
+	if r := askOCSP(t, pkiAddr, "sign", p.SigningCert, p.SigningCACert); r.Status != ocsp.Revoked || r.RevocationReason != ocsp.AffiliationChanged {
 		t.Fatalf("the signing certificate of revoked-address-change through serve --as-real-card: status %d, reason %d; want revoked, affiliationChanged", r.Status, r.RevocationReason)
 	}
 }
