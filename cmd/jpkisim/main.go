@@ -504,7 +504,8 @@ Examples:
 				card = harness.NewSimCard(c)
 				secrets, _ = envPINs(c.Profile())
 			} else {
-				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: hasPINPlaceholder(args), PromptFor: placeholderPINs(args)})
+				asks := placeholderPINs(args)
+				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: len(asks) > 0, PromptFor: asks})
 				if err != nil {
 					return err
 				}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/targets"
 )
 
 // pinPlaceholder matches the PIN placeholders of `jpkisim apdu` (README,
@@ -17,30 +18,27 @@ import (
 // target's own PINs, so that a PIN never shows in the process's arguments.
 var pinPlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
 
-// hasPINPlaceholder reports whether any argument holds a placeholder.
-func hasPINPlaceholder(args []string) bool {
-	for _, a := range args {
-		if strings.ContainsAny(a, "{}") {
-			return true
-		}
+// placeholder reads one placeholder match, {name} or {len:name}: the PIN it
+// names, whether it stands for the length, and false for an unknown name.
+func placeholder(m string) (ref harness.PINRef, length, ok bool) {
+	name, length := strings.CutPrefix(m[1:len(m)-1], "len:")
+	switch name {
+	case "auth-pin":
+		return harness.AuthPIN, length, true
+	case "signing-pin":
+		return harness.SigningPIN, length, true
 	}
-	return false
+	return 0, length, false
 }
 
 // placeholderPINs lists the PINs the arguments' placeholders name, so that
-// a prompt asks for those only.
+// a prompt asks for those only; none, and no prompt is needed.
 func placeholderPINs(args []string) []harness.PINRef {
 	refs := []harness.PINRef{}
 	seen := map[harness.PINRef]bool{}
 	for _, a := range args {
 		for _, m := range pinPlaceholder.FindAllString(a, -1) {
-			ref := harness.AuthPIN
-			if strings.Contains(m, "signing-pin") {
-				ref = harness.SigningPIN
-			} else if !strings.Contains(m, "auth-pin") {
-				continue
-			}
-			if !seen[ref] {
+			if ref, _, ok := placeholder(m); ok && !seen[ref] {
 				seen[ref] = true
 				refs = append(refs, ref)
 			}
@@ -85,19 +83,17 @@ func expandC(arg string, secrets harness.Secrets) ([]byte, error) {
 			break
 		}
 		m := rest[loc[0]:loc[1]]
-		name, length := strings.CutPrefix(m[1:len(m)-1], "len:")
-		var v []byte
-		var env string
-		switch name {
-		case "auth-pin":
-			v, env = secrets.AuthPIN, "JPKISIM_AUTH_PIN"
-		case "signing-pin":
-			v, env = secrets.SigningPIN, "JPKISIM_SIGN_PIN"
-		default:
+		ref, length, ok := placeholder(m)
+		if !ok {
 			return nil, fmt.Errorf("unknown placeholder at position %d (use {auth-pin}, {signing-pin}, {len:auth-pin} or {len:signing-pin})", len(arg)-len(rest)+loc[0]+1)
 		}
+		v := secrets.Of(ref)
 		if len(v) == 0 {
-			return nil, fmt.Errorf("{%s}: no %s known for this card; set %s", name, strings.ReplaceAll(name, "-", " "), env)
+			env := targets.EnvAuthPIN
+			if ref == harness.SigningPIN {
+				env = targets.EnvSignPIN
+			}
+			return nil, fmt.Errorf("%s: none known for this card; set %s", m, env)
 		}
 		if length {
 			places = append(places, filled{at: len(out), n: 1, length: true})
