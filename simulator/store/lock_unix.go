@@ -72,11 +72,3 @@ func lockDir(dir string) (func(), error) {
 		time.Sleep(time.Millisecond)
 	}
 }
-
-func pathErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}

@@ -413,11 +413,7 @@ func Create(path string, st *simulator.State, meta Meta) error {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%s: already exists; a card state file is never replaced", path)
 		}
-		var le *os.LinkError
-		if errors.As(err, &le) {
-			err = le.Err
-		}
-		return fmt.Errorf("%s: cannot create: %w", path, err)
+		return fmt.Errorf("%s: cannot create: %w", path, pathErr(err))
 	}
 	os.Remove(name)
 	if err := syncDir(dir); err != nil {
@@ -656,27 +652,34 @@ func (s *Store) Close() error {
 	return err
 }
 
+// pathErr drops the path from an *os.PathError or *os.LinkError: the names
+// of temporary files and lock directories mean nothing to the user, whose
+// message names the state file.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
+
 // writeTemp writes data to a new temporary file .NAME.tmp-* in path's
 // directory, mode 0600, fsynced, and returns its name and identity.
 func writeTemp(path string, data []byte) (string, os.FileInfo, error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the temporary name means nothing to the user
-		}
-		return "", nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+		return "", nil, fmt.Errorf("cannot write in %s: %w", dir, pathErr(err))
 	}
 	name := tmp.Name()
 	fail := func(err error) (string, os.FileInfo, error) {
 		tmp.Close()
 		os.Remove(name)
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return "", nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+		return "", nil, fmt.Errorf("cannot write in %s: %w", dir, pathErr(err))
 	}
 	if _, err := tmp.Write(data); err != nil {
 		return fail(err)
@@ -709,11 +712,7 @@ func writeAtomic(path string, data []byte) (os.FileInfo, error) {
 	}
 	if err := os.Rename(name, path); err != nil {
 		os.Remove(name)
-		var le *os.LinkError
-		if errors.As(err, &le) {
-			err = le.Err // the temporary name means nothing to the user
-		}
-		return nil, fmt.Errorf("cannot replace the file: %w", err)
+		return nil, fmt.Errorf("cannot replace the file: %w", pathErr(err))
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {
 		return fi, fmt.Errorf("%w: %v", simulator.ErrNotDurable, err)
