@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -52,8 +54,8 @@ type Secrets struct {
 func (Secrets) String() string { return "Secrets{auth: ****, signing: ****}" }
 
 // Of returns the value of the PIN ref (empty when none was given).
-func (s Secrets) Of(ref PINRef) []byte {
-	if ref == SigningPIN {
+func (s Secrets) Of(ref jpki.PIN) []byte {
+	if ref == jpki.SigningPIN {
 		return s.SigningPIN
 	}
 	return s.AuthPIN

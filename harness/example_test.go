@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -23,13 +25,13 @@ func ExampleClient() {
 	if err := client.SelectJPKI(); err != nil {
 		panic(err)
 	}
-	n, _ := client.RetriesLeft(harness.AuthPIN)
+	n, _ := client.RetriesLeft(jpki.AuthPIN)
 	fmt.Println("auth PIN tries:", n)
-	fmt.Println("wrong PIN:", client.Verify(harness.AuthPIN, []byte("0000")))
-	if err := client.Verify(harness.AuthPIN, profile.AuthPIN); err != nil {
+	fmt.Println("wrong PIN:", client.Verify(jpki.AuthPIN, []byte("0000")))
+	if err := client.Verify(jpki.AuthPIN, profile.AuthPIN); err != nil {
 		panic(err)
 	}
-	signer, err := client.NewSigner(harness.AuthKey)
+	signer, err := client.NewSigner(jpki.Auth)
 	if err != nil {
 		panic(err)
 	}

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // ErrRefused is wrapped by every C-APDU the real-card guard stops.
@@ -100,7 +101,7 @@ type Guard struct {
 	// set holds, for each JPKI PIN, the new values CHANGE REFERENCE DATA
 	// (00 24 01) gave it in this session, with its reference named by the
 	// guard in the same transaction.
-	set map[PINRef][][]byte
+	set map[jpki.PIN][][]byte
 }
 
 // NewGuard wraps c. The guard knows nothing yet of where the card is: the
@@ -188,7 +189,7 @@ func (g *Guard) send(capdu []byte) ([]byte, error) {
 
 // wasSet reports whether v is a value CHANGE REFERENCE DATA gave ref in this
 // session.
-func (g *Guard) wasSet(ref PINRef, v []byte) bool {
+func (g *Guard) wasSet(ref jpki.PIN, v []byte) bool {
 	for _, s := range g.set[ref] {
 		if bytes.Equal(s, v) {
 			return true
@@ -214,7 +215,7 @@ func (g *Guard) own(capdu []byte) (apdu.StatusWord, error) {
 
 // selectJPKI makes the JPKI application current (00 A4 04 0C AID).
 func (g *Guard) selectJPKI() error {
-	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI}.MustEncode())
+	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: jpki.JPKI.AID()}.MustEncode())
 	if err != nil {
 		return err
 	}
@@ -222,7 +223,7 @@ func (g *Guard) selectJPKI() error {
 		g.at.lose("the guard's SELECT of the JPKI application failed")
 		return refused("the JPKI application answered %s to the guard's SELECT; nothing more was sent", sw.String())
 	}
-	g.at.enter(simulator.AIDJPKI)
+	g.at.enter(jpki.JPKI.AID())
 	return nil
 }
 
@@ -308,7 +309,7 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 // naming it beyond doubt inside this transaction — its own SELECT of the
 // JPKI application and, for P2 80, of the PIN's EF — and its own counter
 // query, which must show at least min tries.
-func (g *Guard) verifySure(cmd apdu.Command, capdu []byte, ref PINRef, min int) ([]byte, error) {
+func (g *Guard) verifySure(cmd apdu.Command, capdu []byte, ref jpki.PIN, min int) ([]byte, error) {
 	before := g.at
 	if err := g.selectJPKI(); err != nil {
 		return nil, err
@@ -366,7 +367,7 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 	if err := g.selectJPKI(); err != nil {
 		return nil, err
 	}
-	for _, ref := range []PINRef{AuthPIN, SigningPIN} {
+	for _, ref := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 		if err := g.selectEF(ref.FID()); err != nil {
 			return nil, err
 		}
@@ -396,7 +397,7 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 	}
 	// The caller's DF and EF are selected afresh inside this transaction:
 	// the reference of a CHANGE REFERENCE DATA is sure.
-	var ref PINRef
+	var ref jpki.PIN
 	unsure := "a C-APDU under 4 bytes"
 	if len(capdu) >= 4 {
 		ref, unsure = g.at.reference(capdu[3])
@@ -405,7 +406,7 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 	if c, perr := apdu.Parse(capdu); err == nil && perr == nil && unsure == "" && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 &&
 		len(r) == 2 && r[0] == 0x90 && r[1] == 0x00 {
 		if g.set == nil {
-			g.set = map[PINRef][][]byte{}
+			g.set = map[jpki.PIN][][]byte{}
 		}
 		g.set[ref] = append(g.set[ref], append([]byte(nil), c.Data...))
 	}
@@ -490,7 +491,7 @@ func (p *position) maybe(fid uint16, why string) {
 	p.efs, p.why = append(p.efs, fid), why
 }
 
-func (p position) inJPKI() bool { return p.dfKnown && bytes.Equal(p.df, simulator.AIDJPKI) }
+func (p position) inJPKI() bool { return p.dfKnown && bytes.Equal(p.df, jpki.JPKI.AID()) }
 
 // currentEF returns the current EF when the guard is sure of it (0: none).
 func (p position) currentEF() (uint16, bool) {
@@ -581,7 +582,7 @@ func (p *position) bySFI(sfi byte, name string, ok bool, answer string) {
 
 // reference is the JPKI PIN a VERIFY's P2 reaches, or why the guard cannot
 // be sure of it.
-func (p position) reference(p2 byte) (PINRef, string) {
+func (p position) reference(p2 byte) (jpki.PIN, string) {
 	if p2&0xE0 != 0x80 {
 		return 0, fmt.Sprintf("P2 %02X names no EF of the current DF", p2)
 	}
@@ -607,10 +608,10 @@ func (p position) reference(p2 byte) (PINRef, string) {
 		return 0, fmt.Sprintf("the current EF may be %s after %s", strings.Join(names, " or "), p.why)
 	}
 	switch fids[0] {
-	case AuthPIN.FID():
-		return AuthPIN, ""
-	case SigningPIN.FID():
-		return SigningPIN, ""
+	case jpki.AuthPIN.FID():
+		return jpki.AuthPIN, ""
+	case jpki.SigningPIN.FID():
+		return jpki.SigningPIN, ""
 	}
 	return 0, fmt.Sprintf("it reaches %s, not a JPKI PIN", efName(fids[0]))
 }
@@ -628,10 +629,10 @@ func efName(fid uint16) string {
 	switch fid {
 	case 0:
 		return "no EF"
-	case AuthPIN.FID():
-		return fmt.Sprintf("EF %04X (the %v)", fid, AuthPIN)
-	case SigningPIN.FID():
-		return fmt.Sprintf("EF %04X (the %v)", fid, SigningPIN)
+	case jpki.AuthPIN.FID():
+		return fmt.Sprintf("EF %04X (the %v)", fid, jpki.AuthPIN)
+	case jpki.SigningPIN.FID():
+		return fmt.Sprintf("EF %04X (the %v)", fid, jpki.SigningPIN)
 	}
 	return fmt.Sprintf("EF %04X", fid)
 }

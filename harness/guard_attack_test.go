@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
@@ -70,7 +72,7 @@ func (a attacker) next() []byte {
 	case 13: // CHANGE REFERENCE DATA, the JPKI form
 		return apdu.Command{INS: 0x24, P1: 0x01, P2: a.p2(), Data: a.pin()}.MustEncode()
 	case 0:
-		return apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI[:1+r.Intn(len(simulator.AIDJPKI))]}.MustEncode()
+		return apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: jpki.JPKI.AID()[:1+r.Intn(len(jpki.JPKI.AID()))]}.MustEncode()
 	case 1, 2:
 		f := a.fid()
 		return apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(f >> 8), byte(f)}}.MustEncode()
@@ -224,7 +226,7 @@ func countersOf(t *testing.T, c harness.Card) (auth, signing int) {
 		if err := cl.SelectJPKI(); err != nil {
 			return err
 		}
-		for i, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		for i, ref := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 			var err error
 			if n[i], err = cl.RetriesLeft(ref); err != nil {
 				return err

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
@@ -106,13 +108,13 @@ func TestGuardVerifyNamesItsReferenceInsideOneTransaction(t *testing.T) {
 	other := harness.NewClient(sc.SimCard)
 	sc.intruder = func() { // the other program's own session: it selects 001B
 		_ = other.SelectJPKI()
-		_ = other.SelectEF(simulator.EFSigningPIN)
+		_ = other.SelectEF(jpki.EFSigningPIN)
 	}
 	g := harness.NewGuard(sc, harness.GuardPolicy{Secrets: right})
 	for i := 0; i < 50; i++ {
-		for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+		for _, ref := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 			pin := right.AuthPIN
-			if ref == harness.SigningPIN {
+			if ref == jpki.SigningPIN {
 				pin = right.SigningPIN
 			}
 			// Each C-APDU on its own, as `jpkisim apdu` sends them.
@@ -247,31 +249,31 @@ func benchVerify(b *testing.B, guarded bool) {
 // auth PIN does not pass the signing password's (found by review).
 func TestGuardKeepsTwoTriesPerPIN(t *testing.T) {
 	cl, _ := guarded(t, harness.GuardPolicy{Secrets: right, AllowDestructive: true})
-	if err := cl.Verify(harness.AuthPIN, right.AuthPIN); err != nil {
+	if err := cl.Verify(jpki.AuthPIN, right.AuthPIN); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.ChangePIN(harness.AuthPIN, []byte("2345")); err != nil {
+	if err := cl.ChangePIN(jpki.AuthPIN, []byte("2345")); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ { // signing 5 -> 2
-		_ = cl.Verify(harness.SigningPIN, []byte("WRONG9"))
+		_ = cl.Verify(jpki.SigningPIN, []byte("WRONG9"))
 	}
 	for _, v := range [][]byte{[]byte("2345"), []byte("WRONG9"), right.AuthPIN} {
-		if err := cl.Verify(harness.SigningPIN, v); !errors.Is(err, harness.ErrRefused) {
+		if err := cl.Verify(jpki.SigningPIN, v); !errors.Is(err, harness.ErrRefused) {
 			t.Fatalf("a value that is not the signing password's, at 2 tries: %v", err)
 		}
 	}
-	if n, _ := cl.RetriesLeft(harness.SigningPIN); n != 2 {
+	if n, _ := cl.RetriesLeft(jpki.SigningPIN); n != 2 {
 		t.Fatalf("signing password: %d tries left, want 2", n)
 	}
 	// The auth PIN's new value passes the auth PIN at two tries (the put-back).
 	for i := 0; i < 1; i++ {
-		_ = cl.Verify(harness.AuthPIN, []byte("9999")) // 3 -> 2
+		_ = cl.Verify(jpki.AuthPIN, []byte("9999")) // 3 -> 2
 	}
-	if err := cl.Verify(harness.AuthPIN, []byte("2345")); err != nil {
+	if err := cl.Verify(jpki.AuthPIN, []byte("2345")); err != nil {
 		t.Fatalf("the value the change gave the auth PIN, at 2 tries: %v", err)
 	}
-	if err := cl.Verify(harness.SigningPIN, right.SigningPIN); err != nil {
+	if err := cl.Verify(jpki.SigningPIN, right.SigningPIN); err != nil {
 		t.Fatalf("the owner's signing password at 2 tries: %v", err)
 	}
 }
@@ -281,11 +283,11 @@ func TestGuardKeepsTwoTriesPerPIN(t *testing.T) {
 func TestGuardKeptTryIsNotForARefusedValue(t *testing.T) {
 	mistyped := harness.Secrets{AuthPIN: []byte("1235"), SigningPIN: right.SigningPIN}
 	cl, _ := guarded(t, harness.GuardPolicy{Secrets: mistyped, AllowDestructive: true})
-	_ = cl.Verify(harness.AuthPIN, mistyped.AuthPIN) // 3 -> 2, remembered as refused
-	if err := cl.Verify(harness.AuthPIN, mistyped.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+	_ = cl.Verify(jpki.AuthPIN, mistyped.AuthPIN) // 3 -> 2, remembered as refused
+	if err := cl.Verify(jpki.AuthPIN, mistyped.AuthPIN); !errors.Is(err, harness.ErrRefused) {
 		t.Fatalf("the refused configured PIN at two tries: %v", err)
 	}
-	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 2 {
+	if n, _ := cl.RetriesLeft(jpki.AuthPIN); n != 2 {
 		t.Fatalf("%d tries left, want 2", n)
 	}
 }

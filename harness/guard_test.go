@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
@@ -41,27 +43,27 @@ func sentVerifies(tr *harness.Trace) int {
 
 func TestGuardRefusesWrongValuesWithoutAllowDestructive(t *testing.T) {
 	cl, tr := guarded(t, harness.GuardPolicy{Secrets: right})
-	err := cl.Verify(harness.AuthPIN, []byte("9999"))
+	err := cl.Verify(jpki.AuthPIN, []byte("9999"))
 	if !errors.Is(err, harness.ErrRefused) {
 		t.Fatalf("wrong value: %v", err)
 	}
 	if n := sentVerifies(tr); n != 0 {
 		t.Fatalf("%d VERIFYs with data reached the card", n)
 	}
-	if err := cl.ChangePIN(harness.AuthPIN, []byte("4321")); !errors.Is(err, harness.ErrRefused) {
+	if err := cl.ChangePIN(jpki.AuthPIN, []byte("4321")); !errors.Is(err, harness.ErrRefused) {
 		t.Fatalf("CHANGE REFERENCE DATA: %v", err)
 	}
 	if _, err := cl.Send(apdu.Command{INS: 0x2C, P1: 0x03, P2: 0x98}); !errors.Is(err, harness.ErrRefused) {
 		t.Fatalf("RESET RETRY COUNTER: %v", err)
 	}
 	// The configured PINs pass, and the counter query is never stopped.
-	if err := cl.Verify(harness.AuthPIN, right.AuthPIN); err != nil {
+	if err := cl.Verify(jpki.AuthPIN, right.AuthPIN); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.Verify(harness.SigningPIN, right.SigningPIN); err != nil {
+	if err := cl.Verify(jpki.SigningPIN, right.SigningPIN); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 3 {
+	if n, err := cl.RetriesLeft(jpki.AuthPIN); err != nil || n != 3 {
 		t.Fatalf("RetriesLeft %d %v", n, err)
 	}
 }
@@ -69,17 +71,17 @@ func TestGuardRefusesWrongValuesWithoutAllowDestructive(t *testing.T) {
 func TestGuardMistypedPINCostsOneTryAtMost(t *testing.T) {
 	wrong := harness.Secrets{AuthPIN: []byte("1235"), SigningPIN: []byte("ABC124")}
 	cl, tr := guarded(t, harness.GuardPolicy{Secrets: wrong})
-	err := cl.Verify(harness.AuthPIN, wrong.AuthPIN)
+	err := cl.Verify(jpki.AuthPIN, wrong.AuthPIN)
 	var sw apdu.StatusWord
 	if !errors.As(err, &sw) || sw != 0x63C2 {
 		t.Fatalf("first VERIFY of a mistyped PIN: %v", err)
 	}
 	for i := 0; i < 3; i++ {
-		if err := cl.Verify(harness.AuthPIN, wrong.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+		if err := cl.Verify(jpki.AuthPIN, wrong.AuthPIN); !errors.Is(err, harness.ErrRefused) {
 			t.Fatalf("VERIFY %d after the failure: %v", i+2, err)
 		}
 	}
-	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 2 {
+	if n, _ := cl.RetriesLeft(jpki.AuthPIN); n != 2 {
 		t.Fatalf("%d tries left, want 2", n)
 	}
 	if n := sentVerifies(tr); n != 1 {
@@ -88,9 +90,9 @@ func TestGuardMistypedPINCostsOneTryAtMost(t *testing.T) {
 	// A counter that is not full stops even the right PIN without
 	// --allow-destructive.
 	cl2, _ := guarded(t, harness.GuardPolicy{Secrets: right, AllowDestructive: true})
-	_ = cl2.Verify(harness.AuthPIN, []byte("0000"))
+	_ = cl2.Verify(jpki.AuthPIN, []byte("0000"))
 	cl2.Card.(*harness.Guard).Policy.AllowDestructive = false
-	if err := cl2.Verify(harness.AuthPIN, right.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+	if err := cl2.Verify(jpki.AuthPIN, right.AuthPIN); !errors.Is(err, harness.ErrRefused) {
 		t.Fatalf("right PIN on a counter at 2 of 3: %v", err)
 	}
 }
@@ -101,29 +103,29 @@ func TestGuardMistypedPINCostsOneTryAtMost(t *testing.T) {
 // the owner's next typo locks the card).
 func TestGuardNeverSpendsTheLastTry(t *testing.T) {
 	cl, tr := guarded(t, harness.GuardPolicy{Secrets: right, AllowDestructive: true})
-	err := cl.Verify(harness.AuthPIN, []byte("0000"))
+	err := cl.Verify(jpki.AuthPIN, []byte("0000"))
 	var sw apdu.StatusWord
 	if !errors.As(err, &sw) || sw != apdu.VerifyFailed(2) {
 		t.Fatalf("wrong VERIFY: %v, want 63C2", err)
 	}
 	before := sentVerifies(tr)
-	if err := cl.Verify(harness.AuthPIN, []byte("0000")); !errors.Is(err, harness.ErrRefused) || !strings.Contains(err.Error(), "2 tries left") {
+	if err := cl.Verify(jpki.AuthPIN, []byte("0000")); !errors.Is(err, harness.ErrRefused) || !strings.Contains(err.Error(), "2 tries left") {
 		t.Fatalf("wrong VERIFY with two tries left: %v", err)
 	}
 	if sentVerifies(tr) != before {
 		t.Fatal("a wrong VERIFY reached the card with two tries left")
 	}
 	// The owner's PIN goes on, and fills the counter.
-	if err := cl.Verify(harness.AuthPIN, right.AuthPIN); err != nil {
+	if err := cl.Verify(jpki.AuthPIN, right.AuthPIN); err != nil {
 		t.Fatalf("the owner's PIN with two tries left: %v", err)
 	}
-	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 3 {
+	if n, _ := cl.RetriesLeft(jpki.AuthPIN); n != 3 {
 		t.Fatalf("%d tries left after the owner's PIN", n)
 	}
 	// With --allow-lockout everything goes, the last try too.
 	cl.Card.(*harness.Guard).Policy.AllowLockout = true
 	for want := 2; want >= 0; want-- {
-		err := cl.Verify(harness.AuthPIN, []byte("0000"))
+		err := cl.Verify(jpki.AuthPIN, []byte("0000"))
 		if !errors.As(err, &sw) || sw != apdu.VerifyFailed(want) {
 			t.Fatalf("with --allow-lockout: %v, want 63C%d", err, want)
 		}
@@ -133,7 +135,7 @@ func TestGuardNeverSpendsTheLastTry(t *testing.T) {
 func TestGuardErrorsNeverShowPINs(t *testing.T) {
 	cl, _ := guarded(t, harness.GuardPolicy{Secrets: right})
 	for _, v := range []string{"9876", "SECRET99"} {
-		err := cl.Verify(harness.SigningPIN, []byte(v))
+		err := cl.Verify(jpki.SigningPIN, []byte(v))
 		if err == nil || strings.Contains(err.Error(), v) {
 			t.Fatalf("%v", err)
 		}
@@ -222,11 +224,11 @@ func TestGuardUnknownCounterNeedsBothFlags(t *testing.T) {
 	defer c.Close()
 	cl := harness.NewClient(c)
 	_ = cl.SelectJPKI()
-	_ = cl.Verify(harness.AuthPIN, right.AuthPIN)
+	_ = cl.Verify(jpki.AuthPIN, right.AuthPIN)
 	g := harness.NewGuard(c, harness.GuardPolicy{Secrets: right, AllowLockout: true})
 	gcl := harness.NewClient(g)
 	_ = gcl.SelectJPKI()
-	if err := gcl.Verify(harness.AuthPIN, right.AuthPIN); !errors.Is(err, harness.ErrRefused) {
+	if err := gcl.Verify(jpki.AuthPIN, right.AuthPIN); !errors.Is(err, harness.ErrRefused) {
 		t.Fatalf("unknown counter with --allow-lockout alone: %v", err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
@@ -59,21 +61,21 @@ func TestReadCertificateMatchesProfile(t *testing.T) {
 
 func TestPINsAndTraceMasking(t *testing.T) {
 	cl, tr := newClient(t)
-	if n, err := cl.RetriesLeft(harness.SigningPIN); err != nil || n != 5 {
+	if n, err := cl.RetriesLeft(jpki.SigningPIN); err != nil || n != 5 {
 		t.Fatalf("RetriesLeft = %d, %v", n, err)
 	}
-	err := cl.Verify(harness.AuthPIN, []byte("9999"))
+	err := cl.Verify(jpki.AuthPIN, []byte("9999"))
 	var sw apdu.StatusWord
 	if !errors.As(err, &sw) || sw != 0x63C2 {
 		t.Fatalf("wrong PIN: %v", err)
 	}
-	if err := cl.Verify(harness.AuthPIN, nil); err == nil {
+	if err := cl.Verify(jpki.AuthPIN, nil); err == nil {
 		t.Fatal("an empty VERIFY value was sent")
 	}
-	if err := cl.Verify(harness.AuthPIN, []byte("1234")); err != nil {
+	if err := cl.Verify(jpki.AuthPIN, []byte("1234")); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.ChangePIN(harness.AuthPIN, []byte("4321")); err != nil {
+	if err := cl.ChangePIN(jpki.AuthPIN, []byte("4321")); err != nil {
 		t.Fatal(err)
 	}
 	text := harness.Format(tr.Since(0), "")
@@ -101,11 +103,11 @@ func TestRetriesLeftRejectsOtherAnswers(t *testing.T) {
 
 func TestSignerIsACryptoSigner(t *testing.T) {
 	cl, _ := newClient(t)
-	if err := cl.Verify(harness.SigningPIN, []byte("ABC123")); err != nil {
+	if err := cl.Verify(jpki.SigningPIN, []byte("ABC123")); err != nil {
 		t.Fatal(err)
 	}
 	var s crypto.Signer
-	s, err := cl.NewSigner(harness.SigningKey)
+	s, err := cl.NewSigner(jpki.Signing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 
 func TestPowerCycleKeepsCounters(t *testing.T) {
 	cl, _ := newClient(t)
-	_ = cl.Verify(harness.AuthPIN, []byte("0000"))
+	_ = cl.Verify(jpki.AuthPIN, []byte("0000"))
 	pc, ok := cl.Card.(harness.PowerCycler)
 	if !ok {
 		t.Fatal("traced simulator card cannot power-cycle")
@@ -157,7 +159,7 @@ func TestPowerCycleKeepsCounters(t *testing.T) {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 2 {
+	if n, err := cl.RetriesLeft(jpki.AuthPIN); err != nil || n != 2 {
 		t.Fatalf("after power cycle: %d, %v", n, err)
 	}
 }

@@ -8,73 +8,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
-	"github.com/jpkisim/jpkisim/simulator"
 )
-
-// PINRef names one of the two JPKI PINs by role.
-type PINRef int
-
-// The JPKI PINs (card.md §4.1, §6).
-const (
-	AuthPIN    PINRef = iota // 利用者証明用暗証番号, EF 0018
-	SigningPIN               // 署名用パスワード, EF 001B
-)
-
-// FID returns the EF of the PIN.
-func (p PINRef) FID() uint16 {
-	if p == SigningPIN {
-		return simulator.EFSigningPIN
-	}
-	return simulator.EFAuthPIN
-}
-
-// MaxTries returns the retry limit (rules.md RETRY-01, RETRY-02).
-func (p PINRef) MaxTries() int {
-	if p == SigningPIN {
-		return simulator.SigningPINTries
-	}
-	return simulator.AuthPINTries
-}
-
-func (p PINRef) String() string {
-	if p == SigningPIN {
-		return "signing password"
-	}
-	return "auth PIN"
-}
-
-// KeyRef names one of the two JPKI private keys.
-type KeyRef int
-
-// The JPKI keys.
-const (
-	AuthKey    KeyRef = iota // EF 0017, used after the auth PIN
-	SigningKey               // EF 001A, used after the signing password
-)
-
-// FID returns the key's EF.
-func (k KeyRef) FID() uint16 {
-	if k == SigningKey {
-		return simulator.EFSigningKey
-	}
-	return simulator.EFAuthKey
-}
-
-// Cert returns the EF of the certificate that holds the key's public half.
-func (k KeyRef) Cert() uint16 {
-	if k == SigningKey {
-		return simulator.EFSigningCert
-	}
-	return simulator.EFAuthCert
-}
-
-func (k KeyRef) String() string {
-	if k == SigningKey {
-		return "signing key"
-	}
-	return "auth key"
-}
 
 // Client speaks the JPKI application's protocol over a Card, as the public
 // clients do (card.md §12, §13). Non-9000 answers come back as
@@ -127,7 +64,7 @@ func (c *Client) expectOK(cmd apdu.Command) (apdu.Response, error) {
 // SelectJPKI selects the JPKI application by DF name without FCI
 // (00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01).
 func (c *Client) SelectJPKI() error {
-	_, err := c.expectOK(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI})
+	_, err := c.expectOK(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: jpki.JPKI.AID()})
 	return err
 }
 
@@ -201,7 +138,7 @@ var ErrNotTries = errors.New("empty VERIFY did not answer 63Cx")
 // RetriesLeft selects the PIN's EF and sends the empty VERIFY
 // (00 20 00 80), which reports the retry counter as 63Cx without using a try
 // (card.md §5.4). Any other answer is an error wrapping ErrNotTries.
-func (c *Client) RetriesLeft(p PINRef) (int, error) {
+func (c *Client) RetriesLeft(p jpki.PIN) (int, error) {
 	var r apdu.Response
 	err := inTransaction(c.Card, func() error {
 		if err := c.SelectEF(p.FID()); err != nil {
@@ -225,7 +162,7 @@ func (c *Client) RetriesLeft(p PINRef) (int, error) {
 // returns nil on 9000, otherwise the StatusWord (63Cx, 6984, ...). An empty
 // value is refused without sending anything, so that a verify can never turn
 // into the counter query (as OpenSC does since 2023).
-func (c *Client) Verify(p PINRef, value []byte) error {
+func (c *Client) Verify(p jpki.PIN, value []byte) error {
 	if len(value) == 0 {
 		return errors.New("refusing to VERIFY an empty value")
 	}
@@ -240,7 +177,7 @@ func (c *Client) Verify(p PINRef, value []byte) error {
 
 // ChangePIN sends CHANGE REFERENCE DATA (00 24 01 80 Lc new) on the PIN's EF;
 // the PIN must have been verified.
-func (c *Client) ChangePIN(p PINRef, newValue []byte) error {
+func (c *Client) ChangePIN(p jpki.PIN, newValue []byte) error {
 	return inTransaction(c.Card, func() error {
 		if err := c.SelectEF(p.FID()); err != nil {
 			return err
@@ -252,9 +189,9 @@ func (c *Client) ChangePIN(p PINRef, newValue []byte) error {
 
 // SignRaw selects the key EF and sends COMPUTE DIGITAL SIGNATURE
 // (80 2A P1 80 Lc data 00), returning the signature.
-func (c *Client) SignRaw(k KeyRef, p1 byte, data []byte) (sig []byte, err error) {
+func (c *Client) SignRaw(k jpki.Kind, p1 byte, data []byte) (sig []byte, err error) {
 	err = inTransaction(c.Card, func() error {
-		if err := c.SelectEF(k.FID()); err != nil {
+		if err := c.SelectEF(k.KeyFID()); err != nil {
 			return err
 		}
 		r, err := c.expectOK(apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: 0x80, Data: data, Ne: 256})
@@ -290,14 +227,14 @@ func DigestInfo(h crypto.Hash, digest []byte) ([]byte, error) {
 // key's PIN verified. Public comes from the matching certificate.
 type Signer struct {
 	Client *Client
-	Key    KeyRef
+	Key    jpki.Kind
 	Pub    *rsa.PublicKey
 }
 
 // NewSigner reads the certificate matching k (the signing certificate needs
 // the signing password verified) and returns a signer for k.
-func (c *Client) NewSigner(k KeyRef) (*Signer, error) {
-	cert, err := c.Certificate(k.Cert())
+func (c *Client) NewSigner(k jpki.Kind) (*Signer, error) {
+	cert, err := c.Certificate(k.CertFID())
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/model"
 	"github.com/jpkisim/jpkisim/properties"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -18,17 +19,17 @@ func TestControlCommandsAgreeWithTheSimulator(t *testing.T) {
 	p := fixtures.MustProfile("default")
 	m := model.New(properties.ContentOf(p))
 	form := func(p1, p2 byte, data string, le bool) []byte {
-		b := apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, P1: p1, P2: p2, Data: []byte(data)}.MustEncode()
+		b := apdu.Command{CLA: 0x80, INS: jpki.RestoreINS, P1: p1, P2: p2, Data: []byte(data)}.MustEncode()
 		if le {
 			b = append(b, 0x00)
 		}
 		return b
 	}
-	tok, long := simulator.RestoreData+"0123456789abcdef", simulator.RestoreData+string(make([]byte, simulator.MaxRunToken+1))
+	tok, long := jpki.RestoreData+"0123456789abcdef", jpki.RestoreData+string(make([]byte, jpki.MaxRunToken+1))
 	var forms [][]byte
 	for _, p1 := range []byte{0, 1, 2, 3, 0x80} {
 		for _, p2 := range []byte{0, 1} {
-			for _, d := range []string{"", simulator.RestoreData, tok, long, "JPKISIM-RESTORF"} {
+			for _, d := range []string{"", jpki.RestoreData, tok, long, "JPKISIM-RESTORF"} {
 				forms = append(forms, form(p1, p2, d, false), form(p1, p2, d, true))
 			}
 		}

@@ -15,6 +15,8 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/rules"
@@ -167,19 +169,19 @@ const (
 )
 
 // pinEF is the PIN object of a JPKI PIN.
-func (c *Card) pinEF(p rules.PIN) (*simulator.PIN, error) {
-	app := c.State.App(simulator.AIDJPKI)
+func (c *Card) pinEF(p jpki.PIN) (*simulator.PIN, error) {
+	app := c.State.App(jpki.JPKI.AID())
 	if app == nil {
 		return nil, ErrNoPIN
 	}
 	var fid uint16
 	switch p {
-	case rules.AuthPIN:
-		fid = simulator.EFAuthPIN
-	case rules.SigningPassword:
-		fid = simulator.EFSigningPIN
+	case jpki.AuthPIN:
+		fid = jpki.EFAuthPIN
+	case jpki.SigningPIN:
+		fid = jpki.EFSigningPIN
 	default:
-		return nil, refuse("UNLOCK-04", "the %s PIN is not reset this way", p)
+		return nil, refuse("UNLOCK-04", "the %v is not reset this way", p)
 	}
 	ef := app.EF(fid)
 	if ef == nil || ef.PIN == nil {
@@ -189,11 +191,11 @@ func (c *Card) pinEF(p rules.PIN) (*simulator.PIN, error) {
 }
 
 // other is the PIN a kiosk reset of p proves (UNLOCK-02).
-func other(p rules.PIN) rules.PIN {
-	if p == rules.AuthPIN {
-		return rules.SigningPassword
+func other(p jpki.PIN) jpki.PIN {
+	if p == jpki.AuthPIN {
+		return jpki.SigningPIN
 	}
-	return rules.AuthPIN
+	return jpki.AuthPIN
 }
 
 // ResetPIN sets a new value for the auth PIN or the signing password and
@@ -207,7 +209,7 @@ func other(p rules.PIN) rules.PIN {
 // refused. The new value must have the issuing office's format (PIN-01,
 // PIN-02 for the signing password; PIN-06 for the auth PIN): else an error
 // wrapping rules.ErrFormat. Errors never hold a PIN value.
-func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, now time.Time) error {
+func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now time.Time) error {
 	if err := c.live(); err != nil {
 		return err
 	}
@@ -216,15 +218,15 @@ func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, no
 		return err
 	}
 	noSigning := statusName(c.Meta.Certificates.Signing.Status) == string(rules.Absent)
-	if p == rules.SigningPassword && noSigning {
+	if p == jpki.SigningPIN && noSigning {
 		return refuse("AGE-01", "the card has no signing certificate, so no signing password to reset")
 	}
 	switch p {
-	case rules.AuthPIN:
+	case jpki.AuthPIN:
 		if err := rules.CheckFourDigitPIN(string(newValue)); err != nil {
 			return fmt.Errorf("new auth PIN: %w", err)
 		}
-	case rules.SigningPassword:
+	case jpki.SigningPIN:
 		if err := rules.CheckSigningPassword(string(newValue), true); err != nil {
 			return fmt.Errorf("new signing password: %w", err)
 		}
@@ -236,7 +238,7 @@ func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, no
 			return refuse("UNLOCK-03", "kiosks reset PINs from 06:30 to 23:00 JST")
 		}
 		o := other(p)
-		if o == rules.SigningPassword && noSigning {
+		if o == jpki.SigningPIN && noSigning {
 			return refuse("UNLOCK-02", "the card has no signing password to prove: only the municipal office resets the auth PIN (UNLOCK-01)")
 		}
 		proofPIN, err := c.pinEF(o)
@@ -246,10 +248,10 @@ func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, no
 		if f := proofPIN.Format; len(proof) == 0 || (f.MaxLen > 0 && (len(proof) < f.MinLen || len(proof) > f.MaxLen)) {
 			// The kiosk app checks the length before it asks the card:
 			// no try is spent.
-			return refuse("UNLOCK-02", "the %s given has the wrong length (no try was spent)", pinName(o))
+			return refuse("UNLOCK-02", "the %s given has the wrong length (no try was spent)", o)
 		}
 		if proofPIN.Blocked() {
-			return refuse("UNLOCK-02", "the %s is locked too: only the municipal office resets it (UNLOCK-01)", pinName(o))
+			return refuse("UNLOCK-02", "the %s is locked too: only the municipal office resets it (UNLOCK-01)", o)
 		}
 		proofPIN.Remaining--
 		if err := c.commit(); err != nil {
@@ -258,11 +260,11 @@ func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, no
 		if subtle.ConstantTimeCompare(proof, proofPIN.Value) != 1 {
 			switch proofPIN.Remaining {
 			case 0:
-				return refuse("UNLOCK-02", "the %s given does not match, and it is now locked too: only the municipal office resets them (UNLOCK-01)", pinName(o))
+				return refuse("UNLOCK-02", "the %s given does not match, and it is now locked too: only the municipal office resets them (UNLOCK-01)", o)
 			case 1:
-				return refuse("UNLOCK-02", "the %s given does not match: 1 try left", pinName(o))
+				return refuse("UNLOCK-02", "the %s given does not match: 1 try left", o)
 			}
-			return refuse("UNLOCK-02", "the %s given does not match: %d tries left", pinName(o), proofPIN.Remaining)
+			return refuse("UNLOCK-02", "the %s given does not match: %d tries left", o, proofPIN.Remaining)
 		}
 		proofPIN.Remaining = proofPIN.MaxTries
 	default:
@@ -273,20 +275,13 @@ func (c *Card) ResetPIN(p rules.PIN, newValue []byte, at Where, proof []byte, no
 	return c.commit()
 }
 
-func pinName(p rules.PIN) string {
-	if p == rules.SigningPassword {
-		return "signing password"
-	}
-	return string(p) + " PIN"
-}
-
 // RecordOf converts a state file's office record, with the certificates on
 // its card, for the OCSP responder and CRLs (fixtures.ResponderFor). An
 // empty status is valid; an unknown status or reason name is an error.
 func RecordOf(st *simulator.State, m store.Meta) (fixtures.Record, error) {
 	var rec fixtures.Record
-	if jpki := st.App(simulator.AIDJPKI); jpki != nil {
-		rec.SigningCert, rec.AuthCert = der(jpki.EF(simulator.EFSigningCert)), der(jpki.EF(simulator.EFAuthCert))
+	if japp := st.App(jpki.JPKI.AID()); japp != nil {
+		rec.SigningCert, rec.AuthCert = der(japp.EF(jpki.EFSigningCert)), der(japp.EF(jpki.EFAuthCert))
 	}
 	for _, x := range []struct {
 		name string
@@ -315,10 +310,10 @@ func RecordOf(st *simulator.State, m store.Meta) (fixtures.Record, error) {
 		}
 	}
 	for i, f := range m.Former {
-		e := pki.Entry{Kind: pki.Auth, Status: rules.Revoked}
+		e := pki.Entry{Kind: jpki.Auth, Status: rules.Revoked}
 		switch f.Kind {
 		case "signing":
-			e.Kind = pki.Signing
+			e.Kind = jpki.Signing
 		case "auth":
 		default:
 			return rec, fmt.Errorf("former certificate %d: %q is not signing or auth", i, f.Kind)

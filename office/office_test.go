@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/rules"
@@ -108,28 +110,28 @@ func TestUnder15CardHasNothingToRevoke(t *testing.T) {
 }
 
 func pin(c *office.Card, fid uint16) *simulator.PIN {
-	return c.State.App(simulator.AIDJPKI).EF(fid).PIN
+	return c.State.App(jpki.JPKI.AID()).EF(fid).PIN
 }
 
 func TestOfficeResetUnblocks(t *testing.T) {
 	c, commits := newCard(t)
-	pin(c, simulator.EFSigningPIN).Remaining = 0
-	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Office, nil, day); err != nil {
+	pin(c, jpki.EFSigningPIN).Remaining = 0
+	if err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Office, nil, day); err != nil {
 		t.Fatal(err)
 	}
-	p := pin(c, simulator.EFSigningPIN)
+	p := pin(c, jpki.EFSigningPIN)
 	if string(p.Value) != "NEWPASS1" || p.Remaining != 5 || *commits != 1 {
 		t.Fatalf("%d tries, %d commits", p.Remaining, *commits)
 	}
 	for _, bad := range []struct {
-		pin  rules.PIN
+		pin  jpki.PIN
 		v    string
 		rule string
 	}{
-		{rules.SigningPassword, "ABCDEF", "PIN-02"}, // no digit
-		{rules.SigningPassword, "abc123", "PIN-01"},
-		{rules.AuthPIN, "12345", "PIN-06"},
-		{rules.KenhojoPIN, "1234", "UNLOCK-04"},
+		{jpki.SigningPIN, "ABCDEF", "PIN-02"}, // no digit
+		{jpki.SigningPIN, "abc123", "PIN-01"},
+		{jpki.AuthPIN, "12345", "PIN-06"},
+		{jpki.KenhojoPIN, "1234", "UNLOCK-04"},
 	} {
 		err := c.ResetPIN(bad.pin, []byte(bad.v), office.Office, nil, day)
 		format := errors.Is(err, rules.ErrFormat) && strings.Contains(err.Error(), bad.rule)
@@ -140,17 +142,17 @@ func TestOfficeResetUnblocks(t *testing.T) {
 			t.Errorf("the error shows the value: %v", err)
 		}
 	}
-	if string(pin(c, simulator.EFSigningPIN).Value) != "NEWPASS1" {
+	if string(pin(c, jpki.EFSigningPIN).Value) != "NEWPASS1" {
 		t.Fatal("a refused reset changed the PIN")
 	}
 }
 
 func TestKioskResetProvesTheOtherPIN(t *testing.T) {
 	c, commits := newCard(t)
-	auth, sign := pin(c, simulator.EFAuthPIN), pin(c, simulator.EFSigningPIN)
+	auth, sign := pin(c, jpki.EFAuthPIN), pin(c, jpki.EFSigningPIN)
 	sign.Remaining = 0
 	// A wrong auth PIN costs a try, made durable, and resets nothing.
-	err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("9999"), day)
+	err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Kiosk, []byte("9999"), day)
 	if rule(err) != "UNLOCK-02" || auth.Remaining != 2 || sign.Remaining != 0 || *commits != 1 {
 		t.Fatalf("%v: auth %d signing %d, %d commits", err, auth.Remaining, sign.Remaining, *commits)
 	}
@@ -158,11 +160,11 @@ func TestKioskResetProvesTheOtherPIN(t *testing.T) {
 		t.Fatalf("the error shows a PIN: %v", err)
 	}
 	// The kiosk is closed at 23:30 JST.
-	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), time.Date(2026, 11, 29, 14, 30, 0, 0, time.UTC)); rule(err) != "UNLOCK-03" {
+	if err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), time.Date(2026, 11, 29, 14, 30, 0, 0, time.UTC)); rule(err) != "UNLOCK-03" {
 		t.Fatalf("closed kiosk: %v", err)
 	}
 	// The right auth PIN restores its counter and resets the password.
-	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err != nil {
+	if err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err != nil {
 		t.Fatal(err)
 	}
 	if auth.Remaining != 3 || sign.Remaining != 5 || string(sign.Value) != "NEWPASS1" {
@@ -170,10 +172,10 @@ func TestKioskResetProvesTheOtherPIN(t *testing.T) {
 	}
 	// Both locked: the kiosk cannot help, only the office.
 	auth.Remaining, sign.Remaining = 0, 0
-	if err := c.ResetPIN(rules.AuthPIN, []byte("4321"), office.Kiosk, []byte("NEWPASS1"), day); rule(err) != "UNLOCK-02" || sign.Remaining != 0 {
+	if err := c.ResetPIN(jpki.AuthPIN, []byte("4321"), office.Kiosk, []byte("NEWPASS1"), day); rule(err) != "UNLOCK-02" || sign.Remaining != 0 {
 		t.Fatalf("both locked: %v", err)
 	}
-	if err := c.ResetPIN(rules.AuthPIN, []byte("4321"), office.Office, nil, day); err != nil || auth.Remaining != 3 {
+	if err := c.ResetPIN(jpki.AuthPIN, []byte("4321"), office.Office, nil, day); err != nil || auth.Remaining != 3 {
 		t.Fatalf("office: %v", err)
 	}
 }
@@ -183,9 +185,9 @@ func TestKioskResetProvesTheOtherPIN(t *testing.T) {
 func TestKioskResetStopsWhenTheCounterCannotBeWritten(t *testing.T) {
 	c, _ := newCard(t)
 	c.Commit = func() error { return errors.New("disk full") }
-	sign := pin(c, simulator.EFSigningPIN)
+	sign := pin(c, jpki.EFSigningPIN)
 	sign.Remaining = 0
-	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err == nil || sign.Remaining != 0 {
+	if err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err == nil || sign.Remaining != 0 {
 		t.Fatalf("%v, signing %d", err, sign.Remaining)
 	}
 }
@@ -219,8 +221,8 @@ func TestProfilesAgreeWithTheOperations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, fid := range []uint16{simulator.EFAuthPIN, simulator.EFSigningPIN} {
-			if g, w := pin(c, fid).Remaining, st.App(simulator.AIDJPKI).EF(fid).PIN.Remaining; g != w {
+		for _, fid := range []uint16{jpki.EFAuthPIN, jpki.EFSigningPIN} {
+			if g, w := pin(c, fid).Remaining, st.App(jpki.JPKI.AID()).EF(fid).PIN.Remaining; g != w {
 				t.Errorf("%s: PIN %04X has %d tries, the profile %d", tc.profile, fid, g, w)
 			}
 		}
@@ -248,21 +250,21 @@ func wrongTries(c *office.Card, verify string, n int) error {
 // try; a child's card has no signing password to prove at a kiosk.
 func TestKioskProofLengthAndChildCard(t *testing.T) {
 	c, commits := newCard(t)
-	auth := pin(c, simulator.EFAuthPIN)
+	auth := pin(c, jpki.EFAuthPIN)
 	for _, proof := range []string{"", "12345", "123"} {
-		err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Kiosk, []byte(proof), day)
+		err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Kiosk, []byte(proof), day)
 		if rule(err) != "UNLOCK-02" || !strings.Contains(err.Error(), "no try was spent") || auth.Remaining != 3 || *commits != 0 {
 			t.Fatalf("proof of %d bytes: %v, %d tries, %d commits", len(proof), err, auth.Remaining, *commits)
 		}
 	}
 	c.Meta.Certificates.Signing.Status = "absent"
-	if err := c.ResetPIN(rules.AuthPIN, []byte("5678"), office.Kiosk, []byte("ABC123"), day); rule(err) != "UNLOCK-02" {
+	if err := c.ResetPIN(jpki.AuthPIN, []byte("5678"), office.Kiosk, []byte("ABC123"), day); rule(err) != "UNLOCK-02" {
 		t.Fatalf("child card at a kiosk: %v", err)
 	}
-	if err := c.ResetPIN(rules.SigningPassword, []byte("NEWPASS1"), office.Office, nil, day); rule(err) != "AGE-01" {
+	if err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Office, nil, day); rule(err) != "AGE-01" {
 		t.Fatalf("child card's signing password: %v", err)
 	}
-	if err := c.ResetPIN(rules.AuthPIN, []byte("5678"), office.Office, nil, day); err != nil {
+	if err := c.ResetPIN(jpki.AuthPIN, []byte("5678"), office.Office, nil, day); err != nil {
 		t.Fatalf("child card's auth PIN at the office: %v", err)
 	}
 }

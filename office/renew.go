@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/rules"
@@ -68,12 +70,12 @@ func der(ef *simulator.EF) []byte {
 // certificate's subject and the fictional municipality of every TEST-ONLY
 // holder (Kakuu-ken, Mihon-shi).
 func (c *Card) holder(opts Options) (pki.Holder, rules.Date, error) {
-	jpki := c.State.App(simulator.AIDJPKI)
+	japp := c.State.App(jpki.JPKI.AID())
 	var h pki.Holder
 	var birth rules.Date
 	all := opts.Name != "" && opts.Sex != "" && opts.Address != "" && !opts.Birth.IsZero()
 	var fromCard error = ErrNeedHolder
-	if signDER := der(jpki.EF(simulator.EFSigningCert)); signDER != nil {
+	if signDER := der(japp.EF(jpki.EFSigningCert)); signDER != nil {
 		cert, err := x509.ParseCertificate(signDER)
 		if err == nil {
 			h, birth, err = holderOf(cert)
@@ -87,7 +89,7 @@ func (c *Card) holder(opts Options) (pki.Holder, rules.Date, error) {
 		if opts.Name == "" || opts.Sex == "" || opts.Address == "" || opts.Birth.IsZero() {
 			return h, birth, ErrNeedHolder
 		}
-		auth := Certificate(c.State, simulator.EFAuthCert)
+		auth := Certificate(c.State, jpki.EFAuthCert)
 		if auth == nil || len(auth.Subject.CommonName) != 23 {
 			return h, birth, fmt.Errorf("the auth certificate on the card has no JPKI subject")
 		}
@@ -120,11 +122,11 @@ var ErrNeedHolder = errors.New("the card holds no signing certificate: give the 
 // (0001 signing, 000A auth, 0002 and 000B the CAs); nil when the EF holds
 // none (filler only, or a malformed one).
 func Certificate(st *simulator.State, fid uint16) *x509.Certificate {
-	jpki := st.App(simulator.AIDJPKI)
-	if jpki == nil {
+	japp := st.App(jpki.JPKI.AID())
+	if japp == nil {
 		return nil
 	}
-	c, err := x509.ParseCertificate(der(jpki.EF(fid)))
+	c, err := x509.ParseCertificate(der(japp.EF(fid)))
 	if err != nil {
 		return nil
 	}
@@ -174,8 +176,8 @@ func holderOf(cert *x509.Certificate) (pki.Holder, rules.Date, error) {
 // without one needs them all: ErrNeedHolder). PINs and their retry
 // counters are kept.
 func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
-	jpki := c.State.App(simulator.AIDJPKI)
-	if jpki == nil {
+	japp := c.State.App(jpki.JPKI.AID())
+	if japp == nil {
 		return nil, errors.New("the card has no JPKI application")
 	}
 	if err := c.recorded(&opts); err != nil {
@@ -191,19 +193,19 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 	}
 	day := rules.FromTime(on.In(rules.JST))
 	type due struct {
-		kind    pki.Kind
+		kind    jpki.Kind
 		expiry  rules.Date
 		renewal bool
 	}
 	var todo []due
 	var closed *rules.Renewal
 	for _, x := range []struct {
-		kind   pki.Kind
+		kind   jpki.Kind
 		fid    uint16
 		status string
 	}{
-		{pki.Signing, simulator.EFSigningCert, c.Meta.Certificates.Signing.Status},
-		{pki.Auth, simulator.EFAuthCert, c.Meta.Certificates.Auth.Status},
+		{jpki.Signing, jpki.EFSigningCert, c.Meta.Certificates.Signing.Status},
+		{jpki.Auth, jpki.EFAuthCert, c.Meta.Certificates.Auth.Status},
 	} {
 		if statusName(x.status) != string(rules.Valid) {
 			continue // revoked or absent: issued anew on request, not renewed
@@ -244,7 +246,7 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 			return nil, err
 		}
 		expiry := v.AuthExpiry
-		if d.kind == pki.Signing {
+		if d.kind == jpki.Signing {
 			if signing, _ := rules.Eligibility(birth, day, false); !signing.Allowed {
 				continue // not renewed; cannot happen for a holder who had one
 			}
@@ -266,8 +268,8 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 // long name or address).
 var ErrTooLong = errors.New("the certificate does not fit the card")
 
-func kindName(k pki.Kind) string {
-	if k == pki.Signing {
+func kindName(k jpki.Kind) string {
+	if k == jpki.Signing {
 		return "signing"
 	}
 	return "auth"
@@ -277,15 +279,15 @@ func kindName(k pki.Kind) string {
 // of expiry (JST), with a new key pair, writes the certificate (padded with
 // the EF's filler) and the key to the card and records it as valid in the
 // office's record; it returns the serial in hex.
-func (c *Card) put(k pki.Kind, holder pki.Holder, on time.Time, expiry rules.Date, newKey func() (*rsa.PrivateKey, error)) (string, error) {
-	jpki := c.State.App(simulator.AIDJPKI)
-	certFID, caFID, keyFID, record, caName := simulator.EFAuthCert, simulator.EFAuthCACert, simulator.EFAuthKey, &c.Meta.Certificates.Auth, "auth"
+func (c *Card) put(k jpki.Kind, holder pki.Holder, on time.Time, expiry rules.Date, newKey func() (*rsa.PrivateKey, error)) (string, error) {
+	japp := c.State.App(jpki.JPKI.AID())
+	certFID, caFID, keyFID, record, caName := jpki.EFAuthCert, jpki.EFAuthCACert, jpki.EFAuthKey, &c.Meta.Certificates.Auth, "auth"
 	issue := pki.IssueAuth
-	if k == pki.Signing {
-		certFID, caFID, keyFID, record, caName = simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFSigningKey, &c.Meta.Certificates.Signing, "sign"
+	if k == jpki.Signing {
+		certFID, caFID, keyFID, record, caName = jpki.EFSigningCert, jpki.EFSigningCACert, jpki.EFSigningKey, &c.Meta.Certificates.Signing, "sign"
 		issue = pki.IssueSigning
 	}
-	certEF, keyEF, caDER := jpki.EF(certFID), jpki.EF(keyFID), der(jpki.EF(caFID))
+	certEF, keyEF, caDER := japp.EF(certFID), japp.EF(keyFID), der(japp.EF(caFID))
 	if certEF == nil || keyEF == nil || caDER == nil || len(certEF.Data) == 0 {
 		return "", fmt.Errorf("the card has no %s certificate, key or CA certificate EF", kindName(k))
 	}
@@ -356,8 +358,8 @@ func (c *Card) put(k pki.Kind, holder pki.Holder, on time.Time, expiry rules.Dat
 // error wrapping rules.ErrFormat that never shows it. The certificate runs to the 5th birthday after
 // issuance, capped as VALID-05 and VALID-06 say.
 func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued, error) {
-	jpki := c.State.App(simulator.AIDJPKI)
-	if jpki == nil {
+	japp := c.State.App(jpki.JPKI.AID())
+	if japp == nil {
 		return Issued{}, errors.New("the card has no JPKI application")
 	}
 	if err := c.recorded(&opts); err != nil {
@@ -372,7 +374,7 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 	case string(rules.Valid):
 		// Valid in the record: refused unless the certificate on the card
 		// has expired (RENEW-04: a new one after expiry).
-		cert := Certificate(c.State, simulator.EFSigningCert)
+		cert := Certificate(c.State, jpki.EFSigningCert)
 		if cert == nil || !rules.FromTime(on.In(rules.JST)).After(rules.FromTime(cert.NotAfter.In(rules.JST))) {
 			return Issued{}, refuse("RENEW-01", "the card holds a valid signing certificate: renew it, or have it revoked first")
 		}
@@ -396,11 +398,11 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 	if err != nil {
 		return Issued{}, err
 	}
-	pinEF, presence := jpki.EF(simulator.EFSigningPIN), jpki.EF(simulator.EFCertPresence)
+	pinEF, presence := japp.EF(jpki.EFSigningPIN), japp.EF(jpki.EFCertPresence)
 	if pinEF == nil || pinEF.PIN == nil || presence == nil || len(presence.Data) == 0 {
 		return Issued{}, errors.New("the card has no signing password or EF 0008")
 	}
-	serial, err := c.put(pki.Signing, holder, on, v.SigningExpiry, opts.NewKey)
+	serial, err := c.put(jpki.Signing, holder, on, v.SigningExpiry, opts.NewKey)
 	if err != nil {
 		return Issued{}, err
 	}

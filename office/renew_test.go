@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/pki"
@@ -46,7 +48,7 @@ func cardOf(t *testing.T, profile string) *office.Card {
 
 func certOn(t *testing.T, c *office.Card, fid uint16) *x509.Certificate {
 	t.Helper()
-	data := c.State.App(simulator.AIDJPKI).EF(fid).Data
+	data := c.State.App(jpki.JPKI.AID()).EF(fid).Data
 	n := int(data[2])<<8 | int(data[3]) + 4
 	cert, err := x509.ParseCertificate(data[:n])
 	if err != nil {
@@ -59,12 +61,12 @@ func jst(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 10, 0
 
 func TestRenewalWindow(t *testing.T) {
 	c := cardOf(t, "default") // expires 2030-06-15
-	before := append([]byte(nil), c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningCert).Data...)
+	before := append([]byte(nil), c.State.App(jpki.JPKI.AID()).EF(jpki.EFSigningCert).Data...)
 	_, err := c.Renew(jst(2030, 3, 14), office.Options{NewKey: spareKeys()})
 	if rule(err) != "RENEW-01" || !strings.Contains(err.Error(), "2030-03-15") {
 		t.Fatalf("before the window: %v", err)
 	}
-	if !bytes.Equal(before, c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningCert).Data) {
+	if !bytes.Equal(before, c.State.App(jpki.JPKI.AID()).EF(jpki.EFSigningCert).Data) {
 		t.Fatal("a refused renewal changed the card")
 	}
 	if _, err := c.Renew(jst(2036, 1, 1), office.Options{NewKey: spareKeys(), CardExpiry: rules.D(2035, 6, 15)}); rule(err) != "RENEW-04" {
@@ -80,7 +82,7 @@ func TestRenewalWindow(t *testing.T) {
 // chain to the CAs and keep the holder's data.
 func TestRenewalWritesNewCertificatesAndKeys(t *testing.T) {
 	c := cardOf(t, "default")
-	oldSign := certOn(t, c, simulator.EFSigningCert)
+	oldSign := certOn(t, c, jpki.EFSigningCert)
 	issued, err := c.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys()})
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +95,8 @@ func TestRenewalWritesNewCertificatesAndKeys(t *testing.T) {
 	for _, x := range []struct {
 		fid  uint16
 		ca   []byte
-		kind pki.Kind
-	}{{simulator.EFSigningCert, p.SigningCACert, pki.Signing}, {simulator.EFAuthCert, p.AuthCACert, pki.Auth}} {
+		kind jpki.Kind
+	}{{jpki.EFSigningCert, p.SigningCACert, jpki.Signing}, {jpki.EFAuthCert, p.AuthCACert, jpki.Auth}} {
 		cert := certOn(t, c, x.fid)
 		ca, _ := x509.ParseCertificate(x.ca)
 		if err := cert.CheckSignatureFrom(ca); err != nil {
@@ -104,7 +106,7 @@ func TestRenewalWritesNewCertificatesAndKeys(t *testing.T) {
 			t.Fatalf("%v: not after %v", x.kind, cert.NotAfter)
 		}
 	}
-	newSign := certOn(t, c, simulator.EFSigningCert)
+	newSign := certOn(t, c, jpki.EFSigningCert)
 	oldSAN, _ := pki.ParseSigningSAN(oldSign)
 	newSAN, _ := pki.ParseSigningSAN(newSign)
 	if oldSAN != newSAN || newSign.SerialNumber.Cmp(oldSign.SerialNumber) == 0 ||
@@ -125,7 +127,7 @@ func TestRenewalWritesNewCertificatesAndKeys(t *testing.T) {
 	if len(sig) != 258 {
 		t.Fatalf("signature: % X", sig[len(sig)-2:])
 	}
-	pub := certOn(t, c, simulator.EFAuthCert).PublicKey.(*rsa.PublicKey)
+	pub := certOn(t, c, jpki.EFAuthCert).PublicKey.(*rsa.PublicKey)
 	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig[:256]); err != nil {
 		t.Fatal("the signature does not verify with the renewed auth certificate:", err)
 	}
@@ -140,13 +142,13 @@ func TestRenewalAfterAddressChangeHoldAndExpiry(t *testing.T) {
 	if _, err := c.Record(rules.AddressChange, jst(2026, 11, 1)); err != nil {
 		t.Fatal(err)
 	}
-	signBefore := append([]byte(nil), c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningCert).Data...)
+	signBefore := append([]byte(nil), c.State.App(jpki.JPKI.AID()).EF(jpki.EFSigningCert).Data...)
 	issued, err := c.Renew(jst(2030, 4, 1), office.Options{NewKey: spareKeys()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(issued) != 1 || issued[0].Cert != "auth" || c.Meta.Certificates.Signing.Status != "revoked" ||
-		!bytes.Equal(signBefore, c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningCert).Data) {
+		!bytes.Equal(signBefore, c.State.App(jpki.JPKI.AID()).EF(jpki.EFSigningCert).Data) {
 		t.Fatalf("%+v %+v", issued, c.Meta.Certificates.Signing)
 	}
 	h := cardOf(t, "default")
@@ -188,7 +190,7 @@ func TestIssueSigningToAChildWhoTurned15(t *testing.T) {
 	if _, err := c.IssueSigning(jst(2030, 5, 5), []byte("taro2030"), child); !errors.Is(err, rules.ErrFormat) || strings.Contains(err.Error(), "taro2030") {
 		t.Fatalf("lowercase password: %v", err)
 	}
-	authBefore := append([]byte(nil), c.State.App(simulator.AIDJPKI).EF(simulator.EFAuthCert).Data...)
+	authBefore := append([]byte(nil), c.State.App(jpki.JPKI.AID()).EF(jpki.EFAuthCert).Data...)
 	issued, err := c.IssueSigning(jst(2030, 5, 5), []byte("TARO2030"), child)
 	if err != nil {
 		t.Fatal(err)
@@ -196,11 +198,11 @@ func TestIssueSigningToAChildWhoTurned15(t *testing.T) {
 	if issued.Expiry != rules.D(2035, 5, 5) || c.Meta.Certificates.Signing.Status != "valid" {
 		t.Fatalf("%+v %+v", issued, c.Meta.Certificates.Signing)
 	}
-	jpki := c.State.App(simulator.AIDJPKI)
-	if !bytes.Equal(jpki.EF(simulator.EFCertPresence).Data, []byte{0x8F, 0x8F, 0x00}) || !bytes.Equal(jpki.EF(simulator.EFAuthCert).Data, authBefore) {
-		t.Fatalf("EF 0008 % X, or the auth certificate changed", jpki.EF(simulator.EFCertPresence).Data)
+	japp := c.State.App(jpki.JPKI.AID())
+	if !bytes.Equal(japp.EF(jpki.EFCertPresence).Data, []byte{0x8F, 0x8F, 0x00}) || !bytes.Equal(japp.EF(jpki.EFAuthCert).Data, authBefore) {
+		t.Fatalf("EF 0008 % X, or the auth certificate changed", japp.EF(jpki.EFCertPresence).Data)
 	}
-	san, err := pki.ParseSigningSAN(certOn(t, c, simulator.EFSigningCert))
+	san, err := pki.ParseSigningSAN(certOn(t, c, jpki.EFSigningCert))
 	if err != nil || san.Name != "試験　太郎" || san.BirthDate != "420150505" || san.Sex != "1" {
 		t.Fatalf("%v %+v", err, san)
 	}
@@ -214,7 +216,7 @@ func TestIssueSigningToAChildWhoTurned15(t *testing.T) {
 		}
 	}
 	sig, _ := card.Transmit(append(append(mustHex(t, "802A009A"), byte(len(info))), append(info, 0)...))
-	pub := certOn(t, c, simulator.EFSigningCert).PublicKey.(*rsa.PublicKey)
+	pub := certOn(t, c, jpki.EFSigningCert).PublicKey.(*rsa.PublicKey)
 	if len(sig) != 258 || rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig[:256]) != nil {
 		t.Fatalf("the signature does not verify with the new signing certificate: % X", sig[len(sig)-2:])
 	}
@@ -231,18 +233,18 @@ func TestIssueSigningAfterAnAddressChange(t *testing.T) {
 	if _, err := c.Record(rules.AddressChange, jst(2026, 11, 1)); err != nil {
 		t.Fatal(err)
 	}
-	authBefore := append([]byte(nil), c.State.App(simulator.AIDJPKI).EF(simulator.EFAuthCert).Data...)
+	authBefore := append([]byte(nil), c.State.App(jpki.JPKI.AID()).EF(jpki.EFAuthCert).Data...)
 	issued, err := c.IssueSigning(jst(2026, 11, 29), []byte("NEWPASS1"), office.Options{NewKey: spareKeys(), Address: "架空県見本市新町一丁目"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	san, _ := pki.ParseSigningSAN(certOn(t, c, simulator.EFSigningCert))
+	san, _ := pki.ParseSigningSAN(certOn(t, c, jpki.EFSigningCert))
 	if issued.Expiry != rules.D(2031, 6, 15) || san.Address != "架空県見本市新町一丁目" || san.Name != "試験　花子" ||
 		c.Meta.Certificates.Signing.Status != "valid" || c.Meta.Certificates.Auth.Status != "valid" ||
-		!bytes.Equal(authBefore, c.State.App(simulator.AIDJPKI).EF(simulator.EFAuthCert).Data) {
+		!bytes.Equal(authBefore, c.State.App(jpki.JPKI.AID()).EF(jpki.EFAuthCert).Data) {
 		t.Fatalf("%+v %+v %+v", issued, san, c.Meta.Certificates)
 	}
-	if p := c.State.App(simulator.AIDJPKI).EF(simulator.EFSigningPIN).PIN; string(p.Value) != "NEWPASS1" || p.Remaining != 5 {
+	if p := c.State.App(jpki.JPKI.AID()).EF(jpki.EFSigningPIN).PIN; string(p.Value) != "NEWPASS1" || p.Remaining != 5 {
 		t.Fatal("the signing password was not set")
 	}
 }
@@ -252,7 +254,7 @@ func TestIssueSigningAfterAnAddressChange(t *testing.T) {
 // the old auth certificate superseded.
 func TestReplacedCertificatesStayPublished(t *testing.T) {
 	c := cardOf(t, "default")
-	oldSign, oldAuth := certOn(t, c, simulator.EFSigningCert), certOn(t, c, simulator.EFAuthCert)
+	oldSign, oldAuth := certOn(t, c, jpki.EFSigningCert), certOn(t, c, jpki.EFAuthCert)
 	if _, err := c.Record(rules.AddressChange, jst(2026, 11, 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +287,7 @@ func TestReplacedCertificatesStayPublished(t *testing.T) {
 	for _, x := range []struct {
 		a   *pki.Authority
 		fid uint16
-	}{{rs.Signing, simulator.EFSigningCert}, {rs.Auth, simulator.EFAuthCert}} {
+	}{{rs.Signing, jpki.EFSigningCert}, {rs.Auth, jpki.EFAuthCert}} {
 		if e, ok := x.a.Records.Get(x.a.Kind, certOn(t, c, x.fid).SerialNumber); !ok || e.Status != rules.Valid {
 			t.Errorf("current %v: %+v %v", x.a.Kind, e, ok)
 		}
@@ -309,7 +311,7 @@ func TestALapsedCardIsRefused(t *testing.T) {
 		if _, err := c.IssueSigning(jst(2026, 11, 29), []byte("NEWPASS1"), office.Options{NewKey: spareKeys()}); rule(err) != tc.rule {
 			t.Errorf("%s: issue: %v", tc.event, err)
 		}
-		if err := c.ResetPIN(rules.AuthPIN, []byte("5678"), office.Office, nil, jst(2026, 11, 29)); rule(err) != tc.rule {
+		if err := c.ResetPIN(jpki.AuthPIN, []byte("5678"), office.Office, nil, jst(2026, 11, 29)); rule(err) != tc.rule {
 			t.Errorf("%s: reset: %v", tc.event, err)
 		}
 		if _, err := c.Record(rules.Found, jst(2026, 11, 29)); rule(err) != tc.rule {

@@ -26,45 +26,27 @@ import (
 	"math/big"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jpkisim/jpkisim/jpki"
 )
 
-// Kind selects one of the two JPKI certificate hierarchies.
-type Kind int
-
-const (
-	// Signing is the 署名用 (digital-signature) hierarchy: EF 0001 / CA EF 0002.
-	Signing Kind = iota + 1
-	// Auth is the 利用者証明用 (user-authentication) hierarchy: EF 000A / CA EF 000B.
-	Auth
-)
-
-// String returns "signing" or "auth", or "Kind(n)" for an invalid value.
-func (k Kind) String() string {
-	switch k {
-	case Signing:
-		return "signing"
-	case Auth:
-		return "auth"
-	}
-	return fmt.Sprintf("Kind(%d)", int(k))
-}
-
-func (k Kind) valid() error {
-	if k != Signing && k != Auth {
+func validKind(k jpki.Kind) error {
+	if !k.Valid() {
 		return fmt.Errorf("pki: invalid kind %v", k)
 	}
 	return nil
 }
 
-// PolicyOID returns the certificate-policy OID that end-entity certificates of
-// this kind carry (card.md §9.1, §9.2): 1.2.392.200149.8.5.1.3.30 for Auth and
-// the JPKI *test environment* policy 1.2.392.200149.8.5.1.0.20 for Signing.
-// It returns nil for an invalid kind. The result is a fresh copy.
-func (k Kind) PolicyOID() asn1.ObjectIdentifier {
+// PolicyOID returns the certificate-policy OID that end-entity certificates
+// of this kind carry (card.md §9.1, §9.2): 1.2.392.200149.8.5.1.3.30 for
+// jpki.Auth and the JPKI *test environment* policy 1.2.392.200149.8.5.1.0.20
+// for jpki.Signing. It returns nil for an invalid kind. The result is a
+// fresh copy.
+func PolicyOID(k jpki.Kind) asn1.ObjectIdentifier {
 	switch k {
-	case Signing:
+	case jpki.Signing:
 		return asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 0, 20}
-	case Auth:
+	case jpki.Auth:
 		return asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 3, 30}
 	}
 	return nil
@@ -157,8 +139,8 @@ func locality(v string) attr   { return attr{oidLocality, false, v} }
 func commonName(v string) attr { return attr{oidCommonName, false, v} }
 
 // hierarchyUnit is the OU naming the hierarchy in CA and CRLDP names.
-func hierarchyUnit(k Kind) string {
-	if k == Signing {
+func hierarchyUnit(k jpki.Kind) string {
+	if k == jpki.Signing {
 		return "JPKI for digital signature"
 	}
 	return "JPKI for user authentication"
@@ -194,8 +176,8 @@ func marshalName(attrs ...attr) ([]byte, error) {
 // root DN (card.md §9.4) with the test organisation O=JPKI-TEST and the J-LIS
 // unit replaced by a TEST ONLY marker. The CA is both subject and issuer.
 // It fails only for an invalid kind.
-func CADistinguishedName(kind Kind) ([]byte, error) {
-	if err := kind.valid(); err != nil {
+func CADistinguishedName(kind jpki.Kind) ([]byte, error) {
+	if err := validKind(kind); err != nil {
 		return nil, err
 	}
 	return marshalName(country(), org("JPKI-TEST"), orgUnit(hierarchyUnit(kind)), orgUnit("TEST ONLY jpkisim virtual card"))
@@ -204,13 +186,13 @@ func CADistinguishedName(kind Kind) ([]byte, error) {
 // jlisAltName is the Japanese DirName used as the CA's subjectAltName and the
 // end-entity issuerAltName (card.md §9.1, §9.4), with "(TEST ONLY)" appended
 // to the organisation.
-func jlisAltName(kind Kind) ([]byte, error) {
-	unit := map[Kind]string{Signing: "公的個人認証サービス署名用", Auth: "公的個人認証サービス利用者証明用"}[kind]
+func jlisAltName(kind jpki.Kind) ([]byte, error) {
+	unit := map[jpki.Kind]string{jpki.Signing: "公的個人認証サービス署名用", jpki.Auth: "公的個人認証サービス利用者証明用"}[kind]
 	return marshalName(country(), org("公的個人認証サービス(TEST ONLY)"), orgUnit(unit), orgUnit("地方公共団体情報システム機構"))
 }
 
 // crlDPName is the per-municipality CRL distribution point DirName (card.md §9.1).
-func crlDPName(kind Kind, h Holder) ([]byte, error) {
+func crlDPName(kind jpki.Kind, h Holder) ([]byte, error) {
 	return marshalName(country(), org("JPKI-TEST"), orgUnit(hierarchyUnit(kind)), orgUnit("CRL Distribution Points"),
 		orgUnit(h.Prefecture), commonName(h.Municipality+" CRLDP"))
 }
@@ -307,16 +289,16 @@ func dirNameGN(name []byte) []byte { return tlv(asn1.ClassContextSpecific, 4, tr
 func dirNameExt(name []byte) []byte { return sequence(dirNameGN(name)) }
 
 // CRLURL is the HTTP CRL distribution point of a kind of certificate.
-func CRLURL(k Kind) string {
-	if k == Signing {
+func CRLURL(k jpki.Kind) string {
+	if k == jpki.Signing {
 		return CRLSigningURL
 	}
 	return CRLAuthURL
 }
 
 // OCSPURL is the OCSP responder of a kind of certificate.
-func OCSPURL(k Kind) string {
-	if k == Signing {
+func OCSPURL(k jpki.Kind) string {
+	if k == jpki.Signing {
 		return OCSPSigningURL
 	}
 	return OCSPAuthURL
@@ -432,8 +414,8 @@ func checkCommon(key *rsa.PrivateKey, pub *rsa.PublicKey, serial *big.Int, notBe
 // Signed sha256WithRSAEncryption with key. notBefore and notAfter are written
 // to the second (UTCTime up to 2049). It fails for an invalid kind, a nil key,
 // a non-positive serial or notAfter not after notBefore.
-func NewCA(kind Kind, key *rsa.PrivateKey, serial *big.Int, notBefore, notAfter time.Time) ([]byte, error) {
-	if err := kind.valid(); err != nil {
+func NewCA(kind jpki.Kind, key *rsa.PrivateKey, serial *big.Int, notBefore, notAfter time.Time) ([]byte, error) {
+	if err := validKind(kind); err != nil {
 		return nil, err
 	}
 	if key == nil {
@@ -487,7 +469,7 @@ func NewCA(kind Kind, key *rsa.PrivateKey, serial *big.Int, notBefore, notAfter 
 // 5th-birthday rule is the caller's business. It fails on invalid arguments
 // or a caKey that does not match caCert.
 func IssueAuth(caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.PublicKey, holder Holder, serial *big.Int, notBefore, notAfter time.Time) ([]byte, error) {
-	return issue(Auth, caCert, caKey, pub, holder, serial, notBefore, notAfter)
+	return issue(jpki.Auth, caCert, caKey, pub, holder, serial, notBefore, notAfter)
 }
 
 // IssueSigning returns the DER of a TEST-ONLY 署名用 (digital-signature)
@@ -508,7 +490,7 @@ func IssueAuth(caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.PublicK
 // text they describe, Sex must be "1", "2" or "9", the birth date must be
 // from 1868-10-23 on. Other conditions as IssueAuth.
 func IssueSigning(caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.PublicKey, holder Holder, serial *big.Int, notBefore, notAfter time.Time) ([]byte, error) {
-	return issue(Signing, caCert, caKey, pub, holder, serial, notBefore, notAfter)
+	return issue(jpki.Signing, caCert, caKey, pub, holder, serial, notBefore, notAfter)
 }
 
 func checkFlags(what, text, flags string) error {
@@ -526,7 +508,7 @@ func checkFlags(what, text, flags string) error {
 	return nil
 }
 
-func issue(kind Kind, caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.PublicKey, h Holder, serial *big.Int, notBefore, notAfter time.Time) ([]byte, error) {
+func issue(kind jpki.Kind, caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.PublicKey, h Holder, serial *big.Int, notBefore, notAfter time.Time) ([]byte, error) {
 	if caCert == nil {
 		return nil, errors.New("pki: nil CA certificate")
 	}
@@ -548,7 +530,7 @@ func issue(kind Kind, caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.
 	if err != nil {
 		return nil, err
 	}
-	policies, err := policiesExt(kind.PolicyOID())
+	policies, err := policiesExt(PolicyOID(kind))
 	if err != nil {
 		return nil, err
 	}
@@ -565,12 +547,12 @@ func issue(kind Kind, caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.
 	}
 	var exts []pkix.Extension
 	switch kind {
-	case Auth:
+	case jpki.Auth:
 		tmpl.RawSubject, err = marshalName(country(), commonName(cn))
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 		tmpl.OCSPServer = []string{OCSPAuthURL}
-	case Signing:
+	case jpki.Signing:
 		if err := checkFlags("name", h.Name, h.NameFlags); err != nil {
 			return nil, err
 		}
@@ -589,7 +571,7 @@ func issue(kind Kind, caCert *x509.Certificate, caKey *rsa.PrivateKey, pub *rsa.
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
 		tmpl.OCSPServer = []string{OCSPSigningURL}
 	default:
-		return nil, kind.valid()
+		return nil, validKind(kind)
 	}
 	if err != nil {
 		return nil, err

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jpkisim/jpkisim/jpki"
 )
 
 // The tests load the committed TEST-ONLY fixtures (go run ./fixtures/gen)
@@ -234,9 +236,9 @@ func checkKeyUsage(t *testing.T, c *x509.Certificate, want x509.KeyUsage, wantDE
 // --- CA certificates ---------------------------------------------------------
 
 func TestCADistinguishedName(t *testing.T) {
-	for kind, want := range map[Kind]string{
-		Signing: "C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for digital signature, OU:UTF8=TEST ONLY jpkisim virtual card",
-		Auth:    "C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for user authentication, OU:UTF8=TEST ONLY jpkisim virtual card",
+	for kind, want := range map[jpki.Kind]string{
+		jpki.Signing: "C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for digital signature, OU:UTF8=TEST ONLY jpkisim virtual card",
+		jpki.Auth:    "C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for user authentication, OU:UTF8=TEST ONLY jpkisim virtual card",
 	} {
 		der, err := CADistinguishedName(kind)
 		if err != nil {
@@ -246,18 +248,18 @@ func TestCADistinguishedName(t *testing.T) {
 			t.Errorf("%v: %s, want %s", kind, got, want)
 		}
 	}
-	if _, err := CADistinguishedName(Kind(0)); err == nil {
+	if _, err := CADistinguishedName(jpki.Kind(0)); err == nil {
 		t.Error("Kind(0): no error")
 	}
 }
 
 func TestFixtureCAs(t *testing.T) {
 	for _, tc := range []struct {
-		kind             Kind
+		kind             jpki.Kind
 		key, cert, altOU string
 	}{
-		{Signing, "TEST-ONLY-sign-ca.key.pem", "TEST-ONLY-sign-ca.crt.der", "公的個人認証サービス署名用"},
-		{Auth, "TEST-ONLY-auth-ca.key.pem", "TEST-ONLY-auth-ca.crt.der", "公的個人認証サービス利用者証明用"},
+		{jpki.Signing, "TEST-ONLY-sign-ca.key.pem", "TEST-ONLY-sign-ca.crt.der", "公的個人認証サービス署名用"},
+		{jpki.Auth, "TEST-ONLY-auth-ca.key.pem", "TEST-ONLY-auth-ca.crt.der", "公的個人認証サービス利用者証明用"},
 	} {
 		t.Run(tc.kind.String(), func(t *testing.T) {
 			key, c := loadKey(t, tc.key), loadCert(t, tc.cert)
@@ -299,10 +301,10 @@ func TestFixtureCAs(t *testing.T) {
 // --- End-entity certificates ---------------------------------------------------
 
 // checkEECommon asserts what §9.1 and §9.2 share.
-func checkEECommon(t *testing.T, c, ca *x509.Certificate, key *rsa.PrivateKey, kind Kind, serial int64, notBefore, notAfter time.Time, crldp string) {
+func checkEECommon(t *testing.T, c, ca *x509.Certificate, key *rsa.PrivateKey, kind jpki.Kind, serial int64, notBefore, notAfter time.Time, crldp string) {
 	t.Helper()
 	ocsp, altOU := "http://127.0.0.1:35990/ocsp/auth", "公的個人認証サービス利用者証明用"
-	if kind == Signing {
+	if kind == jpki.Signing {
 		ocsp, altOU = "http://127.0.0.1:35990/ocsp/sign", "公的個人認証サービス署名用"
 	}
 	if err := c.CheckSignatureFrom(ca); err != nil {
@@ -319,7 +321,7 @@ func checkEECommon(t *testing.T, c, ca *x509.Certificate, key *rsa.PrivateKey, k
 	if c.BasicConstraintsValid || c.IsCA {
 		t.Error("end-entity certificate carries basicConstraints")
 	}
-	checkPolicy(t, c, kind.PolicyOID().String())
+	checkPolicy(t, c, PolicyOID(kind).String())
 	if len(c.OCSPServer) != 1 || c.OCSPServer[0] != ocsp || len(c.IssuingCertificateURL) != 0 {
 		t.Errorf("AIA OCSP %v issuers %v, want only OCSP %s", c.OCSPServer, c.IssuingCertificateURL, ocsp)
 	}
@@ -361,7 +363,7 @@ func checkEECommon(t *testing.T, c, ca *x509.Certificate, key *rsa.PrivateKey, k
 
 func TestFixtureAuth(t *testing.T) {
 	ca, c := loadCert(t, "TEST-ONLY-auth-ca.crt.der"), loadCert(t, "default/TEST-ONLY-auth.crt.der")
-	checkEECommon(t, c, ca, loadKey(t, "default/TEST-ONLY-auth.key.pem"), Auth, 0x2001, defaultNotBefore, defaultNotAfter,
+	checkEECommon(t, c, ca, loadKey(t, "default/TEST-ONLY-auth.key.pem"), jpki.Auth, 0x2001, defaultNotBefore, defaultNotAfter,
 		"C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for user authentication, OU:UTF8=CRL Distribution Points, OU:UTF8=Kakuu-ken, CN:UTF8=Mihon-shi CRLDP")
 	if got, want := dn(t, c.RawSubject), "C:PS=JP, CN:UTF8=TESTONLY000000999998193"; got != want {
 		t.Errorf("subject %s, want %s", got, want)
@@ -381,7 +383,7 @@ func TestFixtureAuth(t *testing.T) {
 
 func TestFixtureSigning(t *testing.T) {
 	ca, c := loadCert(t, "TEST-ONLY-sign-ca.crt.der"), loadCert(t, "default/TEST-ONLY-sign.crt.der")
-	checkEECommon(t, c, ca, loadKey(t, "default/TEST-ONLY-sign.key.pem"), Signing, 0x1001, defaultNotBefore, defaultNotAfter,
+	checkEECommon(t, c, ca, loadKey(t, "default/TEST-ONLY-sign.key.pem"), jpki.Signing, 0x1001, defaultNotBefore, defaultNotAfter,
 		"C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for digital signature, OU:UTF8=CRL Distribution Points, OU:UTF8=Kakuu-ken, CN:UTF8=Mihon-shi CRLDP")
 	if got, want := dn(t, c.RawSubject), "C:PS=JP, L:UTF8=Kakuu-ken, L:UTF8=Mihon-shi, CN:UTF8=TESTONLY000000999994097"; got != want {
 		t.Errorf("subject %s, want %s", got, want)
@@ -570,15 +572,15 @@ func TestSubjectIdentifier(t *testing.T) {
 }
 
 func TestKind(t *testing.T) {
-	if Signing.String() != "signing" || Auth.String() != "auth" || Kind(7).String() != "Kind(7)" {
+	if jpki.Signing.String() != "signing" || jpki.Auth.String() != "auth" || jpki.Kind(7).String() != "Kind(7)" {
 		t.Error("Kind.String")
 	}
-	if Kind(0).PolicyOID() != nil {
+	if PolicyOID(jpki.Kind(0)) != nil {
 		t.Error("invalid kind has a policy")
 	}
-	p := Auth.PolicyOID()
+	p := PolicyOID(jpki.Auth)
 	p[0] = 99
-	if Auth.PolicyOID().String() != "1.2.392.200149.8.5.1.3.30" {
+	if PolicyOID(jpki.Auth).String() != "1.2.392.200149.8.5.1.3.30" {
 		t.Error("PolicyOID returns shared storage")
 	}
 }
@@ -623,7 +625,7 @@ func TestIssueOtherHolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkEECommon(t, c, is.signCA, is.signKey, Signing, 0x1002, nb, na,
+	checkEECommon(t, c, is.signCA, is.signKey, jpki.Signing, 0x1002, nb, na,
 		"C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for digital signature, OU:UTF8=CRL Distribution Points, OU:UTF8=Kakuu-ken, CN:UTF8=Reiji-mura CRLDP")
 	checkKeyUsage(t, c, x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment, "03 02 06 C0")
 	checkSigningSAN(t, c, SigningSAN{"見本　太郎", "00100", "1", "319600229", "架空県見本郡例示村１", "0000000001"})
@@ -641,7 +643,7 @@ func TestIssueOtherHolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkEECommon(t, c, is.authCA, is.authKey, Auth, 0x2002, nb, na,
+	checkEECommon(t, c, is.authCA, is.authKey, jpki.Auth, 0x2002, nb, na,
 		"C:PS=JP, O:UTF8=JPKI-TEST, OU:UTF8=JPKI for user authentication, OU:UTF8=CRL Distribution Points, OU:UTF8=Kakuu-ken, CN:UTF8=Reiji-mura CRLDP")
 	checkKeyUsage(t, c, x509.KeyUsageDigitalSignature, "03 02 07 80")
 	if got, want := dn(t, c.RawSubject), "C:PS=JP, CN:UTF8=TESTONLY000000990018194"; got != want {
@@ -687,9 +689,9 @@ func TestIssueRejects(t *testing.T) {
 		"CA key mismatch": func() ([]byte, error) {
 			return IssueAuth(is.authCA, is.signCAKey, &is.authKey.PublicKey, h, serial, nb, na)
 		},
-		"CA invalid kind":    func() ([]byte, error) { return NewCA(Kind(3), is.authCAKey, big.NewInt(1), nb, na) },
-		"CA nil key":         func() ([]byte, error) { return NewCA(Auth, nil, big.NewInt(1), nb, na) },
-		"CA negative serial": func() ([]byte, error) { return NewCA(Auth, is.authCAKey, big.NewInt(-1), nb, na) },
+		"CA invalid kind":    func() ([]byte, error) { return NewCA(jpki.Kind(3), is.authCAKey, big.NewInt(1), nb, na) },
+		"CA nil key":         func() ([]byte, error) { return NewCA(jpki.Auth, nil, big.NewInt(1), nb, na) },
+		"CA negative serial": func() ([]byte, error) { return NewCA(jpki.Auth, is.authCAKey, big.NewInt(-1), nb, na) },
 	} {
 		if _, err := f(); err == nil {
 			t.Errorf("%s: no error", name)
@@ -701,10 +703,10 @@ func TestIssueRejects(t *testing.T) {
 // committed DER must be what the code produces today.
 func TestNewCAMatchesFixture(t *testing.T) {
 	is := loadIssuer(t)
-	for kind, tc := range map[Kind]struct {
+	for kind, tc := range map[jpki.Kind]struct {
 		key  *rsa.PrivateKey
 		cert *x509.Certificate
-	}{Signing: {is.signCAKey, is.signCA}, Auth: {is.authCAKey, is.authCA}} {
+	}{jpki.Signing: {is.signCAKey, is.signCA}, jpki.Auth: {is.authCAKey, is.authCA}} {
 		der, err := NewCA(kind, tc.key, big.NewInt(1), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)

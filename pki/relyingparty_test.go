@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -21,9 +23,9 @@ import (
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
-func authority(t *testing.T, kind pki.Kind, caDER []byte, records *pki.Records) *pki.Authority {
+func authority(t *testing.T, kind jpki.Kind, caDER []byte, records *pki.Records) *pki.Authority {
 	t.Helper()
-	name := map[pki.Kind]string{pki.Signing: "sign", pki.Auth: "auth"}[kind]
+	name := map[jpki.Kind]string{jpki.Signing: "sign", jpki.Auth: "auth"}[kind]
 	key, err := fixtures.CAKey(name)
 	if err != nil {
 		t.Fatal(err)
@@ -68,10 +70,10 @@ func TestRelyingParty(t *testing.T) {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.Verify(harness.SigningPIN, p.SigningPIN); err != nil {
+	if err := cl.Verify(jpki.SigningPIN, p.SigningPIN); err != nil {
 		t.Fatal(err)
 	}
-	signer, err := cl.NewSigner(harness.SigningKey)
+	signer, err := cl.NewSigner(jpki.Signing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,10 +82,10 @@ func TestRelyingParty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signCert, _ := cl.Certificate(simulator.EFSigningCert)
-	authCert, _ := cl.Certificate(simulator.EFAuthCert)
-	signCA, _ := cl.Certificate(simulator.EFSigningCACert)
-	authCA, _ := cl.Certificate(simulator.EFAuthCACert)
+	signCert, _ := cl.Certificate(jpki.EFSigningCert)
+	authCert, _ := cl.Certificate(jpki.EFAuthCert)
+	signCA, _ := cl.Certificate(jpki.EFSigningCACert)
+	authCA, _ := cl.Certificate(jpki.EFAuthCACert)
 	if err := rsa.VerifyPKCS1v15(signCert.PublicKey.(*rsa.PublicKey), crypto.SHA256, digest[:], sig); err != nil {
 		t.Fatalf("signature: %v", err)
 	}
@@ -97,11 +99,11 @@ func TestRelyingParty(t *testing.T) {
 	}
 
 	records := pki.NewRecords()
-	records.Put(pki.Entry{Kind: pki.Signing, Serial: signCert.SerialNumber, Status: rules.Valid, NotAfter: signCert.NotAfter})
-	records.Put(pki.Entry{Kind: pki.Auth, Serial: authCert.SerialNumber, Status: rules.Valid, NotAfter: authCert.NotAfter})
+	records.Put(pki.Entry{Kind: jpki.Signing, Serial: signCert.SerialNumber, Status: rules.Valid, NotAfter: signCert.NotAfter})
+	records.Put(pki.Entry{Kind: jpki.Auth, Serial: authCert.SerialNumber, Status: rules.Valid, NotAfter: authCert.NotAfter})
 	rs := &pki.Responder{
-		Signing: authority(t, pki.Signing, p.SigningCACert, records),
-		Auth:    authority(t, pki.Auth, p.AuthCACert, records),
+		Signing: authority(t, jpki.Signing, p.SigningCACert, records),
+		Auth:    authority(t, jpki.Auth, p.AuthCACert, records),
 		Now:     func() time.Time { return at },
 	}
 	srv := httptest.NewServer(rs)
@@ -114,10 +116,10 @@ func TestRelyingParty(t *testing.T) {
 	moved := at.Add(time.Hour)
 	s, a, _ := rules.Effects(rules.AddressChange)
 	for _, c := range []struct {
-		kind pki.Kind
+		kind jpki.Kind
 		cert *x509.Certificate
 		e    rules.Effect
-	}{{pki.Signing, signCert, s}, {pki.Auth, authCert, a}} {
+	}{{jpki.Signing, signCert, s}, {jpki.Auth, authCert, a}} {
 		if !c.e.Unchanged() {
 			if err := records.Apply(c.kind, c.cert.SerialNumber, c.e.Status, c.e.Reason, moved); err != nil {
 				t.Fatal(err)
@@ -167,29 +169,29 @@ func TestHoldAndLift(t *testing.T) {
 	authCert, _ := x509.ParseCertificate(p.AuthCert)
 	authCA, _ := x509.ParseCertificate(p.AuthCACert)
 	records := pki.NewRecords()
-	records.Put(pki.Entry{Kind: pki.Auth, Serial: authCert.SerialNumber, Status: rules.Valid})
+	records.Put(pki.Entry{Kind: jpki.Auth, Serial: authCert.SerialNumber, Status: rules.Valid})
 	at := authCert.NotBefore.Add(time.Hour)
-	srv := httptest.NewServer(&pki.Responder{Auth: authority(t, pki.Auth, p.AuthCACert, records), Now: func() time.Time { return at }})
+	srv := httptest.NewServer(&pki.Responder{Auth: authority(t, jpki.Auth, p.AuthCACert, records), Now: func() time.Time { return at }})
 	defer srv.Close()
 	_, a, _ := rules.Effects(rules.Loss)
-	if err := records.Apply(pki.Auth, authCert.SerialNumber, a.Status, a.Reason, at); err != nil {
+	if err := records.Apply(jpki.Auth, authCert.SerialNumber, a.Status, a.Reason, at); err != nil {
 		t.Fatal(err)
 	}
 	if r := ocspStatus(t, srv.URL, "auth", authCert, authCA); r.Status != ocsp.Revoked || r.RevocationReason != ocsp.CertificateHold {
 		t.Fatalf("held: %d %d", r.Status, r.RevocationReason)
 	}
 	_, a, _ = rules.Effects(rules.Found)
-	if err := records.Apply(pki.Auth, authCert.SerialNumber, a.Status, a.Reason, at); err != nil {
+	if err := records.Apply(jpki.Auth, authCert.SerialNumber, a.Status, a.Reason, at); err != nil {
 		t.Fatal(err)
 	}
 	if r := ocspStatus(t, srv.URL, "auth", authCert, authCA); r.Status != ocsp.Good {
 		t.Fatalf("lifted: %d", r.Status)
 	}
 	// A revoked certificate stays revoked.
-	if err := records.Apply(pki.Auth, authCert.SerialNumber, rules.Revoked, rules.CessationOfOperation, at); err != nil {
+	if err := records.Apply(jpki.Auth, authCert.SerialNumber, rules.Revoked, rules.CessationOfOperation, at); err != nil {
 		t.Fatal(err)
 	}
-	if err := records.Apply(pki.Auth, authCert.SerialNumber, rules.Valid, 0, at); err == nil {
+	if err := records.Apply(jpki.Auth, authCert.SerialNumber, rules.Valid, 0, at); err == nil {
 		t.Fatal("a revoked certificate was made valid again")
 	}
 }

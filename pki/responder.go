@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/jpkisim/jpkisim/rules"
@@ -21,7 +23,7 @@ import (
 
 // Entry is the office's record of one certificate (TEST ONLY).
 type Entry struct {
-	Kind      Kind
+	Kind      jpki.Kind
 	Serial    *big.Int
 	Status    rules.Status // valid, revoked, suspended; expiry is read from NotAfter
 	Reason    rules.Reason
@@ -39,7 +41,7 @@ type Records struct {
 // NewRecords returns an empty database.
 func NewRecords() *Records { return &Records{entries: map[string]*Entry{}} }
 
-func key(k Kind, serial *big.Int) string { return fmt.Sprintf("%d/%x", k, serial) }
+func key(k jpki.Kind, serial *big.Int) string { return fmt.Sprintf("%d/%x", k, serial) }
 
 // Put records a certificate with its status.
 func (r *Records) Put(e Entry) {
@@ -50,7 +52,7 @@ func (r *Records) Put(e Entry) {
 }
 
 // Get returns the record of a certificate.
-func (r *Records) Get(k Kind, serial *big.Int) (Entry, bool) {
+func (r *Records) Get(k jpki.Kind, serial *big.Int) (Entry, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e, ok := r.entries[key(k, serial)]
@@ -62,7 +64,7 @@ func (r *Records) Get(k Kind, serial *big.Int) (Entry, bool) {
 
 // Apply sets a new status on a recorded certificate: revoked with a reason,
 // suspended (certificateHold), or valid again (a hold lifted).
-func (r *Records) Apply(k Kind, serial *big.Int, status rules.Status, reason rules.Reason, at time.Time) error {
+func (r *Records) Apply(k jpki.Kind, serial *big.Int, status rules.Status, reason rules.Reason, at time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e, ok := r.entries[key(k, serial)]
@@ -79,7 +81,7 @@ func (r *Records) Apply(k Kind, serial *big.Int, status rules.Status, reason rul
 	return nil
 }
 
-func (r *Records) revoked(k Kind) []x509.RevocationListEntry {
+func (r *Records) revoked(k jpki.Kind) []x509.RevocationListEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []x509.RevocationListEntry
@@ -95,7 +97,7 @@ func (r *Records) revoked(k Kind) []x509.RevocationListEntry {
 // Authority is one TEST-ONLY CA with the office's records: it signs CRLs
 // and OCSP responses.
 type Authority struct {
-	Kind    Kind
+	Kind    jpki.Kind
 	Cert    *x509.Certificate
 	Key     *rsa.PrivateKey
 	Records *Records

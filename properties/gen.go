@@ -10,12 +10,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/leanovate/gopter"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/model"
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // keyset holds the public keys of the two certificates.
@@ -125,7 +126,7 @@ func (g generator) gen(st *runState) gopter.Gen {
 		case r < 870:
 			o = &op{name: "GET CHALLENGE", capdu: enc(apdu.Command{INS: 0x84, Ne: 1 + p.Rng.Intn(256)})}
 		case r < 873 && g.destructive && g.restore:
-			o = &op{name: "RESTORE", capdu: enc(apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, Data: []byte(simulator.RestoreData)})}
+			o = &op{name: "RESTORE", capdu: enc(apdu.Command{CLA: 0x80, INS: jpki.RestoreINS, Data: []byte(jpki.RestoreData)})}
 		case g.readOnly:
 			o = g.oddReadOnly(p)
 		default:
@@ -169,7 +170,7 @@ func readOnlyCommand(b []byte) bool {
 		return false
 	case c.CLA == 0x00 && c.INS == 0x20:
 		return len(c.Data) == 0 && c.Ne == 0
-	case c.CLA == 0x00 && c.INS == 0xCA && c.P1P2() == simulator.MarkerTag:
+	case c.CLA == 0x00 && c.INS == 0xCA && c.P1P2() == jpki.MarkerTag:
 		return false
 	}
 	return harness.ReadOnly(c.CLA, c.INS)
@@ -183,7 +184,7 @@ func (g generator) oddReadOnly(p *gopter.GenParameters) *op {
 	if c.INS == 0xCA && p.Rng.Intn(2) == 0 {
 		c.P1, c.P2 = 0x5F, 0x51 // the ATR object
 	}
-	if c.INS == 0xCA && c.P1P2() == simulator.MarkerTag {
+	if c.INS == 0xCA && c.P1P2() == jpki.MarkerTag {
 		c.P2++
 	}
 	if p.Rng.Intn(3) == 0 {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/commands"
 	"github.com/leanovate/gopter/gen"
@@ -71,7 +73,7 @@ func ContentOf(p *simulator.Profile) model.Content {
 	}
 	atr := p.ATR
 	if len(atr) == 0 {
-		atr = simulator.DefaultATR
+		atr = jpki.DefaultATR()
 	}
 	presence := p.CertPresence
 	if presence == nil {
@@ -212,7 +214,7 @@ func counters(t harness.Target) ([2]int, error) {
 	if err := cl.SelectJPKI(); err != nil {
 		return tries, err
 	}
-	for i, p := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+	for i, p := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 		if tries[i], err = cl.RetriesLeft(p); err != nil {
 			return tries, err
 		}

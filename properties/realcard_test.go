@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/leanovate/gopter"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -57,8 +59,8 @@ func (r *inReader) Open() (harness.Card, error) {
 
 // tries is the card's persistent counters: auth PIN, signing password.
 func (r *inReader) tries() string {
-	jpki := r.state.App(simulator.AIDJPKI)
-	return fmt.Sprintf("%d %d", jpki.EF(simulator.EFAuthPIN).PIN.Remaining, jpki.EF(simulator.EFSigningPIN).PIN.Remaining)
+	japp := r.state.App(jpki.JPKI.AID())
+	return fmt.Sprintf("%d %d", japp.EF(jpki.EFAuthPIN).PIN.Remaining, japp.EF(jpki.EFSigningPIN).PIN.Remaining)
 }
 
 // shared is one session on the card of an inReader.

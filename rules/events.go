@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/jpkisim/jpkisim/jpki"
 )
 
 // Status of a certificate in the office's records.
@@ -148,17 +150,6 @@ func Fee(op Operation) (yen int, rule string, err error) {
 	return 0, "", fmt.Errorf("unknown operation %q; operations: %s", op, strings.Join(operationNames, ", "))
 }
 
-// PIN names the card's PINs for unlocking.
-type PIN string
-
-// The card's PINs.
-const (
-	AuthPIN         PIN = "auth"
-	SigningPassword PIN = "signing"
-	KenhojoPIN      PIN = "kenhojo" // 券面事項入力補助用
-	JukiPIN         PIN = "juki"    // 住民基本台帳用
-)
-
 // Path is where a PIN can be reset.
 type Path struct {
 	Where string `json:"where"` // "office" or "kiosk"
@@ -172,14 +163,14 @@ type Path struct {
 // PIN and the auth PIN by proving the signing password — so not when both
 // are forgotten — and never the Kenhojo or Juki PIN. knowsOther says
 // whether the holder knows (and has not locked) the other JPKI PIN.
-func UnlockPaths(p PIN, knowsOther bool) []Path {
+func UnlockPaths(p jpki.PIN, knowsOther bool) []Path {
 	paths := []Path{{Where: "office", Rule: "UNLOCK-01", Needs: "the municipal counter, with photo ID"}}
 	switch p {
-	case SigningPassword:
+	case jpki.SigningPIN:
 		if knowsOther {
 			paths = append(paths, Path{Where: "kiosk", Rule: "UNLOCK-02", Needs: "the auth PIN, the JPKI reset app and a kiosk (06:30-23:00, UNLOCK-03)"})
 		}
-	case AuthPIN:
+	case jpki.AuthPIN:
 		if knowsOther {
 			paths = append(paths, Path{Where: "kiosk", Rule: "UNLOCK-02", Needs: "the signing password, the JPKI reset app and a kiosk (06:30-23:00, UNLOCK-03)"})
 		}

@@ -43,15 +43,6 @@ func NthBirthdayAfter(birth, from Date, n int) Date {
 	return Birthday(birth, first.Year+n-1)
 }
 
-// Retry limits (RETRY-01, RETRY-02): a success restores the maximum and
-// elapsed time never does (RETRY-03).
-const (
-	SigningPasswordTries = 5 // RETRY-01
-	AuthPINTries         = 3 // RETRY-02
-	KenhojoPINTries      = 3 // RETRY-02
-	JukiPINTries         = 3 // RETRY-02
-)
-
 // ErrFormat is wrapped by the PIN format checks; the error names the rule,
 // never the value.
 var ErrFormat = errors.New("PIN format")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/jpkisim/jpkisim/jpki"
 )
 
 func d(s string) Date {
@@ -210,13 +212,13 @@ func TestFeesAndUnlock(t *testing.T) {
 	if _, _, err := Fee("lost"); err == nil || !strings.Contains(err.Error(), "operations: first-issuance, renewal,") {
 		t.Errorf("an unknown operation does not list the known ones: %v", err)
 	}
-	if p := UnlockPaths(SigningPassword, true); len(p) != 2 || p[1].Where != "kiosk" || !strings.Contains(p[1].Needs, "auth PIN") {
+	if p := UnlockPaths(jpki.SigningPIN, true); len(p) != 2 || p[1].Where != "kiosk" || !strings.Contains(p[1].Needs, "auth PIN") {
 		t.Fatalf("%+v", p)
 	}
-	if p := UnlockPaths(AuthPIN, false); len(p) != 1 || p[0].Rule != "UNLOCK-01" {
+	if p := UnlockPaths(jpki.AuthPIN, false); len(p) != 1 || p[0].Rule != "UNLOCK-01" {
 		t.Fatalf("%+v", p)
 	}
-	if p := UnlockPaths(KenhojoPIN, true); len(p) != 1 {
+	if p := UnlockPaths(jpki.KenhojoPIN, true); len(p) != 1 {
 		t.Fatalf("kenhojo at a kiosk: %+v", p)
 	}
 }

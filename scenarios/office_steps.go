@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -56,9 +57,9 @@ func (w *world) atOffice(op func(*office.Card) error) error {
 
 // anotherValue is a valid new value for PIN p, different from the current
 // one (never printed).
-func anotherValue(p harness.PINRef, current []byte) []byte {
+func anotherValue(p jpki.PIN, current []byte) []byte {
 	candidates := [][]byte{[]byte("5678"), []byte("8765")}
-	if p == harness.SigningPIN {
+	if p == jpki.SigningPIN {
 		candidates = [][]byte{[]byte("NEWPASS1"), []byte("NEWPASS2")}
 	}
 	if bytes.Equal(candidates[0], current) {
@@ -67,18 +68,11 @@ func anotherValue(p harness.PINRef, current []byte) []byte {
 	return candidates[0]
 }
 
-func rulePIN(p harness.PINRef) rules.PIN {
-	if p == harness.SigningPIN {
-		return rules.SigningPassword
+func otherPIN(p jpki.PIN) jpki.PIN {
+	if p == jpki.SigningPIN {
+		return jpki.AuthPIN
 	}
-	return rules.AuthPIN
-}
-
-func otherPIN(p harness.PINRef) harness.PINRef {
-	if p == harness.SigningPIN {
-		return harness.AuthPIN
-	}
-	return harness.SigningPIN
+	return jpki.SigningPIN
 }
 
 // spareKeys are committed TEST-ONLY keys of another holder, the card's "new"
@@ -103,7 +97,7 @@ func officeSteps(w *world, add func(string, any)) {
 	add(`^the office resets the `+pinRole+`$`, func(role string) error {
 		p := pinRef(role)
 		v := anotherValue(p, w.pin(p))
-		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(rulePIN(p), v, office.Office, nil, kioskHour) })
+		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(p, v, office.Office, nil, kioskHour) })
 	})
 	add(`^a kiosk resets the `+pinRole+` on proof of the (correct|wrong) `+pinRole+`$`, func(role, which, proofRole string) error {
 		p, q := pinRef(role), pinRef(proofRole)
@@ -115,7 +109,7 @@ func officeSteps(w *world, add func(string, any)) {
 			proof = wrongValue(proof, q)
 		}
 		v := anotherValue(p, w.pin(p))
-		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(rulePIN(p), v, office.Kiosk, proof, kioskHour) })
+		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(p, v, office.Kiosk, proof, kioskHour) })
 	})
 	add(`^the office renews the certificates on `+date+`$`, func(day string) error {
 		on, err := officeHours(day)
@@ -136,8 +130,8 @@ func officeSteps(w *world, add func(string, any)) {
 		if err != nil {
 			return err
 		}
-		v := anotherValue(harness.SigningPIN, w.pin(harness.SigningPIN))
-		return w.atOfficeSetting(harness.SigningPIN, v, func(c *office.Card) error {
+		v := anotherValue(jpki.SigningPIN, w.pin(jpki.SigningPIN))
+		return w.atOfficeSetting(jpki.SigningPIN, v, func(c *office.Card) error {
 			_, err := c.IssueSigning(on, v, office.Options{NewKey: spareKeys(), Birth: b,
 				Name: "試験　太郎", Sex: "1", Address: "架空県見本市試験町一丁目２番３号"})
 			return err
@@ -179,7 +173,7 @@ func officeSteps(w *world, add func(string, any)) {
 
 // atOfficeSetting is atOffice for an operation that gives PIN p the value
 // v: when the office did it, the scenario's steps use v from then on.
-func (w *world) atOfficeSetting(p harness.PINRef, v []byte, op func(*office.Card) error) error {
+func (w *world) atOfficeSetting(p jpki.PIN, v []byte, op func(*office.Card) error) error {
 	if err := w.atOffice(op); err != nil {
 		return err
 	}
@@ -199,8 +193,8 @@ func officeHours(day string) (time.Time, error) {
 }
 
 // setPIN makes v the value the scenario's steps use for PIN p.
-func (w *world) setPIN(p harness.PINRef, v []byte) {
-	if p == harness.SigningPIN {
+func (w *world) setPIN(p jpki.PIN, v []byte) {
+	if p == jpki.SigningPIN {
 		w.secrets.SigningPIN = v
 	} else {
 		w.secrets.AuthPIN = v

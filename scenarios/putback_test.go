@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -52,15 +54,15 @@ func (o *oneCard) ownersCard(t *testing.T, min int) {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+	for _, ref := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 		if n, err := cl.RetriesLeft(ref); err != nil || n < min {
 			t.Errorf("%v after the run: %d tries left (%v), want at least %d", ref, n, err, min)
 		}
 	}
 	s := o.Secrets()
-	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+	for _, ref := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 		v := s.AuthPIN
-		if ref == harness.SigningPIN {
+		if ref == jpki.SigningPIN {
 			v = s.SigningPIN
 		}
 		if err := cl.Verify(ref, v); err != nil {

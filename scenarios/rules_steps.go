@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/rules"
 )
 
@@ -193,7 +195,7 @@ func ruleSteps(w *world, add func(string, any)) {
 		}
 		return nil
 	})
-	pinName := map[string]rules.PIN{"signing password": rules.SigningPassword, "auth PIN": rules.AuthPIN, "Kenhojo PIN": rules.KenhojoPIN, "Juki PIN": rules.JukiPIN}
+	pinName := map[string]jpki.PIN{"signing password": jpki.SigningPIN, "auth PIN": jpki.AuthPIN, "Kenhojo PIN": jpki.KenhojoPIN, "Juki PIN": jpki.JukiPIN}
 	add(`^a holder who (knows|has forgotten) the other JPKI PIN can reset the (signing password|auth PIN|Kenhojo PIN|Juki PIN) (at a kiosk and at the office|only at the office)$`,
 		func(knows, pin, where string) error {
 			paths := rules.UnlockPaths(pinName[pin], knows == "knows")
@@ -295,10 +297,10 @@ func ruleSteps(w *world, add func(string, any)) {
 		return nil
 	})
 	add(`^the signing password allows (\d+) tries and each 4-digit PIN (\d+)$`, func(sign, four int) error {
-		if rules.SigningPasswordTries != sign {
-			return fmt.Errorf("the signing password allows %d tries", rules.SigningPasswordTries)
+		if jpki.SigningPIN.MaxTries() != sign {
+			return fmt.Errorf("the signing password allows %d tries", jpki.SigningPIN.MaxTries())
 		}
-		for name, n := range map[string]int{"auth": rules.AuthPINTries, "Kenhojo": rules.KenhojoPINTries, "Juki": rules.JukiPINTries} {
+		for name, n := range map[string]int{"auth": jpki.AuthPIN.MaxTries(), "Kenhojo": jpki.KenhojoPIN.MaxTries(), "Juki": jpki.JukiPIN.MaxTries()} {
 			if n != four {
 				return fmt.Errorf("the %s PIN allows %d tries", name, n)
 			}

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/cucumber/godog"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -23,7 +25,6 @@ import (
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/rules"
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 const (
@@ -43,13 +44,13 @@ var (
 func certFID(role string) uint16 {
 	switch role {
 	case "signing":
-		return simulator.EFSigningCert
+		return jpki.EFSigningCert
 	case "signing CA":
-		return simulator.EFSigningCACert
+		return jpki.EFSigningCACert
 	case "auth CA":
-		return simulator.EFAuthCACert
+		return jpki.EFAuthCACert
 	}
-	return simulator.EFAuthCert
+	return jpki.EFAuthCert
 }
 
 func parseHexArg(s string) ([]byte, error) {
@@ -192,7 +193,7 @@ func stepDefs(w *world) []stepDef {
 		if bytes.Equal(v, w.secrets.SigningPIN) {
 			return errors.New("the signing password of this card has no letter to lower-case")
 		}
-		return w.record(w.client.Verify(harness.SigningPIN, v))
+		return w.record(w.client.Verify(jpki.SigningPIN, v))
 	})
 	add(`^I enter a wrong `+pinRole+` (\d+) times$`, func(role string, n int) error {
 		p := pinRef(role)
@@ -586,7 +587,7 @@ func stepDefs(w *world) []stepDef {
 	return defs
 }
 
-func (w *world) expectTries(p harness.PINRef, n int) error {
+func (w *world) expectTries(p jpki.PIN, n int) error {
 	got, err := w.client.RetriesLeft(p)
 	if err != nil {
 		return w.failf("querying the %v retry counter: %w", p, err)
@@ -631,7 +632,7 @@ func (w *world) publicKey(role string) (*rsa.PublicKey, error) {
 
 // sign prepares the data field for scheme p1 (card.md §5.6) from msg, sends
 // COMPUTE DIGITAL SIGNATURE and records what the signature must cover.
-func (w *world) sign(k harness.KeyRef, p1 byte, h crypto.Hash, msg []byte, bySFI bool) error {
+func (w *world) sign(k jpki.Kind, p1 byte, h crypto.Hash, msg []byte, bySFI bool) error {
 	w.resetSignature()
 	w.sigKey, w.sigP1, w.sigHash, w.sigMsg = k, p1, h, msg
 	hh := h.New()
@@ -650,7 +651,7 @@ func (w *world) sign(k harness.KeyRef, p1 byte, h crypto.Hash, msg []byte, bySFI
 		w.sigInput = msg
 	}
 	if bySFI {
-		r, err := w.client.Send(apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: 0x80 | byte(k.FID()), Data: w.sigInput, Ne: 256})
+		r, err := w.client.Send(apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: 0x80 | byte(k.KeyFID()), Data: w.sigInput, Ne: 256})
 		if err == nil && r.SW == apdu.SWOK {
 			w.sig = r.Data
 		}

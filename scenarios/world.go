@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -36,7 +38,7 @@ type world struct {
 	cert *x509.Certificate
 
 	sig       []byte
-	sigKey    harness.KeyRef
+	sigKey    jpki.Kind
 	sigP1     byte
 	sigHash   crypto.Hash // hash of the DigestInfo sent with P1 = 00
 	sigInput  []byte      // the data field sent
@@ -47,7 +49,7 @@ type world struct {
 	// changedPINs are the PINs the scenario changed on the card, with the
 	// value each has now: on a card that is not virtual, close puts the
 	// owner's value back.
-	changedPINs map[harness.PINRef][]byte
+	changedPINs map[jpki.PIN][]byte
 	session     harness.Card // the target's session under the trace
 
 	rules ruleWorld // the lifecycle features: a holder and the rules
@@ -94,7 +96,7 @@ func (w *world) close() error {
 // value.
 func (w *world) putBack() error {
 	var err error
-	for _, p := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+	for _, p := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 		now, ok := w.changedPINs[p]
 		if !ok {
 			continue
@@ -111,9 +113,9 @@ func (w *world) putBack() error {
 }
 
 // changed records that the card's PIN p now has value v.
-func (w *world) changed(p harness.PINRef, v []byte) {
+func (w *world) changed(p jpki.PIN, v []byte) {
 	if w.changedPINs == nil {
-		w.changedPINs = map[harness.PINRef][]byte{}
+		w.changedPINs = map[jpki.PIN][]byte{}
 	}
 	w.changedPINs[p] = append([]byte(nil), v...)
 }
@@ -177,28 +179,28 @@ func (t *traced) Error() string { return t.text }
 func (t *traced) Unwrap() error { return t.cause }
 
 // pin returns the PIN's correct value for the card under test.
-func (w *world) pin(p harness.PINRef) []byte { return w.secrets.Of(p) }
+func (w *world) pin(p jpki.PIN) []byte { return w.secrets.Of(p) }
 
-func pinRef(role string) harness.PINRef {
+func pinRef(role string) jpki.PIN {
 	if strings.HasPrefix(role, "signing") {
-		return harness.SigningPIN
+		return jpki.SigningPIN
 	}
-	return harness.AuthPIN
+	return jpki.AuthPIN
 }
 
-func keyRef(role string) harness.KeyRef {
+func keyRef(role string) jpki.Kind {
 	if strings.HasPrefix(role, "signing") {
-		return harness.SigningKey
+		return jpki.Signing
 	}
-	return harness.AuthKey
+	return jpki.Auth
 }
 
 // wrongValue returns a value of the PIN's format that differs from the
 // correct one in its first character.
-func wrongValue(correct []byte, p harness.PINRef) []byte {
+func wrongValue(correct []byte, p jpki.PIN) []byte {
 	w := append([]byte(nil), correct...)
 	if len(w) == 0 {
-		if p == harness.SigningPIN {
+		if p == jpki.SigningPIN {
 			return []byte("WRONG1")
 		}
 		return []byte("0000")
@@ -221,9 +223,9 @@ func nextChar(b byte) byte {
 
 // valueOfLength returns a value of n characters in the PIN's alphabet that
 // differs from the correct one.
-func valueOfLength(correct []byte, p harness.PINRef, n int) []byte {
+func valueOfLength(correct []byte, p jpki.PIN, n int) []byte {
 	alphabet := "0123456789"
-	if p == harness.SigningPIN {
+	if p == jpki.SigningPIN {
 		alphabet = "Q7W8E9R0T1Y2U3I4O5P6"
 	}
 	v := make([]byte, n)
@@ -238,10 +240,10 @@ func valueOfLength(correct []byte, p harness.PINRef, n int) []byte {
 
 // newValue returns a value for CHANGE REFERENCE DATA, described in words in
 // the feature, that differs from the current value.
-func newValue(current []byte, p harness.PINRef, kind string) ([]byte, error) {
+func newValue(current []byte, p jpki.PIN, kind string) ([]byte, error) {
 	switch kind {
 	case "a new valid value":
-		if p == harness.SigningPIN {
+		if p == jpki.SigningPIN {
 			v := []byte("NEWPASS2026")
 			if string(v) == string(current) {
 				v = []byte("OTHERPASS2026")

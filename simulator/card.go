@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 )
 
@@ -305,7 +307,7 @@ func dispatch(cla, ins byte, df *Application, posingAsReal, lastCommand bool) ha
 				return handler{sw: apdu.SWOK}
 			}
 			return handler{sw: apdu.SWWrongLength}
-		case RestoreINS:
+		case jpki.RestoreINS:
 			if !posingAsReal {
 				return handler{fn: (*Card).restoreCommand}
 			}

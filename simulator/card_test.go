@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -404,7 +406,7 @@ type recorder struct {
 }
 
 func (r *recorder) Commit(s *simulator.State) error {
-	r.counters = append(r.counters, s.Apps[1].EF(simulator.EFAuthPIN).PIN.Remaining)
+	r.counters = append(r.counters, s.Apps[1].EF(jpki.EFAuthPIN).PIN.Remaining)
 	return nil
 }
 
@@ -450,7 +452,7 @@ func TestProfileValidation(t *testing.T) {
 }
 
 func TestPINFormatErrorHidesValue(t *testing.T) {
-	err := simulator.SigningPINFormat.Check([]byte("SECRET-9"))
+	err := jpki.SigningPIN.Format().Check([]byte("SECRET-9"))
 	if err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Fatalf("error %v", err)
 	}
@@ -546,7 +548,7 @@ func TestCommitFailures(t *testing.T) {
 		c.PowerOn()
 		return c, st
 	}
-	pin := func(st *simulator.State) *simulator.PIN { return st.Apps[1].EF(simulator.EFAuthPIN).PIN }
+	pin := func(st *simulator.State) *simulator.PIN { return st.Apps[1].EF(jpki.EFAuthPIN).PIN }
 
 	// The decrement cannot be made durable: no comparison, 6581.
 	c, st := mk(0)
@@ -578,10 +580,10 @@ func TestBlockedVerifySWMustNotBeOK(t *testing.T) {
 func TestMarkerAndRestore(t *testing.T) {
 	c := newCard(t, nil)
 	r := exchange(t, c, "00CADF6A00")[0]
-	if want := fmt.Sprintf("%X9000", simulator.Marker("default")); r != want {
+	if want := fmt.Sprintf("%X9000", jpki.Marker("default")); r != want {
 		t.Fatalf("marker %s, want %s", r, want)
 	}
-	restore := fmt.Sprintf("80EE00000F%X", simulator.RestoreData)
+	restore := fmt.Sprintf("80EE00000F%X", jpki.RestoreData)
 	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2", authBad, "63C1",
 		"80EE00000F4A504B4953494D2D524553544F5246", "6A80", // wrong data
 		"80EE00010F4A504B4953494D2D524553544F5245", "6A86",
@@ -599,7 +601,7 @@ func TestMarkerAndRestore(t *testing.T) {
 // back unpowered.
 func TestUpdateKeepsWhatWasCommitted(t *testing.T) {
 	c, rec := recordedCard(t)
-	pin := func(st *simulator.State) *simulator.PIN { return st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN }
+	pin := func(st *simulator.State) *simulator.PIN { return st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN }
 	refused := errors.New("refused")
 	err := c.Update(func(st *simulator.State, commit func() error) error {
 		pin(st).Remaining--
@@ -677,7 +679,7 @@ func (d *disk) Commit(st *simulator.State) error {
 
 // onDisk is the retry counter of a PIN EF as the disk holds it.
 func (d *disk) onDisk(fid uint16) int {
-	return d.held.App(simulator.AIDJPKI).EF(fid).PIN.Remaining
+	return d.held.App(jpki.JPKI.AID()).EF(fid).PIN.Remaining
 }
 
 func diskCard(t *testing.T) (*simulator.Card, *disk) {
@@ -716,19 +718,19 @@ func TestAFailedWriteChangesNothing(t *testing.T) {
 		d.full = true
 		for i := 0; i < 4; i++ {
 			expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
-			if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 3 || f != 3 {
+			if m, f := inMemory(t, c, jpki.EFAuthPIN), d.onDisk(jpki.EFAuthPIN); m != 3 || f != 3 {
 				t.Fatalf("after failed write %d: %d tries in memory, %d on disk, want 3 and 3", i+1, m, f)
 			}
 		}
 		for i := 0; i < 6; i++ { // wrong values spend nothing either
 			expectSWs(t, c, selJPKI, "9000", selSignP, "9000", "0020008006414243313234", "6581")
 		}
-		if m, f := inMemory(t, c, simulator.EFSigningPIN), d.onDisk(simulator.EFSigningPIN); m != 5 || f != 5 {
+		if m, f := inMemory(t, c, jpki.EFSigningPIN), d.onDisk(jpki.EFSigningPIN); m != 5 || f != 5 {
 			t.Fatalf("signing password: %d tries in memory, %d on disk, want 5 and 5", m, f)
 		}
 		d.full = false // space came back: the PIN is as it was
 		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "9000")
-		if f := d.onDisk(simulator.EFAuthPIN); f != 3 {
+		if f := d.onDisk(jpki.EFAuthPIN); f != 3 {
 			t.Fatalf("%d tries on disk after a correct PIN", f)
 		}
 	})
@@ -738,7 +740,7 @@ func TestAFailedWriteChangesNothing(t *testing.T) {
 		c, d := diskCard(t)
 		d.full, d.allow = true, 1
 		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
-		if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 2 || f != 2 {
+		if m, f := inMemory(t, c, jpki.EFAuthPIN), d.onDisk(jpki.EFAuthPIN); m != 2 || f != 2 {
 			t.Fatalf("%d tries in memory, %d on disk, want 2 and 2", m, f)
 		}
 	})
@@ -749,7 +751,7 @@ func TestAFailedWriteChangesNothing(t *testing.T) {
 		c, d := diskCard(t)
 		d.full, d.written = true, true
 		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authOK, "6581")
-		if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 2 || f != 2 {
+		if m, f := inMemory(t, c, jpki.EFAuthPIN), d.onDisk(jpki.EFAuthPIN); m != 2 || f != 2 {
 			t.Fatalf("%d tries in memory, %d on disk, want 2 and 2", m, f)
 		}
 	})
@@ -765,8 +767,8 @@ func TestAFailedWriteChangesNothing(t *testing.T) {
 		c, d := diskCard(t)
 		expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2")
 		d.full = true
-		expectSWs(t, c, fmt.Sprintf("80EE00000F%X", simulator.RestoreData), "6581")
-		if m, f := inMemory(t, c, simulator.EFAuthPIN), d.onDisk(simulator.EFAuthPIN); m != 2 || f != 2 {
+		expectSWs(t, c, fmt.Sprintf("80EE00000F%X", jpki.RestoreData), "6581")
+		if m, f := inMemory(t, c, jpki.EFAuthPIN), d.onDisk(jpki.EFAuthPIN); m != 2 || f != 2 {
 			t.Fatalf("after a failed restore: %d tries in memory, %d on disk, want 2 and 2", m, f)
 		}
 	})
@@ -774,14 +776,14 @@ func TestAFailedWriteChangesNothing(t *testing.T) {
 		c, d := diskCard(t)
 		d.full = true
 		err := c.Update(func(st *simulator.State, commit func() error) error {
-			st.App(simulator.AIDJPKI).EF(simulator.EFSigningPIN).PIN.Remaining = 0
+			st.App(jpki.JPKI.AID()).EF(jpki.EFSigningPIN).PIN.Remaining = 0
 			return commit()
 		})
 		if err == nil {
 			t.Fatal("an Update whose write failed reported success")
 		}
 		c.PowerOn()
-		if m := inMemory(t, c, simulator.EFSigningPIN); m != 5 {
+		if m := inMemory(t, c, jpki.EFSigningPIN); m != 5 {
 			t.Fatalf("after a failed Update: %d tries in memory, want 5 (the disk's)", m)
 		}
 	})

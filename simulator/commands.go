@@ -9,6 +9,8 @@ import (
 	"crypto/subtle"
 	"strings"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 )
 
@@ -416,93 +418,33 @@ func (c *Card) getData(cmd apdu.Command) []byte {
 	case 0x5F51:
 		atr := c.profile.atr()
 		return respond(truncate(atr[1:], cmd.Ne), apdu.SWOK)
-	case MarkerTag:
+	case jpki.MarkerTag:
 		if !c.profile.Behaviour.PoseAsRealCard {
-			return respond(truncate(Marker(c.profile.Name), cmd.Ne), apdu.SWOK)
+			return respond(truncate(jpki.Marker(c.profile.Name), cmd.Ne), apdu.SWOK)
 		}
 	}
 	return sw(apdu.SWReferenceNotFound)
 }
 
-// MarkerTag is the GET DATA tag (00 CA DF 6A 00, private class) that only
-// the virtual card answers, with Marker: how the harness tells the virtual
-// card from a real one in any reader, by what the card says rather than by
-// the reader's name. A real My Number card answers 6A88 (absent object,
-// card.md §5.9); GET DATA reads and spends nothing.
-const MarkerTag = 0xDF6A
-
-// MarkerPrefix starts the marker.
-const MarkerPrefix = "JPKISIM-VIRTUAL-CARD TEST-ONLY"
-
-// Marker returns the answer to GET DATA DF6A: MarkerPrefix, then
-// " profile=" and the profile's name.
-func Marker(profile string) []byte {
-	return []byte(MarkerPrefix + " profile=" + profile)
-}
-
-// RestoreINS is the instruction of the virtual card's test-control
-// commands, which only the simulator has (docs/card-behaviour.md, "Commands
-// only the virtual card has"). Their data field is RestoreData, then an
-// optional run token of 1 to MaxRunToken bytes (T below) by which a run
-// claims the snapshot as its own:
-//
-//	80 EE 01 00 Lc "JPKISIM-RESTORE" [T]  snapshot: the persistent state as
-//	                 it is now becomes what the restore returns to
-//	                 (Card.Snapshot); with T the card holds it for T. 9000;
-//	                 6985 while a snapshot is held for another token (or held
-//	                 at all, for the form without T): nothing changes
-//	80 EE 00 00 Lc "JPKISIM-RESTORE" [T]  restore: the persistent state
-//	                 returns to the last snapshot (the card as it was made
-//	                 when none was taken; Card.Restore) and the volatile state
-//	                 is cleared; 9000. With T only when the snapshot is held
-//	                 for T: 6985 otherwise (replaced, or never taken), and
-//	                 nothing changes
-//	80 EE 02 00 Lc "JPKISIM-RESTORE" T    release: the snapshot is no longer
-//	                 held (it stays what a restore without T returns to);
-//	                 9000, 6985 when it is not held for T
-//
-// Other P1-P2 answer 6A86, other data or an Le 6A80, a restore that cannot
-// be committed 6581. A card posing as a real one answers 6D00 to all of
-// them. The harness sends them only to a card that answered the marker
-// (MarkerTag) in the same session.
-const RestoreINS = 0xEE
-
-// RestoreP1 is the P1 of the restore command (RestoreINS).
-const RestoreP1 = 0x00
-
-// SnapshotP1 is the P1 of the snapshot command (RestoreINS).
-const SnapshotP1 = 0x01
-
-// ReleaseP1 is the P1 of the release command (RestoreINS).
-const ReleaseP1 = 0x02
-
-// RestoreData is the start of the data field the RestoreINS commands
-// require; a run token may follow.
-const RestoreData = "JPKISIM-RESTORE"
-
-// MaxRunToken is the longest run token, in bytes, the RestoreINS commands
-// accept after RestoreData.
-const MaxRunToken = 32
-
 func (c *Card) restoreCommand(cmd apdu.Command) []byte {
-	if cmd.P2 != 0 || cmd.P1 > ReleaseP1 {
+	if cmd.P2 != 0 || cmd.P1 > jpki.ReleaseP1 {
 		return sw(apdu.SWIncorrectP1P2)
 	}
 	data := string(cmd.Data)
-	if !strings.HasPrefix(data, RestoreData) || len(data) > len(RestoreData)+MaxRunToken || cmd.Ne != 0 {
+	if !strings.HasPrefix(data, jpki.RestoreData) || len(data) > len(jpki.RestoreData)+jpki.MaxRunToken || cmd.Ne != 0 {
 		return sw(apdu.SWWrongData)
 	}
-	token := data[len(RestoreData):]
+	token := data[len(jpki.RestoreData):]
 	held := c.holder != ""
 	switch cmd.P1 {
-	case SnapshotP1:
+	case jpki.SnapshotP1:
 		if held && token != c.holder {
 			return sw(apdu.SWConditionsNotSatisfied) // another run's snapshot stays
 		}
 		c.snapshot = c.state.Clone()
 		c.holder = token
 		return sw(apdu.SWOK)
-	case ReleaseP1:
+	case jpki.ReleaseP1:
 		if token == "" {
 			return sw(apdu.SWWrongData)
 		}

@@ -4,43 +4,8 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
-)
 
-// DefaultATR is the T=1 contact ATR that OpenSC's JPKI driver lists
-// (card.md §3): 3B E0 00 FF 81 31 FE 45 14, no historical bytes.
-var DefaultATR = []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}
-
-// Application identifiers (DF names), card.md §1.
-var (
-	// AIDJPKI is the JPKI application (公的個人認証AP).
-	AIDJPKI = []byte{0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}
-	// AIDISD is the GlobalPlatform issuer security domain, the current DF
-	// after reset.
-	AIDISD = []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00}
-)
-
-// File identifiers of the JPKI application, card.md §4.1.
-const (
-	EFSigningCert   uint16 = 0x0001 // 署名用証明書, readable after the signing password
-	EFSigningCACert uint16 = 0x0002 // 署名用CA証明書
-	EFTokenInfo     uint16 = 0x0006 // 160-byte CK_TOKEN_INFO
-	EFCertPresence  uint16 = 0x0008 // 3 bytes, 8F 8F 00 with both certificates
-	EFUnknown09     uint16 = 0x0009 // transparent, protected: no credential opens it
-	EFAuthCert      uint16 = 0x000A // 利用者証明用証明書
-	EFAuthCACert    uint16 = 0x000B // 利用者証明用CA証明書
-	EFKeyRef10      uint16 = 0x0010 // key reference, purpose unknown
-	EFTerminalCAKey uint16 = 0x0016 // terminal-CA key reference used by 80 A2
-	EFAuthKey       uint16 = 0x0017 // 利用者証明用秘密鍵
-	EFAuthPIN       uint16 = 0x0018 // 利用者証明用暗証番号, 4 digits, 3 tries
-	EFSigningKey    uint16 = 0x001A // 署名用秘密鍵
-	EFSigningPIN    uint16 = 0x001B // 署名用パスワード, 6-16 of A-Z 0-9, 5 tries
-	EFISDInternal   uint16 = 0x001E // selectable at the ISD, never readable
-)
-
-// Retry limits, card.md §6; rules.md RETRY-01, RETRY-02.
-const (
-	AuthPINTries    = 3
-	SigningPINTries = 5
+	"github.com/jpkisim/jpkisim/jpki"
 )
 
 // Behaviour holds the settings for the points where the public record does
@@ -140,10 +105,10 @@ func (p *Profile) Validate() error {
 	default:
 		return fmt.Errorf("profile %q: blocked_verify_sw %04X is not 6984, 63C0 or 6983", p.Name, p.Behaviour.BlockedVerifySW)
 	}
-	if err := AuthPINFormat.Check(p.AuthPIN); err != nil {
+	if err := jpki.AuthPIN.Format().Check(p.AuthPIN); err != nil {
 		return fmt.Errorf("profile %q: auth PIN: %w", p.Name, err)
 	}
-	if err := SigningPINFormat.Check(p.SigningPIN); err != nil {
+	if err := jpki.SigningPIN.Format().Check(p.SigningPIN); err != nil {
 		return fmt.Errorf("profile %q: signing password: %w", p.Name, err)
 	}
 	size := p.certEFSize()
@@ -155,7 +120,7 @@ func (p *Profile) Validate() error {
 	for _, t := range []struct {
 		n   *int
 		max int
-	}{{p.AuthTriesLeft, AuthPINTries}, {p.SigningTriesLeft, SigningPINTries}} {
+	}{{p.AuthTriesLeft, jpki.AuthPIN.MaxTries()}, {p.SigningTriesLeft, jpki.SigningPIN.MaxTries()}} {
 		if t.n != nil && (*t.n < 0 || *t.n > t.max) {
 			return fmt.Errorf("profile %q: %d tries left is outside 0..%d", p.Name, *t.n, t.max)
 		}
@@ -180,47 +145,5 @@ func (p *Profile) atr() []byte {
 	if len(p.ATR) > 0 {
 		return p.ATR
 	}
-	return DefaultATR
-}
-
-// PINFormat is the format the card enforces on new reference data in CHANGE
-// REFERENCE DATA, and whose maximum length bounds VERIFY data.
-type PINFormat struct {
-	MinLen, MaxLen int
-	// Alphabet lists the allowed bytes.
-	Alphabet string
-}
-
-// The two JPKI formats (card.md §6; rules.md PIN-01, PIN-06). The letter and
-// digit mix of PIN-02 is a registration rule of the issuing office, not
-// checked by the chip (docs/card-behaviour.md, open questions).
-var (
-	AuthPINFormat    = PINFormat{MinLen: 4, MaxLen: 4, Alphabet: "0123456789"}
-	SigningPINFormat = PINFormat{MinLen: 6, MaxLen: 16, Alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
-)
-
-// ErrPINFormat is wrapped by PINFormat.Check.
-var ErrPINFormat = errors.New("value outside the PIN format")
-
-// Check reports whether v has an allowed length and only allowed bytes. The
-// error never contains the value.
-func (f PINFormat) Check(v []byte) error {
-	if len(v) < f.MinLen || len(v) > f.MaxLen {
-		return fmt.Errorf("%w: length %d, want %d to %d", ErrPINFormat, len(v), f.MinLen, f.MaxLen)
-	}
-	for _, b := range v {
-		if !f.allows(b) {
-			return fmt.Errorf("%w: a character outside the allowed set", ErrPINFormat)
-		}
-	}
-	return nil
-}
-
-func (f PINFormat) allows(b byte) bool {
-	for i := 0; i < len(f.Alphabet); i++ {
-		if f.Alphabet[i] == b {
-			return true
-		}
-	}
-	return false
+	return jpki.DefaultATR()
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -16,8 +18,8 @@ func (l *lastCommit) Commit(s *simulator.State) error {
 }
 
 func pins(st *simulator.State) string {
-	jpki := st.App(simulator.AIDJPKI)
-	a, s := jpki.EF(simulator.EFAuthPIN).PIN, jpki.EF(simulator.EFSigningPIN).PIN
+	japp := st.App(jpki.JPKI.AID())
+	a, s := japp.EF(jpki.EFAuthPIN).PIN, japp.EF(jpki.EFSigningPIN).PIN
 	return fmt.Sprintf("auth %d %x, signing %d %x", a.Remaining, a.Value, s.Remaining, s.Value)
 }
 
@@ -34,8 +36,8 @@ func TestRestoreReturnsToTheLastSnapshot(t *testing.T) {
 	durable := &lastCommit{}
 	c := simulator.NewWithState(p, st, durable)
 	c.PowerOn()
-	snapshot := fmt.Sprintf("80EE01000F%X", simulator.RestoreData)
-	restore := fmt.Sprintf("80EE00000F%X", simulator.RestoreData)
+	snapshot := fmt.Sprintf("80EE01000F%X", jpki.RestoreData)
+	restore := fmt.Sprintf("80EE00000F%X", jpki.RestoreData)
 	// Another client spent a try of each PIN before the run.
 	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2", selSignP, "9000", signBad, "63C4")
 	// The run takes its snapshot, then its scenarios spend tries and change
@@ -61,7 +63,7 @@ func TestRestoreReturnsToTheLastSnapshot(t *testing.T) {
 // API and the command agree; a new snapshot replaces the old one.
 func TestSnapshotAPIAndForms(t *testing.T) {
 	c := newCard(t, nil)
-	restore := fmt.Sprintf("80EE00000F%X", simulator.RestoreData)
+	restore := fmt.Sprintf("80EE00000F%X", jpki.RestoreData)
 	expectSWs(t, c, selJPKI, "9000", selAuthP, "9000", authBad, "63C2", restore, "9000", selJPKI, "9000", "00200098", "63C3")
 	expectSWs(t, c, selAuthP, "9000", authBad, "63C2")
 	c.Snapshot()
@@ -73,22 +75,22 @@ func TestSnapshotAPIAndForms(t *testing.T) {
 	wrongData := fmt.Sprintf("80EE01000F%X", []byte("JPKISIM-RESTORF"))
 	expectSWs(t, c,
 		wrongData, "6A80",
-		fmt.Sprintf("80EE01000F%X00", simulator.RestoreData), "6A80", // with an Le
-		fmt.Sprintf("80EE03000F%X", simulator.RestoreData), "6A86",
-		fmt.Sprintf("80EE02000F%X", simulator.RestoreData), "6A80", // a release needs a token
-		fmt.Sprintf("80EE010030%X%X", simulator.RestoreData, make([]byte, simulator.MaxRunToken+1)), "6A80", // token too long
-		fmt.Sprintf("80EE01010F%X", simulator.RestoreData), "6A86",
+		fmt.Sprintf("80EE01000F%X00", jpki.RestoreData), "6A80", // with an Le
+		fmt.Sprintf("80EE03000F%X", jpki.RestoreData), "6A86",
+		fmt.Sprintf("80EE02000F%X", jpki.RestoreData), "6A80", // a release needs a token
+		fmt.Sprintf("80EE010030%X%X", jpki.RestoreData, make([]byte, jpki.MaxRunToken+1)), "6A80", // token too long
+		fmt.Sprintf("80EE01010F%X", jpki.RestoreData), "6A86",
 		"80EE0100", "6A80")
 	// None of the refused forms took a snapshot: the restore still returns to 2.
 	expectSWs(t, c, selAuthP, "9000", authBad, "63C1", restore, "9000", selJPKI, "9000", "00200098", "63C2")
 	// A card posing as a real one has none of them.
 	c2 := newCard(t, profile(t, func(p *simulator.Profile) { p.Behaviour.PoseAsRealCard = true }))
-	expectSWs(t, c2, fmt.Sprintf("80EE01000F%X", simulator.RestoreData), "6D00", restore, "6D00", control(simulator.ReleaseP1, "tok"), "6D00", control(simulator.RestoreP1, "tok"), "6D00")
+	expectSWs(t, c2, fmt.Sprintf("80EE01000F%X", jpki.RestoreData), "6D00", restore, "6D00", control(jpki.ReleaseP1, "tok"), "6D00", control(jpki.RestoreP1, "tok"), "6D00")
 }
 
 // control builds a test-control command: P1, then RestoreData and token.
 func control(p1 byte, token string) string {
-	data := simulator.RestoreData + token
+	data := jpki.RestoreData + token
 	return fmt.Sprintf("80EE%02X00%02X%X", p1, len(data), data)
 }
 
@@ -109,37 +111,37 @@ func TestRunTokenHoldsTheSnapshot(t *testing.T) {
 	c := simulator.NewWithState(p, st, durable)
 	c.PowerOn()
 	const run, other = "run-A-0123456789", "run-B-9876543210"
-	expectSWs(t, c, control(simulator.SnapshotP1, run), "9000")
+	expectSWs(t, c, control(jpki.SnapshotP1, run), "9000")
 	// Another client spends a signing try and tries to move the snapshot,
 	// with no token and with its own; neither changes what the run restores.
 	expectSWs(t, c, selJPKI, "9000", selSignP, "9000", signBad, "63C4",
-		control(simulator.SnapshotP1, ""), "6985",
-		control(simulator.SnapshotP1, other), "6985",
-		control(simulator.RestoreP1, other), "6985",
-		control(simulator.ReleaseP1, other), "6985",
-		control(simulator.ReleaseP1, ""), "6A80")
+		control(jpki.SnapshotP1, ""), "6985",
+		control(jpki.SnapshotP1, other), "6985",
+		control(jpki.RestoreP1, other), "6985",
+		control(jpki.ReleaseP1, other), "6985",
+		control(jpki.ReleaseP1, ""), "6A80")
 	if got := pins(durable.st); got == found {
 		t.Fatal("the other client's wrong VERIFY was not committed: the test proves nothing")
 	}
 	// The refused restore changed nothing: the try is still spent.
 	expectSWs(t, c, selJPKI, "9000", "0020009B", "63C4")
-	expectSWs(t, c, control(simulator.RestoreP1, run), "9000")
+	expectSWs(t, c, control(jpki.RestoreP1, run), "9000")
 	if got := pins(durable.st); got != found {
 		t.Fatalf("after the run's restore: %s; at its snapshot: %s", got, found)
 	}
 	// The run takes its snapshot again (its own hold): allowed.
-	expectSWs(t, c, control(simulator.SnapshotP1, run), "9000")
+	expectSWs(t, c, control(jpki.SnapshotP1, run), "9000")
 	// Released: a restore with the token is refused, anyone may snapshot.
-	expectSWs(t, c, control(simulator.ReleaseP1, run), "9000",
-		control(simulator.RestoreP1, run), "6985",
-		control(simulator.SnapshotP1, other), "9000",
-		control(simulator.RestoreP1, other), "9000",
-		control(simulator.ReleaseP1, other), "9000",
-		control(simulator.SnapshotP1, ""), "9000",
-		control(simulator.RestoreP1, ""), "9000")
+	expectSWs(t, c, control(jpki.ReleaseP1, run), "9000",
+		control(jpki.RestoreP1, run), "6985",
+		control(jpki.SnapshotP1, other), "9000",
+		control(jpki.RestoreP1, other), "9000",
+		control(jpki.ReleaseP1, other), "9000",
+		control(jpki.SnapshotP1, ""), "9000",
+		control(jpki.RestoreP1, ""), "9000")
 	// A card that never took a snapshot for a token refuses its restore.
 	c2 := newCard(t, nil)
 	expectSWs(t, c2, selJPKI, "9000", selSignP, "9000", signBad, "63C4",
-		control(simulator.RestoreP1, run), "6985",
+		control(jpki.RestoreP1, run), "6985",
 		selJPKI, "9000", "0020009B", "63C4")
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"encoding/binary"
+
+	"github.com/jpkisim/jpkisim/jpki"
 )
 
 // EFKind is the structure of an elementary file as the card OS sees it.
@@ -31,7 +33,7 @@ type PIN struct {
 	Value     []byte
 	MaxTries  int
 	Remaining int
-	Format    PINFormat
+	Format    jpki.Format
 }
 
 // Blocked reports whether the retry counter is exhausted.
@@ -111,8 +113,8 @@ func NewState(p *Profile) (*State, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	isd := &Application{Name: "ISD", AID: clone(AIDISD), EFs: []*EF{
-		{FID: EFISDInternal, Kind: KeyObject, Read: Access{Never: true}},
+	isd := &Application{Name: "ISD", AID: jpki.ISD.AID(), EFs: []*EF{
+		{FID: jpki.EFISDInternal, Kind: KeyObject, Read: Access{Never: true}},
 	}}
 	presence := p.CertPresence
 	if presence == nil {
@@ -120,7 +122,7 @@ func NewState(p *Profile) (*State, error) {
 	}
 	authCertRead := Free
 	if p.AuthCertNeedsPIN {
-		authCertRead = Access{PIN: EFAuthPIN}
+		authCertRead = Access{PIN: jpki.EFAuthPIN}
 	}
 	size := p.certEFSize()
 	signingCert, signingKey := p.SigningCert, p.SigningKey
@@ -133,22 +135,22 @@ func NewState(p *Profile) (*State, error) {
 		}
 		return *n
 	}
-	jpki := &Application{Name: "JPKI", AID: clone(AIDJPKI), EFs: []*EF{
-		{FID: EFSigningCert, Read: Access{PIN: EFSigningPIN}, Data: padded(signingCert, size, p.CertFiller)},
-		{FID: EFSigningCACert, Read: Free, Data: padded(p.SigningCACert, size, p.CertFiller)},
-		{FID: EFTokenInfo, Read: Free, Data: TokenInfo(p.TokenLabel, p.TokenSerial)},
-		{FID: EFCertPresence, Read: Free, Data: clone(presence)},
-		{FID: EFUnknown09, Read: Access{Never: true}, Data: make([]byte, 32)},
-		{FID: EFAuthCert, Read: authCertRead, Data: padded(p.AuthCert, size, p.CertFiller)},
-		{FID: EFAuthCACert, Read: Free, Data: padded(p.AuthCACert, size, p.CertFiller)},
-		{FID: EFKeyRef10, Kind: KeyObject, Read: Access{Never: true}},
-		{FID: EFTerminalCAKey, Kind: KeyObject, Read: Access{Never: true}},
-		{FID: EFAuthKey, Kind: KeyObject, Read: Access{PIN: EFAuthPIN}, Key: p.AuthKey},
-		{FID: EFAuthPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.AuthPIN), MaxTries: AuthPINTries, Remaining: tries(p.AuthTriesLeft, AuthPINTries), Format: AuthPINFormat}},
-		{FID: EFSigningKey, Kind: KeyObject, Read: Access{PIN: EFSigningPIN}, Key: signingKey},
-		{FID: EFSigningPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.SigningPIN), MaxTries: SigningPINTries, Remaining: tries(p.SigningTriesLeft, SigningPINTries), Format: SigningPINFormat}},
+	japp := &Application{Name: "JPKI", AID: jpki.JPKI.AID(), EFs: []*EF{
+		{FID: jpki.EFSigningCert, Read: Access{PIN: jpki.EFSigningPIN}, Data: padded(signingCert, size, p.CertFiller)},
+		{FID: jpki.EFSigningCACert, Read: Free, Data: padded(p.SigningCACert, size, p.CertFiller)},
+		{FID: jpki.EFTokenInfo, Read: Free, Data: TokenInfo(p.TokenLabel, p.TokenSerial)},
+		{FID: jpki.EFCertPresence, Read: Free, Data: clone(presence)},
+		{FID: jpki.EFUnknown09, Read: Access{Never: true}, Data: make([]byte, 32)},
+		{FID: jpki.EFAuthCert, Read: authCertRead, Data: padded(p.AuthCert, size, p.CertFiller)},
+		{FID: jpki.EFAuthCACert, Read: Free, Data: padded(p.AuthCACert, size, p.CertFiller)},
+		{FID: jpki.EFKeyRef10, Kind: KeyObject, Read: Access{Never: true}},
+		{FID: jpki.EFTerminalCAKey, Kind: KeyObject, Read: Access{Never: true}},
+		{FID: jpki.EFAuthKey, Kind: KeyObject, Read: Access{PIN: jpki.EFAuthPIN}, Key: p.AuthKey},
+		{FID: jpki.EFAuthPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.AuthPIN), MaxTries: jpki.AuthPIN.MaxTries(), Remaining: tries(p.AuthTriesLeft, jpki.AuthPIN.MaxTries()), Format: jpki.AuthPIN.Format()}},
+		{FID: jpki.EFSigningKey, Kind: KeyObject, Read: Access{PIN: jpki.EFSigningPIN}, Key: signingKey},
+		{FID: jpki.EFSigningPIN, Kind: PINObject, PIN: &PIN{Value: clone(p.SigningPIN), MaxTries: jpki.SigningPIN.MaxTries(), Remaining: tries(p.SigningTriesLeft, jpki.SigningPIN.MaxTries()), Format: jpki.SigningPIN.Format()}},
 	}}
-	return &State{Apps: []*Application{isd, jpki}}, nil
+	return &State{Apps: []*Application{isd, japp}}, nil
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }

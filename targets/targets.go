@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"golang.org/x/term"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -41,7 +43,7 @@ type Options struct {
 	Prompt bool
 	// PromptFor limits the prompt to these PINs (nil: both), for a command
 	// that uses one of them.
-	PromptFor []harness.PINRef
+	PromptFor []jpki.PIN
 	// Restore gives every scenario on a virtual card in a reader a factory-
 	// fresh card (the restore command); off for jpkisim apdu.
 	Restore bool
@@ -98,7 +100,7 @@ func PCSC(reader string, o Options) (*pcsc.Target, error) {
 // it are then left out).
 func secrets(t *pcsc.Target, o Options) (harness.Secrets, error) {
 	prompt := o.Prompt
-	wants := func(ref harness.PINRef) bool {
+	wants := func(ref jpki.PIN) bool {
 		if o.PromptFor == nil {
 			return true
 		}
@@ -125,7 +127,7 @@ func secrets(t *pcsc.Target, o Options) (harness.Secrets, error) {
 		return s, nil
 	}
 	var err error
-	if len(s.AuthPIN) == 0 && wants(harness.AuthPIN) {
+	if len(s.AuthPIN) == 0 && wants(jpki.AuthPIN) {
 		if s.AuthPIN, err = ask(fmt.Sprintf("Auth PIN (4 digits) of the card in %q, empty to skip: ", t.Reader)); err != nil {
 			return s, err
 		}
@@ -135,7 +137,7 @@ func secrets(t *pcsc.Target, o Options) (harness.Secrets, error) {
 			}
 		}
 	}
-	if len(s.SigningPIN) == 0 && wants(harness.SigningPIN) {
+	if len(s.SigningPIN) == 0 && wants(jpki.SigningPIN) {
 		if s.SigningPIN, err = ask(fmt.Sprintf("Signing password of the card in %q, empty to skip: ", t.Reader)); err != nil {
 			return s, err
 		}
@@ -223,21 +225,21 @@ func FindReal() ([]Real, string) {
 	var stalled, exclusive []string
 	virtual := 0
 	type result struct {
-		virtual, jpki bool
+		virtual, japp bool
 		err           error
 	}
 	for _, n := range names {
 		pr, done := within(ProbeTimeout, func() result {
-			v, _, jpki, err := probe(n)
-			return result{v, jpki, err}
+			v, _, japp, err := probe(n)
+			return result{v, japp, err}
 		})
-		v, jpki, err := pr.virtual, pr.jpki, pr.err
+		v, japp, err := pr.virtual, pr.japp, pr.err
 		switch {
 		case !done:
 			stalled = append(stalled, n)
 		case errors.Is(err, harness.ErrSharingViolation):
 			exclusive = append(exclusive, n)
-		case err != nil || !jpki:
+		case err != nil || !japp:
 		case v:
 			virtual++
 		default:

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -325,17 +327,17 @@ type holder struct {
 // describe reads what show prints from a state: no PIN value.
 func describe(st *simulator.State, meta store.Meta) cardView {
 	v := cardView{Profile: meta.Profile}
-	jpki := st.Apps[1]
+	app := st.App(jpki.JPKI.AID())
 	expiry := func(fid uint16) string {
 		if c := office.Certificate(st, fid); c != nil {
 			return rules.FromTime(c.NotAfter.In(rules.JST)).String()
 		}
 		return ""
 	}
-	v.Signing = certView{Status: meta.Certificates.Signing.Status, Reason: meta.Certificates.Signing.Reason, Expiry: expiry(simulator.EFSigningCert)}
-	v.Auth = certView{Status: meta.Certificates.Auth.Status, Reason: meta.Certificates.Auth.Reason, Expiry: expiry(simulator.EFAuthCert)}
+	v.Signing = certView{Status: meta.Certificates.Signing.Status, Reason: meta.Certificates.Signing.Reason, Expiry: expiry(jpki.EFSigningCert)}
+	v.Auth = certView{Status: meta.Certificates.Auth.Status, Reason: meta.Certificates.Auth.Reason, Expiry: expiry(jpki.EFAuthCert)}
 	v.Lapsed = meta.Lapsed
-	if c := office.Certificate(st, simulator.EFSigningCert); c != nil {
+	if c := office.Certificate(st, jpki.EFSigningCert); c != nil {
 		if san, err := pki.ParseSigningSAN(c); err == nil {
 			v.Holder = &holder{Name: san.Name, Sex: san.Sex, Birth: san.BirthDate, Address: san.Address}
 			if len(san.BirthDate) == 9 {
@@ -343,7 +345,7 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 			}
 		}
 	}
-	a, s := jpki.EF(simulator.EFAuthPIN).PIN, jpki.EF(simulator.EFSigningPIN).PIN
+	a, s := app.EF(jpki.EFAuthPIN).PIN, app.EF(jpki.EFSigningPIN).PIN
 	v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax = a.Remaining, a.MaxTries, s.Remaining, s.MaxTries
 	return v
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/spf13/cobra"
 
 	"github.com/jpkisim/jpkisim/office"
@@ -157,12 +159,12 @@ command is a usage error (exit 2). A wrong proof at a kiosk costs a try of the
 other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var p rules.PIN
+			var p jpki.PIN
 			switch which {
 			case "auth":
-				p = rules.AuthPIN
+				p = jpki.AuthPIN
 			case "signing":
-				p = rules.SigningPassword
+				p = jpki.SigningPIN
 			default:
 				return usageError{fmt.Errorf("--pin %q: want auth or signing", which)}
 			}
@@ -185,7 +187,7 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 			}
 			value, proof, env := pins.AuthPIN, pins.SigningPIN, targets.EnvAuthPIN
 			proofEnv, proofWhich := targets.EnvSignPIN, "signing"
-			if p == rules.SigningPassword {
+			if p == jpki.SigningPIN {
 				value, proof, env = pins.SigningPIN, pins.AuthPIN, targets.EnvSignPIN
 				proofEnv, proofWhich = targets.EnvAuthPIN, "auth"
 			}
@@ -205,7 +207,7 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return nil
 			}
 			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n",
-				map[rules.PIN]string{rules.AuthPIN: "auth PIN", rules.SigningPassword: "signing password"}[p], where,
+				map[jpki.PIN]string{jpki.AuthPIN: "auth PIN", jpki.SigningPIN: "signing password"}[p], where,
 				sourceOf(from, env, which))
 			return nil
 		},

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/targets"
@@ -20,22 +22,22 @@ var pinPlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
 
 // placeholder reads one placeholder match, {name} or {len:name}: the PIN it
 // names, whether it stands for the length, and false for an unknown name.
-func placeholder(m string) (ref harness.PINRef, length, ok bool) {
+func placeholder(m string) (ref jpki.PIN, length, ok bool) {
 	name, length := strings.CutPrefix(m[1:len(m)-1], "len:")
 	switch name {
 	case "auth-pin":
-		return harness.AuthPIN, length, true
+		return jpki.AuthPIN, length, true
 	case "signing-pin":
-		return harness.SigningPIN, length, true
+		return jpki.SigningPIN, length, true
 	}
 	return 0, length, false
 }
 
 // placeholderPINs lists the PINs the arguments' placeholders name, so that
 // a prompt asks for those only; none, and no prompt is needed.
-func placeholderPINs(args []string) []harness.PINRef {
-	refs := []harness.PINRef{}
-	seen := map[harness.PINRef]bool{}
+func placeholderPINs(args []string) []jpki.PIN {
+	refs := []jpki.PIN{}
+	seen := map[jpki.PIN]bool{}
 	for _, a := range args {
 		for _, m := range pinPlaceholder.FindAllString(a, -1) {
 			if ref, _, ok := placeholder(m); ok && !seen[ref] {
@@ -90,7 +92,7 @@ func expandC(arg string, secrets harness.Secrets) ([]byte, error) {
 		v := secrets.Of(ref)
 		if len(v) == 0 {
 			env := targets.EnvAuthPIN
-			if ref == harness.SigningPIN {
+			if ref == jpki.SigningPIN {
 				env = targets.EnvSignPIN
 			}
 			return nil, fmt.Errorf("%s: none known for this card; set %s", m, env)

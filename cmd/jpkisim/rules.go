@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/spf13/cobra"
 
 	"github.com/jpkisim/jpkisim/rules"
@@ -201,11 +203,9 @@ days in Japan. --json prints one JSON object (README, "Rules as JSON").`,
 		Long:  "PINs: auth, signing, kenhojo, juki. --knows-other: the holder knows the other JPKI PIN.",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p := rules.PIN(args[0])
-			switch p {
-			case rules.AuthPIN, rules.SigningPassword, rules.KenhojoPIN, rules.JukiPIN:
-			default:
-				return usageError{fmt.Errorf("unknown PIN %q (auth, signing, kenhojo, juki)", args[0])}
+			p, err := jpki.ParsePIN(args[0])
+			if err != nil {
+				return usageError{err}
 			}
 			paths := rules.UnlockPaths(p, knowsOther)
 			var sb strings.Builder

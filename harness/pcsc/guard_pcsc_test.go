@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 func swOf(r []byte) apdu.StatusWord {
@@ -67,7 +68,7 @@ func TestPCSCGuardAgainstAnotherProgram(t *testing.T) {
 				}
 				_ = harness.NewClient(other).SelectJPKI() // the card has one current DF for every program
 			}
-			err := harness.NewClient(other).SelectEF(simulator.EFSigningPIN)
+			err := harness.NewClient(other).SelectEF(jpki.EFSigningPIN)
 			switch {
 			case err == nil:
 				intrusions.Add(1)
@@ -78,7 +79,7 @@ func TestPCSCGuardAgainstAnotherProgram(t *testing.T) {
 			}
 		}
 	}()
-	selAP := apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI}.MustEncode()
+	selAP := apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: jpki.JPKI.AID()}.MustEncode()
 	selAuth := apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{0x00, 0x18}}.MustEncode()
 	verify := apdu.Command{INS: 0x20, P2: 0x80, Data: p.AuthPIN}.MustEncode()
 	const attempts = 500
@@ -115,7 +116,7 @@ func TestPCSCGuardAgainstAnotherProgram(t *testing.T) {
 	defer other.Close()
 	cl := harness.NewClient(other)
 	_ = cl.SelectJPKI()
-	for _, ref := range []harness.PINRef{harness.AuthPIN, harness.SigningPIN} {
+	for _, ref := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
 		if n, err := cl.RetriesLeft(ref); err != nil || n != ref.MaxTries() {
 			t.Errorf("%v: %d tries left (%v), want %d", ref, n, err, ref.MaxTries())
 		}
@@ -147,7 +148,7 @@ func benchPCSCVerify(b *testing.B, guarded bool) {
 	}
 	defer card.Close()
 	for _, c := range [][]byte{
-		apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI}.MustEncode(),
+		apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: jpki.JPKI.AID()}.MustEncode(),
 		apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{0x00, 0x18}}.MustEncode(),
 	} {
 		if _, err := card.Transmit(c); err != nil {

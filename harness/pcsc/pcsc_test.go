@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/ebfe/scard"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -66,11 +68,11 @@ func TestPCSCReadersAndProbe(t *testing.T) {
 	if !sortedContains(names, r0) || !sortedContains(names, r1) {
 		t.Fatalf("readers %q", names)
 	}
-	if v, profile, jpki, err := pcsc.Probe(r0); err != nil || !v || profile != "default" || !jpki {
-		t.Fatalf("probe %s: virtual %v profile %q jpki %v err %v", r0, v, profile, jpki, err)
+	if v, profile, hasJPKI, err := pcsc.Probe(r0); err != nil || !v || profile != "default" || !hasJPKI {
+		t.Fatalf("probe %s: virtual %v profile %q jpki %v err %v", r0, v, profile, hasJPKI, err)
 	}
-	if v, _, jpki, err := pcsc.Probe(r1); err != nil || v || !jpki {
-		t.Fatalf("probe %s: virtual %v jpki %v err %v", r1, v, jpki, err)
+	if v, _, hasJPKI, err := pcsc.Probe(r1); err != nil || v || !hasJPKI {
+		t.Fatalf("probe %s: virtual %v jpki %v err %v", r1, v, hasJPKI, err)
 	}
 	// Only the readers the test script created: a test never touches another.
 	first := min(r0, r1)
@@ -117,7 +119,7 @@ func TestPCSCErrors(t *testing.T) {
 		if err := cl.SelectJPKI(); err != nil {
 			return err
 		}
-		_, err := cl.RetriesLeft(harness.AuthPIN)
+		_, err := cl.RetriesLeft(jpki.AuthPIN)
 		return err
 	})
 	if err != nil {
@@ -145,8 +147,8 @@ func TestPCSCRestoreGivesAFreshCard(t *testing.T) {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cl.Verify(harness.AuthPIN, []byte("0000"))
-	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 2 {
+	_ = cl.Verify(jpki.AuthPIN, []byte("0000"))
+	if n, _ := cl.RetriesLeft(jpki.AuthPIN); n != 2 {
 		t.Fatalf("%d tries after a wrong PIN", n)
 	}
 	c.Close()
@@ -159,7 +161,7 @@ func TestPCSCRestoreGivesAFreshCard(t *testing.T) {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := cl.RetriesLeft(harness.AuthPIN); n != 3 {
+	if n, _ := cl.RetriesLeft(jpki.AuthPIN); n != 3 {
 		t.Fatalf("%d tries after restore, want 3", n)
 	}
 }
@@ -297,7 +299,7 @@ func TestOpenSCReportsAWrongPIN(t *testing.T) {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 2 {
+	if n, err := cl.RetriesLeft(jpki.AuthPIN); err != nil || n != 2 {
 		t.Fatalf("card counter %d, %v; want 2", n, err)
 	}
 }

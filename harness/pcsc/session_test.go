@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -69,7 +71,7 @@ func TestVirtualSessionStopsWhenAResetFindsAnotherCard(t *testing.T) {
 			// The card that is not virtual saw nothing but the marker GET DATA.
 			cl := harness.NewClient(sw.now)
 			_ = cl.SelectJPKI()
-			if n, err := cl.RetriesLeft(harness.AuthPIN); err != nil || n != 3 {
+			if n, err := cl.RetriesLeft(jpki.AuthPIN); err != nil || n != 3 {
 				t.Fatalf("auth PIN: %d tries (%v)", n, err)
 			}
 		})

@@ -7,10 +7,11 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // A card that no longer holds the run's snapshot (its hold gone, as when
@@ -40,7 +41,7 @@ func TestPCSCTargetNoticesALostSnapshot(t *testing.T) {
 		if err := cl.SelectJPKI(); err != nil {
 			t.Fatal(err)
 		}
-		n, err := cl.RetriesLeft(harness.AuthPIN)
+		n, err := cl.RetriesLeft(jpki.AuthPIN)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,19 +55,19 @@ func TestPCSCTargetNoticesALostSnapshot(t *testing.T) {
 		if err := cl.SelectJPKI(); err != nil {
 			t.Fatal(err)
 		}
-		if err := cl.Verify(harness.AuthPIN, fixtures.MustProfile("default").AuthPIN); err != nil {
+		if err := cl.Verify(jpki.AuthPIN, fixtures.MustProfile("default").AuthPIN); err != nil {
 			t.Fatal(err)
 		}
-		if sw, err := control(c, simulator.SnapshotP1, nil); err != nil || sw != apdu.SWOK {
+		if sw, err := control(c, jpki.SnapshotP1, nil); err != nil || sw != apdu.SWOK {
 			t.Fatalf("snapshot at cleanup: %04X %v", uint16(sw), err)
 		}
 	})
 	// The hold goes; another program spends a try and takes its snapshot.
-	if sw, err := control(c, simulator.ReleaseP1, tg.token); err != nil || sw != apdu.SWOK {
+	if sw, err := control(c, jpki.ReleaseP1, tg.token); err != nil || sw != apdu.SWOK {
 		t.Fatalf("release: %04X %v", uint16(sw), err)
 	}
-	_ = cl.Verify(harness.AuthPIN, []byte("0000"))
-	if sw, err := control(c, simulator.SnapshotP1, nil); err != nil || sw != apdu.SWOK {
+	_ = cl.Verify(jpki.AuthPIN, []byte("0000"))
+	if sw, err := control(c, jpki.SnapshotP1, nil); err != nil || sw != apdu.SWOK {
 		t.Fatalf("the other program's snapshot: %04X %v", uint16(sw), err)
 	}
 	moved := tries()

@@ -8,25 +8,26 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // isVirtual asks the card for the marker.
 func isVirtual(c harness.Card) (bool, error) {
-	r, err := harness.NewClient(c).Send(apdu.Command{INS: 0xCA, P1: simulator.MarkerTag >> 8, P2: simulator.MarkerTag & 0xFF, Ne: 256})
+	r, err := harness.NewClient(c).Send(apdu.Command{INS: 0xCA, P1: jpki.MarkerTag >> 8, P2: jpki.MarkerTag & 0xFF, Ne: 256})
 	if err != nil {
 		return false, err
 	}
-	return r.SW == apdu.SWOK && bytes.HasPrefix(r.Data, []byte(simulator.MarkerPrefix)), nil
+	return r.SW == apdu.SWOK && bytes.HasPrefix(r.Data, []byte(jpki.MarkerPrefix)), nil
 }
 
 // Probe tells what answers in reader: whether it is the virtual card (it
 // answers the marker GET DATA DF6A, simulator.MarkerTag), the profile the
 // virtual card names, and whether the card answers the JPKI SELECT. It sends
 // those two read-only commands and nothing else.
-func Probe(reader string) (virtual bool, profile string, jpki bool, err error) {
+func Probe(reader string) (virtual bool, profile string, hasJPKI bool, err error) {
 	c, err := Open(reader)
 	if err != nil {
 		return false, "", false, err
@@ -34,20 +35,20 @@ func Probe(reader string) (virtual bool, profile string, jpki bool, err error) {
 	defer c.Close()
 	cl := harness.NewClient(c)
 	err = c.Transaction(func() error {
-		r, err := cl.Send(apdu.Command{INS: 0xCA, P1: simulator.MarkerTag >> 8, P2: simulator.MarkerTag & 0xFF, Ne: 256})
+		r, err := cl.Send(apdu.Command{INS: 0xCA, P1: jpki.MarkerTag >> 8, P2: jpki.MarkerTag & 0xFF, Ne: 256})
 		if err != nil {
 			return err
 		}
-		if r.SW == apdu.SWOK && bytes.HasPrefix(r.Data, []byte(simulator.MarkerPrefix)) {
+		if r.SW == apdu.SWOK && bytes.HasPrefix(r.Data, []byte(jpki.MarkerPrefix)) {
 			virtual = true
 			if i := bytes.Index(r.Data, []byte(" profile=")); i >= 0 {
 				profile = string(r.Data[i+len(" profile="):])
 			}
 		}
-		jpki = cl.SelectJPKI() == nil
+		hasJPKI = cl.SelectJPKI() == nil
 		return nil
 	})
-	return virtual, profile, jpki, err
+	return virtual, profile, hasJPKI, err
 }
 
 // Target runs scenarios on the card in one reader. A card that is not the
@@ -114,11 +115,11 @@ var ErrStopped = errors.New("the run was interrupted: nothing more is sent to th
 // NewTarget probes reader and returns a target for it; the card must answer
 // the JPKI SELECT (harness.ErrNotJPKI otherwise).
 func NewTarget(reader string, policy harness.GuardPolicy, restore bool) (*Target, error) {
-	virtual, profile, jpki, err := Probe(reader)
+	virtual, profile, hasJPKI, err := Probe(reader)
 	if err != nil {
 		return nil, err
 	}
-	if !jpki {
+	if !hasJPKI {
 		return nil, fmt.Errorf("reader %q: %w", reader, harness.ErrNotJPKI)
 	}
 	if policy.Memory == nil {
@@ -202,8 +203,8 @@ func (t *Target) checkVirtual(c harness.Card) error {
 // and returns its status word; a transport error or an answer that is only
 // a status word is an error.
 func control(c harness.Card, p1 byte, token []byte) (apdu.StatusWord, error) {
-	data := append([]byte(simulator.RestoreData), token...)
-	r, err := c.Transmit(apdu.Command{CLA: 0x80, INS: simulator.RestoreINS, P1: p1, Data: data}.MustEncode())
+	data := append([]byte(jpki.RestoreData), token...)
+	r, err := c.Transmit(apdu.Command{CLA: 0x80, INS: jpki.RestoreINS, P1: p1, Data: data}.MustEncode())
 	if err != nil {
 		return 0, err
 	}
@@ -231,7 +232,7 @@ func (t *Target) snapshot(c harness.Card) error {
 	}
 	token := make([]byte, 16)
 	rand.Read(token) // never fails (crypto/rand)
-	sw, err := control(c, simulator.SnapshotP1, token)
+	sw, err := control(c, jpki.SnapshotP1, token)
 	switch {
 	case err != nil:
 		return err
@@ -257,7 +258,7 @@ func (t *Target) restore(c harness.Card) error {
 	if !t.snapped {
 		return errors.New("no snapshot of this run to restore") // never sent without the token
 	}
-	sw, err := control(c, simulator.RestoreP1, t.token)
+	sw, err := control(c, jpki.RestoreP1, t.token)
 	switch {
 	case err != nil:
 		return err
@@ -325,7 +326,7 @@ func (t *Target) RestoreSnapshot() error {
 		}
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		sw, rerr := control(c, simulator.ReleaseP1, t.token)
+		sw, rerr := control(c, jpki.ReleaseP1, t.token)
 		if rerr == nil && sw != apdu.SWOK {
 			rerr = t.refused("release", sw)
 		}

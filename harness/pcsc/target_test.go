@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // authTries reads the auth PIN's counter in a session of its own, with the
@@ -22,7 +23,7 @@ func authTries(t *testing.T, c harness.Card) int {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	n, err := cl.RetriesLeft(harness.AuthPIN)
+	n, err := cl.RetriesLeft(jpki.AuthPIN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +56,8 @@ func TestPCSCTargetLeavesTheCardAsItFoundIt(t *testing.T) {
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cl.Verify(harness.AuthPIN, []byte("0000"))
-	found, err := cl.RetriesLeft(harness.AuthPIN)
+	_ = cl.Verify(jpki.AuthPIN, []byte("0000"))
+	found, err := cl.RetriesLeft(jpki.AuthPIN)
 	c.Close()
 	if err != nil || found != 2 {
 		t.Fatalf("%d tries after a wrong PIN on a fresh card (%v)", found, err)
@@ -72,7 +73,7 @@ func TestPCSCTargetLeavesTheCardAsItFoundIt(t *testing.T) {
 		if err := cl.SelectJPKI(); err != nil {
 			t.Fatal(err)
 		}
-		if err := cl.Verify(harness.AuthPIN, fixtures.MustProfile("default").AuthPIN); err != nil {
+		if err := cl.Verify(jpki.AuthPIN, fixtures.MustProfile("default").AuthPIN); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -92,7 +93,7 @@ func TestPCSCTargetLeavesTheCardAsItFoundIt(t *testing.T) {
 		if n := authTries(t, s); n != found {
 			t.Fatalf("session %d starts with %d tries, the run found %d", i, n, found)
 		}
-		_ = harness.NewClient(s).Verify(harness.AuthPIN, []byte("0000"))
+		_ = harness.NewClient(s).Verify(jpki.AuthPIN, []byte("0000"))
 		s.Close()
 	}
 	if err := tg.RestoreSnapshot(); err != nil {
@@ -108,7 +109,7 @@ func TestPCSCTargetLeavesTheCardAsItFoundIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_ = harness.NewClient(s).Verify(harness.AuthPIN, []byte("0000"))
+	_ = harness.NewClient(s).Verify(jpki.AuthPIN, []byte("0000"))
 	tg.Stop()
 	if _, err := s.Transmit([]byte{0x00, 0xA4, 0x00, 0x00}); !errors.Is(err, pcsc.ErrStopped) {
 		t.Fatalf("a command after Stop: %v", err)
@@ -197,7 +198,7 @@ func TestPCSCTargetKeepsItsOwnSnapshot(t *testing.T) {
 	}
 	defer tg.RestoreSnapshot()
 	found := rawAuthTries(t, r)
-	snapshot := fmt.Sprintf("80EE01000F%X", simulator.RestoreData)
+	snapshot := fmt.Sprintf("80EE01000F%X", jpki.RestoreData)
 	got := sendHex(t, r, select_, selAuth, "002000800430303030", snapshot)
 	if got[2] != fmt.Sprintf("63C%d", found-1) || got[3] != "6985" {
 		t.Fatalf("another program's wrong VERIFY and snapshot answered %s %s, want 63C%d 6985", got[2], got[3], found-1)

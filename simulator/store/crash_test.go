@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
 )
@@ -67,7 +68,7 @@ func crashChild(path string) int {
 // pins are the durable counters of the auth PIN and the signing password.
 type pins struct{ auth, signing int }
 
-var full = pins{rules.AuthPINTries, rules.SigningPasswordTries}
+var full = pins{jpki.AuthPIN.MaxTries(), jpki.SigningPIN.MaxTries()}
 
 // remaining reads the durable counters; the file must load.
 func remaining(t *testing.T, path string) pins {
@@ -76,8 +77,8 @@ func remaining(t *testing.T, path string) pins {
 	if err != nil {
 		t.Fatalf("after a kill the state file does not load: %v", err)
 	}
-	jpki := st.App(simulator.AIDJPKI)
-	return pins{jpki.EF(simulator.EFAuthPIN).PIN.Remaining, jpki.EF(simulator.EFSigningPIN).PIN.Remaining}
+	japp := st.App(jpki.JPKI.AID())
+	return pins{japp.EF(jpki.EFAuthPIN).PIN.Remaining, japp.EF(jpki.EFSigningPIN).PIN.Remaining}
 }
 
 // resetCounters is the office resetting both PINs' counters (UNLOCK-01),
@@ -89,9 +90,9 @@ func resetCounters(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	jpki := st.App(simulator.AIDJPKI)
-	jpki.EF(simulator.EFAuthPIN).PIN.Remaining = full.auth
-	jpki.EF(simulator.EFSigningPIN).PIN.Remaining = full.signing
+	japp := st.App(jpki.JPKI.AID())
+	japp.EF(jpki.EFAuthPIN).PIN.Remaining = full.auth
+	japp.EF(jpki.EFSigningPIN).PIN.Remaining = full.signing
 	if err := s.Commit(st); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/simulator"
 )
@@ -61,7 +63,7 @@ func TestRenamedButNotSyncedIsWhatTheDiskHas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN.Remaining; n != 2 {
+	if n := st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.Remaining; n != 2 {
 		t.Fatalf("the file holds %d tries, want 2", n)
 	}
 	if got := sw(t, c, countAuth...); got != [2]byte{0x63, 0xC2} {
@@ -84,7 +86,7 @@ func TestFailedCommitUndoesSetMeta(t *testing.T) {
 	m.Lapsed = "death"
 	s.SetMeta(m)
 	st, _, _ := Load(s.real)
-	st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN.MaxTries = 100 // refused: nothing written
+	st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.MaxTries = 100 // refused: nothing written
 	if err := s.Commit(st); !errors.Is(err, ErrBadState) {
 		t.Fatalf("%v", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
@@ -44,7 +46,7 @@ func authTries(t *testing.T, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN.Remaining
+	return st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.Remaining
 }
 
 // A symlinked state file is locked and written as the file it points to:

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/simulator"
 )
@@ -56,7 +58,7 @@ func TestNoCommitRenamesOverANewerFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN.Remaining; n > 3-compared {
+	if n := st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.Remaining; n > 3-compared {
 		t.Fatalf("A answered % X, B % X, and the file holds %d of 3 tries: a try regained", aSW, bSW, n)
 	}
 }
@@ -110,7 +112,7 @@ func TestConcurrentWritersNeverRegainATry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN.Remaining; n > 3-compared {
+		if n := st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.Remaining; n > 3-compared {
 			t.Fatalf("iteration %d: A answered % X, B % X, and the file holds %d of 3 tries: a try regained", i, aSW, bSW, n)
 		}
 	}

@@ -44,6 +44,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -303,7 +305,7 @@ func decodeEF(fe ef, at string) (*simulator.EF, error) {
 	}
 	if p := fe.PIN; p != nil {
 		e.PIN = &simulator.PIN{Value: p.Value, MaxTries: p.MaxTries, Remaining: p.Remaining,
-			Format: simulator.PINFormat{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
+			Format: jpki.Format{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
 	}
 	if len(fe.Key) > 0 {
 		if e.Kind != simulator.KeyObject {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/office"
@@ -237,9 +239,9 @@ var fuzzKeys = func() []struct{ name, b64 string } {
 		out = append(out, struct{ name, b64 string }{k.name, base64.StdEncoding.EncodeToString(der)})
 	}
 	st, _ := simulator.NewState(p)
-	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
+	for _, fid := range []uint16{jpki.EFSigningCert, jpki.EFSigningCACert, jpki.EFAuthCert, jpki.EFAuthCACert} {
 		out = append(out, struct{ name, b64 string }{fmt.Sprintf("@cert%04X", fid),
-			base64.StdEncoding.EncodeToString(st.App(simulator.AIDJPKI).EF(fid).Data)})
+			base64.StdEncoding.EncodeToString(st.App(jpki.JPKI.AID()).EF(fid).Data)})
 	}
 	return out
 }()

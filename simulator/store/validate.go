@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -44,8 +46,8 @@ type efShape struct {
 
 var (
 	never      = simulator.Access{Never: true}
-	bySigning  = simulator.Access{PIN: simulator.EFSigningPIN}
-	byAuth     = simulator.Access{PIN: simulator.EFAuthPIN}
+	bySigning  = simulator.Access{PIN: jpki.EFSigningPIN}
+	byAuth     = simulator.Access{PIN: jpki.EFAuthPIN}
 	free       = simulator.Free
 	certShape  = efShape{kind: simulator.Transparent, reads: []simulator.Access{free}}
 	emptyKeyEF = efShape{kind: simulator.KeyObject, reads: []simulator.Access{never}}
@@ -58,21 +60,21 @@ var cardApps = []struct {
 	aid  []byte
 	efs  map[uint16]efShape
 }{
-	{"ISD", simulator.AIDISD, map[uint16]efShape{simulator.EFISDInternal: emptyKeyEF}},
-	{"JPKI", simulator.AIDJPKI, map[uint16]efShape{
-		simulator.EFSigningCert:   {kind: simulator.Transparent, reads: []simulator.Access{bySigning}},
-		simulator.EFSigningCACert: certShape,
-		simulator.EFTokenInfo:     {kind: simulator.Transparent, reads: []simulator.Access{free}, size: len(simulator.TokenInfo("", ""))},
-		simulator.EFCertPresence:  {kind: simulator.Transparent, reads: []simulator.Access{free}, size: 3},
-		simulator.EFUnknown09:     {kind: simulator.Transparent, reads: []simulator.Access{never}, size: 32},
-		simulator.EFAuthCert:      {kind: simulator.Transparent, reads: []simulator.Access{free, byAuth}},
-		simulator.EFAuthCACert:    certShape,
-		simulator.EFKeyRef10:      emptyKeyEF,
-		simulator.EFTerminalCAKey: emptyKeyEF,
-		simulator.EFAuthKey:       {kind: simulator.KeyObject, reads: []simulator.Access{byAuth}, key: true},
-		simulator.EFAuthPIN:       {kind: simulator.PINObject},
-		simulator.EFSigningKey:    {kind: simulator.KeyObject, reads: []simulator.Access{bySigning}}, // none under 15 (AGE-01)
-		simulator.EFSigningPIN:    {kind: simulator.PINObject},
+	{"ISD", jpki.ISD.AID(), map[uint16]efShape{jpki.EFISDInternal: emptyKeyEF}},
+	{"JPKI", jpki.JPKI.AID(), map[uint16]efShape{
+		jpki.EFSigningCert:   {kind: simulator.Transparent, reads: []simulator.Access{bySigning}},
+		jpki.EFSigningCACert: certShape,
+		jpki.EFTokenInfo:     {kind: simulator.Transparent, reads: []simulator.Access{free}, size: len(simulator.TokenInfo("", ""))},
+		jpki.EFCertPresence:  {kind: simulator.Transparent, reads: []simulator.Access{free}, size: 3},
+		jpki.EFUnknown09:     {kind: simulator.Transparent, reads: []simulator.Access{never}, size: 32},
+		jpki.EFAuthCert:      {kind: simulator.Transparent, reads: []simulator.Access{free, byAuth}},
+		jpki.EFAuthCACert:    certShape,
+		jpki.EFKeyRef10:      emptyKeyEF,
+		jpki.EFTerminalCAKey: emptyKeyEF,
+		jpki.EFAuthKey:       {kind: simulator.KeyObject, reads: []simulator.Access{byAuth}, key: true},
+		jpki.EFAuthPIN:       {kind: simulator.PINObject},
+		jpki.EFSigningKey:    {kind: simulator.KeyObject, reads: []simulator.Access{bySigning}}, // none under 15 (AGE-01)
+		jpki.EFSigningPIN:    {kind: simulator.PINObject},
 	}},
 }
 
@@ -81,13 +83,13 @@ var cardApps = []struct {
 var pinRules = map[uint16]struct {
 	rule   string
 	tries  int
-	format simulator.PINFormat
+	format jpki.Format
 	check  func(string) error
 }{
-	simulator.EFAuthPIN: {"RETRY-02", rules.AuthPINTries, simulator.AuthPINFormat, rules.CheckFourDigitPIN},
+	jpki.EFAuthPIN: {"RETRY-02", jpki.AuthPIN.MaxTries(), jpki.AuthPIN.Format(), rules.CheckFourDigitPIN},
 	// The chip does not check PIN-02's letter and digit: a value changed
 	// with CHANGE REFERENCE DATA need not have both.
-	simulator.EFSigningPIN: {"RETRY-01", rules.SigningPasswordTries, simulator.SigningPINFormat,
+	jpki.EFSigningPIN: {"RETRY-01", jpki.SigningPIN.MaxTries(), jpki.SigningPIN.Format(),
 		func(v string) error { return rules.CheckSigningPassword(v, false) }},
 }
 
@@ -152,9 +154,9 @@ var profileNames = sync.OnceValue(fixtures.ProfileNames)
 // (EF 000A), the signing key (EF 001A) that of the signing certificate
 // (EF 0001), and a card without a signing certificate has no signing key
 // (card.md §4.1; docs/state-file.md, "Validation").
-func checkCertificates(jpki *simulator.Application) error {
+func checkCertificates(app *simulator.Application) error {
 	at := func(fid uint16) string {
-		for j, e := range jpki.EFs {
+		for j, e := range app.EFs {
 			if e.FID == fid {
 				return fmt.Sprintf("body.apps[1].efs[%d] (EF %04X)", j, fid)
 			}
@@ -162,10 +164,10 @@ func checkCertificates(jpki *simulator.Application) error {
 		return fmt.Sprintf("EF %04X", fid) // not reached: check found every EF
 	}
 	certs := map[uint16]*x509.Certificate{}
-	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
-		data := jpki.EF(fid).Data
-		if fid == simulator.EFSigningCert && filler(data) {
-			if jpki.EF(simulator.EFCertPresence).Data[0] == certPresent {
+	for _, fid := range []uint16{jpki.EFSigningCert, jpki.EFSigningCACert, jpki.EFAuthCert, jpki.EFAuthCACert} {
+		data := app.EF(fid).Data
+		if fid == jpki.EFSigningCert && filler(data) {
+			if app.EF(jpki.EFCertPresence).Data[0] == certPresent {
 				return refuse(at(fid)+".data", "EF 0008 says the card has a signing certificate, and this EF holds none")
 			}
 			continue // no signing certificate (EF 0008 byte 0 says so)
@@ -179,8 +181,8 @@ func checkCertificates(jpki *simulator.Application) error {
 	for _, pair := range []struct {
 		key, cert uint16
 		name      string
-	}{{simulator.EFAuthKey, simulator.EFAuthCert, "auth"}, {simulator.EFSigningKey, simulator.EFSigningCert, "signing"}} {
-		k, c := jpki.EF(pair.key).Key, certs[pair.cert]
+	}{{jpki.EFAuthKey, jpki.EFAuthCert, "auth"}, {jpki.EFSigningKey, jpki.EFSigningCert, "signing"}} {
+		k, c := app.EF(pair.key).Key, certs[pair.cert]
 		switch {
 		case c == nil && k != nil:
 			return refuse(at(pair.key)+".key", "a card without a %s certificate (EF %04X holds only filler) has no %s key", pair.name, pair.cert, pair.name)

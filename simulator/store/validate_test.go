@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/office"
@@ -272,7 +274,7 @@ func TestImpossibleStatesAreNotWritten(t *testing.T) {
 	}
 	defer s.Close()
 	before, _ := os.ReadFile(path)
-	st.App(simulator.AIDJPKI).EF(simulator.EFAuthPIN).PIN.MaxTries = 100
+	st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.MaxTries = 100
 	if err := s.Commit(st); !errors.Is(err, store.ErrBadState) {
 		t.Fatalf("an auth PIN with 100 tries was written: %v", err)
 	}
@@ -345,8 +347,8 @@ func TestOversizedFileIsNotRead(t *testing.T) {
 func TestLargestCardFits(t *testing.T) {
 	p := fixtures.MustProfile("default")
 	st, _ := simulator.NewState(p)
-	for _, fid := range []uint16{simulator.EFSigningCert, simulator.EFSigningCACert, simulator.EFAuthCert, simulator.EFAuthCACert} {
-		e := st.App(simulator.AIDJPKI).EF(fid)
+	for _, fid := range []uint16{jpki.EFSigningCert, jpki.EFSigningCACert, jpki.EFAuthCert, jpki.EFAuthCACert} {
+		e := st.App(jpki.JPKI.AID()).EF(fid)
 		e.Data = append(e.Data, bytes.Repeat([]byte{0xFF}, store.MaxCertEFSize-len(e.Data))...)
 	}
 	meta := office.NewMeta(p)
@@ -424,7 +426,7 @@ func TestChildsCardHasNoSigningKey(t *testing.T) {
 	if _, _, err := store.Decode(data); err != nil {
 		t.Fatal(err)
 	}
-	st.App(simulator.AIDJPKI).EF(simulator.EFSigningKey).Key = fixtures.MustProfile("default").SigningKey
+	st.App(jpki.JPKI.AID()).EF(jpki.EFSigningKey).Key = fixtures.MustProfile("default").SigningKey
 	if _, err := store.Encode(st, meta); !errors.Is(err, store.ErrBadState) || !strings.Contains(err.Error(), "(EF 001A).key") {
 		t.Fatalf("a signing key without its certificate: %v", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/jpki"
+
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
@@ -84,12 +86,12 @@ func TestSlotProtocol(t *testing.T) {
 	card, cancel, done := startSlot(t, f.ln.Addr().String())
 	f.accept()
 	f.send(0x04) // presence poll
-	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+	if got := f.recv(); !bytes.Equal(got, jpki.DefaultATR()) {
 		t.Fatalf("ATR %X", got)
 	}
 	f.send(0x01) // power on: no answer; vpcd asks for the ATR next
 	f.send(0x04)
-	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+	if got := f.recv(); !bytes.Equal(got, jpki.DefaultATR()) {
 		t.Fatalf("ATR after power-on %X", got)
 	}
 	f.send(0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01)
@@ -136,7 +138,7 @@ func TestSlotReconnects(t *testing.T) {
 	f2 := listen(t, addr)
 	f2.accept()
 	f2.send(0x04)
-	if got := f2.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+	if got := f2.recv(); !bytes.Equal(got, jpki.DefaultATR()) {
 		t.Fatalf("ATR after reconnect %X", got)
 	}
 }
@@ -206,7 +208,7 @@ func TestSlotRedialsWhenNeverPowered(t *testing.T) {
 	}
 	f.accept() // and came back
 	f.send(0x04)
-	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+	if got := f.recv(); !bytes.Equal(got, jpki.DefaultATR()) {
 		t.Fatalf("ATR after redial %X", got)
 	}
 }
@@ -220,7 +222,7 @@ func TestSlotSurvivesHostileFrames(t *testing.T) {
 	f.accept()
 	f.send() // a zero-length frame: nothing to answer
 	f.send(0x04)
-	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+	if got := f.recv(); !bytes.Equal(got, jpki.DefaultATR()) {
 		t.Fatalf("ATR after an empty frame: %X", got)
 	}
 	f.send(0x01)
@@ -241,7 +243,7 @@ func TestSlotSurvivesHostileFrames(t *testing.T) {
 	f.conn.Close()
 	f.accept()
 	f.send(0x04)
-	if got := f.recv(); !bytes.Equal(got, simulator.DefaultATR) {
+	if got := f.recv(); !bytes.Equal(got, jpki.DefaultATR()) {
 		t.Fatalf("ATR after the hang-up: %X", got)
 	}
 }
