@@ -17,6 +17,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/model"
 )
 
@@ -176,9 +177,9 @@ func (m *runState) addressedPIN(s model.State, b []byte) model.PIN {
 		return -1
 	}
 	switch addressed(s, b) {
-	case 0x0018:
+	case jpki.EFAuthPIN:
 		return model.Auth
-	case 0x001B:
+	case jpki.EFSigningPIN:
 		return model.Sign
 	}
 	return -1
@@ -202,11 +203,11 @@ func (m *runState) check(resp []byte) *gopterResult {
 	}
 	if b[0] == 0x80 && b[1] == 0x2A && sw == apdu.SWOK {
 		switch key := addressed(st.prev, b); {
-		case key == 0x0017 && !st.prev.Verified[model.Auth]:
+		case key == jpki.EFAuthKey && !st.prev.Verified[model.Auth]:
 			return fail("a signature with the auth key without the auth PIN verified since the last reset")
-		case key == 0x001A && !st.prev.Verified[model.Sign]:
+		case key == jpki.EFSigningKey && !st.prev.Verified[model.Sign]:
 			return fail("a signature with the signing key without the signing password verified since the last reset")
-		case key != 0x0017 && key != 0x001A:
+		case key != jpki.EFAuthKey && key != jpki.EFSigningKey:
 			return fail("a signature with EF %04X, which holds no usable key", key)
 		}
 	}
@@ -252,9 +253,9 @@ func readsSigningCert(s model.State, b []byte) bool {
 		return false
 	}
 	if b[2]&0x80 != 0 {
-		return b[2]&0x1F == 0x01
+		return uint16(b[2]&0x1F) == jpki.EFSigningCert
 	}
-	return s.EF == 0x0001
+	return s.EF == jpki.EFSigningCert
 }
 
 func pinName(p model.PIN) string {

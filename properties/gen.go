@@ -61,12 +61,22 @@ func (k *keyset) verify(key model.PIN, p1 byte, input, sig []byte) error {
 }
 
 var (
-	aidJPKI = []byte{0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}
-	aidISD  = []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00}
+	aidJPKI = jpki.JPKI.AID()
+	aidISD  = jpki.ISD.AID()
 	// EFs the generator picks: every JPKI EF, the ISD's 001E, and some that
-	// no DF holds.
-	fids = []uint16{0x0001, 0x0002, 0x0006, 0x0008, 0x0009, 0x000A, 0x000B, 0x0010, 0x0016, 0x0017, 0x0018, 0x001A, 0x001B, 0x001E, 0x0003, 0x3F00, 0x2F00}
+	// no DF holds (0003, the MF's FID, EF.DIR).
+	fids = []uint16{jpki.EFSigningCert, jpki.EFSigningCACert, jpki.EFTokenInfo, jpki.EFCertPresence, jpki.EFUnknown09,
+		jpki.EFAuthCert, jpki.EFAuthCACert, jpki.EFKeyRef10, jpki.EFTerminalCAKey, jpki.EFAuthKey, jpki.EFAuthPIN,
+		jpki.EFSigningKey, jpki.EFSigningPIN, jpki.EFISDInternal, 0x0003, jpki.FIDMF, jpki.EFDIR}
 )
+
+// pinFID is the FID of the EF of the model's PIN p.
+func pinFID(p model.PIN) uint16 {
+	if p == model.Sign {
+		return jpki.SigningPIN.FID()
+	}
+	return jpki.AuthPIN.FID()
+}
 
 func enc(c apdu.Command) []byte { return c.MustEncode() }
 
@@ -226,7 +236,7 @@ func (g generator) read(p *gopter.GenParameters, s model.State) *op {
 	case 0: // by SFI; the signing certificate more often once it is open
 		fid := pick(p, fids...)
 		if s.Verified[model.Sign] && p.Rng.Intn(2) == 0 {
-			fid = 0x0001
+			fid = jpki.EFSigningCert
 		}
 		c.P1, c.P2 = 0x80|byte(fid&0x1F), byte(pick(p, 0, 0, 4, p.Rng.Intn(256)))
 	default:
@@ -246,11 +256,7 @@ func pinP2(p *gopter.GenParameters, fid uint16) byte {
 
 func (g generator) verify(p *gopter.GenParameters, s model.State) *op {
 	pin := model.PIN(p.Rng.Intn(2))
-	fid := uint16(0x0018)
-	if pin == model.Sign {
-		fid = 0x001B
-	}
-	c := apdu.Command{INS: 0x20, P2: 0x80 | byte(fid)}
+	c := apdu.Command{INS: 0x20, P2: 0x80 | byte(pinFID(pin))}
 	if p.Rng.Intn(3) == 0 {
 		c.P2 = 0x80 // the current EF, whatever it is
 	}
@@ -298,22 +304,21 @@ func (g generator) change(p *gopter.GenParameters, s model.State) *op {
 		return g.verify(p, s)
 	}
 	pin := model.PIN(p.Rng.Intn(2))
-	fid := uint16(0x0018)
+	fid := pinFID(pin)
 	value := pick(p, "4321", "0000", "12345", "12A4")
 	if pin == model.Sign {
-		fid = 0x001B
 		value = pick(p, "NEWPASS1", "ABC123", "ABCDE", "lower123", "A-1234")
 	}
 	return &op{name: "CHANGE REFERENCE DATA", capdu: enc(apdu.Command{INS: 0x24, P1: 0x01, P2: pinP2(p, fid), Data: []byte(value)}), label: "new " + pinName(pin)}
 }
 
 func (g generator) sign(p *gopter.GenParameters, s model.State) *op {
-	fid := pick[uint16](p, 0x0017, 0x001A, 0x0017, 0x001A, 0x000A)
+	fid := pick(p, jpki.EFAuthKey, jpki.EFSigningKey, jpki.EFAuthKey, jpki.EFSigningKey, jpki.EFAuthCert)
 	switch { // often the key whose PIN is open, when one is
 	case s.Verified[model.Auth] && p.Rng.Intn(3) == 0:
-		fid = 0x0017
+		fid = jpki.EFAuthKey
 	case s.Verified[model.Sign] && p.Rng.Intn(3) == 0:
-		fid = 0x001A
+		fid = jpki.EFSigningKey
 	}
 	p1 := pick[byte](p, 0, 0, 0, 1, 2, 3, 4, 5, 6)
 	n := pick(p, 32, 51, 35, 1, 245, 246, 255, 31)
