@@ -104,6 +104,41 @@ type Content struct {
 	LastCommandIndicator bool
 	// Tries a new card starts with; zero values mean the maximum.
 	InitialTries *[2]int
+	// Settings are the card's answers where the public record is silent.
+	Settings Settings
+}
+
+// Settings are the profile settings of docs/card-behaviour.md, "Open
+// questions: defaults and settings", as the model reads that table: each
+// says what the card answers instead of the default. The zero value is the
+// default of every one.
+type Settings struct {
+	// BlockedVerifySW is the answer to a VERIFY with data on a blocked PIN
+	// (Q2); zero means 6984. The try that blocks the PIN answers 63C0, and
+	// the empty VERIFY 63C0, whatever it is.
+	BlockedVerifySW apdu.StatusWord
+	// EmptyVerifyOKWhenVerified: the empty VERIFY answers 9000 while its PIN
+	// is verified (Q1); by default it answers 63Cx even then.
+	EmptyVerifyOKWhenVerified bool
+	// OverlongVerifyCounts: VERIFY data longer than the PIN's maximum (4, 16)
+	// is compared like any other, a wrong try (Q4); by default 6700, the
+	// counter unchanged.
+	OverlongVerifyCounts bool
+	// SelectChecksReadAccess: SELECT of an EF by FID answers 6982, and the
+	// current EF stays what it was, when READ BINARY of that EF would answer
+	// 6982 (Q3): EF 0001 before the signing password, EF 000A of a card that
+	// protects it before the auth PIN, EF 0009 always. By default the SELECT
+	// answers 9000 and the READ BINARY 6982.
+	SelectChecksReadAccess bool
+	// SelectDFClearsSecurity: an application selected by DF name starts with
+	// no PIN verified (Q6); by default the security status is kept.
+	SelectDFClearsSecurity bool
+	// SigningConsumesSecurity: a signature made with a key leaves that key's
+	// PIN no longer verified (Q6); by default it stays verified.
+	SigningConsumesSecurity bool
+	// ReadPastEndEmptyOK: READ BINARY at an offset at or past the end of the
+	// EF answers 9000 with no data (Q7); by default 6B00.
+	ReadPastEndEmptyOK bool
 }
 
 // Model holds a card's content; Step gives the behaviour.
@@ -178,6 +213,9 @@ func (m *Model) Fresh() State {
 	}
 	return s
 }
+
+// Settings returns the card's open-question settings (Content.Settings).
+func (m *Model) Settings() Settings { return m.c.Settings }
 
 // FileData returns the content of a JPKI EF, for checks of what was read.
 func (m *Model) FileData(fid uint16) []byte { return m.jpki[fid].data }
@@ -327,6 +365,9 @@ func (m *Model) sel(s State, c apdu.Command) (State, Expect) {
 		if !found {
 			return s, status(apdu.SWFileNotFound)
 		}
+		if m.c.Settings.SelectChecksReadAccess && !readable(s, f) {
+			return s, status(apdu.SWSecurityNotSatisfied)
+		}
 		s.EF = fid
 		if c.P2 == 0x0C || c.Ne == 0 {
 			return s, ok(nil)
@@ -356,6 +397,9 @@ func (m *Model) sel(s State, c apdu.Command) (State, Expect) {
 		}
 		if bytes.HasPrefix(aid, c.Data) {
 			s.DF, s.EF = Where(i), 0
+			if m.c.Settings.SelectDFClearsSecurity {
+				s.Verified = [2]bool{}
+			}
 			if c.P2&0x0C == 0x0C || c.Ne == 0 {
 				return s, ok(nil)
 			}
@@ -388,12 +432,27 @@ func (m *Model) read(s State, c apdu.Command) (State, Expect) {
 	switch {
 	case f.kind == 'p' || f.kind == 'k':
 		return s, status(apdu.SWIncompatibleFile)
-	case f.kind == 'x', f.readPIN >= 0 && !s.Verified[f.readPIN]:
+	case !readable(s, f):
 		return s, status(apdu.SWSecurityNotSatisfied)
+	case off >= len(f.data) && m.c.Settings.ReadPastEndEmptyOK:
+		return s, ok(nil)
 	case off >= len(f.data):
 		return s, status(apdu.SWWrongP1P2)
 	}
 	return s, ok(trunc(f.data[off:], c.Ne))
+}
+
+// readable reports whether the read condition of a transparent EF is met:
+// EF 0009 never, a protected EF once its PIN is verified. Key and PIN EFs
+// are not transparent (READ BINARY answers 6981, whatever the PIN).
+func readable(s State, f file) bool {
+	switch {
+	case f.kind == 'x':
+		return false
+	case f.kind == 't' && f.readPIN >= 0:
+		return s.Verified[f.readPIN]
+	}
+	return true
 }
 
 // ref resolves P2 = 80 (current EF) or 80|SFI for VERIFY, CHANGE REFERENCE
@@ -428,11 +487,15 @@ func (m *Model) verify(s State, c apdu.Command) (State, Expect) {
 	}
 	p := f.pin
 	switch {
+	case len(c.Data) == 0 && s.Verified[p] && m.c.Settings.EmptyVerifyOKWhenVerified:
+		return s, ok(nil)
 	case len(c.Data) == 0:
 		return s, status(apdu.VerifyFailed(s.Tries[p]))
+	case s.Tries[p] == 0 && m.c.Settings.BlockedVerifySW != 0:
+		return s, status(m.c.Settings.BlockedVerifySW)
 	case s.Tries[p] == 0:
 		return s, status(apdu.SWReferenceDataUnusable)
-	case len(c.Data) > maxLen[p]:
+	case len(c.Data) > maxLen[p] && !m.c.Settings.OverlongVerifyCounts:
 		return s, status(apdu.SWWrongLength)
 	case string(c.Data) == s.Values[p]:
 		s.Tries[p], s.Verified[p] = MaxTries[p], true
@@ -533,6 +596,9 @@ func (m *Model) sign(s State, c apdu.Command) (State, Expect) {
 		return s, status(apdu.SWWrongLength)
 	case (c.P1 == 2 || c.P1 == 4) && n != 32:
 		return s, status(apdu.SWWrongLength)
+	}
+	if m.c.Settings.SigningConsumesSecurity {
+		s.Verified[f.pin] = false
 	}
 	return s, Expect{SW: apdu.SWOK, Kind: Signature, N: 256, Key: f.pin, Scheme: c.P1, Input: append([]byte(nil), c.Data...)}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/leanovate/gopter/commands"
 	"github.com/leanovate/gopter/gen"
 
+	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/model"
@@ -94,6 +95,24 @@ func ContentOf(p *simulator.Profile) model.Content {
 		TokenLabel: p.TokenLabel, TokenSerial: p.TokenSerial, CertPresence: presence,
 		AuthCertNeedsPIN: p.AuthCertNeedsPIN, PoseAsRealCard: p.Behaviour.PoseAsRealCard,
 		AuthPIN: string(p.AuthPIN), SigningPIN: string(p.SigningPIN),
+		Settings: settingsOf(p.Behaviour),
+	}
+}
+
+// settingsOf is the model's reading of a profile's behaviour settings
+// (docs/card-behaviour.md, "Open questions: defaults and settings").
+// PoseAsRealCard is in Content itself. A setting added to
+// simulator.Behaviour must be added here and to the model
+// (TestEveryBehaviourSettingReachesTheModel).
+func settingsOf(b simulator.Behaviour) model.Settings {
+	return model.Settings{
+		BlockedVerifySW:           apdu.StatusWord(b.BlockedVerifySW),
+		EmptyVerifyOKWhenVerified: b.EmptyVerifyOKWhenVerified,
+		OverlongVerifyCounts:      b.OverlongVerifyCounts,
+		SelectChecksReadAccess:    b.SelectChecksReadAccess,
+		SelectDFClearsSecurity:    b.SelectDFClearsSecurity,
+		SigningConsumesSecurity:   b.SigningConsumesSecurity,
+		ReadPastEndEmptyOK:        b.ReadPastEndEmptyOK,
 	}
 }
 

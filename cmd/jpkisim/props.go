@@ -30,7 +30,10 @@ CHANGE REFERENCE DATA, COMPUTE DIGITAL SIGNATURE, GET CHALLENGE, resets, power
 cycles and malformed C-APDUs, each answer compared with an independent model of
 the card and with the invariants (no retry counter rises without a correct
 VERIFY, a blocked PIN stays blocked, no signature or signing-certificate read
-without its PIN, the empty VERIFY never answers 9000, every signature verifies).
+without its PIN, the empty VERIFY never answers 9000 unless the profile sets
+empty_verify_ok_when_verified and the PIN is verified, every signature
+verifies). The model is told the behaviour: settings of the card's profile
+(docs/card-behaviour.md).
 
 The seed is printed on every run; --seed N --shards S replays it exactly. A
 failing sequence is shrunk and printed with PIN data masked.
