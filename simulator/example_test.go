@@ -6,6 +6,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -31,7 +32,7 @@ func ExampleCard() {
 		}
 		return r
 	}
-	fmt.Println("SELECT JPKI:", send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: simulator.AIDJPKI}).SW.String())
+	fmt.Println("SELECT JPKI:", send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: jpki.JPKI.AID()}).SW.String())
 	fmt.Println("SELECT EF 0006:", send(apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{0x00, 0x06}}).SW.String())
 	r := send(apdu.Command{INS: 0xB0, Ne: 32}) // the first 32 bytes: the token label
 	fmt.Printf("token label %q, %s\n", bytes.TrimRight(r.Data, " "), r.SW.String())
