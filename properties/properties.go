@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,35 @@ type Outcome struct {
 	// passed whole.
 	Refused int
 	Elapsed time.Duration
+}
+
+// ErrNotModelled is returned by Run and Prop for a profile whose faults:
+// block changes answers in a way the model cannot know: forced status words
+// (faults.answers), a card pulled out (remove_next) or a power cut
+// (tear_next). Latency and T=0 are modelled (the transport undoes T=0). Such
+// a profile is checked by the features (`jpkisim run`), whose fault steps
+// say what the card must answer (docs/card-behaviour.md).
+var ErrNotModelled = errors.New("the model does not know this profile's faults")
+
+func modelled(p *simulator.Profile) error {
+	f := p.Faults
+	if f == nil {
+		return nil
+	}
+	var what []string
+	if len(f.Answers) > 0 {
+		what = append(what, "forced status words (answers)")
+	}
+	if f.RemoveNext {
+		what = append(what, "a card removal (remove_next)")
+	}
+	if f.TearNext {
+		what = append(what, "a power cut (tear_next)")
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	return fmt.Errorf("profile %q: %w: %s; its behaviour is checked by jpkisim run", p.Name, ErrNotModelled, strings.Join(what, ", "))
 }
 
 // ContentOf is the model's view of a profile: the bytes of its files.
@@ -139,6 +169,9 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 				return nil, nil, err
 			}
 		}
+	}
+	if err := modelled(p); err != nil {
+		return nil, nil, err
 	}
 	keys, err := newKeyset(p.AuthCert, p.SigningCert)
 	if err != nil {

@@ -66,6 +66,9 @@ line says how many.`,
 			}
 			return keepCards(cmd.ErrOrStderr(), []harness.Target{t}, func() error {
 				out, err := properties.Run(properties.Config{Target: t, Seed: seed, Sequences: sequences, MaxLen: maxLen, Shards: shards, Output: stdout, AllowDestructive: allowDestructive})
+				if errors.Is(err, properties.ErrNotModelled) {
+					return usageError{err}
+				}
 				if err != nil {
 					return err
 				}

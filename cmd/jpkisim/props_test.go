@@ -75,3 +75,18 @@ func TestPropsWithBehaviourSettings(t *testing.T) {
 		}
 	})
 }
+
+// A profile whose faults: block forces answers the model cannot know (here
+// 6A80 to the counter query) is refused with one line and exit 2 before a
+// sequence runs, where props once ran and reported a false failure; a
+// profile whose faults the model does know (T=0) still runs.
+func TestPropsRefusesFaultsTheModelDoesNotKnow(t *testing.T) {
+	code, out, errOut := runCLI(t, "props", "--profile", "counter-query-6a80", "--sequences", "50", "--shards", "1")
+	if code != 2 || out != "" || !regexp.MustCompile(`^jpkisim: [^\n]*counter-query-6a80[^\n]*forced status words[^\n]*\n$`).MatchString(errOut) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "props", "--profile", "t0", "--sequences", "50", "--seed", "3", "--shards", "1")
+	if code != 0 || !strings.Contains(out, "OK, passed 50 tests") {
+		t.Fatalf("t0: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
