@@ -43,7 +43,7 @@ Feature: Faults of real cards and readers, on demand
 
   @CERT-07 @pin
   Scenario: A slow signature still arrives
-    An NFC client must allow seconds for an RSA-2048 signature (field report B13).
+    An NFC client must allow seconds for an RSA-2048 signature (field-reports.md B13).
     Given the auth PIN has been verified
     And the card takes 50 ms to answer a signature
     When I sign a SHA-256 DigestInfo of "slow" with the auth key

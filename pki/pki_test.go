@@ -300,7 +300,7 @@ func TestFixtureCAs(t *testing.T) {
 
 // --- End-entity certificates ---------------------------------------------------
 
-// checkEECommon asserts what §9.1 and §9.2 share.
+// checkEECommon asserts what card.md §9.1 and §9.2 share.
 func checkEECommon(t *testing.T, c, ca *x509.Certificate, key *rsa.PrivateKey, kind jpki.Kind, serial int64, notBefore, notAfter time.Time, crldp string) {
 	t.Helper()
 	ocsp, altOU := "http://127.0.0.1:35990/ocsp/auth", "公的個人認証サービス利用者証明用"

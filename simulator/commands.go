@@ -407,7 +407,7 @@ func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
 }
 
 // getData is GET DATA (00 CA P1 P2 Le), card.md §2, §5.9. The card answers
-// tag 5F51 with its contact ATR without TS (§3), and tag DF6A with the
+// tag 5F51 with its contact ATR without TS (card.md §3), and tag DF6A with the
 // virtual-card marker (see MarkerTag); every other object is absent here
 // (6A88).
 func (c *Card) getData(cmd apdu.Command) []byte {

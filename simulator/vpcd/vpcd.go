@@ -3,7 +3,7 @@
 // (35963 for slot 0, 35964 for slot 1, ...), and every PC/SC program then
 // sees it in the reader "Virtual PCD 00 0n".
 //
-// Wire protocol (vsmartcard vpcd.c; pcsc-stack.md §5): every message in both
+// Wire protocol (vsmartcard vpcd.c; docs/vpcd.md §1): every message in both
 // directions is a 2-byte big-endian length N and N bytes. From the driver, a
 // 1-byte payload is a control byte — 00 power off, 01 power on, 02 warm
 // reset (no answer to any of these), 04 "send your ATR" (answered with the
@@ -13,7 +13,7 @@
 //
 // The package is pure Go. On Linux it sets TCP_QUICKACK before every read:
 // Debian's vpcd sends the length and the body in two writes, and without it
-// each APDU waits about 44 ms for a delayed ACK (pcsc-stack.md G0).
+// each APDU waits about 44 ms for a delayed ACK (docs/vpcd.md §3).
 package vpcd
 
 import (
