@@ -93,82 +93,103 @@ func spareKeys() func() (*rsa.PrivateKey, error) {
 	}
 }
 
-func officeSteps(w *world, add func(string, any)) {
-	add(`^the office resets the `+pinRole+`$`, func(role string) error {
-		p := pinRef(role)
-		v := anotherValue(p, w.pin(p))
-		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(p, v, office.Office, nil, kioskHour) })
+// officeSteps are the steps of the card's visits to the office and to a
+// kiosk (@embedded): PIN resets, renewal, issuance, recorded events, and
+// the office's answer and record.
+type officeSteps struct{ *world }
+
+func (s officeSteps) register(sc stepper) {
+	sc.Step(`^the office resets the `+pinRole+`$`, s.officeResetsPIN)
+	sc.Step(`^a kiosk resets the `+pinRole+` on proof of the (correct|wrong) `+pinRole+`$`, s.kioskResetsPIN)
+	sc.Step(`^the office renews the certificates on `+date+`$`, s.officeRenews)
+	sc.Step(`^the office issues a signing certificate on `+date+` to a holder born `+date+`$`, s.officeIssuesSigning)
+	sc.Step(`^the office records (?:an? )?([a-z-]+)$`, s.officeRecords)
+	sc.Step(`^the office did it$`, s.officeDidIt)
+	sc.Step(`^the office refused under ([A-Z]+-\d+)$`, s.officeRefusedUnder)
+	sc.Step(`^the office's record shows the (signing|auth) certificate (valid|revoked|suspended|absent)$`, s.officeRecordShows)
+}
+
+func (s officeSteps) officeResetsPIN(role string) error {
+	p := pinRef(role)
+	v := anotherValue(p, s.pin(p))
+	return s.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(p, v, office.Office, nil, kioskHour) })
+}
+
+func (s officeSteps) kioskResetsPIN(role, which, proofRole string) error {
+	p, q := pinRef(role), pinRef(proofRole)
+	if q != otherPIN(p) {
+		return fmt.Errorf("a kiosk resets the %s on proof of the %v", role, otherPIN(p))
+	}
+	proof := s.pin(q)
+	if which == "wrong" {
+		proof = wrongValue(proof, q)
+	}
+	v := anotherValue(p, s.pin(p))
+	return s.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(p, v, office.Kiosk, proof, kioskHour) })
+}
+
+func (s officeSteps) officeRenews(day string) error {
+	on, err := officeHours(day)
+	if err != nil {
+		return err
+	}
+	return s.atOffice(func(c *office.Card) error {
+		_, err := c.Renew(on, office.Options{NewKey: spareKeys()})
+		return err
 	})
-	add(`^a kiosk resets the `+pinRole+` on proof of the (correct|wrong) `+pinRole+`$`, func(role, which, proofRole string) error {
-		p, q := pinRef(role), pinRef(proofRole)
-		if q != otherPIN(p) {
-			return fmt.Errorf("a kiosk resets the %s on proof of the %v", role, otherPIN(p))
-		}
-		proof := w.pin(q)
-		if which == "wrong" {
-			proof = wrongValue(proof, q)
-		}
-		v := anotherValue(p, w.pin(p))
-		return w.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(p, v, office.Kiosk, proof, kioskHour) })
+}
+
+func (s officeSteps) officeIssuesSigning(day, born string) error {
+	on, err := officeHours(day)
+	if err != nil {
+		return err
+	}
+	b, err := rules.ParseDate(born)
+	if err != nil {
+		return err
+	}
+	v := anotherValue(jpki.SigningPIN, s.pin(jpki.SigningPIN))
+	return s.atOfficeSetting(jpki.SigningPIN, v, func(c *office.Card) error {
+		_, err := c.IssueSigning(on, v, office.Options{NewKey: spareKeys(), Birth: b,
+			Name: "試験　太郎", Sex: "1", Address: "架空県見本市試験町一丁目２番３号"})
+		return err
 	})
-	add(`^the office renews the certificates on `+date+`$`, func(day string) error {
-		on, err := officeHours(day)
-		if err != nil {
-			return err
-		}
-		return w.atOffice(func(c *office.Card) error {
-			_, err := c.Renew(on, office.Options{NewKey: spareKeys()})
-			return err
-		})
+}
+
+func (s officeSteps) officeRecords(event string) error {
+	return s.atOffice(func(c *office.Card) error {
+		_, err := c.Record(rules.Event(event), kioskHour)
+		return err
 	})
-	add(`^the office issues a signing certificate on `+date+` to a holder born `+date+`$`, func(day, born string) error {
-		on, err := officeHours(day)
-		if err != nil {
-			return err
-		}
-		b, err := rules.ParseDate(born)
-		if err != nil {
-			return err
-		}
-		v := anotherValue(jpki.SigningPIN, w.pin(jpki.SigningPIN))
-		return w.atOfficeSetting(jpki.SigningPIN, v, func(c *office.Card) error {
-			_, err := c.IssueSigning(on, v, office.Options{NewKey: spareKeys(), Birth: b,
-				Name: "試験　太郎", Sex: "1", Address: "架空県見本市試験町一丁目２番３号"})
-			return err
-		})
-	})
-	add(`^the office records (?:an? )?([a-z-]+)$`, func(event string) error {
-		return w.atOffice(func(c *office.Card) error {
-			_, err := c.Record(rules.Event(event), kioskHour)
-			return err
-		})
-	})
-	add(`^the office did it$`, func() error {
-		if w.office.err != nil {
-			return fmt.Errorf("the office refused: %v", w.office.err)
-		}
-		return nil
-	})
-	add(`^the office refused under ([A-Z]+-\d+)$`, func(rule string) error {
-		var r *office.Refusal
-		if !errors.As(w.office.err, &r) || r.Rule != rule {
-			return fmt.Errorf("want a refusal under %s, got %v", rule, w.office.err)
-		}
-		return nil
-	})
-	add(`^the office's record shows the (signing|auth) certificate (valid|revoked|suspended|absent)$`, func(cert, status string) error {
-		if w.office.meta == nil {
-			return errors.New("the card has not been to the office")
-		}
-		got := w.office.meta.Certificates.Auth.Status
-		if cert == "signing" {
-			got = w.office.meta.Certificates.Signing.Status
-		}
-		if got != status {
-			return fmt.Errorf("the %s certificate is %s, want %s", cert, got, status)
-		}
-		return nil
-	})
+}
+
+func (s officeSteps) officeDidIt() error {
+	if s.office.err != nil {
+		return fmt.Errorf("the office refused: %v", s.office.err)
+	}
+	return nil
+}
+
+func (s officeSteps) officeRefusedUnder(rule string) error {
+	var r *office.Refusal
+	if !errors.As(s.office.err, &r) || r.Rule != rule {
+		return fmt.Errorf("want a refusal under %s, got %v", rule, s.office.err)
+	}
+	return nil
+}
+
+func (s officeSteps) officeRecordShows(cert, status string) error {
+	if s.office.meta == nil {
+		return errors.New("the card has not been to the office")
+	}
+	got := s.office.meta.Certificates.Auth.Status
+	if cert == "signing" {
+		got = s.office.meta.Certificates.Signing.Status
+	}
+	if got != status {
+		return fmt.Errorf("the %s certificate is %s, want %s", cert, got, status)
+	}
+	return nil
 }
 
 // atOfficeSetting is atOffice for an operation that gives PIN p the value
