@@ -71,7 +71,11 @@ func (s cardSteps) sendWithPIN(h, role string) error {
 	if len(b) != 4 || !apdu.CarriesSecret(b[0], b[1]) {
 		return fmt.Errorf("%q: give the 4-byte header of a command that carries a PIN (VERIFY, CHANGE REFERENCE DATA, ...)", h)
 	}
-	v := s.pin(pinRef(role))
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	v := s.pin(p)
 	_, err = s.client.SendRaw(append(append(b, byte(len(v))), v...))
 	return s.record(err)
 }

@@ -68,13 +68,6 @@ func anotherValue(p jpki.PIN, current []byte) []byte {
 	return candidates[0]
 }
 
-func otherPIN(p jpki.PIN) jpki.PIN {
-	if p == jpki.SigningPIN {
-		return jpki.AuthPIN
-	}
-	return jpki.SigningPIN
-}
-
 // spareKeys are committed TEST-ONLY keys of another holder, the card's "new"
 // key pairs in a renewal: no scenario generates RSA keys.
 func spareKeys() func() (*rsa.PrivateKey, error) {
@@ -110,15 +103,25 @@ func (s officeSteps) register(sc stepper) {
 }
 
 func (s officeSteps) officeResetsPIN(role string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	v := anotherValue(p, s.pin(p))
 	return s.atOfficeSetting(p, v, func(c *office.Card) error { return c.ResetPIN(p, v, office.Office, nil, kioskHour) })
 }
 
 func (s officeSteps) kioskResetsPIN(role, which, proofRole string) error {
-	p, q := pinRef(role), pinRef(proofRole)
-	if q != otherPIN(p) {
-		return fmt.Errorf("a kiosk resets the %s on proof of the %v", role, otherPIN(p))
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	q, err := parsePIN(proofRole)
+	if err != nil {
+		return err
+	}
+	if other, _ := p.Other(); q != other {
+		return fmt.Errorf("a kiosk resets the %v on proof of the %v", p, other)
 	}
 	proof := s.pin(q)
 	if which == "wrong" {
@@ -179,15 +182,19 @@ func (s officeSteps) officeRefusedUnder(rule string) error {
 }
 
 func (s officeSteps) officeRecordShows(cert, status string) error {
+	k, err := jpki.ParseKind(cert)
+	if err != nil {
+		return err
+	}
 	if s.office.meta == nil {
 		return errors.New("the card has not been to the office")
 	}
 	got := s.office.meta.Certificates.Auth.Status
-	if cert == "signing" {
+	if k == jpki.Signing {
 		got = s.office.meta.Certificates.Signing.Status
 	}
 	if got != status {
-		return fmt.Errorf("the %s certificate is %s, want %s", cert, got, status)
+		return fmt.Errorf("the %v certificate is %s, want %s", k, got, status)
 	}
 	return nil
 }

@@ -35,7 +35,10 @@ func (s pinSteps) register(sc stepper) {
 }
 
 func (s pinSteps) pinVerified(role string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	if err := s.client.Verify(p, s.pin(p)); err != nil {
 		return s.failf("VERIFY of the correct %v failed: %w", p, err)
 	}
@@ -44,23 +47,35 @@ func (s pinSteps) pinVerified(role string) error {
 }
 
 func (s pinSteps) verifyCorrectPIN(role string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	return s.record(s.client.Verify(p, s.pin(p)))
 }
 
 func (s pinSteps) verifyCorrectPINBySFI(role string) error {
-	p := pinRef(role)
-	_, err := s.client.Send(apdu.Command{INS: 0x20, P2: 0x80 | byte(p.FID()), Data: s.pin(p)})
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	_, err = s.client.Send(apdu.Command{INS: 0x20, P2: 0x80 | byte(p.FID()), Data: s.pin(p)})
 	return s.record(err)
 }
 
 func (s pinSteps) verifyWrongPIN(role string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	return s.record(s.client.Verify(p, wrongValue(s.pin(p), p)))
 }
 
 func (s pinSteps) verifyWrongPINOfLength(role string, n int) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	return s.record(s.client.Verify(p, valueOfLength(s.pin(p), p, n)))
 }
 
@@ -73,7 +88,10 @@ func (s pinSteps) verifySigningPasswordLowercase() error {
 }
 
 func (s pinSteps) enterWrongPINTimes(role string, n int) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	for i := 0; i < n; i++ {
 		if err := s.record(s.client.Verify(p, wrongValue(s.pin(p), p))); err != nil {
 			return err
@@ -83,30 +101,52 @@ func (s pinSteps) enterWrongPINTimes(role string, n int) error {
 }
 
 func (s pinSteps) queryRetryCounter(role string) error {
-	_, err := s.client.RetriesLeft(pinRef(role))
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	_, err = s.client.RetriesLeft(p)
 	return s.record(err)
 }
 
 func (s pinSteps) queryRetryCounterBySFI(role string) error {
-	_, err := s.client.Send(apdu.Command{INS: 0x20, P2: 0x80 | byte(pinRef(role).FID())})
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	_, err = s.client.Send(apdu.Command{INS: 0x20, P2: 0x80 | byte(p.FID())})
 	return s.record(err)
 }
 
 func (s pinSteps) triesLeft(role string, n int) error {
-	return s.expectTries(pinRef(role), n)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	return s.expectTries(p, n)
 }
 
 func (s pinSteps) allTriesLeft(role string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	return s.expectTries(p, p.MaxTries())
 }
 
 func (s pinSteps) pinBlocked(role string) error {
-	return s.expectTries(pinRef(role), 0)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	return s.expectTries(p, 0)
 }
 
 func (s pinSteps) changePIN(role, kind string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	v, err := newValue(s.pin(p), p, kind)
 	if err != nil {
 		return err
@@ -120,7 +160,10 @@ func (s pinSteps) changePIN(role, kind string) error {
 }
 
 func (s pinSteps) newPINVerifies(role string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	if err := s.client.Verify(p, s.newPIN); err != nil {
 		return s.failf("VERIFY of the new %v: %w", p, err)
 	}
@@ -128,8 +171,11 @@ func (s pinSteps) newPINVerifies(role string) error {
 }
 
 func (s pinSteps) oldPINRefused(role string) error {
-	p := pinRef(role)
-	err := s.client.Verify(p, s.pin(p))
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	err = s.client.Verify(p, s.pin(p))
 	var sw apdu.StatusWord
 	if !errors.As(err, &sw) {
 		return s.failf("VERIFY of the old %v: want a refusal, got %v", p, err)
@@ -141,7 +187,10 @@ func (s pinSteps) oldPINRefused(role string) error {
 }
 
 func (s pinSteps) pinUnchanged(role string) error {
-	p := pinRef(role)
+	p, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
 	if err := s.client.Verify(p, s.pin(p)); err != nil {
 		return s.failf("VERIFY of the original %v: %w", p, err)
 	}

@@ -12,13 +12,17 @@ import (
 	"github.com/jpkisim/jpkisim/rules"
 )
 
-// JPKI certificate policies (card.md §9): production and test environment.
+// JPKI certificate policies of each kind (card.md §9): production and test
+// environment.
+var policies = map[jpki.Kind][]string{
+	jpki.Auth:    {"1.2.392.200149.8.5.1.3.30"},
+	jpki.Signing: {"1.2.392.200149.8.5.1.1.20", "1.2.392.200149.8.5.1.0.20"},
+}
+
 var (
-	authPolicies    = []string{"1.2.392.200149.8.5.1.3.30"}
-	signingPolicies = []string{"1.2.392.200149.8.5.1.1.20", "1.2.392.200149.8.5.1.0.20"}
-	oidSAN          = asn1.ObjectIdentifier{2, 5, 29, 17}
-	oidPolicies     = asn1.ObjectIdentifier{2, 5, 29, 32}
-	oidKeyUsage     = asn1.ObjectIdentifier{2, 5, 29, 15}
+	oidSAN      = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidPolicies = asn1.ObjectIdentifier{2, 5, 29, 32}
+	oidKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 15}
 )
 
 // readSteps are the steps that read EFs: READ BINARY, the certificate EFs,
@@ -71,7 +75,11 @@ func (s readSteps) responseIsWholeCertificateEF(role string) error {
 			return s.failf("the %d bytes after the certificate are not filler", len(d)-n)
 		}
 	}
-	der, err := s.client.ReadCertificate(certFID(role))
+	fid, err := parseCertEF(role)
+	if err != nil {
+		return err
+	}
+	der, err := s.client.ReadCertificate(fid)
 	if err != nil {
 		return s.failf("reading the %s certificate in chunks: %w", role, err)
 	}
@@ -82,8 +90,12 @@ func (s readSteps) responseIsWholeCertificateEF(role string) error {
 }
 
 func (s readSteps) readCertificate(role string) error {
+	fid, err := parseCertEF(role)
+	if err != nil {
+		return err
+	}
 	s.cert = nil
-	der, err := s.client.ReadCertificate(certFID(role))
+	der, err := s.client.ReadCertificate(fid)
 	if rerr := s.record(err); rerr != nil {
 		return rerr
 	}
@@ -114,16 +126,20 @@ func (s readSteps) certificateIsRSA2048() error {
 }
 
 func (s readSteps) certificateIssuedByCardCA(role string) error {
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
 	c, err := s.needCert()
 	if err != nil {
 		return err
 	}
-	ca, err := s.client.Certificate(certFID(role + " CA"))
+	ca, err := s.client.Certificate(k.CACertFID())
 	if err != nil {
-		return s.failf("reading the %s CA certificate: %w", role, err)
+		return s.failf("reading the %v CA certificate: %w", k, err)
 	}
 	if err := c.CheckSignatureFrom(ca); err != nil {
-		return s.failf("certificate does not verify under the %s CA: %w", role, err)
+		return s.failf("certificate does not verify under the %v CA: %w", k, err)
 	}
 	if !bytes.Equal(c.RawIssuer, ca.RawSubject) {
 		return s.failf("issuer %q is not the CA's subject %q", c.Issuer, ca.Subject)
@@ -162,14 +178,15 @@ func (s readSteps) certificateExtKeyUsageClientAuth() error {
 }
 
 func (s readSteps) certificatePolicy(role string) error {
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
 	c, err := s.needCert()
 	if err != nil {
 		return err
 	}
-	want := authPolicies
-	if role == "signing" {
-		want = signingPolicies
-	}
+	want := policies[k]
 	if len(c.PolicyIdentifiers) != 1 || !contains(want, c.PolicyIdentifiers[0].String()) {
 		return s.failf("policies are %v, want one of %v", c.PolicyIdentifiers, want)
 	}
@@ -278,18 +295,6 @@ func (s readSteps) certificateExpiresAtEndOfDay() error {
 		return s.failf("notAfter is %s, want 14:59:59Z (23:59:59 JST)", na.Format("2006-01-02T15:04:05Z"))
 	}
 	return nil
-}
-
-func certFID(role string) uint16 {
-	switch role {
-	case "signing":
-		return jpki.EFSigningCert
-	case "signing CA":
-		return jpki.EFSigningCACert
-	case "auth CA":
-		return jpki.EFAuthCACert
-	}
-	return jpki.EFAuthCert
 }
 
 func (w *world) needCert() (*x509.Certificate, error) {

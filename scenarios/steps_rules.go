@@ -165,7 +165,7 @@ func (s rulesSteps) holderMayHoldSigning(on, may string) error {
 	}
 	sg, _ := rules.Eligibility(s.birth, d, s.ward)
 	if sg.Allowed != (may == "may") || sg.Rule != "AGE-01" {
-		return fmt.Errorf("signing certificate: %+v", sg)
+		return fmt.Errorf("%v certificate: %+v", jpki.Signing, sg)
 	}
 	return nil
 }
@@ -178,7 +178,7 @@ func (s rulesSteps) holderMayHoldAuth(on, who string) error {
 	_, a := rules.Eligibility(s.birth, d, s.ward)
 	rep := strings.Contains(a.Reason, "legal representative")
 	if !a.Allowed || a.Rule != "AGE-03" || rep != (who == "the legal representative") {
-		return fmt.Errorf("auth certificate: %+v", a)
+		return fmt.Errorf("%v certificate: %+v", jpki.Auth, a)
 	}
 	return nil
 }
@@ -223,12 +223,16 @@ func (s rulesSteps) expiryNoticeExpected(exp, from, to string) error {
 }
 
 func (s rulesSteps) eventLeavesCertificate(event, which, status, reason, rule string) error {
+	k, err := jpki.ParseKind(which)
+	if err != nil {
+		return err
+	}
 	sg, a, err := rules.Effects(rules.Event(event))
 	if err != nil {
 		return err
 	}
 	e := sg
-	if which == "auth" {
+	if k == jpki.Auth {
 		e = a
 	}
 	got := string(e.Status)
@@ -237,7 +241,7 @@ func (s rulesSteps) eventLeavesCertificate(event, which, status, reason, rule st
 	}
 	switch {
 	case got != status:
-		return fmt.Errorf("%s leaves the %s certificate %s", event, which, got)
+		return fmt.Errorf("%s leaves the %v certificate %s", event, k, got)
 	case reason != "" && e.Reason.String() != reason:
 		return fmt.Errorf("reason %s, want %s", e.Reason, reason)
 	case rule != "" && e.Rule != rule:
@@ -257,14 +261,16 @@ func (s rulesSteps) operationCosts(op string, yen int, rule string) error {
 	return nil
 }
 
-var pinName = map[string]jpki.PIN{"signing password": jpki.SigningPIN, "auth PIN": jpki.AuthPIN, "Kenhojo PIN": jpki.KenhojoPIN, "Juki PIN": jpki.JukiPIN}
-
-func (s rulesSteps) holderCanResetPIN(knows, pin, where string) error {
-	paths := rules.UnlockPaths(pinName[pin], knows == "knows")
+func (s rulesSteps) holderCanResetPIN(knows, role, where string) error {
+	pin, err := parsePIN(role)
+	if err != nil {
+		return err
+	}
+	paths := rules.UnlockPaths(pin, knows == "knows")
 	kiosk := slices.ContainsFunc(paths, func(p rules.Path) bool { return p.Where == "kiosk" })
 	office := slices.ContainsFunc(paths, func(p rules.Path) bool { return p.Where == "office" && p.Rule == "UNLOCK-01" })
 	if !office || kiosk != (where == "at a kiosk and at the office") {
-		return fmt.Errorf("reset paths of the %s: %+v", pin, paths)
+		return fmt.Errorf("reset paths of the %v: %+v", pin, paths)
 	}
 	return nil
 }
@@ -336,7 +342,12 @@ func (s rulesSteps) serviceUsableAfterExpiry(svc, is, on, exp string) error {
 }
 
 func (s rulesSteps) serviceUsesCertificate(svc, cert string) error {
-	if got := rules.Needs(rules.Service(svc)); got != cert {
+	want, err := jpki.ParseKind(cert)
+	if err != nil {
+		return err
+	}
+	got := rules.Needs(rules.Service(svc))
+	if k, err := jpki.ParseKind(got); err != nil || k != want {
 		return fmt.Errorf("%s uses %q", svc, got)
 	}
 	return nil
@@ -373,9 +384,9 @@ func (s rulesSteps) pinTries(sign, four int) error {
 	if jpki.SigningPIN.MaxTries() != sign {
 		return fmt.Errorf("the signing password allows %d tries", jpki.SigningPIN.MaxTries())
 	}
-	for name, n := range map[string]int{"auth": jpki.AuthPIN.MaxTries(), "Kenhojo": jpki.KenhojoPIN.MaxTries(), "Juki": jpki.JukiPIN.MaxTries()} {
-		if n != four {
-			return fmt.Errorf("the %s PIN allows %d tries", name, n)
+	for _, p := range []jpki.PIN{jpki.AuthPIN, jpki.KenhojoPIN, jpki.JukiPIN} {
+		if n := p.MaxTries(); n != four {
+			return fmt.Errorf("the %v allows %d tries", p, n)
 		}
 	}
 	return nil

@@ -34,23 +34,39 @@ func (s signSteps) register(sc stepper) {
 }
 
 func (s signSteps) signDigestInfo(hash, msg, role string) error {
-	return s.sign(keyRef(role), 0x00, hashByName(hash), []byte(msg), false)
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
+	return s.sign(k, 0x00, hashByName(hash), []byte(msg), false)
 }
 
 func (s signSteps) signDigestInfoBySFI(msg, role string) error {
-	return s.sign(keyRef(role), 0x00, crypto.SHA256, []byte(msg), true)
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
+	return s.sign(k, 0x00, crypto.SHA256, []byte(msg), true)
 }
 
 func (s signSteps) signWithP1(msg, role, p1 string) error {
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
 	v, _ := strconv.ParseUint(p1, 16, 8)
-	return s.sign(keyRef(role), byte(v), crypto.SHA256, []byte(msg), false)
+	return s.sign(k, byte(v), crypto.SHA256, []byte(msg), false)
 }
 
 func (s signSteps) signBytesWithP1(n int, role, p1 string) error {
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
 	v, _ := strconv.ParseUint(p1, 16, 8)
 	data := bytes.Repeat([]byte{0x5A}, n)
 	s.resetSignature()
-	s.sigInput, s.sigKey, s.sigP1 = data, keyRef(role), byte(v)
+	s.sigInput, s.sigKey, s.sigP1 = data, k, byte(v)
 	sig, err := s.client.SignRaw(s.sigKey, s.sigP1, data)
 	s.sig = sig
 	return s.record(err)
@@ -59,10 +75,14 @@ func (s signSteps) signBytesWithP1(n int, role, p1 string) error {
 // signDigestInfoWithoutNULL sends pyjpki's SHA-256 DigestInfo with the
 // parameters omitted (49 bytes).
 func (s signSteps) signDigestInfoWithoutNULL(role string) error {
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
 	d := sha256.Sum256([]byte("pyjpki"))
 	di := append([]byte{0x30, 0x2f, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x04, 0x20}, d[:]...)
 	s.resetSignature()
-	s.sigInput, s.sigKey, s.sigP1 = di, keyRef(role), 0
+	s.sigInput, s.sigKey, s.sigP1 = di, k, 0
 	sig, err := s.client.SignRaw(s.sigKey, 0, di)
 	s.sig = sig
 	return s.record(err)
@@ -76,18 +96,26 @@ func (s signSteps) signatureLength(n int) error {
 }
 
 func (s signSteps) signatureVerifies(role string) error {
-	pub, err := s.publicKey(role)
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
+	pub, err := s.publicKey(k)
 	if err != nil {
 		return err
 	}
 	if err := s.verifySignature(pub); err != nil {
-		return s.failf("signature does not verify with the %s certificate: %w", role, err)
+		return s.failf("signature does not verify with the %v certificate: %w", k, err)
 	}
 	return nil
 }
 
 func (s signSteps) signatureOpensToPadding(role string) error {
-	pub, err := s.publicKey(role)
+	k, err := jpki.ParseKind(role)
+	if err != nil {
+		return err
+	}
+	pub, err := s.publicKey(k)
 	if err != nil {
 		return err
 	}
@@ -106,14 +134,15 @@ func (s signSteps) signatureOpensToPadding(role string) error {
 	return nil
 }
 
-func (w *world) publicKey(role string) (*rsa.PublicKey, error) {
-	c, err := w.client.Certificate(certFID(role))
+// publicKey reads the public key of the certificate of kind k from the card.
+func (w *world) publicKey(k jpki.Kind) (*rsa.PublicKey, error) {
+	c, err := w.client.Certificate(k.CertFID())
 	if err != nil {
-		return nil, w.failf("reading the %s certificate: %w", role, err)
+		return nil, w.failf("reading the %v certificate: %w", k, err)
 	}
 	pub, ok := c.PublicKey.(*rsa.PublicKey)
 	if !ok {
-		return nil, w.failf("the %s certificate holds a %T key", role, c.PublicKey)
+		return nil, w.failf("the %v certificate holds a %T key", k, c.PublicKey)
 	}
 	return pub, nil
 }

@@ -181,23 +181,40 @@ func (t *traced) Unwrap() error { return t.cause }
 // pin returns the PIN's correct value for the card under test.
 func (w *world) pin(p jpki.PIN) []byte { return w.secrets.Of(p) }
 
-// The role words of the step text.
+// The role words of the step text. A step names a PIN by its name in prose,
+// jpki.PIN's String ("auth PIN", "signing password"; the rules' steps also
+// "Kenhojo PIN" and "Juki PIN"), a key pair or a certificate by its kind,
+// jpki.Kind's String ("auth", "signing"), and a CA certificate by its kind
+// and "CA" ("auth CA"). parsePIN, jpki.ParseKind and parseCertEF turn the
+// words into the card's facts; no step compares them itself.
 const (
 	pinRole  = `(auth PIN|signing password)`
 	keyRole  = `(auth|signing) key`
 	certRole = `(auth|signing|auth CA|signing CA) certificate`
 )
 
-func pinRef(role string) jpki.PIN {
-	if strings.HasPrefix(role, "signing") {
-		return jpki.SigningPIN
+// parsePIN returns the PIN that a step's role words name (jpki.PIN's
+// String).
+func parsePIN(words string) (jpki.PIN, error) {
+	for _, p := range jpki.PINs {
+		if p.String() == words {
+			return p, nil
+		}
 	}
-	return jpki.AuthPIN
+	return 0, fmt.Errorf("%q names no PIN of the card", words)
 }
 
-func keyRef(role string) jpki.Kind {
-	if strings.HasPrefix(role, "signing") {
-		return jpki.Signing
+// parseCertEF returns the FID of the certificate EF that a step's role
+// words name: a kind ("auth", "signing") for its certificate, a kind and
+// " CA" for its CA certificate.
+func parseCertEF(words string) (uint16, error) {
+	kind, ca := strings.CutSuffix(words, " CA")
+	k, err := jpki.ParseKind(kind)
+	if err != nil {
+		return 0, err
 	}
-	return jpki.Auth
+	if ca {
+		return k.CACertFID(), nil
+	}
+	return k.CertFID(), nil
 }
