@@ -181,94 +181,40 @@ func (t *traced) Unwrap() error { return t.cause }
 // pin returns the PIN's correct value for the card under test.
 func (w *world) pin(p jpki.PIN) []byte { return w.secrets.Of(p) }
 
-func pinRef(role string) jpki.PIN {
-	if strings.HasPrefix(role, "signing") {
-		return jpki.SigningPIN
-	}
-	return jpki.AuthPIN
-}
+// The role words of the step text. A step names a PIN by its name in prose,
+// jpki.PIN's String ("auth PIN", "signing password"; the rules' steps also
+// "Kenhojo PIN" and "Juki PIN"), a key pair or a certificate by its kind,
+// jpki.Kind's String ("auth", "signing"), and a CA certificate by its kind
+// and "CA" ("auth CA"). parsePIN, jpki.ParseKind and parseCertEF turn the
+// words into the card's facts; no step compares them itself.
+const (
+	pinRole  = `(auth PIN|signing password)`
+	keyRole  = `(auth|signing) key`
+	certRole = `(auth|signing|auth CA|signing CA) certificate`
+)
 
-func keyRef(role string) jpki.Kind {
-	if strings.HasPrefix(role, "signing") {
-		return jpki.Signing
-	}
-	return jpki.Auth
-}
-
-// wrongValue returns a value of the PIN's format that differs from the
-// correct one in its first character.
-func wrongValue(correct []byte, p jpki.PIN) []byte {
-	w := append([]byte(nil), correct...)
-	if len(w) == 0 {
-		if p == jpki.SigningPIN {
-			return []byte("WRONG1")
+// parsePIN returns the PIN that a step's role words name (jpki.PIN's
+// String).
+func parsePIN(words string) (jpki.PIN, error) {
+	for _, p := range jpki.PINs {
+		if p.String() == words {
+			return p, nil
 		}
-		return []byte("0000")
 	}
-	w[0] = nextChar(w[0])
-	return w
+	return 0, fmt.Errorf("%q names no PIN of the card", words)
 }
 
-func nextChar(b byte) byte {
-	switch {
-	case b >= '0' && b < '9', b >= 'A' && b < 'Z':
-		return b + 1
-	case b == '9':
-		return '0'
-	case b == 'Z':
-		return 'A'
+// parseCertEF returns the FID of the certificate EF that a step's role
+// words name: a kind ("auth", "signing") for its certificate, a kind and
+// " CA" for its CA certificate.
+func parseCertEF(words string) (uint16, error) {
+	kind, ca := strings.CutSuffix(words, " CA")
+	k, err := jpki.ParseKind(kind)
+	if err != nil {
+		return 0, err
 	}
-	return '0'
-}
-
-// valueOfLength returns a value of n characters in the PIN's alphabet that
-// differs from the correct one.
-func valueOfLength(correct []byte, p jpki.PIN, n int) []byte {
-	alphabet := "0123456789"
-	if p == jpki.SigningPIN {
-		alphabet = "Q7W8E9R0T1Y2U3I4O5P6"
+	if ca {
+		return k.CACertFID(), nil
 	}
-	v := make([]byte, n)
-	for i := range v {
-		v[i] = alphabet[i%len(alphabet)]
-	}
-	if string(v) == string(correct) && n > 0 {
-		v[0] = nextChar(v[0])
-	}
-	return v
-}
-
-// newValue returns a value for CHANGE REFERENCE DATA, described in words in
-// the feature, that differs from the current value.
-func newValue(current []byte, p jpki.PIN, kind string) ([]byte, error) {
-	switch kind {
-	case "a new valid value":
-		if p == jpki.SigningPIN {
-			v := []byte("NEWPASS2026")
-			if string(v) == string(current) {
-				v = []byte("OTHERPASS2026")
-			}
-			return v, nil
-		}
-		return wrongValue(current, p), nil
-	case "a 16-character value":
-		return valueOfLength(current, p, 16), nil
-	case "a 6-character value":
-		return valueOfLength(current, p, 6), nil
-	case "a 3-digit value":
-		return []byte("123"), nil
-	case "a 5-digit value":
-		return []byte("12345"), nil
-	case "a value with a letter":
-		return []byte("12A4"), nil
-	case "a 5-character value":
-		return []byte("AB123"), nil
-	case "a 17-character value":
-		return []byte("ABCDEFGH123456789"), nil
-	case "a lowercase value":
-		return []byte("abc12345"), nil
-	case "a value with a symbol":
-		return []byte("ABC-1234"), nil
-	}
-	return nil, fmt.Errorf("unknown kind of new value %q", kind)
+	return k.CertFID(), nil
 }
