@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -19,7 +20,7 @@ import (
 
 func newClient(t *testing.T) (*harness.Client, *harness.Trace) {
 	t.Helper()
-	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	c, err := target.Open()
 	if err != nil {
 		t.Fatal(err)

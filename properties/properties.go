@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/leanovate/gopter"
@@ -112,7 +113,7 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 		if pt, ok := cfg.Target.(interface{ Profile() string }); ok && pt.Profile() != "" {
 			name = pt.Profile()
 		}
-		if st, ok := cfg.Target.(harness.SimTarget); ok {
+		if st, ok := cfg.Target.(sim.Target); ok {
 			p = st.Profile
 		} else {
 			var err error
@@ -126,7 +127,7 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 		return nil, nil, err
 	}
 	virtual := cfg.Target.Virtual()
-	_, embedded := cfg.Target.(harness.SimTarget)
+	_, embedded := cfg.Target.(sim.Target)
 	secrets := cfg.Target.Secrets()
 	content := ContentOf(p)
 	// The card's own PINs (from the environment for a card made with other
@@ -252,7 +253,7 @@ func Run(cfg Config) (Outcome, error) {
 		maxLen = 50
 	}
 	shards := 1
-	if _, ok := cfg.Target.(harness.SimTarget); ok {
+	if _, ok := cfg.Target.(sim.Target); ok {
 		shards = cfg.Shards
 		if shards <= 0 {
 			shards = min(runtime.GOMAXPROCS(0), 4)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -17,11 +18,11 @@ func (w *world) sim() (*simulator.Card, error) {
 	if t, ok := c.(*harness.TracedCard); ok {
 		c = t.Card
 	}
-	s, ok := c.(*harness.SimCard)
+	s, ok := c.(*sim.Card)
 	if !ok {
 		return nil, fmt.Errorf("faults need the embedded card, not %s (@embedded scenarios are left out elsewhere)", w.target.Name())
 	}
-	return s.Sim(), nil
+	return s.Simulator(), nil
 }
 
 func (w *world) addFault(f func(*simulator.Faults)) error {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/cucumber/godog"
@@ -150,7 +151,7 @@ func stepDefs(w *world) []stepDef {
 	})
 
 	add(`^the card of the "([a-z0-9-]+)" profile$`, func(name string) error {
-		if _, ok := w.target.(harness.SimTarget); !ok {
+		if _, ok := w.target.(sim.Target); !ok {
 			return fmt.Errorf("a profile needs the embedded card, not %s (@profile scenarios are left out elsewhere)", w.target.Name())
 		}
 		p, err := fixtures.Profile(name)
@@ -158,7 +159,7 @@ func stepDefs(w *world) []stepDef {
 			return err
 		}
 		_ = w.close() // the embedded card: nothing to put back
-		w.target = harness.SimTarget{Profile: p}
+		w.target = sim.Target{Profile: p}
 		return w.open()
 	})
 

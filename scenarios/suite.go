@@ -17,6 +17,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // Config is one run of the acceptance suite.
@@ -107,7 +108,7 @@ func Suite(cfg Config) godog.TestSuite {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
-	if _, fresh := cfg.Target.(harness.SimTarget); !fresh || cfg.Concurrency < 1 {
+	if _, fresh := cfg.Target.(sim.Target); !fresh || cfg.Concurrency < 1 {
 		cfg.Concurrency = 1 // one card in a reader: one scenario at a time
 	}
 	return godog.TestSuite{
@@ -166,7 +167,7 @@ func execute(cfg Config) (status int, ran int, lost error) {
 		fmt.Fprintln(out, err)
 		return 2, 0, nil
 	}
-	if _, embedded := cfg.Target.(harness.SimTarget); !embedded {
+	if _, embedded := cfg.Target.(sim.Target); !embedded {
 		cfg.Tags = andTags(cfg.Tags, "~@profile", "~@embedded") // a reader holds one card, in one state, without our faults
 	}
 	if !cfg.Target.Virtual() {

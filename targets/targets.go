@@ -22,6 +22,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/rules"
 )
 
@@ -66,7 +67,7 @@ func Resolve(spec string, o Options) (harness.Target, error) {
 		if err != nil {
 			return nil, err
 		}
-		return harness.SimTarget{Profile: p}, nil
+		return sim.Target{Profile: p}, nil
 	case "pcsc":
 		if reader == "" {
 			r, err := pcsc.FindJPKI(nil)

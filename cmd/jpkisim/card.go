@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/spf13/cobra"
@@ -153,17 +154,17 @@ func (t *toldOnce) Commit(st *simulator.State) error {
 
 // stateTarget is the embedded card that starts every scenario from a state
 // file (read, never written).
-func stateTarget(path string) (harness.SimTarget, error) {
+func stateTarget(path string) (sim.Target, error) {
 	st, meta, err := store.Load(path)
 	if err != nil {
-		return harness.SimTarget{}, usageError{err}
+		return sim.Target{}, usageError{err}
 	}
 	p, err := profileOf(path, meta)
 	if err != nil {
-		return harness.SimTarget{}, err
+		return sim.Target{}, err
 	}
 	pins, _ := envPINs(p)
-	return harness.SimTarget{Profile: p, Initial: st, PINs: &pins}, nil
+	return sim.Target{Profile: p, Initial: st, PINs: &pins}, nil
 }
 
 func newCardCmd(stdout io.Writer) *cobra.Command {

@@ -39,6 +39,7 @@ import (
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/scenarios"
@@ -168,15 +169,15 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 }
 
 // loadProfile resolves --profile: an embedded profile name or a YAML file.
-func loadProfile(name string) (harness.SimTarget, error) {
+func loadProfile(name string) (sim.Target, error) {
 	p, err := fixtures.Profile(name)
 	if err != nil {
 		if errors.Is(err, fixtures.ErrUnknownProfile) || errors.Is(err, fixtures.ErrBadProfile) {
-			return harness.SimTarget{}, usageError{err}
+			return sim.Target{}, usageError{err}
 		}
-		return harness.SimTarget{}, err
+		return sim.Target{}, err
 	}
-	return harness.SimTarget{Profile: p}, nil
+	return sim.Target{Profile: p}, nil
 }
 
 // checkFormats refuses a --format list naming a formatter godog lacks.
@@ -501,7 +502,7 @@ Examples:
 					return err
 				}
 				defer st.Close()
-				card = harness.NewSimCard(c)
+				card = sim.NewCard(c)
 				secrets, _ = envPINs(c.Profile())
 			} else {
 				asks := placeholderPINs(args)
@@ -514,7 +515,7 @@ Examples:
 				}
 				secrets = t.Secrets()
 				if t.Virtual() {
-					if p, ok := t.(harness.SimTarget); ok {
+					if p, ok := t.(sim.Target); ok {
 						secrets, _ = envPINs(p.Profile)
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -14,7 +15,7 @@ import (
 // swapping is a reader whose card is replaced while the session waits: a
 // reset reconnects to whatever is in the reader now.
 type swapping struct {
-	now, next *harness.SimCard
+	now, next *sim.Card
 }
 
 func (s *swapping) Transmit(b []byte) ([]byte, error) { return s.now.Transmit(b) }
@@ -41,7 +42,7 @@ func newSwapping(t *testing.T) *swapping {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &swapping{now: harness.NewSimCard(virtual), next: harness.NewSimCard(real)}
+	return &swapping{now: sim.NewCard(virtual), next: sim.NewCard(real)}
 }
 
 // A session on the virtual card is not guarded; when a reset or a power
