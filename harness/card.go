@@ -42,6 +42,11 @@ type Target interface {
 	// Secrets are the PINs of the card's holder, used by steps that name a
 	// PIN by role.
 	Secrets() Secrets
+	// Capabilities says what the cards Open returns are and can do: the
+	// embedded card or not, its profile, power cycling. Callers ask this,
+	// never the target's concrete type, so that a target that wraps another
+	// says what it keeps of it.
+	Capabilities() Capabilities
 }
 
 // Secrets holds the PIN values of a card. Its String method never shows

@@ -150,7 +150,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 func TestPowerCycleKeepsCounters(t *testing.T) {
 	cl, _ := newClient(t)
 	_ = cl.Verify(jpki.AuthPIN, []byte("0000"))
-	pc, ok := cl.Card.(harness.PowerCycler)
+	pc, ok := harness.PowerCyclerOf(cl.Card)
 	if !ok {
 		t.Fatal("traced simulator card cannot power-cycle")
 	}

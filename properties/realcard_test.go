@@ -54,6 +54,11 @@ func newInReader(t *testing.T) *inReader {
 func (r *inReader) Name() string             { return "reader:as-real-card" }
 func (r *inReader) Virtual() bool            { return false }
 func (r *inReader) Secrets() harness.Secrets { return r.policy.Secrets }
+
+// Capabilities: a card in a reader, which power-cycles.
+func (r *inReader) Capabilities() harness.Capabilities {
+	return harness.Capabilities{PowerCycle: true}
+}
 func (r *inReader) Open() (harness.Card, error) {
 	return harness.NewGuard(&shared{r}, r.policy), nil
 }

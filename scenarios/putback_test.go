@@ -39,6 +39,9 @@ func (o *oneCard) Virtual() bool { return false }
 func (o *oneCard) Secrets() harness.Secrets {
 	return harness.Secrets{AuthPIN: o.profile.AuthPIN, SigningPIN: o.profile.SigningPIN}
 }
+func (o *oneCard) Capabilities() harness.Capabilities {
+	return harness.Capabilities{PowerCycle: true} // a card in a reader
+}
 func (o *oneCard) Open() (harness.Card, error) {
 	p := o.policy
 	p.Secrets = o.Secrets()

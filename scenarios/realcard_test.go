@@ -25,6 +25,11 @@ type realLike struct {
 func (r *realLike) Name() string             { return "pcsc:real-like" }
 func (r *realLike) Virtual() bool            { return false }
 func (r *realLike) Secrets() harness.Secrets { return r.secrets }
+
+// Capabilities: a card in a reader, not the embedded one it is made of.
+func (r *realLike) Capabilities() harness.Capabilities {
+	return harness.Capabilities{PowerCycle: true}
+}
 func (r *realLike) Open() (harness.Card, error) {
 	c, err := r.Target.Open()
 	if err != nil {
@@ -140,6 +145,10 @@ type dyingTarget struct {
 	left  int
 	opens int
 }
+
+// Capabilities: sessions that die are not the embedded card's, and do not
+// pass on a power cycle.
+func (d *dyingTarget) Capabilities() harness.Capabilities { return harness.Capabilities{} }
 
 func (d *dyingTarget) Open() (harness.Card, error) {
 	d.opens++

@@ -140,7 +140,7 @@ func stepDefs(w *world) []stepDef {
 		return nil
 	})
 	add(`^the card is powered off and on again$`, func() error {
-		pc, ok := w.card.(harness.PowerCycler)
+		pc, ok := harness.PowerCyclerOf(w.card)
 		if !ok {
 			return godog.ErrPending
 		}
@@ -151,7 +151,7 @@ func stepDefs(w *world) []stepDef {
 	})
 
 	add(`^the card of the "([a-z0-9-]+)" profile$`, func(name string) error {
-		if _, ok := w.target.(sim.Target); !ok {
+		if !w.target.Capabilities().Embedded {
 			return fmt.Errorf("a profile needs the embedded card, not %s (@profile scenarios are left out elsewhere)", w.target.Name())
 		}
 		p, err := fixtures.Profile(name)

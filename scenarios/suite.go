@@ -17,7 +17,6 @@ import (
 
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/harness"
-	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // Config is one run of the acceptance suite.
@@ -108,7 +107,7 @@ func Suite(cfg Config) godog.TestSuite {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
-	if _, fresh := cfg.Target.(sim.Target); !fresh || cfg.Concurrency < 1 {
+	if !cfg.Target.Capabilities().Embedded || cfg.Concurrency < 1 {
 		cfg.Concurrency = 1 // one card in a reader: one scenario at a time
 	}
 	return godog.TestSuite{
@@ -167,7 +166,7 @@ func execute(cfg Config) (status int, ran int, lost error) {
 		fmt.Fprintln(out, err)
 		return 2, 0, nil
 	}
-	if _, embedded := cfg.Target.(sim.Target); !embedded {
+	if !cfg.Target.Capabilities().Embedded {
 		cfg.Tags = andTags(cfg.Tags, "~@profile", "~@embedded") // a reader holds one card, in one state, without our faults
 	}
 	if !cfg.Target.Virtual() {

@@ -515,8 +515,8 @@ Examples:
 				}
 				secrets = t.Secrets()
 				if t.Virtual() {
-					if p, ok := t.(sim.Target); ok {
-						secrets, _ = envPINs(p.Profile)
+					if p, ok := t.(sim.Profiled); ok {
+						secrets, _ = envPINs(p.SimProfile())
 					}
 				}
 			}

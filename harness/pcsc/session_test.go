@@ -118,3 +118,28 @@ func TestStoppedSessionWorksOnlyInsideFinally(t *testing.T) {
 		t.Fatalf("after Finally: %v", err)
 	}
 }
+
+// A session is a card in a reader: never the embedded card, even with the
+// virtual card beneath it, of the profile the marker named, and it power-
+// cycles only when the card beneath can.
+func TestSessionSaysWhatItIs(t *testing.T) {
+	sw := newSwapping(t)
+	tg := &Target{Reader: "Virtual PCD 00 00", virtual: true, profile: "default"}
+	s := &session{Card: sw.now, t: tg}
+	if caps := harness.CapabilitiesOf(s); caps != (harness.Capabilities{Profile: "default", PowerCycle: true}) {
+		t.Fatalf("over the virtual card: %+v", caps)
+	}
+	if caps := tg.Capabilities(); caps.Embedded || caps.Profile != "default" {
+		t.Fatalf("target: %+v", caps)
+	}
+	if harness.Unwrap(s) != sw.now {
+		t.Fatal("Unwrap is not the card beneath")
+	}
+	s = &session{Card: struct{ harness.Card }{sw.now}, t: &Target{Reader: "Reader 0"}}
+	if caps := harness.CapabilitiesOf(s); caps != (harness.Capabilities{}) {
+		t.Fatalf("over a card that cannot power-cycle, not virtual: %+v", caps)
+	}
+	if _, ok := harness.PowerCyclerOf(s); ok {
+		t.Fatal("a power cycle offered over a card that cannot")
+	}
+}

@@ -55,6 +55,29 @@ func (s *Card) PowerCycle() error {
 // Simulator returns the virtual card of the session.
 func (s *Card) Simulator() *simulator.Card { return s.card }
 
+// Capabilities implements harness.Capable: the embedded card, of its
+// profile, which can power-cycle.
+func (s *Card) Capabilities() harness.Capabilities {
+	return harness.Capabilities{Embedded: true, Profile: s.card.Profile().Name, PowerCycle: true}
+}
+
+// Of returns the virtual card of a session on the embedded card: c itself a
+// Card of this package, or wrappers (harness.Wrapper) over one that say the
+// card is the embedded one (harness.CapabilitiesOf). false for any other
+// card.
+func Of(c harness.Card) (*simulator.Card, bool) {
+	if !harness.CapabilitiesOf(c).Embedded {
+		return nil, false
+	}
+	for c != nil {
+		if s, ok := c.(*Card); ok {
+			return s.card, true
+		}
+		c = harness.Unwrap(c)
+	}
+	return nil, false
+}
+
 // Target makes a fresh virtual card from a profile for every Open.
 type Target struct {
 	Profile *simulator.Profile
@@ -83,6 +106,24 @@ func (t Target) Open() (harness.Card, error) {
 	}
 	return NewCard(c), nil
 }
+
+// Capabilities implements harness.Target: every Open makes a fresh
+// embedded card of the profile, which can power-cycle.
+func (t Target) Capabilities() harness.Capabilities {
+	return harness.Capabilities{Embedded: true, Profile: t.Profile.Name, PowerCycle: true}
+}
+
+// Profiled is implemented by targets whose cards are made in this process
+// from a simulator profile (Target): SimProfile returns that profile, the
+// whole of it — one loaded from a file, or a changed copy, which no profile
+// name finds.
+type Profiled interface {
+	harness.Target
+	SimProfile() *simulator.Profile
+}
+
+// SimProfile implements Profiled.
+func (t Target) SimProfile() *simulator.Profile { return t.Profile }
 
 // Secrets implements harness.Target: PINs if set, else the profile's.
 func (t Target) Secrets() harness.Secrets {
