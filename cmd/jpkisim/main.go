@@ -138,8 +138,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkPINVars(); err != nil {
-				return err
+			if err := targets.CheckEnv(); err != nil {
+				return usageError{err}
 			}
 			// A state file's card has its own profile (card show); only
 			// card new takes both.
@@ -503,7 +503,7 @@ Examples:
 				}
 				defer st.Close()
 				card = sim.NewCard(c)
-				secrets, _ = envPINs(c.Profile())
+				secrets = targets.ForProfile(c.Profile()).Secrets
 			} else {
 				asks := placeholderPINs(args)
 				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: len(asks) > 0, PromptFor: asks})
@@ -515,9 +515,9 @@ Examples:
 				}
 				secrets = t.Secrets()
 				if t.Virtual() {
-					if p, ok := t.(sim.Profiled); ok {
-						secrets, _ = envPINs(p.SimProfile())
-					}
+					// The environment over the virtual card's own PINs, as
+					// a virtual card in a reader has them.
+					secrets = targets.Environment(secrets).Secrets
 				}
 			}
 			defer card.Close()
