@@ -418,22 +418,15 @@ func resolveTarget(spec string, o targets.Options) (harness.Target, error) {
 
 // withoutDestructive drops, for the automatic real-card run that never runs
 // @destructive scenarios, every OR part of a tag filter that asks for them;
-// the rest of the user's filter stands. false: nothing is left to run.
+// the rest of the user's filter stands. false: nothing is left to run (or
+// the filter does not parse, which the run refuses before).
 func withoutDestructive(expr string) (string, bool) {
-	if strings.TrimSpace(expr) == "" {
-		return "", true
+	e, err := scenarios.ParseTags(expr)
+	if err != nil {
+		return "", false
 	}
-	var keep []string
-	for _, or := range strings.Split(expr, ",") {
-		asks := false
-		for _, term := range strings.Split(or, "&&") {
-			asks = asks || strings.TrimSpace(term) == "@destructive"
-		}
-		if !asks {
-			keep = append(keep, strings.TrimSpace(or))
-		}
-	}
-	return strings.Join(keep, ","), len(keep) > 0
+	e, ok := e.Without("@destructive")
+	return e.String(), ok
 }
 
 // suffixReports inserts suffix before the extension of every report file in
