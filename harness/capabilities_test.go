@@ -1,6 +1,8 @@
 package harness_test
 
 import (
+	"go/build"
+	"strings"
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -100,5 +102,20 @@ func TestSimTargetSaysItIsEmbedded(t *testing.T) {
 	defer c.Close()
 	if caps := harness.CapabilitiesOf(c); caps != tg.Capabilities() {
 		t.Fatalf("session %+v, target %+v", caps, tg.Capabilities())
+	}
+}
+
+// The harness speaks the codec and the card's facts only; the transports
+// (harness/sim, harness/pcsc) sit beside it, not under it.
+func TestHarnessDependsOnTheCodecAndTheFactsOnly(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const module = "github.com/jpkisim/jpkisim/"
+	for _, imp := range pkg.Imports {
+		if strings.HasPrefix(imp, module) && imp != module+"apdu" && imp != module+"jpki" {
+			t.Errorf("package harness imports %s", imp)
+		}
 	}
 }
