@@ -1,6 +1,9 @@
 // Package harness drives a card through one interface, whatever carries the
-// APDUs: the Card interface and its transports (the in-process simulator
-// first), a JPKI client on top of it, and a PIN-masked APDU trace.
+// APDUs: the Card and Target interfaces, a JPKI client on top of them, a
+// PIN-masked APDU trace and the real-card guard. The transports live beside
+// it — the in-process virtual card in harness/sim, PC/SC in harness/pcsc —
+// so that the harness itself depends on the codec (apdu) and the card's
+// facts (jpki) only.
 //
 // The harness does not depend on godog: the acceptance steps, the properties
 // and the CLI all use it.
@@ -8,11 +11,8 @@ package harness
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/jpkisim/jpkisim/jpki"
-
-	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // Card is a connection to one card. Transmit sends the bytes of one C-APDU
@@ -42,6 +42,11 @@ type Target interface {
 	// Secrets are the PINs of the card's holder, used by steps that name a
 	// PIN by role.
 	Secrets() Secrets
+	// Capabilities says what the cards Open returns are and can do: the
+	// embedded card or not, its profile, power cycling. Callers ask this,
+	// never the target's concrete type, so that a target that wraps another
+	// says what it keeps of it.
+	Capabilities() Capabilities
 }
 
 // Secrets holds the PIN values of a card. Its String method never shows
@@ -64,77 +69,6 @@ func (s Secrets) Of(ref jpki.PIN) []byte {
 // GoString masks both values under %#v too.
 func (s Secrets) GoString() string { return s.String() }
 
-// SimCard is the in-process transport over a simulator.Card.
-type SimCard struct {
-	card *simulator.Card
-	atr  []byte
-}
-
-// NewSimCard powers the virtual card on and returns a session on it.
-func NewSimCard(c *simulator.Card) *SimCard {
-	return &SimCard{card: c, atr: c.PowerOn()}
-}
-
-// Transmit implements Card. A card made to speak T=0 (simulator.Faults)
-// answers 61xx and 6Cxx; like the PC/SC transport, SimCard completes those
-// exchanges (ISOT0), so clients see whole answers.
-func (s *SimCard) Transmit(capdu []byte) ([]byte, error) { return ISOT0(s.card.Transmit, capdu) }
-
-// ATR implements Card.
-func (s *SimCard) ATR() []byte { return s.atr }
-
-// Reset implements Card: a warm reset of the virtual card.
-func (s *SimCard) Reset() error {
-	s.atr = s.card.Reset()
-	return nil
-}
-
-// Close implements Card: the virtual card is powered off.
-func (s *SimCard) Close() error {
-	s.card.PowerOff()
-	return nil
-}
-
-// Sim returns the underlying virtual card.
-func (s *SimCard) Sim() *simulator.Card { return s.card }
-
-// SimTarget makes a fresh virtual card from a profile for every Open.
-type SimTarget struct {
-	Profile *simulator.Profile
-	// Initial, when set, is the persistent state every Open starts from (a
-	// copy: a card loaded from a state file, which the run never writes).
-	Initial *simulator.State
-	// PINs, when set, are the card's PINs (they may differ from the
-	// profile's, for a card made with other PINs).
-	PINs *Secrets
-}
-
-// Name implements Target.
-func (t SimTarget) Name() string { return "sim:" + t.Profile.Name }
-
-// Virtual implements Target.
-func (SimTarget) Virtual() bool { return true }
-
-// Open implements Target.
-func (t SimTarget) Open() (Card, error) {
-	if t.Initial != nil {
-		return NewSimCard(simulator.NewWithState(t.Profile, t.Initial.Clone(), nil)), nil
-	}
-	c, err := simulator.New(t.Profile)
-	if err != nil {
-		return nil, fmt.Errorf("virtual card: %w", err)
-	}
-	return NewSimCard(c), nil
-}
-
-// Secrets implements Target: PINs if set, else the profile's.
-func (t SimTarget) Secrets() Secrets {
-	if t.PINs != nil {
-		return *t.PINs
-	}
-	return Secrets{AuthPIN: t.Profile.AuthPIN, SigningPIN: t.Profile.SigningPIN}
-}
-
 // Finisher is implemented by sessions that a run can stop (pcsc.Target's):
 // Finally runs f with the session still usable after the stop, for what puts
 // the card back as the run found it — a PIN a scenario changed on a card
@@ -155,13 +89,6 @@ func Finally(c Card, f func() error) error {
 // card's power (a cold reset); the persistent state survives it.
 type PowerCycler interface {
 	PowerCycle() error
-}
-
-// PowerCycle implements PowerCycler.
-func (s *SimCard) PowerCycle() error {
-	s.card.PowerOff()
-	s.atr = s.card.PowerOn()
-	return nil
 }
 
 // PowerCycle passes a power cycle through to the traced card.

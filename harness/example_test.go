@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -21,7 +22,7 @@ func ExampleClient() {
 	if err != nil {
 		panic(err)
 	}
-	client := harness.NewClient(harness.NewSimCard(card))
+	client := harness.NewClient(sim.NewCard(card))
 	if err := client.SelectJPKI(); err != nil {
 		panic(err)
 	}

@@ -436,6 +436,12 @@ func (g *Guard) Reset() error {
 // Transaction passes a transaction through to the guarded card.
 func (g *Guard) Transaction(f func() error) error { return inTransaction(g.Card, f) }
 
+// Unwrap implements Wrapper: the guarded card.
+func (g *Guard) Unwrap() Card { return g.Card }
+
+// Capabilities implements Capable: the guarded card's, never more.
+func (g *Guard) Capabilities() Capabilities { return CapabilitiesOf(g.Card) }
+
 // PowerCycle passes a power cycle through to the guarded card.
 func (g *Guard) PowerCycle() error {
 	pc, ok := g.Card.(PowerCycler)

@@ -16,6 +16,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -201,14 +202,14 @@ type sessions func() (ours, other harness.Card, err error)
 func simSessions(t *testing.T) sessions {
 	rng := rand.New(rand.NewSource(*attackSeed + 1))
 	return func() (harness.Card, harness.Card, error) {
-		sim, err := simulator.New(fixtures.MustProfile("default"))
+		vc, err := simulator.New(fixtures.MustProfile("default"))
 		if err != nil {
 			return nil, nil, err
 		}
-		raw := harness.NewSimCard(sim)
+		raw := sim.NewCard(vc)
 		other := harness.NewClient(raw)
 		fid := attackFIDs[rng.Intn(len(attackFIDs))]
-		return &sharedCard{SimCard: raw, intruder: func() {
+		return &sharedCard{Card: raw, intruder: func() {
 			if rng.Intn(3) == 0 {
 				_ = other.SelectJPKI()
 				_ = other.SelectEF(fid)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -34,11 +35,11 @@ const (
 func TestGuardForgetsTheEFAfterAFailedCommandBySFI(t *testing.T) {
 	for _, between := range []string{"00B201DC00", "00B09B0001", "00B09B00"} {
 		t.Run(between, func(t *testing.T) {
-			sim, err := simulator.New(fixtures.MustProfile("default"))
+			vc, err := simulator.New(fixtures.MustProfile("default"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := harness.NewSimCard(sim)
+			c := sim.NewCard(vc)
 			defer c.Close()
 			g := harness.NewGuard(c, harness.GuardPolicy{Secrets: right})
 			for _, h := range []string{selectAP, selectAuth, between} {
@@ -72,7 +73,7 @@ func TestGuardForgetsTheEFAfterAFailedCommandBySFI(t *testing.T) {
 // gives it: a transaction keeps the other connections out; between
 // transactions, the intruder runs first (the worst interleaving).
 type sharedCard struct {
-	*harness.SimCard
+	*sim.Card
 	depth    int
 	intruder func()
 }
@@ -90,7 +91,7 @@ func (s *sharedCard) Transmit(capdu []byte) ([]byte, error) {
 	var r []byte
 	err := s.Transaction(func() error {
 		var err error
-		r, err = s.SimCard.Transmit(capdu)
+		r, err = s.Card.Transmit(capdu)
 		return err
 	})
 	return r, err
@@ -100,12 +101,12 @@ func (s *sharedCard) Transmit(capdu []byte) ([]byte, error) {
 // our VERIFY: the guard names the reference itself, inside the VERIFY's
 // transaction, so the configured auth PIN still reaches EF 0018.
 func TestGuardVerifyNamesItsReferenceInsideOneTransaction(t *testing.T) {
-	sim, err := simulator.New(fixtures.MustProfile("default"))
+	vc, err := simulator.New(fixtures.MustProfile("default"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := &sharedCard{SimCard: harness.NewSimCard(sim)}
-	other := harness.NewClient(sc.SimCard)
+	sc := &sharedCard{Card: sim.NewCard(vc)}
+	other := harness.NewClient(sc.Card)
 	sc.intruder = func() { // the other program's own session: it selects 001B
 		_ = other.SelectJPKI()
 		_ = other.SelectEF(jpki.EFSigningPIN)
@@ -130,7 +131,7 @@ func TestGuardVerifyNamesItsReferenceInsideOneTransaction(t *testing.T) {
 			}
 		}
 	}
-	if a, s := countersOf(t, sc.SimCard); a != 3 || s != 5 {
+	if a, s := countersOf(t, sc.Card); a != 3 || s != 5 {
 		t.Fatalf("tries left: auth %d of 3, signing %d of 5", a, s)
 	}
 }
@@ -172,12 +173,12 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 			for _, h := range forms {
 				p := *fixtures.MustProfile("default")
 				tc.profile(&p)
-				sim, err := simulator.New(&p)
+				vc, err := simulator.New(&p)
 				if err != nil {
 					t.Fatal(err)
 				}
 				tr := &harness.Trace{}
-				c := harness.NewSimCard(sim)
+				c := sim.NewCard(vc)
 				g := harness.NewGuard(harness.NewTraced(c, tr), harness.GuardPolicy{Secrets: right, AllowDestructive: true})
 				for _, s := range []string{selectAP, selectAuth} {
 					if _, err := g.Transmit(hexCmd(t, s)); err != nil {
@@ -204,9 +205,9 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 		})
 	}
 	// --allow-lockout lets them go without a look at the counters.
-	sim, _ := simulator.New(fixtures.MustProfile("default"))
+	vc, _ := simulator.New(fixtures.MustProfile("default"))
 	tr := &harness.Trace{}
-	g := harness.NewGuard(harness.NewTraced(harness.NewSimCard(sim), tr), harness.GuardPolicy{AllowDestructive: true, AllowLockout: true})
+	g := harness.NewGuard(harness.NewTraced(sim.NewCard(vc), tr), harness.GuardPolicy{AllowDestructive: true, AllowLockout: true})
 	if _, err := g.Transmit(hexCmd(t, "0C20008004313233343536")); err != nil || tr.Len() != 1 {
 		t.Fatalf("with --allow-lockout: %v, %d C-APDUs", err, tr.Len())
 	}
@@ -221,11 +222,11 @@ func BenchmarkGuardedVerify(b *testing.B) { benchVerify(b, true) }
 func BenchmarkUnguardedVerify(b *testing.B) { benchVerify(b, false) }
 
 func benchVerify(b *testing.B, guarded bool) {
-	sim, err := simulator.New(fixtures.MustProfile("default"))
+	vc, err := simulator.New(fixtures.MustProfile("default"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	var c harness.Card = harness.NewSimCard(sim)
+	var c harness.Card = sim.NewCard(vc)
 	if guarded {
 		c = harness.NewGuard(c, harness.GuardPolicy{Secrets: right})
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -16,7 +17,7 @@ import (
 // guard in front, a trace behind it showing what reached the card.
 func guarded(t *testing.T, p harness.GuardPolicy) (*harness.Client, *harness.Trace) {
 	t.Helper()
-	c, err := harness.SimTarget{Profile: fixtures.MustProfile("default")}.Open()
+	c, err := sim.Target{Profile: fixtures.MustProfile("default")}.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestGuardChecksTheReferenceNotTheValue(t *testing.T) {
 }
 
 func TestGuardUnknownReference(t *testing.T) {
-	c, err := harness.SimTarget{Profile: fixtures.MustProfile("default")}.Open()
+	c, err := sim.Target{Profile: fixtures.MustProfile("default")}.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func TestGuardAllowsOnlyReadOnlyCommands(t *testing.T) {
 func TestGuardUnknownCounterNeedsBothFlags(t *testing.T) {
 	p := *fixtures.MustProfile("default")
 	p.Behaviour.EmptyVerifyOKWhenVerified = true // the counter query answers 9000 while verified
-	c, err := harness.SimTarget{Profile: &p}.Open()
+	c, err := sim.Target{Profile: &p}.Open()
 	if err != nil {
 		t.Fatal(err)
 	}

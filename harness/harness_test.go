@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -19,7 +20,7 @@ import (
 
 func newClient(t *testing.T) (*harness.Client, *harness.Trace) {
 	t.Helper()
-	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	c, err := target.Open()
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +150,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 func TestPowerCycleKeepsCounters(t *testing.T) {
 	cl, _ := newClient(t)
 	_ = cl.Verify(jpki.AuthPIN, []byte("0000"))
-	pc, ok := cl.Card.(harness.PowerCycler)
+	pc, ok := harness.PowerCyclerOf(cl.Card)
 	if !ok {
 		t.Fatal("traced simulator card cannot power-cycle")
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"golang.org/x/crypto/ocsp"
@@ -66,7 +67,7 @@ func TestRelyingParty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := harness.NewClient(harness.NewSimCard(card))
+	cl := harness.NewClient(sim.NewCard(card))
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -66,7 +66,7 @@ func TestBehaviourSettingsAgreeWithModel(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			q := *def
 			b.set(&q.Behaviour)
-			target := harness.SimTarget{Profile: &q}
+			target := sim.Target{Profile: &q}
 			var out bytes.Buffer
 			res, err := Run(Config{Target: target, Seed: 11, Sequences: 200, Shards: 1, Output: &out})
 			if err != nil || !res.Passed {

@@ -76,7 +76,7 @@ func (o *op) Run(sut commands.SystemUnderTest) commands.Result {
 	var r []byte
 	var err error
 	if o.capdu == nil {
-		if pc, ok := s.card.(harness.PowerCycler); o.cycle && ok {
+		if pc, ok := harness.PowerCyclerOf(s.card); o.cycle && ok {
 			err = pc.PowerCycle()
 		} else {
 			err = s.card.Reset()

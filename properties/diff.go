@@ -128,7 +128,7 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 
 func resetBoth(a, b harness.Card, cycle bool) (error, error) {
 	do := func(c harness.Card) error {
-		if pc, ok := c.(harness.PowerCycler); cycle && ok {
+		if pc, ok := harness.PowerCyclerOf(c); cycle && ok {
 			return pc.PowerCycle()
 		}
 		return c.Reset()

@@ -6,12 +6,12 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
 func TestDiffSameCardsAgree(t *testing.T) {
-	a := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	a := sim.Target{Profile: fixtures.MustProfile("default")}
 	var out bytes.Buffer
 	res, err := Diff(DiffConfig{A: a, B: a, Seed: 1, Count: 200, Output: &out})
 	if err != nil || !res.Same || res.Commands < 1000 {
@@ -26,7 +26,7 @@ func TestDiffFindsADifference(t *testing.T) {
 	q := p
 	q.Behaviour = simulator.Behaviour{ReadPastEndEmptyOK: true}
 	var out bytes.Buffer
-	res, err := Diff(DiffConfig{A: harness.SimTarget{Profile: &p}, B: harness.SimTarget{Profile: &q}, Seed: 1, Count: 500, Output: &out})
+	res, err := Diff(DiffConfig{A: sim.Target{Profile: &p}, B: sim.Target{Profile: &q}, Seed: 1, Count: 500, Output: &out})
 	if err != nil || res.Same {
 		t.Fatalf("no difference found: %+v %v", res, err)
 	}

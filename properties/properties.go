@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/leanovate/gopter"
@@ -155,19 +156,19 @@ func Prop(cfg Config) (gopter.Prop, error) {
 // replayParts builds the property and its initial state, which
 // commands.Replay needs to run a fixed sequence.
 func replayParts(cfg Config) (gopter.Prop, *runState, error) {
+	caps := cfg.Target.Capabilities()
 	p := cfg.Profile
+	if st, ok := cfg.Target.(sim.Profiled); ok && p == nil {
+		p = st.SimProfile()
+	}
 	if p == nil {
 		name := fixtures.DefaultProfile
-		if pt, ok := cfg.Target.(interface{ Profile() string }); ok && pt.Profile() != "" {
-			name = pt.Profile()
+		if caps.Profile != "" {
+			name = caps.Profile
 		}
-		if st, ok := cfg.Target.(harness.SimTarget); ok {
-			p = st.Profile
-		} else {
-			var err error
-			if p, err = fixtures.Profile(name); err != nil {
-				return nil, nil, err
-			}
+		var err error
+		if p, err = fixtures.Profile(name); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := modelled(p); err != nil {
@@ -178,7 +179,7 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 		return nil, nil, err
 	}
 	virtual := cfg.Target.Virtual()
-	_, embedded := cfg.Target.(harness.SimTarget)
+	embedded := caps.Embedded
 	secrets := cfg.Target.Secrets()
 	content := ContentOf(p)
 	// The card's own PINs (from the environment for a card made with other
@@ -304,7 +305,7 @@ func Run(cfg Config) (Outcome, error) {
 		maxLen = 50
 	}
 	shards := 1
-	if _, ok := cfg.Target.(harness.SimTarget); ok {
+	if cfg.Target.Capabilities().Embedded {
 		shards = cfg.Shards
 		if shards <= 0 {
 			shards = min(runtime.GOMAXPROCS(0), 4)

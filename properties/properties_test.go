@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 var (
@@ -23,7 +23,7 @@ func (w writer) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b)
 // TestCardAgreesWithModel is the stateful property against the embedded
 // card: at least 1,000 random sequences of up to 50 commands.
 func TestCardAgreesWithModel(t *testing.T) {
-	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	out, err := Run(Config{Target: target, Seed: *seed, Sequences: *sequences, Shards: *shards, Output: writer{t}})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func TestGeneratorReachesTheInterestingStates(t *testing.T) {
 		}
 	}
 	defer func() { observe = nil }()
-	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	out, err := Run(Config{Target: target, Seed: 20261129, Sequences: 1000, Output: writer{t}})
 	if err != nil || !out.Passed {
 		t.Fatalf("property failed: %v", err)
@@ -94,7 +94,7 @@ func TestEveryProfileAgreesWithModel(t *testing.T) {
 			continue // forced answers and T=0 are faults the model does not have, on purpose
 		}
 		t.Run(name, func(t *testing.T) {
-			target := harness.SimTarget{Profile: p}
+			target := sim.Target{Profile: p}
 			out, err := Run(Config{Target: target, Seed: 11, Sequences: 150, Output: writer{t}})
 			if err != nil || !out.Passed {
 				t.Fatalf("profile %s: %v", name, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/leanovate/gopter"
@@ -53,6 +54,11 @@ func newInReader(t *testing.T) *inReader {
 func (r *inReader) Name() string             { return "reader:as-real-card" }
 func (r *inReader) Virtual() bool            { return false }
 func (r *inReader) Secrets() harness.Secrets { return r.policy.Secrets }
+
+// Capabilities: a card in a reader, which power-cycles.
+func (r *inReader) Capabilities() harness.Capabilities {
+	return harness.Capabilities{PowerCycle: true}
+}
 func (r *inReader) Open() (harness.Card, error) {
 	return harness.NewGuard(&shared{r}, r.policy), nil
 }
@@ -88,7 +94,7 @@ func TestDiffAgainstACardThatIsNotVirtual(t *testing.T) {
 	b := newInReader(t)
 	before := b.tries()
 	var out bytes.Buffer
-	res, err := Diff(DiffConfig{A: harness.SimTarget{Profile: fixtures.MustProfile("default")}, B: b, Seed: 1, Count: 1000, Output: &out})
+	res, err := Diff(DiffConfig{A: sim.Target{Profile: fixtures.MustProfile("default")}, B: b, Seed: 1, Count: 1000, Output: &out})
 	if err != nil || !res.Same || res.Refused != 0 {
 		t.Fatalf("%+v %v\n%s", res, err, tail(out.String()))
 	}
@@ -156,7 +162,7 @@ func TestGuardRefusalsAreCountedNotFailed(t *testing.T) {
 	b := newInReader(t)
 	b.refuse = func(c []byte) bool { return len(c) >= 2 && c[0] == 0x00 && c[1] == 0x84 } // GET CHALLENGE
 	var out bytes.Buffer
-	res, err := Diff(DiffConfig{A: harness.SimTarget{Profile: fixtures.MustProfile("default")}, B: b, Seed: 1, Count: 300, Output: &out})
+	res, err := Diff(DiffConfig{A: sim.Target{Profile: fixtures.MustProfile("default")}, B: b, Seed: 1, Count: 300, Output: &out})
 	if err != nil || !res.Same || res.Refused == 0 {
 		t.Fatalf("diff: %+v %v\n%s", res, err, tail(out.String()))
 	}
@@ -196,11 +202,11 @@ func paramsWithSeed(seed int64) *gopter.GenParameters {
 // (here the probe, which selected the JPKI application): every sequence
 // starts from a reset, so that sequence 0 agrees as well as the others.
 func TestEverySequenceStartsFromAReset(t *testing.T) {
-	sim := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	embedded := sim.Target{Profile: fixtures.MustProfile("default")}
 	for seed := int64(1); seed <= 100; seed++ {
 		b := newInReader(t)
 		var out bytes.Buffer
-		res, err := Diff(DiffConfig{A: sim, B: b, Seed: seed, Count: 1, Output: &out})
+		res, err := Diff(DiffConfig{A: embedded, B: b, Seed: seed, Count: 1, Output: &out})
 		if err != nil || !res.Same {
 			t.Fatalf("seed %d: %+v %v\n%s", seed, res, err, tail(out.String()))
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // Sequences found while developing the property, kept with the answer they
@@ -35,7 +35,7 @@ func TestRegressionSequences(t *testing.T) {
 			verify(0x9B, "newpass1"), verify(0x9B, "NEWPASS1")},
 	} {
 		t.Run(name, func(t *testing.T) {
-			target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+			target := sim.Target{Profile: fixtures.MustProfile("default")}
 			_, init, err := replayParts(Config{Target: target})
 			if err != nil {
 				t.Fatal(err)

@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // BenchmarkSuite runs the whole acceptance suite against the embedded card,
 // as `jpkisim run` does, with its output kept aside; it reports the
 // scenarios and steps one op ran.
 func BenchmarkSuite(b *testing.B) {
-	target := harness.SimTarget{Profile: fixtures.MustProfile("default")}
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	var out bytes.Buffer
 	ran := 0
 	for b.Loop() {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/scenarios"
 )
 
@@ -20,7 +20,7 @@ import (
 func ExampleExecute() {
 	var out bytes.Buffer
 	res := scenarios.Execute(scenarios.Config{
-		Target:   harness.SimTarget{Profile: fixtures.MustProfile(fixtures.DefaultProfile)},
+		Target:   sim.Target{Profile: fixtures.MustProfile(fixtures.DefaultProfile)},
 		Tags:     "@RETRY-06", // godog's filter: "~@destructive", "@a && ~@b", "@a,@b"
 		Format:   "progress",  // or "pretty", "junit:report.xml", "cucumber:report.json", joined by commas
 		Output:   &out,

@@ -10,7 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // A failing scenario followed by passing steps' results used to come out of
@@ -37,7 +37,7 @@ func TestJUnitMarksFailedScenarios(t *testing.T) {
 `)}}
 	report := filepath.Join(t.TempDir(), "r.xml")
 	status, ran := Run(Config{
-		Target: harness.SimTarget{Profile: fixtures.MustProfile("default")},
+		Target: sim.Target{Profile: fixtures.MustProfile("default")},
 		Format: "progress,junit:" + report,
 		Output: io.Discard,
 		FS:     fsys,

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -38,17 +39,20 @@ func (o *oneCard) Virtual() bool { return false }
 func (o *oneCard) Secrets() harness.Secrets {
 	return harness.Secrets{AuthPIN: o.profile.AuthPIN, SigningPIN: o.profile.SigningPIN}
 }
+func (o *oneCard) Capabilities() harness.Capabilities {
+	return harness.Capabilities{PowerCycle: true} // a card in a reader
+}
 func (o *oneCard) Open() (harness.Card, error) {
 	p := o.policy
 	p.Secrets = o.Secrets()
-	return harness.NewGuard(harness.NewSimCard(o.card), p), nil
+	return harness.NewGuard(sim.NewCard(o.card), p), nil
 }
 
 // ownersCard checks, behind every guard, that each counter shows at least
 // min tries and that the owner's PINs verify.
 func (o *oneCard) ownersCard(t *testing.T, min int) {
 	t.Helper()
-	c := harness.NewSimCard(o.card)
+	c := sim.NewCard(o.card)
 	defer c.Close()
 	cl := harness.NewClient(c)
 	if err := cl.SelectJPKI(); err != nil {

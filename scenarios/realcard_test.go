@@ -10,12 +10,13 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // realLike is the embedded card presented as a card that is not virtual:
 // behind the guard, with the PINs the user configured.
 type realLike struct {
-	harness.SimTarget
+	sim.Target
 	secrets harness.Secrets
 	policy  harness.GuardPolicy
 	traces  []*harness.Trace
@@ -24,8 +25,13 @@ type realLike struct {
 func (r *realLike) Name() string             { return "pcsc:real-like" }
 func (r *realLike) Virtual() bool            { return false }
 func (r *realLike) Secrets() harness.Secrets { return r.secrets }
+
+// Capabilities: a card in a reader, not the embedded one it is made of.
+func (r *realLike) Capabilities() harness.Capabilities {
+	return harness.Capabilities{PowerCycle: true}
+}
 func (r *realLike) Open() (harness.Card, error) {
-	c, err := r.SimTarget.Open()
+	c, err := r.Target.Open()
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +43,7 @@ func (r *realLike) Open() (harness.Card, error) {
 }
 
 func newRealLike(s harness.Secrets) *realLike {
-	return &realLike{SimTarget: harness.SimTarget{Profile: fixtures.MustProfile("default")}, secrets: s,
+	return &realLike{Target: sim.Target{Profile: fixtures.MustProfile("default")}, secrets: s,
 		policy: harness.GuardPolicy{Memory: &harness.GuardMemory{}}}
 }
 
@@ -61,7 +67,7 @@ func TestDestructiveRefusedOnRealCard(t *testing.T) {
 
 func TestRealCardRunsOnlyWhatIsSafe(t *testing.T) {
 	countAll := func(tags string) int {
-		_, n := Run(Config{Target: harness.SimTarget{Profile: fixtures.MustProfile("default")}, Tags: tags, Format: "progress", Output: io.Discard})
+		_, n := Run(Config{Target: sim.Target{Profile: fixtures.MustProfile("default")}, Tags: tags, Format: "progress", Output: io.Discard})
 		return n
 	}
 	// A card in a reader never runs @profile scenarios either.
@@ -135,22 +141,26 @@ func (d dying) Transmit(b []byte) ([]byte, error) {
 }
 
 type dyingTarget struct {
-	harness.SimTarget
+	sim.Target
 	left  int
 	opens int
 }
+
+// Capabilities: sessions that die are not the embedded card's, and do not
+// pass on a power cycle.
+func (d *dyingTarget) Capabilities() harness.Capabilities { return harness.Capabilities{} }
 
 func (d *dyingTarget) Open() (harness.Card, error) {
 	d.opens++
 	if d.left <= 0 {
 		return nil, fmt.Errorf("connect: %w", harness.ErrNoCard)
 	}
-	c, err := d.SimTarget.Open()
+	c, err := d.Target.Open()
 	return dying{Card: c, left: &d.left}, err
 }
 
 func TestLostCardStopsTheRun(t *testing.T) {
-	target := &dyingTarget{SimTarget: harness.SimTarget{Profile: fixtures.MustProfile("default")}, left: 40}
+	target := &dyingTarget{Target: sim.Target{Profile: fixtures.MustProfile("default")}, left: 40}
 	res := Execute(Config{Target: target, Format: "progress", Output: io.Discard})
 	if res.Status != 1 || !errors.Is(res.Lost, harness.ErrCardRemoved) {
 		t.Fatalf("status %d, lost %v", res.Status, res.Lost)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 var (
@@ -35,7 +35,7 @@ type stepDefinition struct {
 func listStepDefinitions(t *testing.T) []stepDefinition {
 	t.Helper()
 	var out bytes.Buffer
-	s := Suite(Config{Target: harness.SimTarget{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}, Output: &out, NoColors: true})
+	s := Suite(Config{Target: sim.Target{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}, Output: &out, NoColors: true})
 	s.Options.ShowStepDefinitions = true
 	s.Run()
 	var defs []stepDefinition
@@ -82,7 +82,7 @@ func TestStepDefinitionsNamed(t *testing.T) {
 	// A run's Cucumber JSON names the same locations: every step of every
 	// scenario matched a definition listed above.
 	var out bytes.Buffer
-	if status, _ := Run(Config{Target: harness.SimTarget{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}, Format: "cucumber", Output: &out, NoColors: true}); status != 0 {
+	if status, _ := Run(Config{Target: sim.Target{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}, Format: "cucumber", Output: &out, NoColors: true}); status != 0 {
 		t.Fatalf("suite status %d", status)
 	}
 	var report []struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // cardSteps are the steps of a card session and of the R-APDU: selection,
@@ -88,7 +89,7 @@ func (s cardSteps) reset() error {
 }
 
 func (s cardSteps) powerCycle() error {
-	pc, ok := s.card.(harness.PowerCycler)
+	pc, ok := harness.PowerCyclerOf(s.card)
 	if !ok {
 		return godog.ErrPending
 	}
@@ -99,7 +100,7 @@ func (s cardSteps) powerCycle() error {
 }
 
 func (s cardSteps) cardOfProfile(name string) error {
-	if _, ok := s.target.(harness.SimTarget); !ok {
+	if !s.target.Capabilities().Embedded {
 		return fmt.Errorf("a profile needs the embedded card, not %s (@profile scenarios are left out elsewhere)", s.target.Name())
 	}
 	p, err := fixtures.Profile(name)
@@ -107,7 +108,7 @@ func (s cardSteps) cardOfProfile(name string) error {
 		return err
 	}
 	_ = s.close() // the embedded card: nothing to put back
-	s.target = harness.SimTarget{Profile: p}
+	s.target = sim.Target{Profile: p}
 	return s.open()
 }
 

@@ -6,22 +6,18 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/apdu"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // sim is the embedded card under the scenario's session, for the steps that
 // switch faults on.
 func (w *world) sim() (*simulator.Card, error) {
-	c := w.card
-	if t, ok := c.(*harness.TracedCard); ok {
-		c = t.Card
-	}
-	s, ok := c.(*harness.SimCard)
+	s, ok := sim.Of(w.card)
 	if !ok {
 		return nil, fmt.Errorf("faults need the embedded card, not %s (@embedded scenarios are left out elsewhere)", w.target.Name())
 	}
-	return s.Sim(), nil
+	return s, nil
 }
 
 func (w *world) addFault(f func(*simulator.Faults)) error {

@@ -7,8 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,25 +71,6 @@ func (r *runStats) lostErr() error {
 	return r.lost
 }
 
-var tagTerm = regexp.MustCompile(`^~?@[^\s@,&~]+$`)
-
-// ValidateTags checks a godog tag expression before godog sees it: godog
-// silently matches nothing for Cucumber words such as "not @x" and panics on
-// a trailing "&&". Allowed: @a, ~@a, terms joined by && (and) and , (or).
-func ValidateTags(expr string) error {
-	if strings.TrimSpace(expr) == "" {
-		return nil
-	}
-	for _, or := range strings.Split(expr, ",") {
-		for _, term := range strings.Split(or, "&&") {
-			if t := strings.TrimSpace(term); !tagTerm.MatchString(t) {
-				return fmt.Errorf("tag expression %q: %q is not @tag or ~@tag (join terms with && for and, with , for or; no parentheses, no not/and/or words)", expr, t)
-			}
-		}
-	}
-	return nil
-}
-
 // Suite builds the godog test suite for cfg. Undefined or pending steps fail
 // the run (Strict).
 func Suite(cfg Config) godog.TestSuite {
@@ -107,7 +86,7 @@ func Suite(cfg Config) godog.TestSuite {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
-	if _, fresh := cfg.Target.(harness.SimTarget); !fresh || cfg.Concurrency < 1 {
+	if !cfg.Target.Capabilities().Embedded || cfg.Concurrency < 1 {
 		cfg.Concurrency = 1 // one card in a reader: one scenario at a time
 	}
 	return godog.TestSuite{
@@ -158,7 +137,7 @@ func Execute(cfg Config) Result {
 }
 
 func execute(cfg Config) (status int, ran int, lost error) {
-	if err := ValidateTags(cfg.Tags); err != nil {
+	refuse := func(err error) (int, int, error) {
 		out := cfg.Output
 		if out == nil {
 			out = os.Stderr
@@ -166,21 +145,19 @@ func execute(cfg Config) (status int, ran int, lost error) {
 		fmt.Fprintln(out, err)
 		return 2, 0, nil
 	}
-	if _, embedded := cfg.Target.(harness.SimTarget); !embedded {
-		cfg.Tags = andTags(cfg.Tags, "~@profile", "~@embedded") // a reader holds one card, in one state, without our faults
+	tags, err := ParseTags(cfg.Tags)
+	if err != nil {
+		return refuse(err)
+	}
+	if !cfg.Target.Capabilities().Embedded {
+		tags = tags.And("~@profile", "~@embedded") // a reader holds one card, in one state, without our faults
 	}
 	if !cfg.Target.Virtual() {
-		tags, err := realCardTags(cfg)
-		if err != nil {
-			out := cfg.Output
-			if out == nil {
-				out = os.Stderr
-			}
-			fmt.Fprintln(out, err)
-			return 2, 0, nil
+		if tags, err = realCardTags(cfg, tags); err != nil {
+			return refuse(err)
 		}
-		cfg.Tags = tags
 	}
+	cfg.Tags = tags.String()
 	cfg.run = &runStats{}
 	status = Suite(cfg).Run()
 	return status, int(cfg.run.started.Load()), cfg.run.lostErr()
@@ -245,51 +222,26 @@ func CheckTarget(cfg Config) error {
 	if cfg.Target.Virtual() {
 		return nil
 	}
-	_, err := realCardTags(cfg)
+	tags, err := ParseTags(cfg.Tags)
+	if err == nil {
+		_, err = realCardTags(cfg, tags)
+	}
 	return err
 }
 
 // realCardTags narrows the tag filter for a card that is not virtual:
 // without AllowDestructive no @destructive scenario, and without both PINs
 // configured no @pin scenario.
-func realCardTags(cfg Config) (string, error) {
+func realCardTags(cfg Config, tags TagExpr) (TagExpr, error) {
 	var extra []string
 	if !cfg.AllowDestructive {
-		if asksFor(cfg.Tags, "@destructive") {
-			return "", ErrDestructiveRefused
+		if tags.Asks("@destructive") {
+			return TagExpr{}, ErrDestructiveRefused
 		}
 		extra = append(extra, "~@destructive")
 	}
 	if s := cfg.Target.Secrets(); len(s.AuthPIN) == 0 || len(s.SigningPIN) == 0 {
 		extra = append(extra, "~@pin")
 	}
-	return andTags(cfg.Tags, extra...), nil
-}
-
-// andTags adds terms to every OR part of a godog tag expression.
-func andTags(expr string, terms ...string) string {
-	if len(terms) == 0 {
-		return expr
-	}
-	suffix := strings.Join(terms, " && ")
-	if strings.TrimSpace(expr) == "" {
-		return suffix
-	}
-	parts := strings.Split(expr, ",")
-	for i, p := range parts {
-		parts[i] = strings.TrimSpace(p) + " && " + suffix
-	}
-	return strings.Join(parts, ",")
-}
-
-// asksFor reports whether a tag expression selects tag positively.
-func asksFor(expr, tag string) bool {
-	for _, or := range strings.Split(expr, ",") {
-		for _, term := range strings.Split(or, "&&") {
-			if strings.TrimSpace(term) == tag {
-				return true
-			}
-		}
-	}
-	return false
+	return tags.And(extra...), nil
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/targets"
 	"github.com/jpkisim/jpkisim/targets/targetstest"
 )
@@ -24,7 +24,7 @@ func TestFeatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, ran := Run(Config{
-		Target:   harness.SimTarget{Profile: p},
+		Target:   sim.Target{Profile: p},
 		Tags:     *tags,
 		Format:   *format,
 		TestingT: t,

@@ -91,18 +91,36 @@ func TestRealCardTags(t *testing.T) {
 		{"", []string{"~@destructive"}, "~@destructive"},
 		{"@RETRY-07", []string{"~@destructive", "~@pin"}, "@RETRY-07 && ~@destructive && ~@pin"},
 		{"@a,@b && ~@c", []string{"~@destructive"}, "@a && ~@destructive,@b && ~@c && ~@destructive"},
+		{" @a&&~@c ", nil, "@a && ~@c"},
 	} {
-		if got := andTags(tc.user, tc.extra...); got != tc.want {
-			t.Errorf("andTags(%q) = %q, want %q", tc.user, got, tc.want)
+		e, err := ParseTags(tc.user)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err := ValidateTags(andTags(tc.user, tc.extra...)); err != nil {
+		got := e.And(tc.extra...).String()
+		if got != tc.want {
+			t.Errorf("%q.And(%q) = %q, want %q", tc.user, tc.extra, got, tc.want)
+		}
+		if err := ValidateTags(got); err != nil {
 			t.Error(err)
 		}
 	}
-	if !asksFor("@destructive", "@destructive") || !asksFor("@x,@destructive && @y", "@destructive") || asksFor("~@destructive", "@destructive") {
-		t.Fatal("asksFor")
+	asks := func(expr string) bool {
+		e, err := ParseTags(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Asks("@destructive")
 	}
-	_ = strings.TrimSpace
+	if !asks("@destructive") || !asks("@x,@destructive && @y") || asks("~@destructive") || asks("@destructive-ish") || asks("") {
+		t.Fatal("Asks")
+	}
+	// And leaves the expression it was given as it was.
+	e, _ := ParseTags("@a,@b")
+	_ = e.And("~@c")
+	if e.String() != "@a,@b" {
+		t.Fatalf("And changed its receiver: %q", e)
+	}
 }
 
 // TestEveryRuleHasAScenario: each rule of the catalogue is the tag of at
@@ -128,5 +146,28 @@ func TestEveryRuleHasAScenario(t *testing.T) {
 	}
 	if len(rules.IDs) < 70 {
 		t.Fatalf("only %d rule IDs", len(rules.IDs))
+	}
+}
+
+func TestTagExprWithout(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                          "",
+		"@a,@destructive && @b,@c":  "@a,@c",
+		"@CERT-10 && ~@destructive": "@CERT-10 && ~@destructive",
+		"@destructive":              "-",
+		"@x && @destructive":        "-",
+	} {
+		e, err := ParseTags(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, ok := e.Without("@destructive")
+		got := e.String()
+		if !ok {
+			got = "-"
+		}
+		if got != want {
+			t.Errorf("%q without @destructive: %q, want %q", in, got, want)
+		}
 	}
 }

@@ -5,31 +5,22 @@
 // PINs for a card come from the environment (JPKISIM_AUTH_PIN,
 // JPKISIM_SIGN_PIN) or, when asked for, from a prompt on the terminal;
 // never from a flag, whose value would show in ps. For the virtual card the
-// defaults are its profile's test PINs.
+// defaults are its profile's test PINs. Those sources have their one home
+// here (PINs, Environment, Ask, From), for every command of the CLI.
 package targets
 
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/jpkisim/jpkisim/jpki"
 
-	"golang.org/x/term"
-
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
-	"github.com/jpkisim/jpkisim/rules"
-)
-
-// Environment variables that carry a card's PINs.
-const (
-	EnvAuthPIN    = "JPKISIM_AUTH_PIN"
-	EnvSignPIN    = "JPKISIM_SIGN_PIN"
-	EnvKenhojoPIN = "JPKISIM_KENHOJO_PIN"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // Options for Resolve.
@@ -66,7 +57,7 @@ func Resolve(spec string, o Options) (harness.Target, error) {
 		if err != nil {
 			return nil, err
 		}
-		return harness.SimTarget{Profile: p}, nil
+		return sim.Target{Profile: p}, nil
 	case "pcsc":
 		if reader == "" {
 			r, err := pcsc.FindJPKI(nil)
@@ -94,71 +85,29 @@ func PCSC(reader string, o Options) (*pcsc.Target, error) {
 	return t, nil
 }
 
-// secrets collects the PINs for a card in a reader: the environment first;
-// for the virtual card, its profile's test PINs; for a real card, a prompt
-// when allowed. A PIN that stays unknown is left empty (scenarios that need
-// it are then left out).
+// secrets collects the PINs for a card in a reader (pins.go): the
+// environment first; for the virtual card, its profile's test PINs; for a
+// real card, a prompt when allowed and there is a terminal. A PIN that stays
+// unknown is left empty (scenarios that need it are then left out).
 func secrets(t *pcsc.Target, o Options) (harness.Secrets, error) {
-	prompt := o.Prompt
-	wants := func(ref jpki.PIN) bool {
-		if o.PromptFor == nil {
-			return true
-		}
-		for _, r := range o.PromptFor {
-			if r == ref {
-				return true
-			}
-		}
-		return false
-	}
-	s := harness.Secrets{AuthPIN: []byte(os.Getenv(EnvAuthPIN)), SigningPIN: []byte(os.Getenv(EnvSignPIN))}
+	var profile harness.Secrets
 	if t.Virtual() {
 		if p, err := fixtures.Profile(t.Profile()); err == nil {
-			if len(s.AuthPIN) == 0 {
-				s.AuthPIN = p.AuthPIN
-			}
-			if len(s.SigningPIN) == 0 {
-				s.SigningPIN = p.SigningPIN
-			}
-		}
-		return s, nil
-	}
-	if !prompt || !term.IsTerminal(int(os.Stdin.Fd())) {
-		return s, nil
-	}
-	var err error
-	if len(s.AuthPIN) == 0 && wants(jpki.AuthPIN) {
-		if s.AuthPIN, err = ask(fmt.Sprintf("Auth PIN (4 digits) of the card in %q, empty to skip: ", t.Reader)); err != nil {
-			return s, err
-		}
-		if len(s.AuthPIN) > 0 {
-			if err := rules.CheckFourDigitPIN(string(s.AuthPIN)); err != nil {
-				return s, fmt.Errorf("%w: the auth PIN typed: %v; no card holds such a PIN, so it is never presented", ErrBadPIN, err)
-			}
+			profile = harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN}
 		}
 	}
-	if len(s.SigningPIN) == 0 && wants(jpki.SigningPIN) {
-		if s.SigningPIN, err = ask(fmt.Sprintf("Signing password of the card in %q, empty to skip: ", t.Reader)); err != nil {
-			return s, err
-		}
-		if len(s.SigningPIN) > 0 {
-			if err := rules.CheckSigningPassword(string(s.SigningPIN), false); err != nil {
-				return s, fmt.Errorf("%w: the signing password typed: %v; no card holds such a PIN, so it is never presented", ErrBadPIN, err)
-			}
-		}
+	s := Environment(profile)
+	if t.Virtual() || !o.Prompt {
+		return s.Secrets, nil
 	}
-	return s, nil
-}
-
-// ErrBadPIN is wrapped when a PIN typed at the prompt has a format no card
-// holds (rules PIN-01, PIN-06).
-var ErrBadPIN = errors.New("bad PIN")
-
-func ask(prompt string) ([]byte, error) {
-	fmt.Fprint(os.Stderr, prompt)
-	v, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(os.Stderr)
-	return v, err
+	refs := o.PromptFor
+	if refs == nil {
+		refs = jpki.JPKIPINs
+	}
+	if err := s.Ask(refs, fmt.Sprintf("the card in %q", t.Reader)); err != nil && !errors.Is(err, ErrNoTerminal) {
+		return s.Secrets, err
+	}
+	return s.Secrets, nil
 }
 
 // Real is a card that is not the virtual one, answering the JPKI SELECT.

@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/rules"
@@ -23,48 +20,6 @@ import (
 	"github.com/jpkisim/jpkisim/simulator/store"
 	"github.com/jpkisim/jpkisim/targets"
 )
-
-// envPINs returns the card's PINs from JPKISIM_AUTH_PIN and
-// JPKISIM_SIGN_PIN, each defaulting to the profile's test PIN, and which
-// came from the environment.
-func envPINs(p *simulator.Profile) (harness.Secrets, []string) {
-	s := harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN}
-	var from []string
-	if v := os.Getenv(targets.EnvAuthPIN); v != "" {
-		s.AuthPIN, from = []byte(v), append(from, targets.EnvAuthPIN)
-	}
-	if v := os.Getenv(targets.EnvSignPIN); v != "" {
-		s.SigningPIN, from = []byte(v), append(from, targets.EnvSignPIN)
-	}
-	return s, from
-}
-
-// checkPINVars refuses a PIN variable that is set but empty (an unset
-// shell variable, most likely: the profile's test PIN would be used without
-// a word), and one whose value no card can hold (rules PIN-01, PIN-06,
-// PIN-07): it cannot be the card's PIN, and presenting it would only spend a
-// try. The error names the variable and the rule, never the value.
-func checkPINVars() error {
-	for _, name := range []string{targets.EnvAuthPIN, targets.EnvSignPIN, targets.EnvKenhojoPIN} {
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			continue
-		}
-		if v == "" {
-			return usageError{fmt.Errorf("%s is set but empty; unset it to use the profile's test PIN", name)}
-		}
-		var err error
-		if name == targets.EnvSignPIN {
-			err = rules.CheckSigningPassword(v, false)
-		} else {
-			err = rules.CheckFourDigitPIN(v)
-		}
-		if err != nil {
-			return usageError{fmt.Errorf("%s: %v; no card holds such a PIN, so it is never presented", name, err)}
-		}
-	}
-	return nil
-}
 
 // openStore locks and loads a state file; a missing or broken file is a
 // usage error.
@@ -88,31 +43,35 @@ func profileOf(path string, meta store.Meta) (*simulator.Profile, error) {
 	return p, nil
 }
 
-// statePINs are the PINs of the card of the state file path: envPINs over
-// its profile's test PINs, then, with prompt, the terminal for those the
-// environment left out (the auth PIN only when askAuth). from says where
-// each came from (sourceOf).
-func statePINs(path string, meta store.Meta, prompt, askAuth bool) (harness.Secrets, []string, error) {
+// statePINs are the PINs of the card of the state file path: the
+// environment over its profile's test PINs, then, with prompt, the terminal
+// for those the environment left out (the auth PIN only when askAuth).
+func statePINs(path string, meta store.Meta, prompt, askAuth bool) (targets.PINs, error) {
 	p, err := profileOf(path, meta)
 	if err != nil {
-		return harness.Secrets{}, nil, err
+		return targets.PINs{}, err
 	}
-	pins, from := envPINs(p)
+	pins := targets.ForProfile(p)
 	if prompt {
-		ask := from
+		ask := jpki.JPKIPINs
 		if !askAuth {
-			ask = append(slices.Clone(from), targets.EnvAuthPIN) // mark it given: not asked
+			ask = []jpki.PIN{jpki.SigningPIN}
 		}
-		if err := promptPINs(&pins, &ask); err != nil {
-			return pins, from, err
-		}
-		for _, f := range ask {
-			if strings.HasPrefix(f, "terminal:") {
-				from = append(from, f)
-			}
+		if err := askPINs(&pins, ask); err != nil {
+			return pins, err
 		}
 	}
-	return pins, from, nil
+	return pins, nil
+}
+
+// askPINs is --prompt: the terminal for the PINs of ask the environment
+// did not give; without a terminal, a usage error.
+func askPINs(pins *targets.PINs, ask []jpki.PIN) error {
+	err := pins.Ask(ask, "")
+	if errors.Is(err, targets.ErrNoTerminal) {
+		return usageError{errors.New("--prompt needs a terminal on standard input")}
+	}
+	return err
 }
 
 // openState locks a state file and makes the card that drives it.
@@ -153,17 +112,17 @@ func (t *toldOnce) Commit(st *simulator.State) error {
 
 // stateTarget is the embedded card that starts every scenario from a state
 // file (read, never written).
-func stateTarget(path string) (harness.SimTarget, error) {
+func stateTarget(path string) (sim.Target, error) {
 	st, meta, err := store.Load(path)
 	if err != nil {
-		return harness.SimTarget{}, usageError{err}
+		return sim.Target{}, usageError{err}
 	}
 	p, err := profileOf(path, meta)
 	if err != nil {
-		return harness.SimTarget{}, err
+		return sim.Target{}, err
 	}
-	pins, _ := envPINs(p)
-	return harness.SimTarget{Profile: p, Initial: st, PINs: &pins}, nil
+	pins := targets.ForProfile(p).Secrets
+	return sim.Target{Profile: p, Initial: st, PINs: &pins}, nil
 }
 
 func newCardCmd(stdout io.Writer) *cobra.Command {
@@ -200,17 +159,13 @@ Kenhojo application itself is not modelled yet.`,
 			if err != nil {
 				return usageError{err}
 			}
-			pins, from := envPINs(p)
+			// The Kenhojo application is not modelled yet: its variable is
+			// checked (PIN-07, targets.CheckEnv, before every command) and
+			// not stored.
+			pins := targets.ForProfile(p)
 			if prompt {
-				if err := promptPINs(&pins, &from); err != nil {
+				if err := askPINs(&pins, jpki.JPKIPINs); err != nil {
 					return err
-				}
-			}
-			if v := os.Getenv(targets.EnvKenhojoPIN); v != "" {
-				// The Kenhojo application is not modelled yet: the value is
-				// checked (PIN-07) and not stored.
-				if err := rules.CheckFourDigitPIN(v); err != nil {
-					return usageError{fmt.Errorf("%s: %v", targets.EnvKenhojoPIN, err)}
 				}
 			}
 			if err := rules.CheckFourDigitPIN(string(pins.AuthPIN)); err != nil {
@@ -229,7 +184,7 @@ Kenhojo application itself is not modelled yet.`,
 			if err := store.Create(path, st, meta); err != nil {
 				return usageError{err}
 			}
-			authFrom, signFrom := sourceOf(from, targets.EnvAuthPIN, "auth"), sourceOf(from, targets.EnvSignPIN, "signing")
+			authFrom, signFrom := pins.From(jpki.AuthPIN), pins.From(jpki.SigningPIN)
 			if newJSON {
 				b, _ := json.Marshal(map[string]string{"state": path, "profile": p.Name, "auth_pin_from": authFrom, "signing_password_from": signFrom})
 				fmt.Fprintln(stdout, string(b))
@@ -348,43 +303,4 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 	a, s := app.EF(jpki.EFAuthPIN).PIN, app.EF(jpki.EFSigningPIN).PIN
 	v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax = a.Remaining, a.MaxTries, s.Remaining, s.MaxTries
 	return v
-}
-
-// promptPINs asks on the terminal, without echo, for the PINs that did not
-// come from the environment.
-func promptPINs(pins *harness.Secrets, from *[]string) error {
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		return usageError{errors.New("--prompt needs a terminal on standard input")}
-	}
-	ask := func(what string) ([]byte, error) {
-		fmt.Fprintf(os.Stderr, "%s: ", what)
-		v, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(os.Stderr)
-		return v, err
-	}
-	var err error
-	if !slices.Contains(*from, targets.EnvAuthPIN) {
-		if pins.AuthPIN, err = ask("auth PIN (4 digits)"); err != nil {
-			return err
-		}
-		*from = append(*from, "terminal:auth")
-	}
-	if !slices.Contains(*from, targets.EnvSignPIN) {
-		if pins.SigningPIN, err = ask("signing password (6-16 of A-Z 0-9)"); err != nil {
-			return err
-		}
-		*from = append(*from, "terminal:signing")
-	}
-	return nil
-}
-
-// sourceOf says where a PIN came from, for card new's message.
-func sourceOf(from []string, env, which string) string {
-	switch {
-	case slices.Contains(from, env):
-		return env
-	case slices.Contains(from, "terminal:"+which):
-		return "the terminal"
-	}
-	return "the profile's test PINs"
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/scenarios"
@@ -137,8 +138,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkPINVars(); err != nil {
-				return err
+			if err := targets.CheckEnv(); err != nil {
+				return usageError{err}
 			}
 			// A state file's card has its own profile (card show); only
 			// card new takes both.
@@ -168,15 +169,15 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 }
 
 // loadProfile resolves --profile: an embedded profile name or a YAML file.
-func loadProfile(name string) (harness.SimTarget, error) {
+func loadProfile(name string) (sim.Target, error) {
 	p, err := fixtures.Profile(name)
 	if err != nil {
 		if errors.Is(err, fixtures.ErrUnknownProfile) || errors.Is(err, fixtures.ErrBadProfile) {
-			return harness.SimTarget{}, usageError{err}
+			return sim.Target{}, usageError{err}
 		}
-		return harness.SimTarget{}, err
+		return sim.Target{}, err
 	}
-	return harness.SimTarget{Profile: p}, nil
+	return sim.Target{Profile: p}, nil
 }
 
 // checkFormats refuses a --format list naming a formatter godog lacks.
@@ -417,22 +418,15 @@ func resolveTarget(spec string, o targets.Options) (harness.Target, error) {
 
 // withoutDestructive drops, for the automatic real-card run that never runs
 // @destructive scenarios, every OR part of a tag filter that asks for them;
-// the rest of the user's filter stands. false: nothing is left to run.
+// the rest of the user's filter stands. false: nothing is left to run (or
+// the filter does not parse, which the run refuses before).
 func withoutDestructive(expr string) (string, bool) {
-	if strings.TrimSpace(expr) == "" {
-		return "", true
+	e, err := scenarios.ParseTags(expr)
+	if err != nil {
+		return "", false
 	}
-	var keep []string
-	for _, or := range strings.Split(expr, ",") {
-		asks := false
-		for _, term := range strings.Split(or, "&&") {
-			asks = asks || strings.TrimSpace(term) == "@destructive"
-		}
-		if !asks {
-			keep = append(keep, strings.TrimSpace(or))
-		}
-	}
-	return strings.Join(keep, ","), len(keep) > 0
+	e, ok := e.Without("@destructive")
+	return e.String(), ok
 }
 
 // suffixReports inserts suffix before the extension of every report file in
@@ -501,8 +495,8 @@ Examples:
 					return err
 				}
 				defer st.Close()
-				card = harness.NewSimCard(c)
-				secrets, _ = envPINs(c.Profile())
+				card = sim.NewCard(c)
+				secrets = targets.ForProfile(c.Profile()).Secrets
 			} else {
 				asks := placeholderPINs(args)
 				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: len(asks) > 0, PromptFor: asks})
@@ -514,9 +508,9 @@ Examples:
 				}
 				secrets = t.Secrets()
 				if t.Virtual() {
-					if p, ok := t.(harness.SimTarget); ok {
-						secrets, _ = envPINs(p.Profile)
-					}
+					// The environment over the virtual card's own PINs, as
+					// a virtual card in a reader has them.
+					secrets = targets.Environment(secrets).Secrets
 				}
 			}
 			defer card.Close()

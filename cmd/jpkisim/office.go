@@ -181,34 +181,30 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return err
 			}
 			defer done()
-			pins, from, err := statePINs(path, *c.Meta, prompt, true)
+			pins, err := statePINs(path, *c.Meta, prompt, true)
 			if err != nil {
 				return err
 			}
-			value, proof, env := pins.AuthPIN, pins.SigningPIN, targets.EnvAuthPIN
-			proofEnv, proofWhich := targets.EnvSignPIN, "signing"
-			if p == jpki.SigningPIN {
-				value, proof, env = pins.SigningPIN, pins.AuthPIN, targets.EnvSignPIN
-				proofEnv, proofWhich = targets.EnvAuthPIN, "auth"
-			}
+			other, _ := p.Other()
+			value, proof := pins.Of(p), pins.Of(other)
 			if where == office.Office {
 				proof = nil
-			} else if !slices.Contains(from, proofEnv) && !slices.Contains(from, "terminal:"+proofWhich) {
+			} else if !pins.Given(other) {
 				// A default proof would spend a try of the holder's other PIN
 				// on a guess: the holder states it, or nothing is tried.
-				return usageError{fmt.Errorf("--at kiosk proves the other PIN: set %s (or give --prompt); the profile's test PIN is never presented for you", proofEnv)}
+				return usageError{fmt.Errorf("--at kiosk proves the other PIN: set %s (or give --prompt); the profile's test PIN is never presented for you", targets.EnvVar(other))}
 			}
 			if err := c.ResetPIN(p, value, where, proof, when); err != nil {
 				return err
 			}
 			if asJSON {
-				b, _ := json.Marshal(map[string]string{"pin": which, "at": string(where), "value_from": sourceOf(from, env, which)})
+				b, _ := json.Marshal(map[string]string{"pin": which, "at": string(where), "value_from": pins.From(p)})
 				fmt.Fprintln(stdout, string(b))
 				return nil
 			}
 			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n",
 				map[jpki.PIN]string{jpki.AuthPIN: "auth PIN", jpki.SigningPIN: "signing password"}[p], where,
-				sourceOf(from, env, which))
+				pins.From(p))
 			return nil
 		},
 	}
@@ -345,7 +341,7 @@ say. A valid or held certificate is renewed instead (refused under RENEW-01).`,
 				return err
 			}
 			defer done()
-			pins, from, err := statePINs(path, *c.Meta, prompt, false)
+			pins, err := statePINs(path, *c.Meta, prompt, false)
 			if err != nil {
 				return err
 			}
@@ -360,7 +356,7 @@ say. A valid or held certificate is renewed instead (refused under RENEW-01).`,
 				return err
 			}
 			if !asJSON {
-				fmt.Fprintf(stdout, "signing password from %s\n", sourceOf(from, targets.EnvSignPIN, "signing"))
+				fmt.Fprintf(stdout, "signing password from %s\n", pins.From(jpki.SigningPIN))
 			}
 			return nil
 		},

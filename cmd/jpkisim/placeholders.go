@@ -91,11 +91,7 @@ func expandC(arg string, secrets harness.Secrets) ([]byte, error) {
 		}
 		v := secrets.Of(ref)
 		if len(v) == 0 {
-			env := targets.EnvAuthPIN
-			if ref == jpki.SigningPIN {
-				env = targets.EnvSignPIN
-			}
-			return nil, fmt.Errorf("%s: none known for this card; set %s", m, env)
+			return nil, fmt.Errorf("%s: none known for this card; set %s", m, targets.EnvVar(ref))
 		}
 		if length {
 			places = append(places, filled{at: len(out), n: 1, length: true})

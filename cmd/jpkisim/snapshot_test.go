@@ -13,11 +13,12 @@ import (
 
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/pcsc"
+	"github.com/jpkisim/jpkisim/harness/sim"
 )
 
 // fakeRestorer records what keepCards asks of a target, in order.
 type fakeRestorer struct {
-	harness.SimTarget
+	sim.Target
 	mu         sync.Mutex
 	log        []string
 	stopped    bool
@@ -113,7 +114,7 @@ func TestKeepCardsOnSIGINT(t *testing.T) {
 // An embedded card needs nothing: no snapshot, no signal handling.
 func TestKeepCardsLeavesTheEmbeddedCardAlone(t *testing.T) {
 	ran := false
-	if err := keepCards(&bytes.Buffer{}, []harness.Target{harness.SimTarget{}}, func() error { ran = true; return nil }); err != nil || !ran {
+	if err := keepCards(&bytes.Buffer{}, []harness.Target{sim.Target{}}, func() error { ran = true; return nil }); err != nil || !ran {
 		t.Fatalf("%v %v", err, ran)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -14,7 +15,7 @@ import (
 // swapping is a reader whose card is replaced while the session waits: a
 // reset reconnects to whatever is in the reader now.
 type swapping struct {
-	now, next *harness.SimCard
+	now, next *sim.Card
 }
 
 func (s *swapping) Transmit(b []byte) ([]byte, error) { return s.now.Transmit(b) }
@@ -41,7 +42,7 @@ func newSwapping(t *testing.T) *swapping {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &swapping{now: harness.NewSimCard(virtual), next: harness.NewSimCard(real)}
+	return &swapping{now: sim.NewCard(virtual), next: sim.NewCard(real)}
 }
 
 // A session on the virtual card is not guarded; when a reset or a power
@@ -115,5 +116,30 @@ func TestStoppedSessionWorksOnlyInsideFinally(t *testing.T) {
 	}
 	if _, err := s.Transmit(sel); !errors.Is(err, ErrStopped) {
 		t.Fatalf("after Finally: %v", err)
+	}
+}
+
+// A session is a card in a reader: never the embedded card, even with the
+// virtual card beneath it, of the profile the marker named, and it power-
+// cycles only when the card beneath can.
+func TestSessionSaysWhatItIs(t *testing.T) {
+	sw := newSwapping(t)
+	tg := &Target{Reader: "Virtual PCD 00 00", virtual: true, profile: "default"}
+	s := &session{Card: sw.now, t: tg}
+	if caps := harness.CapabilitiesOf(s); caps != (harness.Capabilities{Profile: "default", PowerCycle: true}) {
+		t.Fatalf("over the virtual card: %+v", caps)
+	}
+	if caps := tg.Capabilities(); caps.Embedded || caps.Profile != "default" {
+		t.Fatalf("target: %+v", caps)
+	}
+	if harness.Unwrap(s) != sw.now {
+		t.Fatal("Unwrap is not the card beneath")
+	}
+	s = &session{Card: struct{ harness.Card }{sw.now}, t: &Target{Reader: "Reader 0"}}
+	if caps := harness.CapabilitiesOf(s); caps != (harness.Capabilities{}) {
+		t.Fatalf("over a card that cannot power-cycle, not virtual: %+v", caps)
+	}
+	if _, ok := harness.PowerCyclerOf(s); ok {
+		t.Fatal("a power cycle offered over a card that cannot")
 	}
 }

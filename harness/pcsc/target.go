@@ -147,6 +147,13 @@ func (t *Target) Profile() string { return t.profile }
 // Secrets implements harness.Target.
 func (t *Target) Secrets() harness.Secrets { return t.Policy.Secrets }
 
+// Capabilities implements harness.Target: a card in a reader, never the
+// embedded one; the profile a virtual card named; sessions power-cycle
+// through PC/SC (SCARD_UNPOWER_CARD).
+func (t *Target) Capabilities() harness.Capabilities {
+	return harness.Capabilities{Profile: t.profile, PowerCycle: true}
+}
+
 // Open implements harness.Target. After Stop it fails with ErrStopped, and
 // so do the commands of every session it opened.
 func (t *Target) Open() (harness.Card, error) {
@@ -360,6 +367,18 @@ func (s *session) usable() error {
 		return ErrStopped
 	}
 	return s.lost
+}
+
+// Unwrap implements harness.Wrapper.
+func (s *session) Unwrap() harness.Card { return s.Card }
+
+// Capabilities implements harness.Capable: what the card beneath can do, as
+// a card in a reader (never the embedded one), of the profile a virtual
+// card named.
+func (s *session) Capabilities() harness.Capabilities {
+	c := harness.CapabilitiesOf(s.Card)
+	c.Embedded, c.Profile = false, s.t.profile
+	return c
 }
 
 // Finally implements harness.Finisher: f may use the session after Stop.

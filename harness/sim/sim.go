@@ -1,0 +1,134 @@
+// Package sim is the in-process transport of the harness, beside the PC/SC
+// one (harness/pcsc): a harness.Card over a simulator.Card, and the target
+// that makes a fresh virtual card from a profile for every session
+// (docs/design.md, "The harness and the suite").
+package sim
+
+import (
+	"fmt"
+
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/simulator"
+)
+
+// Card is a session on a virtual card in this process.
+type Card struct {
+	card *simulator.Card
+	atr  []byte
+}
+
+// NewCard powers the virtual card on and returns a session on it.
+func NewCard(c *simulator.Card) *Card {
+	return &Card{card: c, atr: c.PowerOn()}
+}
+
+// Transmit implements harness.Card. A card made to speak T=0
+// (simulator.Faults) answers 61xx and 6Cxx; like the PC/SC transport, Card
+// completes those exchanges (harness.ISOT0), so clients see whole answers.
+func (s *Card) Transmit(capdu []byte) ([]byte, error) {
+	return harness.ISOT0(s.card.Transmit, capdu)
+}
+
+// ATR implements harness.Card.
+func (s *Card) ATR() []byte { return s.atr }
+
+// Reset implements harness.Card: a warm reset of the virtual card.
+func (s *Card) Reset() error {
+	s.atr = s.card.Reset()
+	return nil
+}
+
+// Close implements harness.Card: the virtual card is powered off.
+func (s *Card) Close() error {
+	s.card.PowerOff()
+	return nil
+}
+
+// PowerCycle implements harness.PowerCycler: the card's power is removed
+// and restored; its persistent state survives.
+func (s *Card) PowerCycle() error {
+	s.card.PowerOff()
+	s.atr = s.card.PowerOn()
+	return nil
+}
+
+// Simulator returns the virtual card of the session.
+func (s *Card) Simulator() *simulator.Card { return s.card }
+
+// Capabilities implements harness.Capable: the embedded card, of its
+// profile, which can power-cycle.
+func (s *Card) Capabilities() harness.Capabilities {
+	return harness.Capabilities{Embedded: true, Profile: s.card.Profile().Name, PowerCycle: true}
+}
+
+// Of returns the virtual card of a session on the embedded card: c itself a
+// Card of this package, or wrappers (harness.Wrapper) over one that say the
+// card is the embedded one (harness.CapabilitiesOf). false for any other
+// card.
+func Of(c harness.Card) (*simulator.Card, bool) {
+	if !harness.CapabilitiesOf(c).Embedded {
+		return nil, false
+	}
+	for c != nil {
+		if s, ok := c.(*Card); ok {
+			return s.card, true
+		}
+		c = harness.Unwrap(c)
+	}
+	return nil, false
+}
+
+// Target makes a fresh virtual card from a profile for every Open.
+type Target struct {
+	Profile *simulator.Profile
+	// Initial, when set, is the persistent state every Open starts from (a
+	// copy: a card loaded from a state file, which the run never writes).
+	Initial *simulator.State
+	// PINs, when set, are the card's PINs (they may differ from the
+	// profile's, for a card made with other PINs).
+	PINs *harness.Secrets
+}
+
+// Name implements harness.Target: "sim:" and the profile's name.
+func (t Target) Name() string { return "sim:" + t.Profile.Name }
+
+// Virtual implements harness.Target.
+func (Target) Virtual() bool { return true }
+
+// Open implements harness.Target: a fresh virtual card, powered on.
+func (t Target) Open() (harness.Card, error) {
+	if t.Initial != nil {
+		return NewCard(simulator.NewWithState(t.Profile, t.Initial.Clone(), nil)), nil
+	}
+	c, err := simulator.New(t.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("virtual card: %w", err)
+	}
+	return NewCard(c), nil
+}
+
+// Capabilities implements harness.Target: every Open makes a fresh
+// embedded card of the profile, which can power-cycle.
+func (t Target) Capabilities() harness.Capabilities {
+	return harness.Capabilities{Embedded: true, Profile: t.Profile.Name, PowerCycle: true}
+}
+
+// Profiled is implemented by targets whose cards are made in this process
+// from a simulator profile (Target): SimProfile returns that profile, the
+// whole of it — one loaded from a file, or a changed copy, which no profile
+// name finds.
+type Profiled interface {
+	harness.Target
+	SimProfile() *simulator.Profile
+}
+
+// SimProfile implements Profiled.
+func (t Target) SimProfile() *simulator.Profile { return t.Profile }
+
+// Secrets implements harness.Target: PINs if set, else the profile's.
+func (t Target) Secrets() harness.Secrets {
+	if t.PINs != nil {
+		return *t.PINs
+	}
+	return harness.Secrets{AuthPIN: t.Profile.AuthPIN, SigningPIN: t.Profile.SigningPIN}
+}
