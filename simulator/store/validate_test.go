@@ -287,21 +287,56 @@ func TestImpossibleStatesAreNotWritten(t *testing.T) {
 }
 
 // The committed files of format version 1, written before the meaning
-// checks existed, still load, and answer as a card of their profile.
+// checks existed (default, under-15, suspended) or before the office's
+// record had one type (died, reissued-lost), still load, and answer as a
+// card of their profile.
 func TestVersion1FilesStillLoad(t *testing.T) {
-	for _, name := range []string{"default", "under-15", "suspended"} {
+	for _, name := range []string{"default", "under-15", "suspended", "died", "reissued-lost"} {
 		st, meta, err := store.Load(filepath.Join("testdata", "v1-"+name+".json"))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if meta.Profile != name {
+		profile := map[string]string{"died": "foreign-resident", "reissued-lost": "default"}[name]
+		if profile == "" {
+			profile = name
+		}
+		if meta.Profile != profile {
 			t.Fatalf("%s: profile %q", name, meta.Profile)
 		}
-		c := simulator.NewWithState(fixtures.MustProfile(name), st, nil)
+		c := simulator.NewWithState(fixtures.MustProfile(profile), st, nil)
 		c.PowerOn()
 		send(t, c, "00A4040C0AD392F000260100000001")
 		if got := send(t, c, "00200098"); got != "63C3" {
 			t.Fatalf("%s: %s", name, got)
+		}
+	}
+}
+
+// Every committed state file is written back byte for byte as it was: the
+// JSON shape of docs/state-file.md does not change when the code that
+// reads and writes it does (reissued-lost has every field of the office's
+// record: statuses, reasons, a serial, dates, a former certificate, the
+// card's expiry and the end of stay; died a lapsed card).
+func TestStateFilesKeepTheirShape(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "v1-*.json"))
+	if err != nil || len(files) < 5 {
+		t.Fatalf("%d files: %v", len(files), err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, meta, err := store.Decode(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		again, err := store.Encode(st, meta)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if !bytes.Equal(again, bytes.TrimRight(data, "\n")) {
+			t.Errorf("%s: written back differently", f)
 		}
 	}
 }
