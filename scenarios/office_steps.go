@@ -164,7 +164,7 @@ func officeSteps(w *world, add func(string, any)) {
 		if cert == "signing" {
 			got = w.office.meta.Certificates.Signing.Status
 		}
-		if got != status {
+		if string(got) != status {
 			return fmt.Errorf("the %s certificate is %s, want %s", cert, got, status)
 		}
 		return nil
@@ -202,6 +202,6 @@ func (w *world) setPIN(p jpki.PIN, v []byte) {
 }
 
 func cloneMeta(m store.Meta) store.Meta {
-	m.Former = append([]store.FormerCert(nil), m.Former...)
+	m.Certificates = m.Certificates.Clone()
 	return m
 }

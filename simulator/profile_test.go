@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -169,5 +171,19 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 	if (*simulator.Profile)(nil).Clone() != nil {
 		t.Error("the clone of nil is not nil")
+	}
+}
+
+// A copy of a fixtures profile keeps its office record: the record is
+// part of the profile, not kept beside it.
+func TestCloneKeepsTheOfficeRecord(t *testing.T) {
+	p := fixtures.MustProfile("revoked-address-change")
+	for _, q := range []*simulator.Profile{p.Clone(), func() *simulator.Profile { c := *p; return &c }()} {
+		if s := q.Office.For(jpki.Signing); s.State() != rules.Revoked || s.Reason != rules.AffiliationChanged {
+			t.Fatalf("signing: %+v", *s)
+		}
+		if q.Office.For(jpki.Auth).State() != rules.Valid {
+			t.Fatalf("auth: %+v", q.Office.Auth)
+		}
 	}
 }

@@ -124,9 +124,9 @@ the record as OCSP and CRLs. The card's files and PINs do not change.`,
 				fmt.Fprintf(stdout, "%s: recorded; no certificate changed\n", e)
 			}
 			for _, ch := range changes {
-				fmt.Fprintf(stdout, "%s certificate: %s -> %s", ch.Cert, ch.From, ch.To)
-				if ch.Reason != "" {
-					fmt.Fprintf(stdout, " (%s)", ch.Reason)
+				fmt.Fprintf(stdout, "%v certificate: %s -> %s", ch.Kind, ch.From.State(), ch.To.State())
+				if ch.Revokes() {
+					fmt.Fprintf(stdout, " (%s)", ch.To.Reason)
 				}
 				fmt.Fprintf(stdout, " [%s]\n", ch.Rule)
 			}
@@ -315,7 +315,7 @@ func printIssued(stdout io.Writer, issued []office.Issued, asJSON bool) error {
 		return nil
 	}
 	for _, i := range issued {
-		fmt.Fprintf(stdout, "%s certificate: serial %s, expires %s 23:59:59 JST [%s]\n", i.Cert, i.Serial, i.Expiry, strings.Join(i.Rules, ", "))
+		fmt.Fprintf(stdout, "%v certificate: serial %s, expires %s 23:59:59 JST [%s]\n", i.Kind, i.Serial, i.Expiry, strings.Join(i.Rules, ", "))
 	}
 	return nil
 }

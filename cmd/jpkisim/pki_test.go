@@ -54,7 +54,7 @@ func TestServePKI(t *testing.T) {
 	p := fixtures.MustProfile("revoked-address-change")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "127.0.0.1:0")
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestServePKI(t *testing.T) {
 	if r := query("auth", p.AuthCert, p.AuthCACert); r.Status != ocsp.Good {
 		t.Fatalf("auth: %d", r.Status)
 	}
-	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "0.0.0.0:0"); err == nil {
+	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "0.0.0.0:0"); err == nil {
 		t.Fatal("the responder listened beyond loopback")
 	}
 }
@@ -83,7 +83,7 @@ func startPKI(t *testing.T, header, read, write, idle time.Duration, conns int) 
 	p := fixtures.MustProfile("default")
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "127.0.0.1:0")
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,9 +193,10 @@ func TestServePKICapsConnections(t *testing.T) {
 }
 
 // `serve --as-real-card --profile revoked-address-change --pki` publishes the
-// profile's record: the signing certificate revoked. Before, the copy of the
-// profile that --as-real-card makes lost the record, and the revoked
-// certificate was published as good (issue 10).
+// profile's record: the signing certificate revoked (OCSP and CRL), the auth
+// certificate good. Before, the copy of the profile that --as-real-card makes
+// lost the record, kept beside the profile by its pointer, and the revoked
+// certificate was published as good with an empty CRL (issue 10).
 func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
 	free := func() string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -239,6 +240,48 @@ func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
 	}
 	p := fixtures.MustProfile("revoked-address-change")
 	if r := askOCSP(t, pkiAddr, "sign", p.SigningCert, p.SigningCACert); r.Status != ocsp.Revoked || r.RevocationReason != ocsp.AffiliationChanged {
-		t.Fatalf("the signing certificate of revoked-address-change through serve --as-real-card: status %d, reason %d; want revoked, affiliationChanged", r.Status, r.RevocationReason)
+		t.Errorf("the signing certificate of revoked-address-change through serve --as-real-card: status %d, reason %d; want revoked, affiliationChanged", r.Status, r.RevocationReason)
 	}
+	if r := askOCSP(t, pkiAddr, "auth", p.AuthCert, p.AuthCACert); r.Status != ocsp.Good {
+		t.Errorf("the auth certificate: status %d, want good", r.Status)
+	}
+	signCert, _ := x509.ParseCertificate(p.SigningCert)
+	for _, c := range []struct {
+		caDER   []byte
+		name    string
+		revoked map[string]int // serial in hex: reason code
+	}{
+		{p.SigningCACert, "sign", map[string]int{signCert.SerialNumber.Text(16): ocsp.AffiliationChanged}},
+		{p.AuthCACert, "auth", map[string]int{}},
+	} {
+		crl := fetchCRL(t, pkiAddr, c.name, c.caDER)
+		got := map[string]int{}
+		for _, e := range crl.RevokedCertificateEntries {
+			got[e.SerialNumber.Text(16)] = e.ReasonCode
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.revoked) {
+			t.Errorf("the %s CRL lists %v, want %v", c.name, got, c.revoked)
+		}
+	}
+}
+
+// fetchCRL gets /crl/NAME.crl from the responder at addr and checks its
+// signature by the CA.
+func fetchCRL(t *testing.T, addr, name string, caDER []byte) *x509.RevocationList {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/crl/" + name + ".crl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	der, _ := io.ReadAll(resp.Body)
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatalf("%s CRL: %v", name, err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	if err := crl.CheckSignatureFrom(ca); err != nil {
+		t.Fatalf("%s CRL: %v", name, err)
+	}
+	return crl
 }
