@@ -229,7 +229,7 @@ Kenhojo application itself is not modelled yet.`,
 			if err := store.Create(path, st, meta); err != nil {
 				return usageError{err}
 			}
-			authFrom, signFrom := sourceOf(from, targets.EnvAuthPIN, "auth"), sourceOf(from, targets.EnvSignPIN, "signing")
+			authFrom, signFrom := sourceOf(from, targets.EnvAuthPIN, jpki.AuthPIN), sourceOf(from, targets.EnvSignPIN, jpki.SigningPIN)
 			if newJSON {
 				b, _ := json.Marshal(map[string]string{"state": path, "profile": p.Name, "auth_pin_from": authFrom, "signing_password_from": signFrom})
 				fmt.Fprintln(stdout, string(b))
@@ -375,23 +375,28 @@ func promptPINs(pins *harness.Secrets, from *[]string) error {
 		if pins.AuthPIN, err = ask("auth PIN (4 digits)"); err != nil {
 			return err
 		}
-		*from = append(*from, "terminal:auth")
+		*from = append(*from, fromTerminal(jpki.AuthPIN))
 	}
 	if !slices.Contains(*from, targets.EnvSignPIN) {
 		if pins.SigningPIN, err = ask("signing password (6-16 of A-Z 0-9)"); err != nil {
 			return err
 		}
-		*from = append(*from, "terminal:signing")
+		*from = append(*from, fromTerminal(jpki.SigningPIN))
 	}
 	return nil
 }
 
-// sourceOf says where a PIN came from, for card new's message.
-func sourceOf(from []string, env, which string) string {
+// fromTerminal marks, in a list of where the PINs came from, PIN p as
+// asked on the terminal.
+func fromTerminal(p jpki.PIN) string { return "terminal:" + p.Name() }
+
+// sourceOf says where PIN p came from (env, its variable), for the
+// commands' messages.
+func sourceOf(from []string, env string, p jpki.PIN) string {
 	switch {
 	case slices.Contains(from, env):
 		return env
-	case slices.Contains(from, "terminal:"+which):
+	case slices.Contains(from, fromTerminal(p)):
 		return "the terminal"
 	}
 	return "the profile's test PINs"

@@ -159,13 +159,8 @@ command is a usage error (exit 2). A wrong proof at a kiosk costs a try of the
 other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var p jpki.PIN
-			switch which {
-			case "auth":
-				p = jpki.AuthPIN
-			case "signing":
-				p = jpki.SigningPIN
-			default:
+			p, err := jpki.ParsePIN(which)
+			if err != nil || !slices.Contains(jpki.JPKIPINs, p) {
 				return usageError{fmt.Errorf("--pin %q: want auth or signing", which)}
 			}
 			where := office.Where(at)
@@ -186,14 +181,14 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return err
 			}
 			value, proof, env := pins.AuthPIN, pins.SigningPIN, targets.EnvAuthPIN
-			proofEnv, proofWhich := targets.EnvSignPIN, "signing"
+			proofEnv, proofPIN := targets.EnvSignPIN, jpki.SigningPIN
 			if p == jpki.SigningPIN {
 				value, proof, env = pins.SigningPIN, pins.AuthPIN, targets.EnvSignPIN
-				proofEnv, proofWhich = targets.EnvAuthPIN, "auth"
+				proofEnv, proofPIN = targets.EnvAuthPIN, jpki.AuthPIN
 			}
 			if where == office.Office {
 				proof = nil
-			} else if !slices.Contains(from, proofEnv) && !slices.Contains(from, "terminal:"+proofWhich) {
+			} else if !slices.Contains(from, proofEnv) && !slices.Contains(from, fromTerminal(proofPIN)) {
 				// A default proof would spend a try of the holder's other PIN
 				// on a guess: the holder states it, or nothing is tried.
 				return usageError{fmt.Errorf("--at kiosk proves the other PIN: set %s (or give --prompt); the profile's test PIN is never presented for you", proofEnv)}
@@ -202,13 +197,11 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return err
 			}
 			if asJSON {
-				b, _ := json.Marshal(map[string]string{"pin": which, "at": string(where), "value_from": sourceOf(from, env, which)})
+				b, _ := json.Marshal(map[string]string{"pin": p.Name(), "at": string(where), "value_from": sourceOf(from, env, p)})
 				fmt.Fprintln(stdout, string(b))
 				return nil
 			}
-			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n",
-				map[jpki.PIN]string{jpki.AuthPIN: "auth PIN", jpki.SigningPIN: "signing password"}[p], where,
-				sourceOf(from, env, which))
+			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n", p, where, sourceOf(from, env, p))
 			return nil
 		},
 	}
@@ -360,7 +353,7 @@ say. A valid or held certificate is renewed instead (refused under RENEW-01).`,
 				return err
 			}
 			if !asJSON {
-				fmt.Fprintf(stdout, "signing password from %s\n", sourceOf(from, targets.EnvSignPIN, "signing"))
+				fmt.Fprintf(stdout, "signing password from %s\n", sourceOf(from, targets.EnvSignPIN, jpki.SigningPIN))
 			}
 			return nil
 		},
