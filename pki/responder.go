@@ -205,9 +205,9 @@ func (rs *Responder) now() time.Time {
 	return time.Now()
 }
 
-// Authority returns the authority of kind k; nil for a kind that names
+// byKind returns the authority of kind k; nil for a kind that names
 // neither.
-func (rs *Responder) Authority(k jpki.Kind) *Authority {
+func (rs *Responder) byKind(k jpki.Kind) *Authority {
 	switch k {
 	case jpki.Signing:
 		return rs.Signing
@@ -220,7 +220,7 @@ func (rs *Responder) Authority(k jpki.Kind) *Authority {
 func (rs *Responder) authority(name string) *Authority {
 	for _, k := range jpki.Kinds {
 		if Abbrev(k) == name {
-			return rs.Authority(k)
+			return rs.byKind(k)
 		}
 	}
 	return nil
