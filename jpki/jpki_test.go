@@ -108,4 +108,3 @@ func TestKindsName(t *testing.T) {
 		t.Error("both kinds name one certificate")
 	}
 }
-
