@@ -4,21 +4,20 @@
 // against the card's certificates, lifting a hold, and resetting a PIN at
 // the office or at a kiosk. Each operation enforces the rules of package
 // rules and refuses what they forbid with a *Refusal naming the rule ID
-// (rules.md). Certificate statuses live in the state file's office record
-// (store.Meta), which `serve --pki --state` publishes as OCSP and CRLs.
+// (rules.md). It changes the office's record of the card's certificates
+// (record.Certificates, kept in the state file's store.Meta), which
+// `serve --pki --state` publishes as OCSP and CRLs.
 package office
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/jpkisim/jpkisim/jpki"
-
-	"github.com/jpkisim/jpkisim/fixtures"
-	"github.com/jpkisim/jpkisim/pki"
+	"github.com/jpkisim/jpkisim/record"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
@@ -55,26 +54,53 @@ func (c *Card) commit() error {
 	return c.Commit()
 }
 
-// Change is what an operation did to one certificate.
+// Change is what an operation did to one certificate: its record before
+// and after, and the rule that says so. It is an event, not a record: the
+// office's record of the card (store.Meta.Certificates) holds the
+// certificate's state.
 type Change struct {
-	Cert   string `json:"certificate"` // signing or auth
-	From   string `json:"from"`        // status before
-	To     string `json:"to"`          // status after
-	Reason string `json:"reason,omitempty"`
-	Rule   string `json:"rule"`
+	Kind     jpki.Kind
+	From, To record.Cert
+	Rule     string // rules.md ID, e.g. REVOKE-01
+}
+
+// MarshalJSON gives the change as `card event --json` prints it:
+// {"certificate": "signing", "from": "valid", "to": "revoked", "reason":
+// "affiliationChanged", "rule": "REVOKE-01"}, the reason only for a
+// revocation or a hold.
+func (ch Change) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Kind   jpki.Kind    `json:"certificate"`
+		From   rules.Status `json:"from"`
+		To     rules.Status `json:"to"`
+		Reason string       `json:"reason,omitempty"`
+		Rule   string       `json:"rule"`
+	}{Kind: ch.Kind, From: ch.From.State(), To: ch.To.State(), Rule: ch.Rule}
+	if ch.Revokes() {
+		out.Reason = ch.To.Reason.String()
+	}
+	return json.Marshal(out)
+}
+
+// Revokes reports whether the change revoked the certificate or put it on
+// hold (then To.Reason says why).
+func (ch Change) Revokes() bool {
+	s := ch.To.State()
+	return s == rules.Revoked || s == rules.Suspended
 }
 
 // Record applies an event to the card's certificates as rules.Effects says
 // (REVOKE-01..05, ABROAD-02..04, HOLD-01, HOLD-02) and commits; on is the
-// date of the event (recorded as the revocation or hold date). A revoked
-// certificate stays revoked (with its first reason); an absent one stays
-// absent. Refused: revocation on request of a certificate that is not valid
-// or on hold (REVOKE-03); lifting a hold (rules.Found) when nothing is on
-// hold (HOLD-02); anything on a card that lapsed (REVOKE-02 after death,
-// ABROAD-02 after a departure without the continued-use procedure), which
-// those two events record. Other events are facts: recorded even when they
-// change no certificate. The card's files do not change: a revoked certificate
-// stays in its EF, as on a real card.
+// date of the event (recorded, to the second, as the revocation or hold
+// date). A revoked certificate stays revoked (with its first reason); an
+// absent one stays absent. Refused: revocation on request of a certificate
+// that is not valid or on hold (REVOKE-03); lifting a hold (rules.Found)
+// when nothing is on hold (HOLD-02); anything on a card that lapsed
+// (REVOKE-02 after death, ABROAD-02 after a departure without the
+// continued-use procedure), which those two events record. Other events
+// are facts: recorded even when they change no certificate. The card's
+// files do not change: a revoked certificate stays in its EF, as on a real
+// card.
 func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 	signing, auth, err := rules.Effects(e)
 	if err != nil {
@@ -83,48 +109,42 @@ func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 	if err := c.live(); err != nil {
 		return nil, err
 	}
-	certs := []struct {
-		name   string
-		status *store.CertStatus
-		effect rules.Effect
-	}{
-		{"signing", &c.Meta.Certificates.Signing, signing},
-		{"auth", &c.Meta.Certificates.Auth, auth},
-	}
-	live := func(s string) bool { return s == string(rules.Valid) || s == string(rules.Suspended) || s == "" }
+	certs := &c.Meta.Certificates
+	effects := map[jpki.Kind]rules.Effect{jpki.Signing: signing, jpki.Auth: auth}
+	live := func(s rules.Status) bool { return s == rules.Valid || s == rules.Suspended }
 	switch e {
-	case rules.RevokeSigning:
-		if !live(c.Meta.Certificates.Signing.Status) {
-			return nil, refuse("REVOKE-03", "the signing certificate is %s: there is nothing to revoke", statusName(c.Meta.Certificates.Signing.Status))
+	case rules.RevokeSigning, rules.RevokeAuth:
+		k := jpki.Signing
+		if e == rules.RevokeAuth {
+			k = jpki.Auth
 		}
-	case rules.RevokeAuth:
-		if !live(c.Meta.Certificates.Auth.Status) {
-			return nil, refuse("REVOKE-03", "the auth certificate is %s: there is nothing to revoke", statusName(c.Meta.Certificates.Auth.Status))
+		if s := certs.For(k).State(); !live(s) {
+			return nil, refuse("REVOKE-03", "the %v certificate is %s: there is nothing to revoke", k, s)
 		}
 	case rules.Found:
-		if c.Meta.Certificates.Signing.Status != string(rules.Suspended) && c.Meta.Certificates.Auth.Status != string(rules.Suspended) {
+		if certs.Signing.State() != rules.Suspended && certs.Auth.State() != rules.Suspended {
 			return nil, refuse("HOLD-02", "no certificate of this card is on hold")
 		}
 	}
 	var changes []Change
-	for _, x := range certs {
-		from := statusName(x.status.Status)
-		if x.effect.Unchanged() || from == string(rules.Absent) || from == string(rules.Revoked) {
+	for _, k := range jpki.Kinds {
+		x, effect := certs.For(k), effects[k]
+		from := x.State()
+		if effect.Unchanged() || from == rules.Absent || from == rules.Revoked {
 			continue
 		}
-		if e == rules.Found && from != string(rules.Suspended) {
+		if e == rules.Found && from != rules.Suspended {
 			continue
 		}
-		if e == rules.Loss && from != string(rules.Valid) {
+		if e == rules.Loss && from != rules.Valid {
 			continue
 		}
-		next := store.CertStatus{Status: string(x.effect.Status), Serial: x.status.Serial}
-		if x.effect.Status != rules.Valid {
-			next.Reason = x.effect.Reason.String()
-			next.Since = on.UTC().Format(time.RFC3339)
+		next := record.Cert{Status: effect.Status, Serial: x.Serial, NotAfter: x.NotAfter}
+		if effect.Status != rules.Valid {
+			next.Reason, next.Since = effect.Reason, on.UTC().Truncate(time.Second)
 		}
-		*x.status = next
-		changes = append(changes, Change{Cert: x.name, From: from, To: next.Status, Reason: next.Reason, Rule: x.effect.Rule})
+		changes = append(changes, Change{Kind: k, From: x.Clone(), To: next.Clone(), Rule: effect.Rule})
+		*x = next
 	}
 	switch e {
 	case rules.Death:
@@ -150,13 +170,6 @@ func (c *Card) live() error {
 		return refuse("ABROAD-02", "the holder moved abroad without the continued-use procedure: the card has lapsed")
 	}
 	return refuse("REVOKE-03", "the card has lapsed (%s)", c.Meta.Lapsed)
-}
-
-func statusName(s string) string {
-	if s == "" {
-		return string(rules.Valid)
-	}
-	return s
 }
 
 // Where is the place of a PIN reset.
@@ -217,7 +230,7 @@ func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now
 	if err != nil {
 		return err
 	}
-	noSigning := statusName(c.Meta.Certificates.Signing.Status) == string(rules.Absent)
+	noSigning := c.Meta.Certificates.Signing.State() == rules.Absent
 	if p == jpki.SigningPIN && noSigning {
 		return refuse("AGE-01", "the card has no signing certificate, so no signing password to reset")
 	}
@@ -275,79 +288,28 @@ func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now
 	return c.commit()
 }
 
-// RecordOf converts a state file's office record, with the certificates on
-// its card, for the OCSP responder and CRLs (fixtures.ResponderFor). An
-// empty status is valid; an unknown status or reason name is an error.
-func RecordOf(st *simulator.State, m store.Meta) (fixtures.Record, error) {
-	var rec fixtures.Record
-	if japp := st.App(jpki.JPKI.AID()); japp != nil {
-		rec.SigningCert, rec.AuthCert = der(japp.EF(jpki.EFSigningCert)), der(japp.EF(jpki.EFAuthCert))
-	}
-	for _, x := range []struct {
-		name string
-		in   store.CertStatus
-		out  *fixtures.CertStatus
-	}{{"signing", m.Certificates.Signing, &rec.Signing}, {"auth", m.Certificates.Auth, &rec.Auth}} {
-		switch s := rules.Status(statusName(x.in.Status)); s {
-		case rules.Valid, rules.Revoked, rules.Suspended, rules.Absent:
-			x.out.Status = s
-		default:
-			return rec, fmt.Errorf("%s certificate: unknown status %q", x.name, x.in.Status)
-		}
-		if x.in.Reason != "" {
-			r, ok := rules.ParseReason(x.in.Reason)
-			if !ok {
-				return rec, fmt.Errorf("%s certificate: %q is not an RFC 5280 reason name", x.name, x.in.Reason)
-			}
-			x.out.Reason = r
-		}
-		if x.in.Since != "" {
-			t, err := time.Parse(time.RFC3339, x.in.Since)
-			if err != nil {
-				return rec, fmt.Errorf("%s certificate: since %q is not an RFC 3339 time", x.name, x.in.Since)
-			}
-			x.out.Since = t
+// RecordOf is the office's record of a state file's card as the OCSP
+// responder and the CRLs publish it (fixtures.Responder, as a profile's
+// Office): the file's record, with the serial and expiry of each
+// certificate the card holds taken from its EF.
+func RecordOf(st *simulator.State, m store.Meta) record.Certificates {
+	rec := m.Certificates.Clone()
+	for _, k := range jpki.Kinds {
+		if cert := Certificate(st, k.CertFID()); cert != nil {
+			c := rec.For(k)
+			c.Serial, c.NotAfter = cert.SerialNumber, cert.NotAfter
 		}
 	}
-	for i, f := range m.Former {
-		e := pki.Entry{Kind: jpki.Auth, Status: rules.Revoked}
-		switch f.Kind {
-		case "signing":
-			e.Kind = jpki.Signing
-		case "auth":
-		default:
-			return rec, fmt.Errorf("former certificate %d: %q is not signing or auth", i, f.Kind)
-		}
-		serial, ok := new(big.Int).SetString(f.Serial, 16)
-		r, okReason := rules.ParseReason(f.Reason)
-		since, errSince := time.Parse(time.RFC3339, f.Since)
-		notAfter, errNotAfter := time.Parse(time.RFC3339, f.NotAfter)
-		if !ok || serial.Sign() <= 0 || !okReason || errSince != nil || errNotAfter != nil {
-			return rec, fmt.Errorf("former certificate %d: bad serial, reason or time", i)
-		}
-		e.Serial, e.Reason, e.RevokedAt, e.NotAfter = serial, r, since, notAfter
-		rec.Former = append(rec.Former, e)
-	}
-	return rec, nil
+	return rec
 }
 
-// NewMeta is the office's record of a new card of profile p: the profile's
-// `pki:` statuses, the signing certificate absent when the profile has none
-// (AGE-01).
+// NewMeta is the office's record of a new card of profile p: the
+// profile's record (p.Office, the pki: block of its file), the signing
+// certificate absent when the profile has none (AGE-01).
 func NewMeta(p *simulator.Profile) store.Meta {
-	meta := store.Meta{Profile: p.Name}
-	rec := fixtures.OfficeRecord(p)
-	for _, x := range []struct {
-		in  fixtures.CertStatus
-		out *store.CertStatus
-	}{{rec.Signing, &meta.Certificates.Signing}, {rec.Auth, &meta.Certificates.Auth}} {
-		x.out.Status = string(x.in.Status)
-		if x.in.Reason != 0 {
-			x.out.Reason = x.in.Reason.String()
-		}
-	}
+	meta := store.Meta{Profile: p.Name, Certificates: p.Office.Clone()}
 	if p.NoSigningCert {
-		meta.Certificates.Signing = store.CertStatus{Status: string(rules.Absent)}
+		meta.Certificates.Signing = record.Cert{Status: rules.Absent}
 	}
 	return meta
 }

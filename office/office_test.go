@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/office"
+	"github.com/jpkisim/jpkisim/record"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
@@ -25,8 +27,8 @@ func newCard(t *testing.T) (*office.Card, *int) {
 		t.Fatal(err)
 	}
 	meta := &store.Meta{Profile: "default"}
-	meta.Certificates.Signing.Status = "valid"
-	meta.Certificates.Auth.Status = "valid"
+	meta.Certificates.Signing.Status = rules.Valid
+	meta.Certificates.Auth.Status = rules.Valid
 	commits := new(int)
 	return &office.Card{State: st, Meta: meta, Commit: func() error { *commits++; return nil }}, commits
 }
@@ -48,7 +50,7 @@ func TestAddressChangeRevokesOnlyTheSigningCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, a := c.Meta.Certificates.Signing, c.Meta.Certificates.Auth
-	if s.Status != "revoked" || s.Reason != "affiliationChanged" || s.Since != "2026-11-29T03:00:00Z" || a.Status != "valid" {
+	if s.Status != rules.Revoked || s.Reason != rules.AffiliationChanged || !s.Since.Equal(day) || s.Since.Location() != time.UTC || a.Status != rules.Valid {
 		t.Fatalf("signing %+v auth %+v", s, a)
 	}
 	if len(changes) != 1 || changes[0].Rule != "REVOKE-01" || *commits != 1 {
@@ -56,7 +58,7 @@ func TestAddressChangeRevokesOnlyTheSigningCertificate(t *testing.T) {
 	}
 	// A second change of address leaves the first revocation as it was.
 	if changes, err = c.Record(rules.NameChange, day.Add(time.Hour)); err != nil || len(changes) != 0 ||
-		c.Meta.Certificates.Signing.Since != "2026-11-29T03:00:00Z" {
+		!c.Meta.Certificates.Signing.Since.Equal(day) {
 		t.Fatalf("%v %+v %+v", err, changes, c.Meta.Certificates.Signing)
 	}
 	// Revoking it again on request is refused with the rule.
@@ -73,8 +75,8 @@ func TestLossHoldsBothAndOnlyALiftReleasesThem(t *testing.T) {
 	if _, err := c.Record(rules.Loss, day); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []store.CertStatus{c.Meta.Certificates.Signing, c.Meta.Certificates.Auth} {
-		if s.Status != "suspended" || s.Reason != "certificateHold" {
+	for _, s := range []record.Cert{c.Meta.Certificates.Signing, c.Meta.Certificates.Auth} {
+		if s.Status != rules.Suspended || s.Reason != rules.CertificateHold {
 			t.Fatalf("%+v", s)
 		}
 	}
@@ -87,24 +89,24 @@ func TestLossHoldsBothAndOnlyALiftReleasesThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, a := c.Meta.Certificates.Signing, c.Meta.Certificates.Auth
-	if s.Status != "revoked" || s.Reason != "affiliationChanged" || a.Status != "valid" || a.Reason != "" || a.Since != "" {
+	if s.Status != rules.Revoked || s.Reason != rules.AffiliationChanged || a.Status != rules.Valid || a.Reason != 0 || !a.Since.IsZero() {
 		t.Fatalf("after the lift: signing %+v auth %+v", s, a)
 	}
-	if len(changes) != 1 || changes[0].Cert != "auth" || changes[0].Rule != "HOLD-02" {
+	if len(changes) != 1 || changes[0].Kind != jpki.Auth || changes[0].From.Status != rules.Suspended || changes[0].To.Status != rules.Valid || changes[0].Rule != "HOLD-02" {
 		t.Fatalf("%+v", changes)
 	}
 }
 
 func TestUnder15CardHasNothingToRevoke(t *testing.T) {
 	c, _ := newCard(t)
-	c.Meta.Certificates.Signing.Status = "absent"
+	c.Meta.Certificates.Signing.Status = rules.Absent
 	if _, err := c.Record(rules.RevokeSigning, day); rule(err) != "REVOKE-03" {
 		t.Fatalf("%v", err)
 	}
 	if _, err := c.Record(rules.Death, day); err != nil {
 		t.Fatal(err)
 	}
-	if c.Meta.Certificates.Signing.Status != "absent" || c.Meta.Certificates.Auth.Status != "revoked" {
+	if c.Meta.Certificates.Signing.Status != rules.Absent || c.Meta.Certificates.Auth.Status != rules.Revoked {
 		t.Fatalf("%+v", c.Meta.Certificates)
 	}
 }
@@ -211,10 +213,10 @@ func TestProfilesAgreeWithTheOperations(t *testing.T) {
 		}
 		want := office.NewMeta(fixtures.MustProfile(tc.profile))
 		got := *c.Meta
-		for _, s := range []*store.CertStatus{&got.Certificates.Signing, &got.Certificates.Auth} {
-			s.Since = "" // the profile's record dates from the responder's start
+		for _, k := range jpki.Kinds {
+			got.Certificates.For(k).Since = time.Time{} // the profile's record dates from the responder's start
 		}
-		if got.Certificates != want.Certificates {
+		if !reflect.DeepEqual(got.Certificates, want.Certificates) {
 			t.Errorf("%s: the operation gives %+v, the profile holds %+v", tc.profile, got.Certificates, want.Certificates)
 		}
 		st, err := simulator.NewState(fixtures.MustProfile(tc.profile))
@@ -257,7 +259,7 @@ func TestKioskProofLengthAndChildCard(t *testing.T) {
 			t.Fatalf("proof of %d bytes: %v, %d tries, %d commits", len(proof), err, auth.Remaining, *commits)
 		}
 	}
-	c.Meta.Certificates.Signing.Status = "absent"
+	c.Meta.Certificates.Signing.Status = rules.Absent
 	if err := c.ResetPIN(jpki.AuthPIN, []byte("5678"), office.Kiosk, []byte("ABC123"), day); rule(err) != "UNLOCK-02" {
 		t.Fatalf("child card at a kiosk: %v", err)
 	}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/pki"
+	"github.com/jpkisim/jpkisim/record"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
-	"github.com/jpkisim/jpkisim/simulator/store"
 )
 
 // Options are the facts of an issuance or renewal the card does not hold.
@@ -45,7 +45,7 @@ type Options struct {
 
 // Issued is what a renewal wrote to the card.
 type Issued struct {
-	Cert   string     `json:"certificate"` // signing or auth
+	Kind   jpki.Kind  `json:"certificate"` // signing or auth
 	Serial string     `json:"serial"`      // hex
 	Expiry rules.Date `json:"expiry"`      // 23:59:59 JST that day
 	Rules  []string   `json:"rules"`
@@ -186,8 +186,8 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 	if err := c.live(); err != nil {
 		return nil, err
 	}
-	for _, s := range []string{c.Meta.Certificates.Signing.Status, c.Meta.Certificates.Auth.Status} {
-		if s == string(rules.Suspended) {
+	for _, k := range jpki.Kinds {
+		if c.Meta.Certificates.For(k).State() == rules.Suspended {
 			return nil, refuse("HOLD-02", "the certificates are on hold after a loss report: the office lifts the hold (event found) before anything else")
 		}
 	}
@@ -199,18 +199,11 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 	}
 	var todo []due
 	var closed *rules.Renewal
-	for _, x := range []struct {
-		kind   jpki.Kind
-		fid    uint16
-		status string
-	}{
-		{jpki.Signing, jpki.EFSigningCert, c.Meta.Certificates.Signing.Status},
-		{jpki.Auth, jpki.EFAuthCert, c.Meta.Certificates.Auth.Status},
-	} {
-		if statusName(x.status) != string(rules.Valid) {
+	for _, k := range jpki.Kinds {
+		if c.Meta.Certificates.For(k).State() != rules.Valid {
 			continue // revoked or absent: issued anew on request, not renewed
 		}
-		cert := Certificate(c.State, x.fid)
+		cert := Certificate(c.State, k.CertFID())
 		if cert == nil {
 			continue // the record says valid, the card holds none
 		}
@@ -222,7 +215,7 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 			}
 			continue
 		}
-		todo = append(todo, due{x.kind, expiry, !day.After(expiry)})
+		todo = append(todo, due{k, expiry, !day.After(expiry)})
 	}
 	if len(todo) == 0 {
 		if closed != nil {
@@ -256,7 +249,7 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Issued{Cert: kindName(d.kind), Serial: serial, Expiry: expiry, Rules: v.Rules})
+		out = append(out, Issued{Kind: d.kind, Serial: serial, Expiry: expiry, Rules: v.Rules})
 	}
 	if err := c.commit(); err != nil {
 		return nil, err
@@ -268,34 +261,26 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 // long name or address).
 var ErrTooLong = errors.New("the certificate does not fit the card")
 
-func kindName(k jpki.Kind) string {
-	if k == jpki.Signing {
-		return "signing"
-	}
-	return "auth"
-}
-
 // put issues one certificate of kind k for holder, valid from on to the end
 // of expiry (JST), with a new key pair, writes the certificate (padded with
 // the EF's filler) and the key to the card and records it as valid in the
 // office's record; it returns the serial in hex.
 func (c *Card) put(k jpki.Kind, holder pki.Holder, on time.Time, expiry rules.Date, newKey func() (*rsa.PrivateKey, error)) (string, error) {
 	japp := c.State.App(jpki.JPKI.AID())
-	certFID, caFID, keyFID, record, caName := jpki.EFAuthCert, jpki.EFAuthCACert, jpki.EFAuthKey, &c.Meta.Certificates.Auth, "auth"
+	rec := c.Meta.Certificates.For(k)
 	issue := pki.IssueAuth
 	if k == jpki.Signing {
-		certFID, caFID, keyFID, record, caName = jpki.EFSigningCert, jpki.EFSigningCACert, jpki.EFSigningKey, &c.Meta.Certificates.Signing, "sign"
 		issue = pki.IssueSigning
 	}
-	certEF, keyEF, caDER := japp.EF(certFID), japp.EF(keyFID), der(japp.EF(caFID))
-	if certEF == nil || keyEF == nil || caDER == nil || len(certEF.Data) == 0 {
-		return "", fmt.Errorf("the card has no %s certificate, key or CA certificate EF", kindName(k))
+	certEF, keyEF, caDER := japp.EF(k.CertFID()), japp.EF(k.KeyFID()), der(japp.EF(k.CACertFID()))
+	if rec == nil || certEF == nil || keyEF == nil || caDER == nil || len(certEF.Data) == 0 {
+		return "", fmt.Errorf("the card has no %v certificate, key or CA certificate EF", k)
 	}
 	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		return "", fmt.Errorf("%s CA certificate: %w", kindName(k), err)
+		return "", fmt.Errorf("%v CA certificate: %w", k, err)
 	}
-	caKey, err := fixtures.CAKey(caName)
+	caKey, err := fixtures.CAKey(k)
 	if err != nil {
 		return "", err
 	}
@@ -313,23 +298,23 @@ func (c *Card) put(k jpki.Kind, holder pki.Holder, on time.Time, expiry rules.Da
 	serial.Add(serial, big.NewInt(1))
 	cert, err := issue(ca, caKey, &key.PublicKey, holder, serial, on, expiry.EndOfDay())
 	if err != nil {
-		return "", fmt.Errorf("%s certificate: %w", kindName(k), err)
+		return "", fmt.Errorf("%v certificate: %w", k, err)
 	}
 	if len(cert) > len(certEF.Data) {
-		return "", fmt.Errorf("%w: the %s certificate is %d bytes, EF %04X holds %d", ErrTooLong, kindName(k), len(cert), certEF.FID, len(certEF.Data))
+		return "", fmt.Errorf("%w: the %v certificate is %d bytes, EF %04X holds %d", ErrTooLong, k, len(cert), certEF.FID, len(certEF.Data))
 	}
-	if old, err := x509.ParseCertificate(der(certEF)); err == nil && statusName(record.Status) != string(rules.Absent) {
+	if old, err := x509.ParseCertificate(der(certEF)); err == nil && rec.State() != rules.Absent {
 		// The certificate replaced stays published, revoked: superseded by
 		// a renewal, or with the reason it was revoked for.
-		f := store.FormerCert{Kind: kindName(k), Serial: old.SerialNumber.Text(16), Reason: rules.Superseded.String(),
-			Since: on.UTC().Format(time.RFC3339), NotAfter: old.NotAfter.UTC().Format(time.RFC3339)}
-		if record.Status == string(rules.Revoked) {
-			f.Reason = record.Reason
-			if record.Since != "" {
-				f.Since = record.Since
+		f := record.Former{Kind: k, Cert: record.Cert{Status: rules.Revoked, Reason: rules.Superseded, Serial: old.SerialNumber,
+			Since: on.UTC().Truncate(time.Second), NotAfter: old.NotAfter.UTC()}}
+		if rec.State() == rules.Revoked {
+			f.Reason = rec.Reason
+			if !rec.Since.IsZero() {
+				f.Since = rec.Since
 			}
 		}
-		c.Meta.Former = append(c.Meta.Former, f)
+		c.Meta.Certificates.Former = append(c.Meta.Certificates.Former, f)
 	}
 	filler := certEF.Data[len(certEF.Data)-1]
 	if old := der(certEF); old != nil && len(old) < len(certEF.Data) {
@@ -341,7 +326,7 @@ func (c *Card) put(k jpki.Kind, holder pki.Holder, on time.Time, expiry rules.Da
 		data[i] = filler
 	}
 	certEF.Data, keyEF.Key = data, key
-	*record = store.CertStatus{Status: string(rules.Valid), Serial: serial.Text(16)}
+	*rec = record.Cert{Status: rules.Valid, Serial: serial}
 	return serial.Text(16), nil
 }
 
@@ -368,10 +353,10 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 	if err := c.live(); err != nil {
 		return Issued{}, err
 	}
-	switch st := statusName(c.Meta.Certificates.Signing.Status); st {
-	case string(rules.Suspended):
+	switch c.Meta.Certificates.Signing.State() {
+	case rules.Suspended:
 		return Issued{}, refuse("HOLD-02", "the signing certificate is on hold: the office lifts the hold (event found) first")
-	case string(rules.Valid):
+	case rules.Valid:
 		// Valid in the record: refused unless the certificate on the card
 		// has expired (RENEW-04: a new one after expiry).
 		cert := Certificate(c.State, jpki.EFSigningCert)
@@ -411,7 +396,7 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 	if err := c.commit(); err != nil {
 		return Issued{}, err
 	}
-	return Issued{Cert: "signing", Serial: serial, Expiry: v.SigningExpiry, Rules: v.Rules}, nil
+	return Issued{Kind: jpki.Signing, Serial: serial, Expiry: v.SigningExpiry, Rules: v.Rules}, nil
 }
 
 // recorded fills the caps opts leaves out from the office's record, and

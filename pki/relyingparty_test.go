@@ -20,14 +20,14 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/pki"
+	"github.com/jpkisim/jpkisim/record"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
 func authority(t *testing.T, kind jpki.Kind, caDER []byte, records *pki.Records) *pki.Authority {
 	t.Helper()
-	name := map[jpki.Kind]string{jpki.Signing: "sign", jpki.Auth: "auth"}[kind]
-	key, err := fixtures.CAKey(name)
+	key, err := fixtures.CAKey(kind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +100,12 @@ func TestRelyingParty(t *testing.T) {
 	}
 
 	records := pki.NewRecords()
-	records.Put(pki.Entry{Kind: jpki.Signing, Serial: signCert.SerialNumber, Status: rules.Valid, NotAfter: signCert.NotAfter})
-	records.Put(pki.Entry{Kind: jpki.Auth, Serial: authCert.SerialNumber, Status: rules.Valid, NotAfter: authCert.NotAfter})
+	if err := records.Publish(record.Certificates{
+		Signing: record.Cert{Status: rules.Valid, Serial: signCert.SerialNumber},
+		Auth:    record.Cert{Status: rules.Valid, Serial: authCert.SerialNumber},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	rs := &pki.Responder{
 		Signing: authority(t, jpki.Signing, p.SigningCACert, records),
 		Auth:    authority(t, jpki.Auth, p.AuthCACert, records),
@@ -170,7 +174,12 @@ func TestHoldAndLift(t *testing.T) {
 	authCert, _ := x509.ParseCertificate(p.AuthCert)
 	authCA, _ := x509.ParseCertificate(p.AuthCACert)
 	records := pki.NewRecords()
-	records.Put(pki.Entry{Kind: jpki.Auth, Serial: authCert.SerialNumber, Status: rules.Valid})
+	if err := records.Put(jpki.Auth, record.Cert{Status: rules.Valid, Serial: authCert.SerialNumber}); err != nil {
+		t.Fatal(err)
+	}
+	if err := records.Put(jpki.Auth, record.Cert{Status: rules.Valid}); err == nil {
+		t.Fatal("a record without a serial was put")
+	}
 	at := authCert.NotBefore.Add(time.Hour)
 	srv := httptest.NewServer(&pki.Responder{Auth: authority(t, jpki.Auth, p.AuthCACert, records), Now: func() time.Time { return at }})
 	defer srv.Close()

@@ -18,52 +18,76 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/jpkisim/jpkisim/record"
 	"github.com/jpkisim/jpkisim/rules"
 )
 
-// Entry is the office's record of one certificate (TEST ONLY).
-type Entry struct {
-	Kind      jpki.Kind
-	Serial    *big.Int
-	Status    rules.Status // valid, revoked, suspended; expiry is read from NotAfter
-	Reason    rules.Reason
-	RevokedAt time.Time
-	NotAfter  time.Time
-}
-
 // Records is the office's certificate database: what the CRLs and the OCSP
-// responder publish (RP-03). It is safe for concurrent use.
+// responder publish (RP-03), the office's record of each certificate
+// (record.Cert) by kind and serial. It is safe for concurrent use.
 type Records struct {
 	mu      sync.Mutex
-	entries map[string]*Entry
+	entries map[string]*entry
+}
+
+type entry struct {
+	kind jpki.Kind
+	cert record.Cert
 }
 
 // NewRecords returns an empty database.
-func NewRecords() *Records { return &Records{entries: map[string]*Entry{}} }
+func NewRecords() *Records { return &Records{entries: map[string]*entry{}} }
 
 func key(k jpki.Kind, serial *big.Int) string { return fmt.Sprintf("%d/%x", k, serial) }
 
-// Put records a certificate with its status.
-func (r *Records) Put(e Entry) {
+// Put records a certificate of kind k with its status (a copy of c). An
+// error for an invalid kind or a record without a serial.
+func (r *Records) Put(k jpki.Kind, c record.Cert) error {
+	if err := validKind(k); err != nil {
+		return err
+	}
+	if c.Serial == nil {
+		return fmt.Errorf("pki: a %v certificate's record without a serial", k)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c := e
-	r.entries[key(e.Kind, e.Serial)] = &c
+	r.entries[key(k, c.Serial)] = &entry{k, c.Clone()}
+	return nil
 }
 
-// Get returns the record of a certificate.
-func (r *Records) Get(k jpki.Kind, serial *big.Int) (Entry, bool) {
+// Publish records a card's certificates: each of the two that has a
+// serial and is not absent, and every former one (revoked). An error as
+// Put's.
+func (r *Records) Publish(rec record.Certificates) error {
+	for _, k := range jpki.Kinds {
+		if c := rec.For(k); c.Serial != nil && c.State() != rules.Absent {
+			if err := r.Put(k, *c); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range rec.Former {
+		if err := r.Put(f.Kind, f.Cert); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Get returns the record of a certificate (a copy).
+func (r *Records) Get(k jpki.Kind, serial *big.Int) (record.Cert, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e, ok := r.entries[key(k, serial)]
 	if !ok {
-		return Entry{}, false
+		return record.Cert{}, false
 	}
-	return *e, true
+	return e.cert.Clone(), true
 }
 
 // Apply sets a new status on a recorded certificate: revoked with a reason,
-// suspended (certificateHold), or valid again (a hold lifted).
+// suspended (certificateHold), or valid again (a hold lifted); at is the
+// time of the revocation or hold.
 func (r *Records) Apply(k jpki.Kind, serial *big.Int, status rules.Status, reason rules.Reason, at time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -71,12 +95,13 @@ func (r *Records) Apply(k jpki.Kind, serial *big.Int, status rules.Status, reaso
 	if !ok {
 		return fmt.Errorf("no %v certificate with serial %x", k, serial)
 	}
-	if e.Status == rules.Revoked {
+	c := &e.cert
+	if c.State() == rules.Revoked {
 		return fmt.Errorf("the %v certificate %x is already revoked", k, serial)
 	}
-	e.Status, e.Reason, e.RevokedAt = status, reason, at
+	c.Status, c.Reason, c.Since = status, reason, at
 	if status == rules.Valid {
-		e.Reason, e.RevokedAt = 0, time.Time{}
+		c.Reason, c.Since = 0, time.Time{}
 	}
 	return nil
 }
@@ -86,10 +111,10 @@ func (r *Records) revoked(k jpki.Kind) []x509.RevocationListEntry {
 	defer r.mu.Unlock()
 	var out []x509.RevocationListEntry
 	for _, e := range r.entries {
-		if e.Kind != k || (e.Status != rules.Revoked && e.Status != rules.Suspended) {
+		if s := e.cert.State(); e.kind != k || (s != rules.Revoked && s != rules.Suspended) {
 			continue
 		}
-		out = append(out, x509.RevocationListEntry{SerialNumber: e.Serial, RevocationTime: e.RevokedAt, ReasonCode: int(e.Reason)})
+		out = append(out, x509.RevocationListEntry{SerialNumber: e.cert.Serial, RevocationTime: e.cert.Since, ReasonCode: int(e.cert.Reason)})
 	}
 	return out
 }
@@ -131,9 +156,9 @@ func (a *Authority) OCSP(der []byte, now time.Time) ([]byte, error) {
 	}
 	tmpl := ocsp.Response{SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(time.Hour), Status: ocsp.Unknown}
 	if e, ok := a.Records.Get(a.Kind, req.SerialNumber); ok && req.HashAlgorithm.Available() && a.issuedBy(req) {
-		switch e.Status {
+		switch e.State() {
 		case rules.Revoked, rules.Suspended:
-			tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, e.RevokedAt, int(e.Reason)
+			tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, e.Since, int(e.Reason)
 		default:
 			tmpl.Status = ocsp.Good
 		}
@@ -180,14 +205,39 @@ func (rs *Responder) now() time.Time {
 	return time.Now()
 }
 
-func (rs *Responder) authority(name string) *Authority {
-	switch name {
-	case "sign":
+// byKind returns the authority of kind k; nil for a kind that names
+// neither.
+func (rs *Responder) byKind(k jpki.Kind) *Authority {
+	switch k {
+	case jpki.Signing:
 		return rs.Signing
-	case "auth":
+	case jpki.Auth:
 		return rs.Auth
 	}
 	return nil
+}
+
+func (rs *Responder) authority(name string) *Authority {
+	for _, k := range jpki.Kinds {
+		if Abbrev(k) == name {
+			return rs.byKind(k)
+		}
+	}
+	return nil
+}
+
+// Abbrev is the short name of a kind in the TEST-ONLY PKI's URLs
+// (/ocsp/sign, /crl/auth.crl: Responder) and file names
+// (fixtures/pki/TEST-ONLY-sign-ca.key.pem): "sign" or "auth"; "" for a
+// kind that names neither.
+func Abbrev(k jpki.Kind) string {
+	switch k {
+	case jpki.Signing:
+		return "sign"
+	case jpki.Auth:
+		return "auth"
+	}
+	return ""
 }
 
 // ServeHTTP implements http.Handler.

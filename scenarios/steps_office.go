@@ -189,11 +189,8 @@ func (s officeSteps) officeRecordShows(cert, status string) error {
 	if s.office.meta == nil {
 		return errors.New("the card has not been to the office")
 	}
-	got := s.office.meta.Certificates.Auth.Status
-	if k == jpki.Signing {
-		got = s.office.meta.Certificates.Signing.Status
-	}
-	if got != status {
+	got := s.office.meta.Certificates.For(k).Status
+	if string(got) != status {
 		return fmt.Errorf("the %v certificate is %s, want %s", k, got, status)
 	}
 	return nil
@@ -230,6 +227,6 @@ func (w *world) setPIN(p jpki.PIN, v []byte) {
 }
 
 func cloneMeta(m store.Meta) store.Meta {
-	m.Former = append([]store.FormerCert(nil), m.Former...)
+	m.Certificates = m.Certificates.Clone()
 	return m
 }

@@ -1,11 +1,15 @@
 package simulator
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/record"
 )
 
 // Behaviour holds the settings for the points where the public record does
@@ -44,9 +48,12 @@ type Behaviour struct {
 }
 
 // Profile describes one virtual card: its ATR, the content of its JPKI
-// application, the test PINs and the behaviour settings. A Profile is
-// read-only once a card has been made from it; keys are shared between cards,
-// everything mutable is copied into each card's State.
+// application, the test PINs, the behaviour settings and the office's
+// record of its certificates. It is a value to copy: Clone makes a variant
+// that shares nothing mutable with the original (package fixtures hands
+// out a fresh copy on every call). A card made from a profile copies what
+// it changes into its own State, and shares the keys, which nothing
+// changes.
 type Profile struct {
 	Name        string
 	Description string
@@ -86,6 +93,68 @@ type Profile struct {
 	// Faults switched on from power-on (see Faults); nil: none.
 	Faults    *Faults
 	Behaviour Behaviour
+	// Office is the office's record of the card's certificates (the
+	// profile file's pki: block): what `serve --pki` publishes for a card
+	// of this profile and what a new state file starts from. The card
+	// itself never reads it: a revoked certificate stays in its EF, as on a
+	// real card.
+	Office record.Certificates
+}
+
+// Clone returns a deep copy of p: every slice, map and pointer it holds is
+// copied, the office's record and the faults included, except the two
+// private keys, which nothing changes and which stay shared. nil for nil.
+func (p *Profile) Clone() *Profile {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	for _, b := range []*[]byte{&q.ATR, &q.CertPresence, &q.SigningCert, &q.SigningCACert, &q.AuthCert, &q.AuthCACert, &q.AuthPIN, &q.SigningPIN} {
+		*b = bytes.Clone(*b)
+	}
+	for _, n := range []**int{&q.AuthTriesLeft, &q.SigningTriesLeft} {
+		if *n != nil {
+			v := **n
+			*n = &v
+		}
+	}
+	if p.Faults != nil {
+		f := *p.Faults
+		f.Latency = maps.Clone(f.Latency)
+		if f.Answers != nil {
+			f.Answers = slices.Clone(f.Answers)
+			for i := range f.Answers {
+				f.Answers[i].Prefix = bytes.Clone(f.Answers[i].Prefix)
+			}
+		}
+		q.Faults = &f
+	}
+	q.Office = p.Office.Clone()
+	return &q
+}
+
+// Cert returns the DER end-entity certificate of kind k (SigningCert or
+// AuthCert, as the profile holds it); nil for a kind that names neither.
+func (p *Profile) Cert(k jpki.Kind) []byte {
+	switch k {
+	case jpki.Signing:
+		return p.SigningCert
+	case jpki.Auth:
+		return p.AuthCert
+	}
+	return nil
+}
+
+// CACert returns the DER CA certificate of kind k (SigningCACert or
+// AuthCACert); nil for a kind that names neither.
+func (p *Profile) CACert(k jpki.Kind) []byte {
+	switch k {
+	case jpki.Signing:
+		return p.SigningCACert
+	case jpki.Auth:
+		return p.AuthCACert
+	}
+	return nil
 }
 
 // Validate checks that the profile can make a card: keys present, PINs of

@@ -227,16 +227,14 @@ Kenhojo application itself is not modelled yet.`,
 			if v.Lapsed != "" {
 				fmt.Fprintf(stdout, "the card lapsed: %s\n", v.Lapsed)
 			}
-			for _, c := range []struct {
-				name string
-				c    certView
-			}{{"signing", v.Signing}, {"auth", v.Auth}} {
-				fmt.Fprintf(stdout, "%-7s certificate: %s", c.name, c.c.Status)
-				if c.c.Reason != "" {
-					fmt.Fprintf(stdout, " (%s)", c.c.Reason)
+			for _, k := range jpki.Kinds {
+				c := v.cert(k)
+				fmt.Fprintf(stdout, "%-7s certificate: %s", k, c.Status)
+				if c.Reason != 0 {
+					fmt.Fprintf(stdout, " (%s)", c.Reason)
 				}
-				if c.c.Expiry != "" {
-					fmt.Fprintf(stdout, ", expires %s 23:59:59 JST", c.c.Expiry)
+				if c.Expiry != "" {
+					fmt.Fprintf(stdout, ", expires %s 23:59:59 JST", c.Expiry)
 				}
 				fmt.Fprintln(stdout)
 			}
@@ -252,9 +250,9 @@ Kenhojo application itself is not modelled yet.`,
 }
 
 type certView struct {
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
-	Expiry string `json:"expiry,omitempty"`
+	Status rules.Status `json:"status"`
+	Reason rules.Reason `json:"reason,omitempty"`
+	Expiry string       `json:"expiry,omitempty"`
 }
 
 type cardView struct {
@@ -269,6 +267,14 @@ type cardView struct {
 		Signing    int `json:"signing"`
 		SigningMax int `json:"signing_max"`
 	} `json:"tries"`
+}
+
+// cert is the view of the certificate of kind k.
+func (v *cardView) cert(k jpki.Kind) *certView {
+	if k == jpki.Signing {
+		return &v.Signing
+	}
+	return &v.Auth
 }
 
 // holder is the basic 4 information of the signing certificate (CERT-03).
@@ -289,8 +295,10 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 		}
 		return ""
 	}
-	v.Signing = certView{Status: meta.Certificates.Signing.Status, Reason: meta.Certificates.Signing.Reason, Expiry: expiry(jpki.EFSigningCert)}
-	v.Auth = certView{Status: meta.Certificates.Auth.Status, Reason: meta.Certificates.Auth.Reason, Expiry: expiry(jpki.EFAuthCert)}
+	for _, k := range jpki.Kinds {
+		c := meta.Certificates.For(k)
+		*v.cert(k) = certView{Status: c.Status, Reason: c.Reason, Expiry: expiry(k.CertFID())}
+	}
 	v.Lapsed = meta.Lapsed
 	if c := office.Certificate(st, jpki.EFSigningCert); c != nil {
 		if san, err := pki.ParseSigningSAN(c); err == nil {

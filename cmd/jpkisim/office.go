@@ -124,9 +124,9 @@ the record as OCSP and CRLs. The card's files and PINs do not change.`,
 				fmt.Fprintf(stdout, "%s: recorded; no certificate changed\n", e)
 			}
 			for _, ch := range changes {
-				fmt.Fprintf(stdout, "%s certificate: %s -> %s", ch.Cert, ch.From, ch.To)
-				if ch.Reason != "" {
-					fmt.Fprintf(stdout, " (%s)", ch.Reason)
+				fmt.Fprintf(stdout, "%v certificate: %s -> %s", ch.Kind, ch.From.State(), ch.To.State())
+				if ch.Revokes() {
+					fmt.Fprintf(stdout, " (%s)", ch.To.Reason)
 				}
 				fmt.Fprintf(stdout, " [%s]\n", ch.Rule)
 			}
@@ -159,13 +159,8 @@ command is a usage error (exit 2). A wrong proof at a kiosk costs a try of the
 other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var p jpki.PIN
-			switch which {
-			case "auth":
-				p = jpki.AuthPIN
-			case "signing":
-				p = jpki.SigningPIN
-			default:
+			p, err := jpki.ParsePIN(which)
+			if err != nil || !slices.Contains(jpki.JPKIPINs, p) {
 				return usageError{fmt.Errorf("--pin %q: want auth or signing", which)}
 			}
 			where := office.Where(at)
@@ -311,7 +306,7 @@ func printIssued(stdout io.Writer, issued []office.Issued, asJSON bool) error {
 		return nil
 	}
 	for _, i := range issued {
-		fmt.Fprintf(stdout, "%s certificate: serial %s, expires %s 23:59:59 JST [%s]\n", i.Cert, i.Serial, i.Expiry, strings.Join(i.Rules, ", "))
+		fmt.Fprintf(stdout, "%v certificate: serial %s, expires %s 23:59:59 JST [%s]\n", i.Kind, i.Serial, i.Expiry, strings.Join(i.Rules, ", "))
 	}
 	return nil
 }

@@ -14,7 +14,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/simulator"
 )
 
 // askOCSP asks the responder at addr (HOST:PORT) for the status of a
@@ -54,7 +57,7 @@ func TestServePKI(t *testing.T) {
 	p := fixtures.MustProfile("revoked-address-change")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "127.0.0.1:0")
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +71,7 @@ func TestServePKI(t *testing.T) {
 	if r := query("auth", p.AuthCert, p.AuthCACert); r.Status != ocsp.Good {
 		t.Fatalf("auth: %d", r.Status)
 	}
-	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "0.0.0.0:0"); err == nil {
+	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "0.0.0.0:0"); err == nil {
 		t.Fatal("the responder listened beyond loopback")
 	}
 }
@@ -83,7 +86,7 @@ func startPKI(t *testing.T, header, read, write, idle time.Duration, conns int) 
 	p := fixtures.MustProfile("default")
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, fixtures.OfficeRecord(p), "127.0.0.1:0")
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,11 +195,12 @@ func TestServePKICapsConnections(t *testing.T) {
 	}
 }
 
-// `serve --as-real-card --profile revoked-address-change --pki` publishes the
-// profile's record: the signing certificate revoked. Before, the copy of the
-// profile that --as-real-card makes lost the record, and the revoked
-// certificate was published as good (issue 10).
-func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
+// startServe runs `jpkisim serve ARGS --pki ADDR --vpcd ADDR` as a child
+// process and returns the responder's address once it serves, and stop,
+// which ends it (by its PID; at the test's end at the latest). Nothing
+// listens for vpcd: serve keeps dialling it.
+func startServe(t *testing.T, args ...string) (addr string, stop func()) {
+	t.Helper()
 	free := func() string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -205,8 +209,8 @@ func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
 		defer ln.Close()
 		return ln.Addr().String()
 	}
-	pkiAddr, vpcdAddr := free(), free() // nothing listens for vpcd: serve keeps dialling
-	cmd := exec.Command(os.Args[0], "serve", "--as-real-card", "--profile", "revoked-address-change", "--pki", pkiAddr, "--vpcd", vpcdAddr)
+	pkiAddr, vpcdAddr := free(), free()
+	cmd := exec.Command(os.Args[0], append(append([]string{"serve"}, args...), "--pki", pkiAddr, "--vpcd", vpcdAddr)...)
 	cmd.Env = append(os.Environ(), "JPKISIM_TEST_AS_CLI=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -215,10 +219,14 @@ func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { // stopped by its PID, also on failure
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
 	ready := make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -237,8 +245,95 @@ func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not start its responder")
 	}
-	p := fixtures.MustProfile("revoked-address-change")
-	if r := askOCSP(t, pkiAddr, "sign", p.SigningCert, p.SigningCACert); r.Status != ocsp.Revoked || r.RevocationReason != ocsp.AffiliationChanged {
-		t.Fatalf("the signing certificate of revoked-address-change through serve --as-real-card: status %d, reason %d; want revoked, affiliationChanged", r.Status, r.RevocationReason)
+	return pkiAddr, stop
+}
+
+// checkPublished checks what the responder at addr publishes for the
+// certificates signDER and authDER of profile p: OCSP for each (revoked
+// with reason signReason, or good when signReason is -1; the auth
+// certificate good) and CRLs signed by the CAs that list exactly the
+// revoked one.
+func checkPublished(t *testing.T, addr string, p *simulator.Profile, signDER, authDER []byte, signReason int) {
+	t.Helper()
+	r := askOCSP(t, addr, "sign", signDER, p.SigningCACert)
+	if signReason < 0 && r.Status != ocsp.Good || signReason >= 0 && (r.Status != ocsp.Revoked || r.RevocationReason != signReason) {
+		t.Errorf("the signing certificate: status %d, reason %d; want reason %d", r.Status, r.RevocationReason, signReason)
 	}
+	if r := askOCSP(t, addr, "auth", authDER, p.AuthCACert); r.Status != ocsp.Good {
+		t.Errorf("the auth certificate: status %d, want good", r.Status)
+	}
+	signCert, _ := x509.ParseCertificate(signDER)
+	wantSign := map[string]int{}
+	if signReason >= 0 {
+		wantSign[signCert.SerialNumber.Text(16)] = signReason
+	}
+	for _, c := range []struct {
+		caDER   []byte
+		name    string
+		revoked map[string]int // serial in hex: reason code
+	}{{p.SigningCACert, "sign", wantSign}, {p.AuthCACert, "auth", map[string]int{}}} {
+		crl := fetchCRL(t, addr, c.name, c.caDER)
+		got := map[string]int{}
+		for _, e := range crl.RevokedCertificateEntries {
+			got[e.SerialNumber.Text(16)] = e.ReasonCode
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.revoked) {
+			t.Errorf("the %s CRL lists %v, want %v", c.name, got, c.revoked)
+		}
+	}
+}
+
+// `serve --as-real-card --profile revoked-address-change --pki` publishes the
+// profile's record: the signing certificate revoked (OCSP and CRL), the auth
+// certificate good. Before, the copy of the profile that --as-real-card makes
+// lost the record, kept beside the profile by its pointer, and the revoked
+// certificate was published as good with an empty CRL (issue 10).
+func TestServeAsRealCardPublishesTheRecord(t *testing.T) {
+	p := fixtures.MustProfile("revoked-address-change")
+	addr, _ := startServe(t, "--as-real-card", "--profile", "revoked-address-change")
+	checkPublished(t, addr, p, p.SigningCert, p.AuthCert, ocsp.AffiliationChanged)
+	// Without --as-real-card the same; the default profile's record is good.
+	addr, _ = startServe(t, "--profile", "revoked-address-change")
+	checkPublished(t, addr, p, p.SigningCert, p.AuthCert, ocsp.AffiliationChanged)
+	addr, _ = startServe(t, "--as-real-card")
+	checkPublished(t, addr, fixtures.MustProfile("default"), p.SigningCert, p.AuthCert, -1)
+}
+
+// `serve --state FILE --pki` publishes the file's record, which card event
+// changed: after an address change the signing certificate is revoked.
+func TestServeStatePublishesTheFilesRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	p := fixtures.MustProfile("default")
+	addr, stop := startServe(t, "--state", path)
+	checkPublished(t, addr, p, p.SigningCert, p.AuthCert, -1)
+	stop() // serve holds the file
+	if code, _, errOut := runCLI(t, "card", "event", "--state", path, "--on", "2026-11-29", "address-change"); code != 0 {
+		t.Fatal(errOut)
+	}
+	addr, _ = startServe(t, "--state", path)
+	checkPublished(t, addr, p, p.SigningCert, p.AuthCert, ocsp.AffiliationChanged)
+}
+
+// fetchCRL gets /crl/NAME.crl from the responder at addr and checks its
+// signature by the CA.
+func fetchCRL(t *testing.T, addr, name string, caDER []byte) *x509.RevocationList {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/crl/" + name + ".crl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	der, _ := io.ReadAll(resp.Body)
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatalf("%s CRL: %v", name, err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	if err := crl.CheckSignatureFrom(ca); err != nil {
+		t.Fatalf("%s CRL: %v", name, err)
+	}
+	return crl
 }

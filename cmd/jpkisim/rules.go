@@ -116,7 +116,7 @@ days in Japan. --json prints one JSON object (README, "Rules as JSON").`,
 				return usageError{fmt.Errorf("--on %s is before --birth %s", o, b)}
 			}
 			s, a := rules.Eligibility(b, o, ward)
-			v := map[string]rules.Decision{"signing": s, "auth": a}
+			v := map[jpki.Kind]rules.Decision{jpki.Signing: s, jpki.Auth: a}
 			yes := map[bool]string{true: "allowed", false: "not allowed"}
 			return out(v, fmt.Sprintf("signing certificate: %s (%s: %s)\nauth certificate:    %s (%s: %s)\n",
 				yes[s.Allowed], s.Rule, s.Reason, yes[a.Allowed], a.Rule, a.Reason))
@@ -175,7 +175,7 @@ days in Japan. --json prints one JSON object (README, "Rules as JSON").`,
 				}
 				return fmt.Sprintf("%s, reason %s (%s)", e.Status, e.Reason, e.Rule)
 			}
-			return out(map[string]rules.Effect{"signing": s, "auth": a},
+			return out(map[jpki.Kind]rules.Effect{jpki.Signing: s, jpki.Auth: a},
 				fmt.Sprintf("signing certificate: %s\nauth certificate:    %s\n", show(s), show(a)))
 		},
 	}

@@ -71,15 +71,9 @@ those ports can insert a card. Firewall them where that matters.`,
 			if err != nil {
 				return err
 			}
-			p := target.Profile
-			// The office's record of the profile, taken before the copy below:
-			// fixtures keeps it by the profile it loaded (issue 10 moves it
-			// into the profile itself).
-			record := fixtures.OfficeRecord(p)
+			p := target.Profile.Clone()
 			if real {
-				pc := *p
-				pc.Behaviour.PoseAsRealCard = true
-				p = &pc
+				p.Behaviour.PoseAsRealCard = true
 			}
 			level := slog.LevelInfo
 			if verbose {
@@ -104,11 +98,9 @@ those ports can insert a card. Firewall them where that matters.`,
 					if err != nil {
 						return usageError{err}
 					}
-					rec, err := office.RecordOf(state, meta)
-					if err != nil {
-						return usageError{fmt.Errorf("%s: %v", statePath, err)}
-					}
-					srv, err := servePKI(ctx, log, card.Profile(), rec, pkiAddr)
+					q := card.Profile().Clone()
+					q.Office = office.RecordOf(state, meta)
+					srv, err := servePKI(ctx, log, q, pkiAddr)
 					if err != nil {
 						return err
 					}
@@ -117,7 +109,7 @@ those ports can insert a card. Firewall them where that matters.`,
 				return serveCards(ctx, log, []*simulator.Card{card}, host, port)
 			}
 			if pkiAddr != "" {
-				srv, err := servePKI(ctx, log, p, record, pkiAddr)
+				srv, err := servePKI(ctx, log, p, pkiAddr)
 				if err != nil {
 					return err
 				}
@@ -191,9 +183,10 @@ var pkiLimits = struct {
 }{5 * time.Second, 10 * time.Second, 10 * time.Second, 30 * time.Second, 64}
 
 // servePKI starts the TEST-ONLY OCSP responder and CRL publisher on a
-// loopback address, publishing the office's record rec; it stops with ctx.
-// Each connection is bounded by pkiLimits.
-func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, rec fixtures.Record, addr string) (*http.Server, error) {
+// loopback address, publishing the office's record of profile p (p.Office,
+// fixtures.Responder); it stops with ctx. Each connection is bounded by
+// pkiLimits.
+func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr string) (*http.Server, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--pki %q: want HOST:PORT", addr)}
@@ -201,7 +194,7 @@ func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, rec f
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, usageError{fmt.Errorf("--pki %q: the TEST-ONLY responder listens on loopback only", addr)}
 	}
-	rs, err := fixtures.ResponderFor(p, rec, time.Now())
+	rs, err := fixtures.Responder(p, time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,8 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/jpki"
-
+	"github.com/jpkisim/jpkisim/record"
+	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -61,44 +63,126 @@ var ErrBadState = errors.New("bad card state file")
 // ErrLocked is wrapped when another process holds the state file.
 var ErrLocked = errors.New("card state file in use by another process")
 
-// CertStatus is the office's record of one certificate, kept with the card.
-type CertStatus struct {
+// Meta is what the file holds besides the card's files.
+type Meta struct {
+	// Profile names the profile whose behaviour settings and ATR the card
+	// runs with (they are not part of the EEPROM).
+	Profile string
+	// Certificates is the office's record of the card's certificates and
+	// of the ones it held before a renewal or a re-issue (revoked, so that
+	// relying parties still learn their status).
+	Certificates record.Certificates
+	// Lapsed names the event that ended the card (death, departure): the
+	// office acts on it no more. Empty for a live card.
+	Lapsed string
+	// CardExpiry (YYYY-MM-DD) is the card's own expiry, and StayEnds the end
+	// of a foreign resident's period of stay, when the office was told them:
+	// they cap every later issuance (VALID-05, VALID-06).
+	CardExpiry string
+	StayEnds   string
+}
+
+// fileMeta is Meta as the file holds it (docs/state-file.md, "Format"):
+// the shape of version 1, which check validates field by field before
+// Decode reads it into a Meta.
+type fileMeta struct {
+	Profile      string `json:"profile"`
+	Certificates struct {
+		Signing fileCert `json:"signing"`
+		Auth    fileCert `json:"auth"`
+	} `json:"certificates"`
+	Lapsed     string       `json:"lapsed,omitempty"`
+	CardExpiry string       `json:"card_expiry,omitempty"`
+	StayEnds   string       `json:"stay_ends,omitempty"`
+	Former     []fileFormer `json:"former,omitempty"`
+}
+
+// fileCert is a record.Cert of the card's two certificates in the file.
+type fileCert struct {
 	Status string `json:"status"`           // valid, revoked, suspended, absent
 	Reason string `json:"reason,omitempty"` // RFC 5280 reason name
 	Serial string `json:"serial,omitempty"` // hex
 	Since  string `json:"since,omitempty"`  // RFC 3339: when it was revoked or put on hold
 }
 
-// Meta is what the file holds besides the card's files.
-type Meta struct {
-	// Profile names the profile whose behaviour settings and ATR the card
-	// runs with (they are not part of the EEPROM).
-	Profile string `json:"profile"`
-	// Certificates is the office's record of the card's certificates.
-	Certificates struct {
-		Signing CertStatus `json:"signing"`
-		Auth    CertStatus `json:"auth"`
-	} `json:"certificates"`
-	// Lapsed names the event that ended the card (death, departure): the
-	// office acts on it no more. Empty for a live card.
-	Lapsed string `json:"lapsed,omitempty"`
-	// CardExpiry (YYYY-MM-DD) is the card's own expiry, and StayEnds the end
-	// of a foreign resident's period of stay, when the office was told them:
-	// they cap every later issuance (VALID-05, VALID-06).
-	CardExpiry string `json:"card_expiry,omitempty"`
-	StayEnds   string `json:"stay_ends,omitempty"`
-	// Former lists the certificates the card held before a renewal or a
-	// re-issue, revoked, so that relying parties still learn their status.
-	Former []FormerCert `json:"former,omitempty"`
-}
-
-// FormerCert is a certificate the card no longer holds.
-type FormerCert struct {
+// fileFormer is a record.Former in the file.
+type fileFormer struct {
 	Kind     string `json:"certificate"` // signing or auth
 	Serial   string `json:"serial"`      // hex
 	Reason   string `json:"reason"`      // RFC 5280 reason name
 	Since    string `json:"since"`       // RFC 3339: when it was revoked
 	NotAfter string `json:"not_after"`   // RFC 3339
+}
+
+// timeText is t in RFC 3339 (with its fraction of a second, if any); ""
+// for the zero time (a date not recorded).
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// serialText is n in lower-case hex; "" for nil.
+func serialText(n *big.Int) string {
+	if n == nil {
+		return ""
+	}
+	return n.Text(16)
+}
+
+// toFile is the file's form of m. Values no card's record can hold (an
+// unknown status, a reason with no RFC 5280 name) come out as text that
+// check refuses.
+func toFile(m Meta) fileMeta {
+	f := fileMeta{Profile: m.Profile, Lapsed: m.Lapsed, CardExpiry: m.CardExpiry, StayEnds: m.StayEnds}
+	for _, x := range []struct {
+		in  record.Cert
+		out *fileCert
+	}{{m.Certificates.Signing, &f.Certificates.Signing}, {m.Certificates.Auth, &f.Certificates.Auth}} {
+		*x.out = fileCert{Status: string(x.in.Status), Serial: serialText(x.in.Serial), Since: timeText(x.in.Since)}
+		if x.in.Reason != 0 {
+			x.out.Reason = x.in.Reason.String()
+		}
+	}
+	for _, c := range m.Certificates.Former {
+		ff := fileFormer{Kind: c.Kind.String(), Serial: serialText(c.Serial), Reason: c.Reason.String(),
+			Since: c.Since.Format(time.RFC3339Nano), NotAfter: c.NotAfter.Format(time.RFC3339Nano)}
+		f.Former = append(f.Former, ff)
+	}
+	return f
+}
+
+// fromFile reads a file's meta that check accepted.
+func fromFile(f fileMeta) Meta {
+	m := Meta{Profile: f.Profile, Lapsed: f.Lapsed, CardExpiry: f.CardExpiry, StayEnds: f.StayEnds}
+	serial := func(s string) *big.Int {
+		if s == "" {
+			return nil
+		}
+		n, _ := new(big.Int).SetString(s, 16)
+		return n
+	}
+	when := func(s string) time.Time {
+		t, _ := time.Parse(time.RFC3339, s) // "" is the zero time
+		return t
+	}
+	reason := func(s string) rules.Reason {
+		r, _ := rules.ParseReason(s)
+		return r
+	}
+	for _, x := range []struct {
+		in  fileCert
+		out *record.Cert
+	}{{f.Certificates.Signing, &m.Certificates.Signing}, {f.Certificates.Auth, &m.Certificates.Auth}} {
+		*x.out = record.Cert{Status: rules.Status(x.in.Status), Reason: reason(x.in.Reason), Serial: serial(x.in.Serial), Since: when(x.in.Since)}
+	}
+	for _, ff := range f.Former {
+		k, _ := jpki.ParseKind(ff.Kind)
+		m.Certificates.Former = append(m.Certificates.Former, record.Former{Kind: k, Cert: record.Cert{
+			Status: rules.Revoked, Reason: reason(ff.Reason), Serial: serial(ff.Serial), Since: when(ff.Since), NotAfter: when(ff.NotAfter)}})
+	}
+	return m
 }
 
 type fileEnvelope struct {
@@ -109,7 +193,7 @@ type fileEnvelope struct {
 }
 
 type body struct {
-	Meta
+	fileMeta
 	Apps []app `json:"apps"`
 }
 
@@ -145,10 +229,16 @@ var kinds = map[simulator.EFKind]string{simulator.Transparent: "transparent", si
 // refused with an error wrapping ErrBadState: nothing writes a file that
 // would be refused when read.
 func Encode(st *simulator.State, meta Meta) ([]byte, error) {
-	if err := check(st, meta); err != nil {
+	for i, f := range meta.Certificates.Former {
+		if f.Status != rules.Revoked {
+			return nil, fmt.Errorf("%w: %v", ErrBadState, refuse(fmt.Sprintf("body.former[%d]", i), "a former certificate is revoked"))
+		}
+	}
+	fm := toFile(meta)
+	if err := check(st, fm); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
 	}
-	b := body{Meta: meta}
+	b := body{fileMeta: fm}
 	for _, a := range st.Apps {
 		fa := app{Name: a.Name, AID: hex.EncodeToString(a.AID)}
 		for _, e := range a.EFs {
@@ -244,10 +334,10 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 		}
 		st.Apps = append(st.Apps, a)
 	}
-	if err := check(st, b.Meta); err != nil {
+	if err := check(st, b.fileMeta); err != nil {
 		return bad("%v", err)
 	}
-	return st, b.Meta, nil
+	return st, fromFile(b.fileMeta), nil
 }
 
 func jsonProblem(err error) string {
@@ -257,7 +347,7 @@ func jsonProblem(err error) string {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %q has the wrong type", strings.TrimPrefix(te.Field, "Meta."))
+		return fmt.Sprintf("field %q has the wrong type", strings.TrimPrefix(te.Field, "fileMeta."))
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "the file ends early"

@@ -112,7 +112,7 @@ func refuse(field, format string, args ...any) error {
 // conditions and sizes, the PIN objects' formats and retry limits of
 // package rules, and the office's record (statuses, reason names, dates).
 // Errors name the field and never quote a value.
-func check(st *simulator.State, m Meta) error {
+func check(st *simulator.State, m fileMeta) error {
 	if err := checkMeta(m); err != nil {
 		return err
 	}
@@ -178,18 +178,16 @@ func checkCertificates(app *simulator.Application) error {
 		}
 		certs[fid] = c
 	}
-	for _, pair := range []struct {
-		key, cert uint16
-		name      string
-	}{{jpki.EFAuthKey, jpki.EFAuthCert, "auth"}, {jpki.EFSigningKey, jpki.EFSigningCert, "signing"}} {
-		k, c := app.EF(pair.key).Key, certs[pair.cert]
+	for _, kind := range []jpki.Kind{jpki.Auth, jpki.Signing} {
+		k, c := app.EF(kind.KeyFID()).Key, certs[kind.CertFID()]
+		at := at(kind.KeyFID()) + ".key"
 		switch {
 		case c == nil && k != nil:
-			return refuse(at(pair.key)+".key", "a card without a %s certificate (EF %04X holds only filler) has no %s key", pair.name, pair.cert, pair.name)
+			return refuse(at, "a card without a %v certificate (EF %04X holds only filler) has no %v key", kind, kind.CertFID(), kind)
 		case c != nil && k == nil:
-			return refuse(at(pair.key)+".key", "the %s certificate (EF %04X) is there but not its key", pair.name, pair.cert)
+			return refuse(at, "the %v certificate (EF %04X) is there but not its key", kind, kind.CertFID())
 		case c != nil && !k.PublicKey.Equal(c.PublicKey):
-			return refuse(at(pair.key)+".key", "not the key of the %s certificate (EF %04X)", pair.name, pair.cert)
+			return refuse(at, "not the key of the %v certificate (EF %04X)", kind, kind.CertFID())
 		}
 	}
 	return nil
@@ -318,7 +316,7 @@ func checkPIN(e *simulator.EF, at string) error {
 
 var statuses = []rules.Status{rules.Valid, rules.Revoked, rules.Suspended, rules.Absent}
 
-func checkMeta(m Meta) error {
+func checkMeta(m fileMeta) error {
 	if !profileName.MatchString(m.Profile) || len(m.Profile) > 64 {
 		return refuse("body.profile", "not a profile name (lower-case letters, digits and dashes; never a path)")
 	}
@@ -326,11 +324,11 @@ func checkMeta(m Meta) error {
 		return refuse("body.profile", "not a profile of this jpkisim (jpkisim profiles lists them)")
 	}
 	for _, c := range []struct {
-		name string
-		s    CertStatus
-	}{{"signing", m.Certificates.Signing}, {"auth", m.Certificates.Auth}} {
-		at := "body.certificates." + c.name
-		live := c.s.Status == "" // an empty status is valid (office.RecordOf)
+		kind jpki.Kind
+		s    fileCert
+	}{{jpki.Signing, m.Certificates.Signing}, {jpki.Auth, m.Certificates.Auth}} {
+		at := "body.certificates." + c.kind.String()
+		live := c.s.Status == "" // an empty status is valid (record.Cert.State)
 		known := live
 		for _, s := range statuses {
 			known = known || c.s.Status == string(s)
@@ -369,7 +367,7 @@ func checkMeta(m Meta) error {
 	}
 	for i, f := range m.Former {
 		at := fmt.Sprintf("body.former[%d]", i)
-		if f.Kind != "signing" && f.Kind != "auth" {
+		if _, err := jpki.ParseKind(f.Kind); err != nil {
 			return refuse(at+".certificate", "not signing or auth")
 		}
 		if !serialOK(f.Serial) {
