@@ -1,6 +1,10 @@
 package rules
 
-import "time"
+import (
+	"time"
+
+	"github.com/jpkisim/jpkisim/jpki"
+)
 
 // ExpiryNotice is the period in which J-LIS's expiry notice (the blue
 // envelope) is expected: about 2 to 3 months before the expiry (RENEW-02).
@@ -74,15 +78,16 @@ const (
 	PhotoID             Service = "photo-id"
 )
 
-// Needs is the certificate a service uses: "signing", "auth" or "" (none).
-func Needs(s Service) string {
+// Needs is the certificate a service uses: jpki.Signing, jpki.Auth, or
+// false for a service that uses none.
+func Needs(s Service) (jpki.Kind, bool) {
 	switch s {
 	case ETaxSigning:
-		return "signing"
+		return jpki.Signing, true
 	case Mynaportal, KioskFamilyRegister, KioskResidentRecord, HealthInsurance:
-		return "auth"
+		return jpki.Auth, true
 	}
-	return ""
+	return 0, false
 }
 
 // UsableAbroad says whether a service works for a holder living abroad with

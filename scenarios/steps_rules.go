@@ -346,9 +346,8 @@ func (s rulesSteps) serviceUsesCertificate(svc, cert string) error {
 	if err != nil {
 		return err
 	}
-	got := rules.Needs(rules.Service(svc))
-	if k, err := jpki.ParseKind(got); err != nil || k != want {
-		return fmt.Errorf("%s uses %q", svc, got)
+	if got, ok := rules.Needs(rules.Service(svc)); !ok || got != want {
+		return fmt.Errorf("%s uses the %v certificate (%v)", svc, got, ok)
 	}
 	return nil
 }
