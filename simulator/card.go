@@ -160,7 +160,7 @@ func (c *Card) Snapshot() {
 func (c *Card) restore() error {
 	old := c.state
 	c.state = c.snapshot.Clone()
-	if !c.commit(func() { c.state = old }) {
+	if c.commit(func() { c.state = old }) != nil {
 		if c.state != old {
 			c.clearVolatile() // the store took the restored state: its DFs are current
 		}
@@ -191,7 +191,7 @@ func (c *Card) Update(f func(st *State, commit func() error) error) error {
 	commit := func() error {
 		old := c.state
 		c.state = next.Clone()
-		if !c.commit(func() { c.state = old }) {
+		if c.commit(func() { c.state = old }) != nil {
 			return errors.New("the card's memory could not be written")
 		}
 		return nil
@@ -260,11 +260,57 @@ func (c *Card) process(b []byte) (resp []byte) {
 	if err != nil {
 		return sw(apdu.SWWrongLength)
 	}
-	return h.fn(c, cmd)
+	data, err := h.fn(c, cmd)
+	return c.respond(data, cmd.Ne, err)
 }
 
+// respond is the one place where a handler's result becomes the R-APDU:
+// err nil is 9000 after the data, cut to Ne bytes (ISO/IEC 7816-4 §5.1:
+// Ne is the most the card may send); an apdu.StatusWord error is that
+// status word alone; any other error is a bug and answers 6F00. On a T=0
+// card (Faults.T0) data is held for GET RESPONSE and 61xx answered (t0.go).
+func (c *Card) respond(data []byte, ne int, err error) []byte {
+	if err != nil {
+		return sw(statusOf(err))
+	}
+	if len(data) > ne {
+		data = data[:ne]
+	}
+	if c.faults.T0 && len(data) > 0 {
+		return c.hold(data)
+	}
+	out := make([]byte, len(data)+2)
+	copy(out, data)
+	out[len(data)], out[len(data)+1] = 0x90, 0x00
+	return out
+}
+
+// statusOf is the status word a handler's error stands for: the error
+// itself when it is one, 6F00 for anything else (a bug).
+func statusOf(err error) apdu.StatusWord {
+	if s, ok := err.(apdu.StatusWord); ok {
+		return s
+	}
+	var s apdu.StatusWord
+	if errors.As(err, &s) {
+		return s
+	}
+	return apdu.SWUnknown
+}
+
+// verifyFailed is 63Cx for n tries left (apdu.VerifyFailed) as an error,
+// converted once so that answering it allocates nothing.
+func verifyFailed(n int) error { return verifyFailedErrs[apdu.VerifyFailed(n)&0x0F] }
+
+var verifyFailedErrs = func() (errs [16]error) {
+	for i := range errs {
+		errs[i] = apdu.VerifyFailed(i)
+	}
+	return errs
+}()
+
 type handler struct {
-	fn func(*Card, apdu.Command) []byte
+	fn func(*Card, apdu.Command) ([]byte, error)
 	sw apdu.StatusWord // answered at once when non-zero
 }
 
@@ -335,15 +381,6 @@ func dispatch(cla, ins byte, df *Application, posingAsReal, lastCommand bool) ha
 
 func sw(s apdu.StatusWord) []byte { return []byte{s.SW1(), s.SW2()} }
 
-// respond returns data || SW1 SW2 in one allocation.
-func respond(data []byte, s apdu.StatusWord) []byte {
-	out := make([]byte, len(data)+2)
-	copy(out, data)
-	out[len(data)] = s.SW1()
-	out[len(data)+1] = s.SW2()
-	return out
-}
-
 func (c *Card) isVerified(p *PIN) bool {
 	for _, v := range c.verified {
 		if v == p {
@@ -379,28 +416,42 @@ func (c *Card) satisfied(a Access) bool {
 	return e != nil && e.PIN != nil && c.isVerified(e.PIN)
 }
 
-// commit hands the persistent state to the Persister. It reports false
-// when the state could not be made durable; the caller then answers 6581
-// (memory failure) and must not let an answer out that depends on it.
+// commit hands the persistent state to the Persister (write). It returns
+// nil when the state is durable, and 6581 (memory failure) when it is not:
+// the handler answers it and lets no answer out that depends on the state.
 // When the store still holds the previous state, commit calls undo, which
 // puts memory back to it: a failed write changes nothing. When the store
 // took the new state without confirming it durable (ErrNotDurable), memory
 // keeps the new state, as the store does.
-func (c *Card) commit(undo func()) bool {
+func (c *Card) commit(undo func()) error {
+	if err := c.write(); err != nil {
+		if !errors.Is(err, ErrNotDurable) {
+			undo()
+		}
+		return apdu.SWMemoryFailure
+	}
+	return nil
+}
+
+// errPowerGone is write's error after a tearing fault cut the power.
+var errPowerGone = errors.New("the power is gone: nothing more is written")
+
+// write hands the persistent state to the Persister: nil when it is
+// durable; an error wrapping ErrNotDurable when the store took it without
+// confirming it; any other error when the store still holds the state of
+// the last successful write (errPowerGone once a tearing fault cut the
+// power: nothing more is written).
+func (c *Card) write() error {
 	if c.torn {
-		undo()
-		return false // the power is gone: nothing more is written
+		return errPowerGone
 	}
 	if c.persist != nil {
 		if err := c.persist.Commit(c.state); err != nil {
-			if !errors.Is(err, ErrNotDurable) {
-				undo()
-			}
-			return false
+			return err
 		}
 	}
 	if c.faults.TearNext {
 		c.faults.TearNext, c.torn = false, true
 	}
-	return true
+	return nil
 }

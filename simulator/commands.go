@@ -21,7 +21,7 @@ import (
 //	P1=02: EF by FID in the current DF; P2 0C no data, 00/04 a minimal FCP.
 //	P1=00: 6A86 while the ISD is current (after reset); 9000 with the DF
 //	       unchanged when an application is current.
-func (c *Card) selectFile(cmd apdu.Command) []byte {
+func (c *Card) selectFile(cmd apdu.Command) ([]byte, error) {
 	switch cmd.P1 {
 	case 0x04:
 		return c.selectByName(cmd)
@@ -29,20 +29,20 @@ func (c *Card) selectFile(cmd apdu.Command) []byte {
 		return c.selectEF(cmd)
 	case 0x00:
 		if c.df == c.state.Apps[0] {
-			return sw(apdu.SWIncorrectP1P2)
+			return nil, apdu.SWIncorrectP1P2
 		}
-		return sw(apdu.SWOK)
+		return nil, nil
 	}
-	return sw(apdu.SWIncorrectP1P2)
+	return nil, apdu.SWIncorrectP1P2
 }
 
-func (c *Card) selectByName(cmd apdu.Command) []byte {
+func (c *Card) selectByName(cmd apdu.Command) ([]byte, error) {
 	occurrence, answer := cmd.P2&0x03, cmd.P2&0xFC
 	if (occurrence != 0x00 && occurrence != 0x02) || (answer != 0x00 && answer != 0x0C) {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	if len(cmd.Data) == 0 || len(cmd.Data) > 16 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	var found *Application
 	passedCurrent := false
@@ -57,41 +57,40 @@ func (c *Card) selectByName(cmd apdu.Command) []byte {
 		}
 	}
 	if found == nil {
-		return sw(apdu.SWFileNotFound)
+		return nil, apdu.SWFileNotFound
 	}
 	c.df, c.ef = found, nil
 	if c.profile.Behaviour.SelectDFClearsSecurity {
 		c.verified = c.verified[:0]
 	}
-	if answer == 0x0C || cmd.Ne == 0 {
-		return sw(apdu.SWOK)
+	if answer == 0x0C {
+		return nil, nil
 	}
 	fci := make([]byte, 0, 4+len(found.AID))
 	fci = append(fci, 0x6F, byte(2+len(found.AID)), 0x84, byte(len(found.AID)))
-	fci = append(fci, found.AID...)
-	return respond(truncate(fci, cmd.Ne), apdu.SWOK)
+	return append(fci, found.AID...), nil
 }
 
-func (c *Card) selectEF(cmd apdu.Command) []byte {
+func (c *Card) selectEF(cmd apdu.Command) ([]byte, error) {
 	if cmd.P2 != 0x0C && cmd.P2 != 0x00 && cmd.P2 != 0x04 {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	if len(cmd.Data) != 2 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
 	e := c.df.EF(fid)
 	if e == nil {
-		return sw(apdu.SWFileNotFound)
+		return nil, apdu.SWFileNotFound
 	}
 	if c.profile.Behaviour.SelectChecksReadAccess && e.Kind == Transparent && !c.satisfied(e.Read) {
-		return sw(apdu.SWSecurityNotSatisfied)
+		return nil, apdu.SWSecurityNotSatisfied
 	}
 	c.ef = e
-	if cmd.P2 == 0x0C || cmd.Ne == 0 {
-		return sw(apdu.SWOK)
+	if cmd.P2 == 0x0C {
+		return nil, nil
 	}
-	return respond(truncate(fcp(e), cmd.Ne), apdu.SWOK)
+	return fcp(e), nil
 }
 
 // fcp is a minimal FCP template (ISO/IEC 7816-4 §7.4): size (transparent EFs
@@ -109,28 +108,21 @@ func fcp(e *EF) []byte {
 	return append([]byte{0x62, byte(len(inner))}, inner...)
 }
 
-func truncate(b []byte, ne int) []byte {
-	if ne < len(b) {
-		return b[:ne]
-	}
-	return b
-}
-
 // readBinary is READ BINARY (00 B0), ISO/IEC 7816-4 §11.3.3; card.md §5.2.
 // P1 bit 8 clear: 15-bit offset P1P2 in the current EF. P1 = 80|SFI: the EF
 // with that short identifier becomes current, offset P2. Returns min(Ne,
 // bytes to the end) with 9000; an offset at or past the end gives 6B00. A
 // key or PIN EF answers 6981, a transparent EF whose condition is not met
 // (or can never be) 6982.
-func (c *Card) readBinary(cmd apdu.Command) []byte {
+func (c *Card) readBinary(cmd apdu.Command) ([]byte, error) {
 	var offset int
 	if cmd.P1&0x80 != 0 {
 		if cmd.P1&0x60 != 0 || cmd.P1&0x1F == 0 {
-			return sw(apdu.SWIncorrectP1P2)
+			return nil, apdu.SWIncorrectP1P2
 		}
 		e := c.df.EFBySFI(cmd.P1 & 0x1F)
 		if e == nil {
-			return sw(apdu.SWFileNotFound)
+			return nil, apdu.SWFileNotFound
 		}
 		c.ef = e
 		offset = int(cmd.P2)
@@ -138,49 +130,47 @@ func (c *Card) readBinary(cmd apdu.Command) []byte {
 		offset = int(cmd.P1P2())
 	}
 	if len(cmd.Data) > 0 || cmd.Ne == 0 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	e := c.ef
 	if e == nil {
-		return sw(apdu.SWNoCurrentEF)
+		return nil, apdu.SWNoCurrentEF
 	}
 	if e.Kind != Transparent {
-		return sw(apdu.SWIncompatibleFile)
+		return nil, apdu.SWIncompatibleFile
 	}
 	if !c.satisfied(e.Read) {
-		return sw(apdu.SWSecurityNotSatisfied)
+		return nil, apdu.SWSecurityNotSatisfied
 	}
 	if offset >= len(e.Data) {
 		if c.profile.Behaviour.ReadPastEndEmptyOK {
-			return sw(apdu.SWOK)
+			return nil, nil
 		}
-		return sw(apdu.SWWrongP1P2)
+		return nil, apdu.SWWrongP1P2
 	}
-	return respond(truncate(e.Data[offset:], cmd.Ne), apdu.SWOK)
+	return e.Data[offset:], nil
 }
 
-// referencedEF resolves the P2 reference of VERIFY, CHANGE REFERENCE DATA and
-// COMPUTE DIGITAL SIGNATURE: 80 is the current EF, 80|SFI names an EF of the
-// current DF (card.md §5.4, §5.6). It returns the EF or the status word to
-// answer: 6A86 for another P2, 6986 with no current EF, 6A88 when the EF is
-// not of the wanted kind or the SFI names nothing.
-func (c *Card) referencedEF(p2 byte, kind EFKind) (*EF, apdu.StatusWord) {
-	if p2&0xE0 != 0x80 {
+// referencedEF resolves the P2 reference of VERIFY, CHANGE REFERENCE DATA,
+// INTERNAL AUTHENTICATE and COMPUTE DIGITAL SIGNATURE (jpki.EFRef): the EF,
+// or the status word to answer: 6A86 for a P2 that names no EF, 6986 for
+// the current EF when there is none, 6A88 when the EF is not of the wanted
+// kind or the SFI names nothing.
+func (c *Card) referencedEF(p2 byte, kind EFKind) (*EF, error) {
+	sfi, ok := jpki.EFRef(p2)
+	if !ok {
 		return nil, apdu.SWIncorrectP1P2
 	}
-	var e *EF
-	if sfi := p2 & 0x1F; sfi != 0 {
+	e := c.ef
+	if sfi != 0 {
 		e = c.df.EFBySFI(sfi)
-	} else {
-		if c.ef == nil {
-			return nil, apdu.SWNoCurrentEF
-		}
-		e = c.ef
+	} else if e == nil {
+		return nil, apdu.SWNoCurrentEF
 	}
 	if e == nil || e.Kind != kind {
 		return nil, apdu.SWReferenceNotFound
 	}
-	return e, 0
+	return e, nil
 }
 
 // verify is VERIFY (00 20 00 P2), ISO/IEC 7816-4 §11.5.6; card.md §5.4, §6.
@@ -192,104 +182,100 @@ func (c *Card) referencedEF(p2 byte, kind EFKind) (*EF, apdu.StatusWord) {
 //	               restores it to the maximum and answers 9000, a mismatch
 //	               answers 63Cx with x tries left and clears the PIN's
 //	               verified state.
-func (c *Card) verify(cmd apdu.Command) []byte {
+func (c *Card) verify(cmd apdu.Command) ([]byte, error) {
 	if cmd.P1 != 0x00 {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
-	e, bad := c.referencedEF(cmd.P2, PINObject)
-	if bad != 0 {
-		return sw(bad)
+	e, err := c.referencedEF(cmd.P2, PINObject)
+	if err != nil {
+		return nil, err
 	}
 	if cmd.Ne != 0 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	p := e.PIN
 	if len(cmd.Data) == 0 {
 		if c.profile.Behaviour.EmptyVerifyOKWhenVerified && c.isVerified(p) {
-			return sw(apdu.SWOK)
+			return nil, nil
 		}
-		return sw(apdu.VerifyFailed(p.Remaining))
+		return nil, verifyFailed(p.Remaining)
 	}
 	if p.Blocked() {
 		if s := c.profile.Behaviour.BlockedVerifySW; s != 0 {
-			return sw(apdu.StatusWord(s))
+			return nil, apdu.StatusWord(s)
 		}
-		return sw(apdu.SWReferenceDataUnusable)
+		return nil, apdu.SWReferenceDataUnusable
 	}
 	if len(cmd.Data) > p.Format.MaxLen && !c.profile.Behaviour.OverlongVerifyCounts {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	p.Remaining--
-	if !c.commit(func() { p.Remaining++ }) {
+	if err := c.commit(func() { p.Remaining++ }); err != nil {
 		// Never compare with a decrement that is not durable; memory
 		// stays what the store holds.
-		return sw(apdu.SWMemoryFailure)
+		return nil, err
 	}
 	if subtle.ConstantTimeCompare(cmd.Data, p.Value) == 1 {
 		decremented := p.Remaining
 		p.Remaining = p.MaxTries
-		if !c.commit(func() { p.Remaining = decremented }) {
+		if err := c.commit(func() { p.Remaining = decremented }); err != nil {
 			// The decremented counter is what is durable: a try is never
 			// given back, and memory agrees with the EEPROM.
-			return sw(apdu.SWMemoryFailure)
+			return nil, err
 		}
 		c.setVerified(p, true)
-		return sw(apdu.SWOK)
+		return nil, nil
 	}
 	c.setVerified(p, false)
-	return sw(apdu.VerifyFailed(p.Remaining))
+	return nil, verifyFailed(p.Remaining)
 }
 
 // changeReferenceData is CHANGE REFERENCE DATA (00 24 01 P2), ISO/IEC 7816-4
 // §11.5.7; card.md §5.5. P1=01: the data is the new value alone, allowed only
 // while the PIN is verified (6982 otherwise, 6984 when blocked). A new value
 // outside the PIN's format answers 6A80 and changes nothing.
-func (c *Card) changeReferenceData(cmd apdu.Command) []byte {
+func (c *Card) changeReferenceData(cmd apdu.Command) ([]byte, error) {
 	if cmd.P1 != 0x01 {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
-	e, bad := c.referencedEF(cmd.P2, PINObject)
-	if bad != 0 {
-		return sw(bad)
+	e, err := c.referencedEF(cmd.P2, PINObject)
+	if err != nil {
+		return nil, err
 	}
 	if len(cmd.Data) == 0 || cmd.Ne != 0 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	p := e.PIN
 	if p.Blocked() {
-		return sw(apdu.SWReferenceDataUnusable)
+		return nil, apdu.SWReferenceDataUnusable
 	}
 	if !c.isVerified(p) {
-		return sw(apdu.SWSecurityNotSatisfied)
+		return nil, apdu.SWSecurityNotSatisfied
 	}
 	if p.Format.Check(cmd.Data) != nil {
-		return sw(apdu.SWWrongData)
+		return nil, apdu.SWWrongData
 	}
 	oldValue, oldRemaining := p.Value, p.Remaining
 	p.Value = clone(cmd.Data)
 	p.Remaining = p.MaxTries
-	if !c.commit(func() { p.Value, p.Remaining = oldValue, oldRemaining }) {
-		return sw(apdu.SWMemoryFailure)
-	}
-	return sw(apdu.SWOK)
+	return nil, c.commit(func() { p.Value, p.Remaining = oldValue, oldRemaining })
 }
 
 // getChallenge is GET CHALLENGE (00 84 00 00 Le): exactly Ne random bytes
 // for a short Le; the extended form gives 6985 (card.md §5.8).
-func (c *Card) getChallenge(cmd apdu.Command) []byte {
+func (c *Card) getChallenge(cmd apdu.Command) ([]byte, error) {
 	if cmd.P1 != 0 || cmd.P2 != 0 {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	if len(cmd.Data) > 0 || cmd.Ne == 0 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	if cmd.Extended {
-		return sw(apdu.SWConditionsNotSatisfied)
+		return nil, apdu.SWConditionsNotSatisfied
 	}
-	out := make([]byte, cmd.Ne+2)
-	_, _ = rand.Read(out[:cmd.Ne])
-	out[cmd.Ne], out[cmd.Ne+1] = 0x90, 0x00
-	return out
+	out := make([]byte, cmd.Ne)
+	_, _ = rand.Read(out)
+	return out, nil
 }
 
 // Input limits of COMPUTE DIGITAL SIGNATURE for RSA-2048 (card.md §5.6).
@@ -312,54 +298,53 @@ const (
 // Other P1 6A86; the key's PIN not verified since the last reset 6982; a bad
 // input length 6700; no Le, or a short Le under 256, 6700 (the command is
 // case 4). Answer: 256 bytes and 9000.
-func (c *Card) computeSignature(cmd apdu.Command) []byte {
+func (c *Card) computeSignature(cmd apdu.Command) ([]byte, error) {
 	if cmd.P1 > 0x05 {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
-	e, bad := c.referencedEF(cmd.P2, KeyObject)
-	if bad != 0 {
-		return sw(bad)
+	e, err := c.referencedEF(cmd.P2, KeyObject)
+	if err != nil {
+		return nil, err
 	}
 	if e.Key == nil {
-		return sw(apdu.SWConditionsNotSatisfied)
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	if !c.satisfied(e.Read) {
-		return sw(apdu.SWSecurityNotSatisfied)
+		return nil, apdu.SWSecurityNotSatisfied
 	}
 	n := len(cmd.Data)
 	k := e.Key.Size()
 	if cmd.Ne < k {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	var sig []byte
-	var err error
 	switch cmd.P1 {
 	case 0x00:
 		if n < 1 || n > k-11 {
-			return sw(apdu.SWWrongLength)
+			return nil, apdu.SWWrongLength
 		}
 		sig, err = rsa.SignPKCS1v15(nil, e.Key, crypto.Hash(0), cmd.Data)
 	case 0x01, 0x03, 0x05:
 		if n < 1 || n > maxHashInput {
-			return sw(apdu.SWWrongLength)
+			return nil, apdu.SWWrongLength
 		}
 		h := sha256.Sum256(cmd.Data)
 		sig, err = signHash(e.Key, cmd.P1, h[:])
 	case 0x02, 0x04:
 		if n != sha256.Size {
-			return sw(apdu.SWWrongLength)
+			return nil, apdu.SWWrongLength
 		}
 		sig, err = signHash(e.Key, cmd.P1, cmd.Data)
 	}
 	if err != nil {
-		return sw(apdu.SWUnknown)
+		return nil, apdu.SWUnknown
 	}
 	if c.profile.Behaviour.SigningConsumesSecurity {
 		if pe := c.df.EF(e.Read.PIN); pe != nil && pe.PIN != nil {
 			c.setVerified(pe.PIN, false)
 		}
 	}
-	return respond(sig, apdu.SWOK)
+	return sig, nil
 }
 
 func signHash(key *rsa.PrivateKey, p1 byte, h []byte) ([]byte, error) {
@@ -376,89 +361,88 @@ func signHash(key *rsa.PrivateKey, p1 byte, h []byte) ([]byte, error) {
 // readRecord is READ RECORD (00 B2 rec P2), ISO/IEC 7816-4 §11.3.5. The
 // JPKI application has no record-structured EF, so a transparent, key or
 // PIN EF answers 6981 (card.md §2 for EF 001E); P2 = SFI<<3|4 names the EF.
-func (c *Card) readRecord(cmd apdu.Command) []byte {
+func (c *Card) readRecord(cmd apdu.Command) ([]byte, error) {
 	if len(cmd.Data) > 0 || cmd.Ne == 0 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	e := c.ef
 	if sfi := cmd.P2 >> 3; sfi != 0 {
 		if e = c.df.EFBySFI(sfi); e == nil {
-			return sw(apdu.SWFileNotFound)
+			return nil, apdu.SWFileNotFound
 		}
 		c.ef = e
 	}
 	if e == nil {
-		return sw(apdu.SWNoCurrentEF)
+		return nil, apdu.SWNoCurrentEF
 	}
-	return sw(apdu.SWIncompatibleFile)
+	return nil, apdu.SWIncompatibleFile
 }
 
 // internalAuthenticate is INTERNAL AUTHENTICATE (00 88 00 80|SFI). On the
 // card only the common-card application's key 0019 answers it; the JPKI
 // keys are behind a PIN and answer 6982 (card.md §5.7).
-func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
+func (c *Card) internalAuthenticate(cmd apdu.Command) ([]byte, error) {
 	if cmd.P1 != 0x00 {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
-	if _, bad := c.referencedEF(cmd.P2, KeyObject); bad != 0 {
-		return sw(bad)
+	if _, err := c.referencedEF(cmd.P2, KeyObject); err != nil {
+		return nil, err
 	}
-	return sw(apdu.SWSecurityNotSatisfied)
+	return nil, apdu.SWSecurityNotSatisfied
 }
 
 // getData is GET DATA (00 CA P1 P2 Le), card.md §2, §5.9. The card answers
 // tag 5F51 with its contact ATR without TS (§3), and tag DF6A with the
 // virtual-card marker (see MarkerTag); every other object is absent here
 // (6A88).
-func (c *Card) getData(cmd apdu.Command) []byte {
+func (c *Card) getData(cmd apdu.Command) ([]byte, error) {
 	if len(cmd.Data) > 0 || cmd.Ne == 0 {
-		return sw(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	switch cmd.P1P2() {
 	case 0x5F51:
-		atr := c.profile.atr()
-		return respond(truncate(atr[1:], cmd.Ne), apdu.SWOK)
+		return c.profile.atr()[1:], nil
 	case jpki.MarkerTag:
 		if !c.profile.Behaviour.PoseAsRealCard {
-			return respond(truncate(jpki.Marker(c.profile.Name), cmd.Ne), apdu.SWOK)
+			return jpki.Marker(c.profile.Name), nil
 		}
 	}
-	return sw(apdu.SWReferenceNotFound)
+	return nil, apdu.SWReferenceNotFound
 }
 
-func (c *Card) restoreCommand(cmd apdu.Command) []byte {
+func (c *Card) restoreCommand(cmd apdu.Command) ([]byte, error) {
 	if cmd.P2 != 0 || cmd.P1 > jpki.ReleaseP1 {
-		return sw(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	data := string(cmd.Data)
 	if !strings.HasPrefix(data, jpki.RestoreData) || len(data) > len(jpki.RestoreData)+jpki.MaxRunToken || cmd.Ne != 0 {
-		return sw(apdu.SWWrongData)
+		return nil, apdu.SWWrongData
 	}
 	token := data[len(jpki.RestoreData):]
 	held := c.holder != ""
 	switch cmd.P1 {
 	case jpki.SnapshotP1:
 		if held && token != c.holder {
-			return sw(apdu.SWConditionsNotSatisfied) // another run's snapshot stays
+			return nil, apdu.SWConditionsNotSatisfied // another run's snapshot stays
 		}
 		c.snapshot = c.state.Clone()
 		c.holder = token
-		return sw(apdu.SWOK)
+		return nil, nil
 	case jpki.ReleaseP1:
 		if token == "" {
-			return sw(apdu.SWWrongData)
+			return nil, apdu.SWWrongData
 		}
 		if token != c.holder {
-			return sw(apdu.SWConditionsNotSatisfied)
+			return nil, apdu.SWConditionsNotSatisfied
 		}
 		c.holder = ""
-		return sw(apdu.SWOK)
+		return nil, nil
 	}
 	if token != "" && token != c.holder {
-		return sw(apdu.SWConditionsNotSatisfied) // not this run's snapshot
+		return nil, apdu.SWConditionsNotSatisfied // not this run's snapshot
 	}
 	if c.restore() != nil {
-		return sw(apdu.SWMemoryFailure)
+		return nil, apdu.SWMemoryFailure
 	}
-	return sw(apdu.SWOK)
+	return nil, nil
 }

@@ -95,10 +95,6 @@ func (c *Card) faulty(capdu []byte) ([]byte, error) {
 		c.clearVolatile()
 		return nil, ErrPowerLost
 	}
-	if f.T0 && len(resp) > 2 {
-		c.pending = resp[:len(resp)-2]
-		return sw(apdu.NewStatusWord(0x61, byte(min(len(c.pending), 256)))), nil
-	}
 	return resp, nil
 }
 
@@ -119,10 +115,14 @@ func (c *Card) t0(capdu []byte) ([]byte, bool) {
 		}
 		data := c.pending[:n]
 		c.pending = c.pending[n:]
+		s := apdu.SWOK
 		if len(c.pending) > 0 {
-			return respond(data, apdu.NewStatusWord(0x61, byte(min(len(c.pending), 256)))), true
+			s = moreData(len(c.pending))
 		}
-		return respond(data, apdu.SWOK), true
+		out := make([]byte, len(data)+2)
+		copy(out, data)
+		out[n], out[n+1] = s.SW1(), s.SW2()
+		return out, true
 	}
 	c.pending = nil
 	if cmd.CLA == 0x00 && cmd.INS == 0xB0 && cmd.P1&0x80 == 0 && c.ef != nil && c.ef.Kind == Transparent && c.satisfied(c.ef.Read) {
@@ -133,3 +133,13 @@ func (c *Card) t0(capdu []byte) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// hold keeps response data for GET RESPONSE, as a T=0 card does: the
+// answer is 61xx with the length waiting.
+func (c *Card) hold(data []byte) []byte {
+	c.pending = clone(data)
+	return sw(moreData(len(c.pending)))
+}
+
+// moreData is 61xx: n bytes wait for GET RESPONSE (xx 00 for 256 or more).
+func moreData(n int) apdu.StatusWord { return apdu.NewStatusWord(0x61, byte(min(n, 256))) }
