@@ -71,7 +71,9 @@ type Card struct {
 
 	// volatile
 	powered  bool
-	df       *Application
+	df       *Application // the current DF (enter)
+	app      jpki.App     // the application whose AID df has
+	commands table        // its command table
 	ef       *EF
 	verified []*PIN
 }
@@ -132,44 +134,6 @@ func (c *Card) Reset() []byte { return c.PowerOn() }
 // ATR returns the answer to reset of the card's profile.
 func (c *Card) ATR() []byte { return clone(c.profile.atr()) }
 
-// Restore puts the persistent state back to the last snapshot (Snapshot) —
-// or, when none was taken, to what it was when this Card was made: the
-// profile's factory state, or the state file's content when the card was
-// loaded from one (its own PINs) — commits it and clears the volatile state.
-// A restore that cannot be committed changes nothing and fails. The harness
-// uses it, through the RestoreINS command, to give every scenario the card a
-// run found (docs/card-behaviour.md, "Commands only the virtual card has").
-func (c *Card) Restore() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.restore()
-}
-
-// Snapshot remembers the persistent state as it is now (files, PINs, retry
-// counters; not the security status) as what Restore returns to, in place
-// of any earlier snapshot, and drops any run's hold on the old one (the
-// run token of the RestoreINS commands). Only the card's memory holds it:
-// it is not written to a state file, and a new Card starts without one.
-func (c *Card) Snapshot() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.snapshot = c.state.Clone()
-	c.holder = ""
-}
-
-func (c *Card) restore() error {
-	old := c.state
-	c.state = c.snapshot.Clone()
-	if c.commit(func() { c.state = old }) != nil {
-		if c.state != old {
-			c.clearVolatile() // the store took the restored state: its DFs are current
-		}
-		return errors.New("restored state could not be committed")
-	}
-	c.clearVolatile()
-	return nil
-}
-
 // Update takes the card out of the reader for an operation on its
 // persistent state (the office's renewal or PIN reset, package office): the
 // card is unpowered and f changes a copy of the state. What f makes durable
@@ -209,9 +173,11 @@ func (c *Card) Powered() bool {
 	return c.powered
 }
 
+// clearVolatile is what power-off and reset do: the ISD, found by its AID,
+// is the current DF, with no current EF (card.md §2); no PIN is verified;
+// no T=0 response data waits.
 func (c *Card) clearVolatile() {
-	c.df = c.state.Apps[0] // the ISD is current after reset (card.md §2)
-	c.ef = nil
+	c.enter(c.state.App(jpki.ISD.AID()))
 	c.verified = c.verified[:0]
 	c.pending = nil
 }
@@ -238,182 +204,6 @@ func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 		c.observer(Exchange{CAPDU: clone(capdu), RAPDU: clone(resp), Elapsed: time.Since(start)})
 	}
 	return resp, nil
-}
-
-// process turns any bytes into an R-APDU. A panic in a handler would be a
-// bug; it is turned into 6F00 so that a serving card never dies, and the
-// fuzz tests fail on any 6F00.
-func (c *Card) process(b []byte) (resp []byte) {
-	defer func() {
-		if r := recover(); r != nil {
-			resp = sw(apdu.SWUnknown)
-		}
-	}()
-	if len(b) < 4 {
-		return sw(apdu.SWWrongLength)
-	}
-	h := dispatch(b[0], b[1], c.df, c.profile.Behaviour.PoseAsRealCard, c.profile.LastCommandIndicator)
-	if h.sw != 0 {
-		return sw(h.sw)
-	}
-	cmd, err := apdu.Parse(b)
-	if err != nil {
-		return sw(apdu.SWWrongLength)
-	}
-	data, err := h.fn(c, cmd)
-	return c.respond(data, cmd.Ne, err)
-}
-
-// respond is the one place where a handler's result becomes the R-APDU:
-// err nil is 9000 after the data, cut to Ne bytes (ISO/IEC 7816-4 §5.1:
-// Ne is the most the card may send); an apdu.StatusWord error is that
-// status word alone; any other error is a bug and answers 6F00. On a T=0
-// card (Faults.T0) data is held for GET RESPONSE and 61xx answered (t0.go).
-func (c *Card) respond(data []byte, ne int, err error) []byte {
-	if err != nil {
-		return sw(statusOf(err))
-	}
-	if len(data) > ne {
-		data = data[:ne]
-	}
-	if c.faults.T0 && len(data) > 0 {
-		return c.hold(data)
-	}
-	out := make([]byte, len(data)+2)
-	copy(out, data)
-	out[len(data)], out[len(data)+1] = 0x90, 0x00
-	return out
-}
-
-// statusOf is the status word a handler's error stands for: the error
-// itself when it is one, 6F00 for anything else (a bug).
-func statusOf(err error) apdu.StatusWord {
-	if s, ok := err.(apdu.StatusWord); ok {
-		return s
-	}
-	var s apdu.StatusWord
-	if errors.As(err, &s) {
-		return s
-	}
-	return apdu.SWUnknown
-}
-
-// verifyFailed is 63Cx for n tries left (apdu.VerifyFailed) as an error,
-// converted once so that answering it allocates nothing.
-func verifyFailed(n int) error { return verifyFailedErrs[apdu.VerifyFailed(n)&0x0F] }
-
-var verifyFailedErrs = func() (errs [16]error) {
-	for i := range errs {
-		errs[i] = apdu.VerifyFailed(i)
-	}
-	return errs
-}()
-
-type handler struct {
-	fn func(*Card, apdu.Command) ([]byte, error)
-	sw apdu.StatusWord // answered at once when non-zero
-}
-
-// dispatch checks CLA and INS (ISO/IEC 7816-4 §5.4.1, §5.4.2): CLA 00 for the
-// interindustry commands, CLA 80 for the proprietary ones (card.md §5). A
-// class with command chaining (bit 5) answers 6884, one with a logical
-// channel other than 0 answers 6881, any other class 6E00.
-func dispatch(cla, ins byte, df *Application, posingAsReal, lastCommand bool) handler {
-	switch cla {
-	case 0x00:
-		switch ins {
-		case 0xA4:
-			return handler{fn: (*Card).selectFile}
-		case 0xB0:
-			return handler{fn: (*Card).readBinary}
-		case 0x20:
-			return handler{fn: (*Card).verify}
-		case 0x24:
-			return handler{fn: (*Card).changeReferenceData}
-		case 0x84:
-			return handler{fn: (*Card).getChallenge}
-		case 0xB2:
-			return handler{fn: (*Card).readRecord}
-		case 0x88:
-			return handler{fn: (*Card).internalAuthenticate}
-		case 0xCA:
-			return handler{fn: (*Card).getData}
-		}
-		return handler{sw: apdu.SWINSNotSupported}
-	case 0x80:
-		switch ins {
-		case 0x2A:
-			return handler{fn: (*Card).computeSignature}
-		case 0xAE: // SET SESSION KEY: no secure messaging in the JPKI AP (card.md §5.10)
-			if df.Name == "JPKI" {
-				return handler{sw: apdu.SWSecurityNotSatisfied}
-			}
-		case 0xFC: // the iPhone token's last-command indicator; a physical card answers 6700
-			if lastCommand {
-				return handler{sw: apdu.SWOK}
-			}
-			return handler{sw: apdu.SWWrongLength}
-		case jpki.RestoreINS:
-			if !posingAsReal {
-				return handler{fn: (*Card).restoreCommand}
-			}
-		case 0xA2: // terminal CV certificate; every P1P2 probed answers 6A86 (card.md §5.10)
-			if df.Name == "JPKI" {
-				return handler{sw: apdu.SWIncorrectP1P2}
-			}
-		}
-		return handler{sw: apdu.SWINSNotSupported}
-	case 0x08, 0x0C: // secure messaging (card.md §5.10: CLA 08 READ in JPKI gives 69FC)
-		if ins == 0xB0 && df.Name == "JPKI" {
-			return handler{sw: apdu.SWSecureMessagingRefused}
-		}
-		return handler{sw: apdu.SWSecureMessagingUnsupp}
-	}
-	switch {
-	case cla&^0x13 != 0x00: // only the interindustry class gets the finer answers
-	case cla&0x10 != 0:
-		return handler{sw: apdu.SWChainingUnsupported}
-	case cla&0x03 != 0:
-		return handler{sw: apdu.SWLogicalChannelUnsupported}
-	}
-	return handler{sw: apdu.SWCLANotSupported}
-}
-
-func sw(s apdu.StatusWord) []byte { return []byte{s.SW1(), s.SW2()} }
-
-func (c *Card) isVerified(p *PIN) bool {
-	for _, v := range c.verified {
-		if v == p {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *Card) setVerified(p *PIN, on bool) {
-	for i, v := range c.verified {
-		if v == p {
-			if !on {
-				c.verified = append(c.verified[:i], c.verified[i+1:]...)
-			}
-			return
-		}
-	}
-	if on {
-		c.verified = append(c.verified, p)
-	}
-}
-
-// satisfied reports whether an access condition holds in the current DF.
-func (c *Card) satisfied(a Access) bool {
-	if a.Never {
-		return false
-	}
-	if a.PIN == 0 {
-		return true
-	}
-	e := c.df.EF(a.PIN)
-	return e != nil && e.PIN != nil && c.isVerified(e.PIN)
 }
 
 // commit hands the persistent state to the Persister (write). It returns

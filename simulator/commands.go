@@ -7,7 +7,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
-	"strings"
 
 	"github.com/jpkisim/jpkisim/jpki"
 
@@ -28,7 +27,7 @@ func (c *Card) selectFile(cmd apdu.Command) ([]byte, error) {
 	case 0x02:
 		return c.selectEF(cmd)
 	case 0x00:
-		if c.df == c.state.Apps[0] {
+		if c.app == jpki.ISD {
 			return nil, apdu.SWIncorrectP1P2
 		}
 		return nil, nil
@@ -59,7 +58,7 @@ func (c *Card) selectByName(cmd apdu.Command) ([]byte, error) {
 	if found == nil {
 		return nil, apdu.SWFileNotFound
 	}
-	c.df, c.ef = found, nil
+	c.enter(found)
 	if c.profile.Behaviour.SelectDFClearsSecurity {
 		c.verified = c.verified[:0]
 	}
@@ -149,28 +148,6 @@ func (c *Card) readBinary(cmd apdu.Command) ([]byte, error) {
 		return nil, apdu.SWWrongP1P2
 	}
 	return e.Data[offset:], nil
-}
-
-// referencedEF resolves the P2 reference of VERIFY, CHANGE REFERENCE DATA,
-// INTERNAL AUTHENTICATE and COMPUTE DIGITAL SIGNATURE (jpki.EFRef): the EF,
-// or the status word to answer: 6A86 for a P2 that names no EF, 6986 for
-// the current EF when there is none, 6A88 when the EF is not of the wanted
-// kind or the SFI names nothing.
-func (c *Card) referencedEF(p2 byte, kind EFKind) (*EF, error) {
-	sfi, ok := jpki.EFRef(p2)
-	if !ok {
-		return nil, apdu.SWIncorrectP1P2
-	}
-	e := c.ef
-	if sfi != 0 {
-		e = c.df.EFBySFI(sfi)
-	} else if e == nil {
-		return nil, apdu.SWNoCurrentEF
-	}
-	if e == nil || e.Kind != kind {
-		return nil, apdu.SWReferenceNotFound
-	}
-	return e, nil
 }
 
 // verify is VERIFY (00 20 00 P2), ISO/IEC 7816-4 §11.5.6; card.md §5.4, §6.
@@ -391,58 +368,26 @@ func (c *Card) internalAuthenticate(cmd apdu.Command) ([]byte, error) {
 	return nil, apdu.SWSecurityNotSatisfied
 }
 
-// getData is GET DATA (00 CA P1 P2 Le), card.md §2, §5.9. The card answers
-// tag 5F51 with its contact ATR without TS (§3), and tag DF6A with the
-// virtual-card marker (see MarkerTag); every other object is absent here
-// (6A88).
+// getData is GET DATA (00 CA P1 P2 Le) at card level, card.md §2, §5.9.
+// The card answers tag 5F51 with its contact ATR without TS (§3); every
+// other object is absent here (6A88). The virtual card's marker (tag DF6A)
+// is answered by the test-control layer before the OS (control.go).
 func (c *Card) getData(cmd apdu.Command) ([]byte, error) {
 	if len(cmd.Data) > 0 || cmd.Ne == 0 {
 		return nil, apdu.SWWrongLength
 	}
-	switch cmd.P1P2() {
-	case 0x5F51:
+	if cmd.P1P2() == 0x5F51 {
 		return c.profile.atr()[1:], nil
-	case jpki.MarkerTag:
-		if !c.profile.Behaviour.PoseAsRealCard {
-			return jpki.Marker(c.profile.Name), nil
-		}
 	}
 	return nil, apdu.SWReferenceNotFound
 }
 
-func (c *Card) restoreCommand(cmd apdu.Command) ([]byte, error) {
-	if cmd.P2 != 0 || cmd.P1 > jpki.ReleaseP1 {
-		return nil, apdu.SWIncorrectP1P2
+// lastCommand is 80 FC 00 00, the iPhone token's last-command indicator
+// (card.md §5.10): 9000 on a profile with LastCommandIndicator; a physical
+// card answers 6700. It is answered from CLA and INS alone.
+func (c *Card) lastCommand() error {
+	if c.profile.LastCommandIndicator {
+		return nil
 	}
-	data := string(cmd.Data)
-	if !strings.HasPrefix(data, jpki.RestoreData) || len(data) > len(jpki.RestoreData)+jpki.MaxRunToken || cmd.Ne != 0 {
-		return nil, apdu.SWWrongData
-	}
-	token := data[len(jpki.RestoreData):]
-	held := c.holder != ""
-	switch cmd.P1 {
-	case jpki.SnapshotP1:
-		if held && token != c.holder {
-			return nil, apdu.SWConditionsNotSatisfied // another run's snapshot stays
-		}
-		c.snapshot = c.state.Clone()
-		c.holder = token
-		return nil, nil
-	case jpki.ReleaseP1:
-		if token == "" {
-			return nil, apdu.SWWrongData
-		}
-		if token != c.holder {
-			return nil, apdu.SWConditionsNotSatisfied
-		}
-		c.holder = ""
-		return nil, nil
-	}
-	if token != "" && token != c.holder {
-		return nil, apdu.SWConditionsNotSatisfied // not this run's snapshot
-	}
-	if c.restore() != nil {
-		return nil, apdu.SWMemoryFailure
-	}
-	return nil, nil
+	return apdu.SWWrongLength
 }
