@@ -1,15 +1,3 @@
-// Package simulator is the virtual My Number card: a card OS with power,
-// reset and ATR, a file tree of applications and EFs, security status, PIN
-// objects with retry counters, and the JPKI application (公的個人認証AP),
-// answering raw C-APDUs as the real card does (card.md).
-//
-// The package is pure Go with no cgo, and knows nothing of transports: a
-// harness, a PC/SC bridge or a Go test calls Transmit with the bytes of a
-// C-APDU and gets the bytes of the R-APDU.
-//
-// State is split as on a real card: State (files, keys, PINs, retry
-// counters) is persistent and survives power-off and reset; the current DF
-// and EF and which PINs are verified are volatile and cleared by both.
 package simulator
 
 import (
