@@ -33,7 +33,7 @@
 //	os_select.go                        SELECT 00 A4, in every DF
 //	os_read_binary.go                   READ BINARY 00 B0
 //	os_read_record.go                   READ RECORD 00 B2
-//	os_verify.go                        VERIFY 00 20
+//	os_verify.go                        VERIFY 00 20, and PIN.Verify, the comparison it shares with the office
 //	os_change_reference_data.go         CHANGE REFERENCE DATA 00 24
 //	os_get_challenge.go                 GET CHALLENGE 00 84
 //	os_get_data.go                      GET DATA 00 CA at card level
