@@ -61,7 +61,7 @@ type Card struct {
 	powered  bool
 	df       *Application // the current DF (enter)
 	app      jpki.App     // the application whose AID df has
-	commands table        // its command table
+	commands table        // what the OS answers while it is current (dispatch)
 	ef       *EF
 	verified []*PIN
 }

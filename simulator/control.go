@@ -10,22 +10,13 @@ import (
 
 // The test-control layer: what only the virtual card answers, beside the
 // card OS (docs/card-behaviour.md, "Commands only the virtual card has";
-// package jpki, the test-control protocol). The OS consults its table
-// before any other; a card posing as a real one (Behaviour.PoseAsRealCard)
-// has none, so that the marker answers 6A88 and 80 EE 6D00, as on a real
-// card.
+// package jpki, the test-control protocol). Its table goes over every
+// other (dispatch in os.go); a card posing as a real one
+// (Behaviour.PoseAsRealCard) has none of it, so that the marker answers
+// 6A88 and 80 EE 6D00, as on a real card.
 var controlCommands = table{
 	{0x00, 0xCA, handler{run: (*Card).markerGetData}},
 	{0x80, jpki.RestoreINS, handler{run: (*Card).restoreCommand}},
-}
-
-// control is the test-control layer's table for this card: none when it
-// poses as a real card.
-func (c *Card) control() table {
-	if c.profile.Behaviour.PoseAsRealCard {
-		return nil
-	}
-	return controlCommands
 }
 
 // markerGetData answers GET DATA of the marker tag (00 CA DF 6A Le) with

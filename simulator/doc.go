@@ -16,9 +16,10 @@
 //
 // A C-APDU goes through Card.Transmit, then the faults (faults.go) and, on
 // a T=0 card, the T=0 transport (t0.go), then the card OS (os.go). The OS
-// looks its CLA and INS up in three command tables, first match wins: the
-// test-control layer's (control.go: the marker GET DATA and 80 EE, which
-// only the virtual card answers), the current application's, and its own.
+// looks its CLA and INS up in three command tables, the first that has it
+// answering: the test-control layer's (control.go: the marker GET DATA and
+// 80 EE, which only the virtual card answers), the current application's,
+// and its own.
 // The current application is the one whose AID the current DF has
 // (jpki.AppByAID); the ISD is current after reset. A handler returns
 // response data for 9000 or the status word as its error; one function,

@@ -8,10 +8,11 @@ import (
 )
 
 // The card OS: it takes a C-APDU, finds the handler of its CLA and INS —
-// in the test-control layer's table (control.go), then in the current
-// application's (isd.go, jpki.go), then in its own (osCommands) — runs it,
-// and turns what the handler returns into the R-APDU (respond). It holds
-// the current DF and EF and the security status.
+// the test-control layer's (control.go) if it has one, else the current
+// application's (isd.go, jpki.go), else its own (osCommands), laid over
+// one another once per application (dispatch) — runs it, and turns what
+// the handler returns into the R-APDU (respond). It holds the current DF
+// and EF and the security status.
 
 // handler is how a table answers one CLA INS.
 type handler struct {
@@ -71,13 +72,57 @@ var applications = map[jpki.App]table{
 	jpki.JPKI: jpkiCommands,
 }
 
+// dispatch holds, for each application, the one table the OS consults
+// while it is current: the OS's, with the application's entries over it
+// and, on a card that does not pose as a real one, the test-control
+// layer's over both (over). Index 0 is the virtual card's, 1 the one of a
+// card posing as real (Behaviour.PoseAsRealCard). It is built by init:
+// the handlers it holds reach it again through enter.
+var dispatch map[jpki.App][2]table
+
+func init() {
+	dispatch = map[jpki.App][2]table{0: {over(osCommands, controlCommands), osCommands}}
+	for app, t := range applications {
+		dispatch[app] = [2]table{over(osCommands, t, controlCommands), over(osCommands, t)}
+	}
+}
+
+// over returns base with the entries of each later table over it: an entry
+// for a CLA INS base has takes its place, the others follow. The OS's
+// commands keep their places at the front, where the lookup finds them
+// first.
+func over(base table, tables ...table) table {
+	out := append(table(nil), base...)
+	for _, t := range tables {
+	next:
+		for _, e := range t {
+			for i := range out {
+				if out[i].cla == e.cla && out[i].ins == e.ins {
+					out[i] = e
+					continue next
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // enter makes df the current DF, with no current EF, and its application's
-// command table the one the OS consults.
+// commands the ones the OS answers (dispatch).
 func (c *Card) enter(df *Application) {
-	c.df, c.ef, c.app, c.commands = df, nil, 0, nil
+	c.df, c.ef, c.app = df, nil, 0
 	if df != nil {
 		c.app, _ = jpki.AppByAID(df.AID)
-		c.commands = applications[c.app]
+	}
+	t, ok := dispatch[c.app]
+	if !ok {
+		t = dispatch[0] // an application without a table of its own
+	}
+	if c.profile.Behaviour.PoseAsRealCard {
+		c.commands = t[1]
+	} else {
+		c.commands = t[0]
 	}
 }
 
@@ -93,7 +138,7 @@ func (c *Card) process(b []byte) (resp []byte) {
 	if len(b) < 4 {
 		return c.respond(nil, 0, apdu.SWWrongLength)
 	}
-	h, ok := c.lookup(b[0], b[1])
+	h, ok := c.commands.find(b[0], b[1])
 	switch {
 	case !ok:
 		return c.respond(nil, 0, unknown(b[0]))
@@ -106,18 +151,6 @@ func (c *Card) process(b []byte) (resp []byte) {
 	}
 	data, err := h.run(c, cmd)
 	return c.respond(data, cmd.Ne, err)
-}
-
-// lookup finds the handler of cla ins: the test-control layer's first, then
-// the current application's, then the OS's.
-func (c *Card) lookup(cla, ins byte) (handler, bool) {
-	if h, ok := c.control().find(cla, ins); ok {
-		return h, true
-	}
-	if h, ok := c.commands.find(cla, ins); ok {
-		return h, true
-	}
-	return osCommands.find(cla, ins)
 }
 
 // unknown is the answer to a CLA INS no table holds (ISO/IEC 7816-4 §5.4.1,
@@ -152,7 +185,10 @@ func (c *Card) respond(data []byte, ne int, err error) []byte {
 	if len(data) > ne {
 		data = data[:ne]
 	}
-	if c.faults.T0 && len(data) > 0 {
+	switch {
+	case len(data) == 0:
+		return sw(apdu.SWOK)
+	case c.faults.T0:
 		return c.hold(data)
 	}
 	out := make([]byte, len(data)+2)
