@@ -4,9 +4,9 @@ import "github.com/jpkisim/jpkisim/apdu"
 
 // The T=0 transport of a card with Faults.T0, beside the OS: before the
 // OS, GET RESPONSE (00 C0) fetches held response data and a READ BINARY
-// asking for more than the EF holds gets 6Cxx (t0, from faulty); after
-// it, respond holds the data of an answer and sends 61xx (hold)
-// (ISO/IEC 7816-3 §10.3.4; docs/card-behaviour.md, "Open questions").
+// asking for more than the EF holds gets 6Cxx (t0, from faulty); after it,
+// respond holds the data of an answer and sends 61xx (hold). ISO/IEC 7816-3
+// §10.3.4; docs/card-behaviour.md, "Open questions: defaults and settings".
 
 // t0 handles GET RESPONSE and the 6Cxx answer of a T=0 card; false: the
 // command runs as usual.
