@@ -589,7 +589,8 @@ func (p *position) bySFI(sfi byte, name string, ok bool, answer string) {
 // reference is the JPKI PIN a VERIFY's P2 reaches, or why the guard cannot
 // be sure of it.
 func (p position) reference(p2 byte) (jpki.PIN, string) {
-	if p2&0xE0 != 0x80 {
+	sfi, ok := jpki.EFRef(p2)
+	if !ok {
 		return 0, fmt.Sprintf("P2 %02X names no EF of the current DF", p2)
 	}
 	if !p.inJPKI() {
@@ -599,7 +600,7 @@ func (p position) reference(p2 byte) (jpki.PIN, string) {
 		return 0, "the JPKI application is not the current one"
 	}
 	var fids []uint16
-	if sfi := p2 & 0x1F; sfi != 0 {
+	if sfi != 0 {
 		fids = []uint16{uint16(sfi)}
 	} else if !p.efKnown {
 		return 0, "the current EF is unknown after " + p.why

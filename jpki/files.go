@@ -34,3 +34,13 @@ func SFI(fid uint16) (byte, bool) {
 	}
 	return 0, false
 }
+
+// EFRef reads the P2 by which VERIFY, CHANGE REFERENCE DATA, INTERNAL
+// AUTHENTICATE and COMPUTE DIGITAL SIGNATURE name the PIN or key EF they act
+// on (docs/card.md §5.4, §5.6; docs/card-behaviour.md, "Command by command
+// (JPKI application)"): P2 80 names the current EF (sfi 0), P2 80|SFI the
+// EF of the current DF with that SFI (sfi 01 to 1F). ok is false for every
+// other P2 (00 among them), which names no EF: the card answers 6A86.
+func EFRef(p2 byte) (sfi byte, ok bool) {
+	return p2 & 0x1F, p2&0xE0 == 0x80
+}

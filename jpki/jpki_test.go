@@ -108,3 +108,23 @@ func TestKindsName(t *testing.T) {
 		t.Error("both kinds name one certificate")
 	}
 }
+
+func TestEFRef(t *testing.T) {
+	for p2 := 0; p2 < 256; p2++ {
+		sfi, ok := jpki.EFRef(byte(p2))
+		switch {
+		case p2 >= 0x80 && p2 <= 0x9F:
+			if !ok || sfi != byte(p2-0x80) {
+				t.Errorf("P2 %02X: SFI %02X, %v; want %02X", p2, sfi, ok, p2-0x80)
+			}
+		case ok:
+			t.Errorf("P2 %02X names SFI %02X; it names no EF", p2, sfi)
+		}
+	}
+	if sfi, ok := jpki.EFRef(0x80); !ok || sfi != 0 {
+		t.Errorf("P2 80 is not the current EF: %02X %v", sfi, ok)
+	}
+	if sfi, _ := jpki.EFRef(0x80 | byte(jpki.EFAuthPIN)); uint16(sfi) != jpki.EFAuthPIN {
+		t.Errorf("P2 98 names SFI %02X, not the auth PIN's EF", sfi)
+	}
+}

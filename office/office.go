@@ -10,12 +10,12 @@
 package office
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/record"
 	"github.com/jpkisim/jpkisim/rules"
@@ -216,10 +216,10 @@ func other(p jpki.PIN) jpki.PIN {
 //
 // At the Office (UNLOCK-01) nothing else is needed. At a Kiosk (UNLOCK-02,
 // UNLOCK-03) the holder proves the other JPKI PIN: proof is compared as the
-// card compares a VERIFY — the other PIN's counter is decremented and made
-// durable first, restored on a match — so a wrong proof costs a try; a
-// blocked other PIN, a wrong proof or a closed kiosk (06:30–23:00 JST) is
-// refused. The new value must have the issuing office's format (PIN-01,
+// card compares a VERIFY (simulator.PIN.Verify) — the other PIN's counter
+// is decremented and made durable first, restored on a match — so a wrong
+// proof costs a try; a blocked other PIN, a wrong proof or a closed kiosk
+// (06:30–23:00 JST) is refused. The new value must have the issuing office's format (PIN-01,
 // PIN-02 for the signing password; PIN-06 for the auth PIN): else an error
 // wrapping rules.ErrFormat. Errors never hold a PIN value.
 func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now time.Time) error {
@@ -263,23 +263,22 @@ func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now
 			// no try is spent.
 			return refuse("UNLOCK-02", "the %s given has the wrong length (no try was spent)", o)
 		}
-		if proofPIN.Blocked() {
+		// The card compares the proof as it compares a VERIFY.
+		err = proofPIN.Verify(proof, c.commit)
+		_, refused := err.(apdu.StatusWord) // 6984 blocked or 63Cx a mismatch
+		switch {
+		case err == nil:
+		case !refused:
+			return err // the retry counter could not be written
+		case err == apdu.SWReferenceDataUnusable:
 			return refuse("UNLOCK-02", "the %s is locked too: only the municipal office resets it (UNLOCK-01)", o)
-		}
-		proofPIN.Remaining--
-		if err := c.commit(); err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare(proof, proofPIN.Value) != 1 {
-			switch proofPIN.Remaining {
-			case 0:
-				return refuse("UNLOCK-02", "the %s given does not match, and it is now locked too: only the municipal office resets them (UNLOCK-01)", o)
-			case 1:
-				return refuse("UNLOCK-02", "the %s given does not match: 1 try left", o)
-			}
+		case proofPIN.Remaining == 0:
+			return refuse("UNLOCK-02", "the %s given does not match, and it is now locked too: only the municipal office resets them (UNLOCK-01)", o)
+		case proofPIN.Remaining == 1:
+			return refuse("UNLOCK-02", "the %s given does not match: 1 try left", o)
+		default:
 			return refuse("UNLOCK-02", "the %s given does not match: %d tries left", o, proofPIN.Remaining)
 		}
-		proofPIN.Remaining = proofPIN.MaxTries
 	default:
 		return fmt.Errorf("unknown place %q: want office or kiosk", at)
 	}

@@ -182,15 +182,15 @@ func TestKioskResetProvesTheOtherPIN(t *testing.T) {
 	}
 }
 
-// A commit that fails before the comparison means no comparison: the try is
-// spent in memory and nothing is reset.
+// A commit that fails before the comparison means no comparison: nothing is
+// reset, and memory keeps what the store holds (the try is not spent).
 func TestKioskResetStopsWhenTheCounterCannotBeWritten(t *testing.T) {
 	c, _ := newCard(t)
 	c.Commit = func() error { return errors.New("disk full") }
-	sign := pin(c, jpki.EFSigningPIN)
+	auth, sign := pin(c, jpki.EFAuthPIN), pin(c, jpki.EFSigningPIN)
 	sign.Remaining = 0
-	if err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err == nil || sign.Remaining != 0 {
-		t.Fatalf("%v, signing %d", err, sign.Remaining)
+	if err := c.ResetPIN(jpki.SigningPIN, []byte("NEWPASS1"), office.Kiosk, []byte("1234"), day); err == nil || sign.Remaining != 0 || auth.Remaining != 3 {
+		t.Fatalf("%v, signing %d, auth %d", err, sign.Remaining, auth.Remaining)
 	}
 }
 

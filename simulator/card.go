@@ -1,15 +1,3 @@
-// Package simulator is the virtual My Number card: a card OS with power,
-// reset and ATR, a file tree of applications and EFs, security status, PIN
-// objects with retry counters, and the JPKI application (公的個人認証AP),
-// answering raw C-APDUs as the real card does (card.md).
-//
-// The package is pure Go with no cgo, and knows nothing of transports: a
-// harness, a PC/SC bridge or a Go test calls Transmit with the bytes of a
-// C-APDU and gets the bytes of the R-APDU.
-//
-// State is split as on a real card: State (files, keys, PINs, retry
-// counters) is persistent and survives power-off and reset; the current DF
-// and EF and which PINs are verified are volatile and cleared by both.
 package simulator
 
 import (
@@ -71,7 +59,9 @@ type Card struct {
 
 	// volatile
 	powered  bool
-	df       *Application
+	df       *Application // the current DF (enter)
+	app      jpki.App     // the application whose AID df has
+	commands table        // what the OS answers while it is current (dispatch)
 	ef       *EF
 	verified []*PIN
 }
@@ -132,44 +122,6 @@ func (c *Card) Reset() []byte { return c.PowerOn() }
 // ATR returns the answer to reset of the card's profile.
 func (c *Card) ATR() []byte { return clone(c.profile.atr()) }
 
-// Restore puts the persistent state back to the last snapshot (Snapshot) —
-// or, when none was taken, to what it was when this Card was made: the
-// profile's factory state, or the state file's content when the card was
-// loaded from one (its own PINs) — commits it and clears the volatile state.
-// A restore that cannot be committed changes nothing and fails. The harness
-// uses it, through the RestoreINS command, to give every scenario the card a
-// run found (docs/card-behaviour.md, "Commands only the virtual card has").
-func (c *Card) Restore() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.restore()
-}
-
-// Snapshot remembers the persistent state as it is now (files, PINs, retry
-// counters; not the security status) as what Restore returns to, in place
-// of any earlier snapshot, and drops any run's hold on the old one (the
-// run token of the RestoreINS commands). Only the card's memory holds it:
-// it is not written to a state file, and a new Card starts without one.
-func (c *Card) Snapshot() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.snapshot = c.state.Clone()
-	c.holder = ""
-}
-
-func (c *Card) restore() error {
-	old := c.state
-	c.state = c.snapshot.Clone()
-	if !c.commit(func() { c.state = old }) {
-		if c.state != old {
-			c.clearVolatile() // the store took the restored state: its DFs are current
-		}
-		return errors.New("restored state could not be committed")
-	}
-	c.clearVolatile()
-	return nil
-}
-
 // Update takes the card out of the reader for an operation on its
 // persistent state (the office's renewal or PIN reset, package office): the
 // card is unpowered and f changes a copy of the state. What f makes durable
@@ -191,7 +143,7 @@ func (c *Card) Update(f func(st *State, commit func() error) error) error {
 	commit := func() error {
 		old := c.state
 		c.state = next.Clone()
-		if !c.commit(func() { c.state = old }) {
+		if c.commit(func() { c.state = old }) != nil {
 			return errors.New("the card's memory could not be written")
 		}
 		return nil
@@ -209,9 +161,11 @@ func (c *Card) Powered() bool {
 	return c.powered
 }
 
+// clearVolatile is what power-off and reset do: the ISD, found by its AID,
+// is the current DF, with no current EF (card.md §2); no PIN is verified;
+// no T=0 response data waits.
 func (c *Card) clearVolatile() {
-	c.df = c.state.Apps[0] // the ISD is current after reset (card.md §2)
-	c.ef = nil
+	c.enter(c.state.App(jpki.ISD.AID()))
 	c.verified = c.verified[:0]
 	c.pending = nil
 }
@@ -240,167 +194,42 @@ func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 	return resp, nil
 }
 
-// process turns any bytes into an R-APDU. A panic in a handler would be a
-// bug; it is turned into 6F00 so that a serving card never dies, and the
-// fuzz tests fail on any 6F00.
-func (c *Card) process(b []byte) (resp []byte) {
-	defer func() {
-		if r := recover(); r != nil {
-			resp = sw(apdu.SWUnknown)
-		}
-	}()
-	if len(b) < 4 {
-		return sw(apdu.SWWrongLength)
-	}
-	h := dispatch(b[0], b[1], c.df, c.profile.Behaviour.PoseAsRealCard, c.profile.LastCommandIndicator)
-	if h.sw != 0 {
-		return sw(h.sw)
-	}
-	cmd, err := apdu.Parse(b)
-	if err != nil {
-		return sw(apdu.SWWrongLength)
-	}
-	return h.fn(c, cmd)
-}
-
-type handler struct {
-	fn func(*Card, apdu.Command) []byte
-	sw apdu.StatusWord // answered at once when non-zero
-}
-
-// dispatch checks CLA and INS (ISO/IEC 7816-4 §5.4.1, §5.4.2): CLA 00 for the
-// interindustry commands, CLA 80 for the proprietary ones (card.md §5). A
-// class with command chaining (bit 5) answers 6884, one with a logical
-// channel other than 0 answers 6881, any other class 6E00.
-func dispatch(cla, ins byte, df *Application, posingAsReal, lastCommand bool) handler {
-	switch cla {
-	case 0x00:
-		switch ins {
-		case 0xA4:
-			return handler{fn: (*Card).selectFile}
-		case 0xB0:
-			return handler{fn: (*Card).readBinary}
-		case 0x20:
-			return handler{fn: (*Card).verify}
-		case 0x24:
-			return handler{fn: (*Card).changeReferenceData}
-		case 0x84:
-			return handler{fn: (*Card).getChallenge}
-		case 0xB2:
-			return handler{fn: (*Card).readRecord}
-		case 0x88:
-			return handler{fn: (*Card).internalAuthenticate}
-		case 0xCA:
-			return handler{fn: (*Card).getData}
-		}
-		return handler{sw: apdu.SWINSNotSupported}
-	case 0x80:
-		switch ins {
-		case 0x2A:
-			return handler{fn: (*Card).computeSignature}
-		case 0xAE: // SET SESSION KEY: no secure messaging in the JPKI AP (card.md §5.10)
-			if df.Name == "JPKI" {
-				return handler{sw: apdu.SWSecurityNotSatisfied}
-			}
-		case 0xFC: // the iPhone token's last-command indicator; a physical card answers 6700
-			if lastCommand {
-				return handler{sw: apdu.SWOK}
-			}
-			return handler{sw: apdu.SWWrongLength}
-		case jpki.RestoreINS:
-			if !posingAsReal {
-				return handler{fn: (*Card).restoreCommand}
-			}
-		case 0xA2: // terminal CV certificate; every P1P2 probed answers 6A86 (card.md §5.10)
-			if df.Name == "JPKI" {
-				return handler{sw: apdu.SWIncorrectP1P2}
-			}
-		}
-		return handler{sw: apdu.SWINSNotSupported}
-	case 0x08, 0x0C: // secure messaging (card.md §5.10: CLA 08 READ in JPKI gives 69FC)
-		if ins == 0xB0 && df.Name == "JPKI" {
-			return handler{sw: apdu.SWSecureMessagingRefused}
-		}
-		return handler{sw: apdu.SWSecureMessagingUnsupp}
-	}
-	switch {
-	case cla&^0x13 != 0x00: // only the interindustry class gets the finer answers
-	case cla&0x10 != 0:
-		return handler{sw: apdu.SWChainingUnsupported}
-	case cla&0x03 != 0:
-		return handler{sw: apdu.SWLogicalChannelUnsupported}
-	}
-	return handler{sw: apdu.SWCLANotSupported}
-}
-
-func sw(s apdu.StatusWord) []byte { return []byte{s.SW1(), s.SW2()} }
-
-// respond returns data || SW1 SW2 in one allocation.
-func respond(data []byte, s apdu.StatusWord) []byte {
-	out := make([]byte, len(data)+2)
-	copy(out, data)
-	out[len(data)] = s.SW1()
-	out[len(data)+1] = s.SW2()
-	return out
-}
-
-func (c *Card) isVerified(p *PIN) bool {
-	for _, v := range c.verified {
-		if v == p {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *Card) setVerified(p *PIN, on bool) {
-	for i, v := range c.verified {
-		if v == p {
-			if !on {
-				c.verified = append(c.verified[:i], c.verified[i+1:]...)
-			}
-			return
-		}
-	}
-	if on {
-		c.verified = append(c.verified, p)
-	}
-}
-
-// satisfied reports whether an access condition holds in the current DF.
-func (c *Card) satisfied(a Access) bool {
-	if a.Never {
-		return false
-	}
-	if a.PIN == 0 {
-		return true
-	}
-	e := c.df.EF(a.PIN)
-	return e != nil && e.PIN != nil && c.isVerified(e.PIN)
-}
-
-// commit hands the persistent state to the Persister. It reports false
-// when the state could not be made durable; the caller then answers 6581
-// (memory failure) and must not let an answer out that depends on it.
+// commit hands the persistent state to the Persister (write). It returns
+// nil when the state is durable, and 6581 (memory failure) when it is not:
+// the handler answers it and lets no answer out that depends on the state.
 // When the store still holds the previous state, commit calls undo, which
 // puts memory back to it: a failed write changes nothing. When the store
 // took the new state without confirming it durable (ErrNotDurable), memory
 // keeps the new state, as the store does.
-func (c *Card) commit(undo func()) bool {
+func (c *Card) commit(undo func()) error {
+	if err := c.write(); err != nil {
+		if !errors.Is(err, ErrNotDurable) {
+			undo()
+		}
+		return apdu.SWMemoryFailure
+	}
+	return nil
+}
+
+// errPowerGone is write's error after a tearing fault cut the power.
+var errPowerGone = errors.New("the power is gone: nothing more is written")
+
+// write hands the persistent state to the Persister: nil when it is
+// durable; an error wrapping ErrNotDurable when the store took it without
+// confirming it; any other error when the store still holds the state of
+// the last successful write (errPowerGone once a tearing fault cut the
+// power: nothing more is written).
+func (c *Card) write() error {
 	if c.torn {
-		undo()
-		return false // the power is gone: nothing more is written
+		return errPowerGone
 	}
 	if c.persist != nil {
 		if err := c.persist.Commit(c.state); err != nil {
-			if !errors.Is(err, ErrNotDurable) {
-				undo()
-			}
-			return false
+			return err
 		}
 	}
 	if c.faults.TearNext {
 		c.faults.TearNext, c.torn = false, true
 	}
-	return true
+	return nil
 }

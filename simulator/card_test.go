@@ -406,7 +406,7 @@ type recorder struct {
 }
 
 func (r *recorder) Commit(s *simulator.State) error {
-	r.counters = append(r.counters, s.Apps[1].EF(jpki.EFAuthPIN).PIN.Remaining)
+	r.counters = append(r.counters, s.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.Remaining)
 	return nil
 }
 
@@ -548,7 +548,7 @@ func TestCommitFailures(t *testing.T) {
 		c.PowerOn()
 		return c, st
 	}
-	pin := func(st *simulator.State) *simulator.PIN { return st.Apps[1].EF(jpki.EFAuthPIN).PIN }
+	pin := func(st *simulator.State) *simulator.PIN { return st.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN }
 
 	// The decrement cannot be made durable: no comparison, 6581.
 	c, st := mk(0)

@@ -95,41 +95,5 @@ func (c *Card) faulty(capdu []byte) ([]byte, error) {
 		c.clearVolatile()
 		return nil, ErrPowerLost
 	}
-	if f.T0 && len(resp) > 2 {
-		c.pending = resp[:len(resp)-2]
-		return sw(apdu.NewStatusWord(0x61, byte(min(len(c.pending), 256)))), nil
-	}
 	return resp, nil
-}
-
-// t0 handles GET RESPONSE and the 6Cxx answer of a T=0 card; false: the
-// command runs as usual.
-func (c *Card) t0(capdu []byte) ([]byte, bool) {
-	cmd, err := apdu.Parse(capdu)
-	if err != nil {
-		return nil, false
-	}
-	if cmd.CLA == 0x00 && cmd.INS == 0xC0 {
-		if len(c.pending) == 0 {
-			return sw(apdu.SWConditionsNotSatisfied), true
-		}
-		n := min(cmd.Ne, len(c.pending))
-		if cmd.Ne == 0 {
-			n = min(256, len(c.pending))
-		}
-		data := c.pending[:n]
-		c.pending = c.pending[n:]
-		if len(c.pending) > 0 {
-			return respond(data, apdu.NewStatusWord(0x61, byte(min(len(c.pending), 256)))), true
-		}
-		return respond(data, apdu.SWOK), true
-	}
-	c.pending = nil
-	if cmd.CLA == 0x00 && cmd.INS == 0xB0 && cmd.P1&0x80 == 0 && c.ef != nil && c.ef.Kind == Transparent && c.satisfied(c.ef.Read) {
-		off := int(cmd.P1P2())
-		if left := len(c.ef.Data) - off; left > 0 && cmd.Ne > left && left < 256 {
-			return sw(apdu.NewStatusWord(0x6C, byte(left))), true
-		}
-	}
-	return nil, false
 }

@@ -73,7 +73,7 @@ func TestTearing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := loaded.Apps[1].EF(jpki.EFAuthPIN).PIN.Remaining; n != 1 {
+	if n := loaded.App(jpki.JPKI.AID()).EF(jpki.EFAuthPIN).PIN.Remaining; n != 1 {
 		t.Fatalf("durable counter %d, want 1", n)
 	}
 	expectSWs(t, c, "00200098", "63C1")

@@ -140,7 +140,7 @@ func check(st *simulator.State, m fileMeta) error {
 			}
 		}
 	}
-	return checkCertificates(st.Apps[1])
+	return checkCertificates(st.App(jpki.JPKI.AID()))
 }
 
 // profileNames are the profiles this jpkisim has (fixtures/profiles).
