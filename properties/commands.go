@@ -162,10 +162,14 @@ var observe func(st state, resp []byte)
 // addressed is the EF a command that takes P2 = 80 or 80|SFI refers to in
 // state s (0 when none), read here for the invariants.
 func addressed(s model.State, b []byte) uint16 {
-	if len(b) < 4 || s.DF != model.AtJPKI || b[3]&0xE0 != 0x80 {
+	if len(b) < 4 || s.DF != model.AtJPKI {
 		return 0
 	}
-	if sfi := b[3] & 0x1F; sfi != 0 {
+	sfi, ok := jpki.EFRef(b[3])
+	switch {
+	case !ok:
+		return 0
+	case sfi != 0:
 		return uint16(sfi)
 	}
 	return s.EF
