@@ -90,7 +90,7 @@ func TestEmbeddedCardThroughTwoWrappers(t *testing.T) {
 }
 
 // The embedded target says what it is; its sessions say the same.
-func TestSimTargetSaysItIsEmbedded(t *testing.T) {
+func TestEmbeddedTargetSaysItIsEmbedded(t *testing.T) {
 	tg := sim.Target{Profile: fixtures.MustProfile("under-15")}
 	if caps := tg.Capabilities(); !caps.Embedded || caps.Profile != "under-15" || !caps.PowerCycle {
 		t.Fatalf("%+v", caps)

@@ -58,9 +58,9 @@ type Secrets struct {
 // String masks both values.
 func (Secrets) String() string { return "Secrets{auth: ****, signing: ****}" }
 
-// Of returns the value of the PIN ref (empty when none was given).
-func (s Secrets) Of(ref jpki.PIN) []byte {
-	if ref == jpki.SigningPIN {
+// Of returns the value of PIN p (empty when none was given).
+func (s Secrets) Of(p jpki.PIN) []byte {
+	if p == jpki.SigningPIN {
 		return s.SigningPIN
 	}
 	return s.AuthPIN

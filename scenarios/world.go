@@ -1,8 +1,8 @@
 // Package scenarios holds the godog step definitions of the acceptance
 // suite and the runner shared by `go test` and `jpkisim run`.
 //
-// Steps name PINs by role ("the correct auth PIN", "a wrong signing
-// password"), never by value: the values come from the target's Secrets, so
+// Steps name PINs by role ("I verify the auth PIN with the correct value",
+// "I verify the signing password with a wrong value"), never by value: the values come from the target's Secrets, so
 // the same features run on a card whose PINs come from the environment.
 // Nothing a step prints contains a PIN.
 package scenarios

@@ -50,7 +50,7 @@ type Card struct {
 
 	// what the restore command returns to: the last snapshot, or the card as it came
 	snapshot *State
-	// the run token the snapshot is held for ("" none; RestoreINS)
+	// the run token the snapshot is held for ("" none; jpki.RestoreINS)
 	holder string
 
 	faults  Faults

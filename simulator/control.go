@@ -33,7 +33,7 @@ func (c *Card) markerGetData(cmd apdu.Command) ([]byte, error) {
 }
 
 // restoreCommand is the snapshot, restore and release commands (80 EE P1
-// 00), in the form package jpki gives (RestoreINS).
+// 00), in the form package jpki gives (jpki.RestoreINS).
 func (c *Card) restoreCommand(cmd apdu.Command) ([]byte, error) {
 	if cmd.P2 != 0 || cmd.P1 > jpki.ReleaseP1 {
 		return nil, apdu.SWIncorrectP1P2
@@ -76,7 +76,7 @@ func (c *Card) restoreCommand(cmd apdu.Command) ([]byte, error) {
 // profile's factory state, or the state file's content when the card was
 // loaded from one (its own PINs) — commits it and clears the volatile state.
 // A restore that cannot be committed changes nothing and fails. The harness
-// uses it, through the RestoreINS command, to give every scenario the card a
+// uses it, through the jpki.RestoreINS command, to give every scenario the card a
 // run found (docs/card-behaviour.md, "Commands only the virtual card has").
 func (c *Card) Restore() error {
 	c.mu.Lock()
@@ -87,7 +87,7 @@ func (c *Card) Restore() error {
 // Snapshot remembers the persistent state as it is now (files, PINs, retry
 // counters; not the security status) as what Restore returns to, in place
 // of any earlier snapshot, and drops any run's hold on the old one (the
-// run token of the RestoreINS commands). Only the card's memory holds it:
+// run token of the jpki.RestoreINS commands). Only the card's memory holds it:
 // it is not written to a state file, and a new Card starts without one.
 func (c *Card) Snapshot() {
 	c.mu.Lock()

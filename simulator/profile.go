@@ -37,7 +37,7 @@ type Behaviour struct {
 	// met answer 6982. Default: 9000, and READ BINARY answers 6982. Q3.
 	SelectChecksReadAccess bool
 	// PoseAsRealCard hides what only the virtual card has: the marker GET
-	// DATA (MarkerTag) answers 6A88 and the restore command 6D00, as on a
+	// DATA (jpki.MarkerTag) answers 6A88 and the restore command 6D00, as on a
 	// real card. It exists to test how the harness treats a card that is not
 	// virtual (jpkisim serve --as-real-card).
 	PoseAsRealCard bool
@@ -57,7 +57,7 @@ type Behaviour struct {
 type Profile struct {
 	Name        string
 	Description string
-	// ATR presented at power-on and reset; nil means DefaultATR.
+	// ATR presented at power-on and reset; nil means jpki.DefaultATR.
 	ATR []byte
 	// TokenLabel is the label in EF 0006 (card.md §7): JPKIAPICCTOKEN2 for a
 	// physical card; empty means that.

@@ -53,10 +53,8 @@ type EF struct {
 
 // SFI returns the short EF identifier (1..30) of EFs 0001..001E, or 0.
 func (e *EF) SFI() byte {
-	if e.FID >= 1 && e.FID <= 0x1E {
-		return byte(e.FID)
-	}
-	return 0
+	sfi, _ := jpki.SFI(e.FID)
+	return sfi
 }
 
 // Application is a DF selected by name, with its EFs.

@@ -171,7 +171,7 @@ var (
 // hints describe each JPKI PIN's format in a question.
 var hints = map[jpki.PIN]string{jpki.AuthPIN: "4 digits", jpki.SigningPIN: "6-16 of A-Z 0-9"}
 
-// Ask asks on the terminal, without echo, for each JPKI PIN among refs
+// Ask asks on the terminal, without echo, for each JPKI PIN among pins
 // whose value the user did not give (Given), the auth PIN first; card, when
 // not "", names the card in the question (`the card in "Reader 0"`), and an
 // empty answer is allowed ("empty to skip"). A typed value is the PIN's,
@@ -179,12 +179,12 @@ var hints = map[jpki.PIN]string{jpki.AuthPIN: "4 digits", jpki.SigningPIN: "6-16
 // refused with an error wrapping ErrBadPIN, which names the PIN and the
 // rule, never the value, and nothing more is asked. Without a terminal on
 // standard input nothing is asked: ErrNoTerminal.
-func (s *PINs) Ask(refs []jpki.PIN, card string) error {
+func (s *PINs) Ask(pins []jpki.PIN, card string) error {
 	if !isTerminal() {
 		return ErrNoTerminal
 	}
 	for _, p := range jpki.JPKIPINs {
-		if !slices.Contains(refs, p) || s.Given(p) {
+		if !slices.Contains(pins, p) || s.Given(p) {
 			continue
 		}
 		where := ""

@@ -24,7 +24,7 @@ func isVirtual(c harness.Card) (bool, error) {
 }
 
 // Probe tells what answers in reader: whether it is the virtual card (it
-// answers the marker GET DATA DF6A, simulator.MarkerTag), the profile the
+// answers the marker GET DATA DF6A, jpki.MarkerTag), the profile the
 // virtual card names, and whether the card answers the JPKI SELECT. It sends
 // those two read-only commands and nothing else.
 func Probe(reader string) (virtual bool, profile string, hasJPKI bool, err error) {
@@ -58,7 +58,7 @@ func Probe(reader string) (virtual bool, profile string, hasJPKI bool, err error
 // (docs/design.md, "A run leaves the card as it found it"): its first Open
 // (or Snapshot) has the card take a snapshot of its persistent state and
 // hold it for the target's run token (the test-control commands of
-// simulator.RestoreINS), every Open returns the card to that snapshot, and
+// jpki.RestoreINS), every Open returns the card to that snapshot, and
 // RestoreSnapshot does so once more at the end and releases it. The card
 // refuses another program's snapshot while the target holds its own
 // (ErrSnapshotHeld for a second target), and the target never restores a
@@ -206,7 +206,7 @@ func (t *Target) checkVirtual(c harness.Card) error {
 }
 
 // control sends the virtual card's test-control command with P1 (the
-// restore, snapshot or release of simulator.RestoreINS) and the run token,
+// restore, snapshot or release of jpki.RestoreINS) and the run token,
 // and returns its status word; a transport error or an answer that is only
 // a status word is an error.
 func control(c harness.Card, p1 byte, token []byte) (apdu.StatusWord, error) {
