@@ -58,12 +58,16 @@ type Secrets struct {
 // String masks both values.
 func (Secrets) String() string { return "Secrets{auth: ****, signing: ****}" }
 
-// Of returns the value of PIN p (empty when none was given).
+// Of returns the value of PIN p: empty when none was given, and for a PIN
+// outside the JPKI application (Secrets holds the two JPKI PINs only).
 func (s Secrets) Of(p jpki.PIN) []byte {
-	if p == jpki.SigningPIN {
+	switch p {
+	case jpki.AuthPIN:
+		return s.AuthPIN
+	case jpki.SigningPIN:
 		return s.SigningPIN
 	}
-	return s.AuthPIN
+	return nil
 }
 
 // GoString masks both values under %#v too.

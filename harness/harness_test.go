@@ -204,3 +204,18 @@ func TestISOT0(t *testing.T) {
 		t.Fatalf("6982: %X %v", r, sent)
 	}
 }
+
+// Secrets holds the two JPKI PINs: a PIN of another application (or none)
+// has no value there, where Of once answered the auth PIN for any PIN but
+// the signing password.
+func TestSecretsOfOtherPINsIsEmpty(t *testing.T) {
+	s := harness.Secrets{AuthPIN: []byte("1234"), SigningPIN: []byte("ABC123")}
+	if string(s.Of(jpki.AuthPIN)) != "1234" || string(s.Of(jpki.SigningPIN)) != "ABC123" {
+		t.Fatal("Of does not give the JPKI PINs")
+	}
+	for _, p := range []jpki.PIN{jpki.KenhojoPIN, jpki.JukiPIN, 0} {
+		if v := s.Of(p); v != nil {
+			t.Errorf("Of(%v) gives a value of %d bytes", p, len(v))
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package sim_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
+	"github.com/jpkisim/jpkisim/jpki"
+)
+
+// Every session of the embedded target is a fresh card of the profile: a
+// try spent in one session is not spent in the next (docs/design.md, "The
+// harness and the suite").
+func TestEachSessionIsAFreshCard(t *testing.T) {
+	tg := sim.Target{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}
+	first, err := tg.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := harness.NewClient(first)
+	if err := c.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	var sw apdu.StatusWord
+	if err := c.Verify(jpki.AuthPIN, []byte("0000")); !errors.As(err, &sw) || sw != 0x63C2 {
+		t.Fatalf("wrong VERIFY: %v", err)
+	}
+	second, err := tg.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = harness.NewClient(second)
+	if err := c.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.RetriesLeft(jpki.AuthPIN); err != nil || n != 3 {
+		t.Fatalf("the next session's auth PIN: %d tries, %v", n, err)
+	}
+}
+
+// Of finds the virtual card beneath the trace, and nothing beneath a card
+// that is not the embedded one.
+func TestOfFindsTheCardBeneathWrappers(t *testing.T) {
+	card, err := fixtures.NewCard(fixtures.DefaultProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	traced := harness.NewTraced(sim.NewCard(card), &harness.Trace{})
+	if got, ok := sim.Of(traced); !ok || got != card {
+		t.Fatalf("Of(trace over the card) = %p, %v; want %p", got, ok, card)
+	}
+	if c := harness.CapabilitiesOf(traced); !c.Embedded || c.Profile != fixtures.DefaultProfile || !c.PowerCycle {
+		t.Errorf("capabilities through the trace: %+v", c)
+	}
+	if _, ok := sim.Of(harness.NewTraced(otherCard{}, &harness.Trace{})); ok {
+		t.Error("Of found a virtual card beneath a card that is not one")
+	}
+}
+
+type otherCard struct{}
+
+func (otherCard) Transmit([]byte) ([]byte, error) { return []byte{0x6D, 0x00}, nil }
+func (otherCard) ATR() []byte                     { return jpki.DefaultATR() }
+func (otherCard) Reset() error                    { return nil }
+func (otherCard) Close() error                    { return nil }
+
+// A session on the embedded card: a fresh virtual card of the profile for
+// every Open, ready for the JPKI client.
+func ExampleTarget() {
+	tg := sim.Target{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}
+	card, err := tg.Open()
+	if err != nil {
+		panic(err)
+	}
+	defer card.Close()
+	c := harness.NewClient(card)
+	if err := c.SelectJPKI(); err != nil {
+		panic(err)
+	}
+	n, _ := c.RetriesLeft(jpki.SigningPIN)
+	fmt.Println(tg.Name(), tg.Capabilities().Embedded, n)
+	// Output: sim:default true 5
+}
