@@ -99,6 +99,9 @@ type Profile struct {
 	// itself never reads it: a revoked certificate stays in its EF, as on a
 	// real card.
 	Office record.Certificates
+	// CardFace is the content of the Kenhojo, Kenkaku, common card and Juki
+	// applications; nil: a card without them (a phone token).
+	CardFace *CardFace
 }
 
 // Clone returns a deep copy of p: every slice, map and pointer it holds is
@@ -130,6 +133,7 @@ func (p *Profile) Clone() *Profile {
 		q.Faults = &f
 	}
 	q.Office = p.Office.Clone()
+	q.CardFace = p.CardFace.Clone()
 	return &q
 }
 
@@ -193,6 +197,9 @@ func (p *Profile) Validate() error {
 		if t.n != nil && (*t.n < 0 || *t.n > t.max) {
 			return fmt.Errorf("profile %q: %d tries left is outside 0..%d", p.Name, *t.n, t.max)
 		}
+	}
+	if err := p.CardFace.validate(); err != nil {
+		return fmt.Errorf("profile %q: %w", p.Name, err)
 	}
 	if p.CertPresence != nil && len(p.CertPresence) != 3 {
 		return fmt.Errorf("profile %q: EF 0008 must be 3 bytes", p.Name)
