@@ -60,7 +60,9 @@ func TestWrappersReportWhatTheCardBeneathLacks(t *testing.T) {
 }
 
 // "Is this the embedded card, and of which profile?" is answered through
-// two wrappers, and the card found beneath them is the very one.
+// two wrappers, and the card found beneath them is the very one; a guard
+// answers for itself: a guarded card is treated as a real one, and nothing
+// is found beneath it.
 func TestEmbeddedCardThroughTwoWrappers(t *testing.T) {
 	p := *fixtures.MustProfile("auth-locked")
 	vc, err := simulator.New(&p)
@@ -69,16 +71,26 @@ func TestEmbeddedCardThroughTwoWrappers(t *testing.T) {
 	}
 	raw := sim.NewCard(vc)
 	traced := harness.NewTraced(raw, &harness.Trace{})
-	guarded := harness.NewGuard(traced, harness.GuardPolicy{})
-	caps := harness.CapabilitiesOf(guarded)
+	twice := harness.NewTraced(traced, &harness.Trace{})
+	caps := harness.CapabilitiesOf(twice)
 	if !caps.Embedded || caps.Profile != "auth-locked" || !caps.PowerCycle {
+		t.Fatalf("through two traces: %+v", caps)
+	}
+	if harness.Unwrap(twice) != traced || harness.Unwrap(traced) != raw || harness.Unwrap(raw) != nil {
+		t.Fatal("Unwrap does not walk trace, trace, card")
+	}
+	if got, ok := sim.Of(twice); !ok || got != vc {
+		t.Fatalf("sim.Of through two wrappers: %p %v, want %p", got, ok, vc)
+	}
+	guarded := harness.NewGuard(traced, harness.GuardPolicy{})
+	if caps := harness.CapabilitiesOf(guarded); caps.Embedded || caps.Profile != "" || !caps.PowerCycle {
 		t.Fatalf("through trace and guard: %+v", caps)
 	}
-	if harness.Unwrap(guarded) != traced || harness.Unwrap(traced) != raw || harness.Unwrap(raw) != nil {
-		t.Fatal("Unwrap does not walk guard, trace, card")
+	if harness.Unwrap(guarded) != nil {
+		t.Fatal("Unwrap hands out the card beneath a guard")
 	}
-	if got, ok := sim.Of(guarded); !ok || got != vc {
-		t.Fatalf("sim.Of through two wrappers: %p %v, want %p", got, ok, vc)
+	if _, ok := sim.Of(harness.NewTraced(guarded, &harness.Trace{})); ok {
+		t.Fatal("sim.Of finds the embedded card beneath a guard")
 	}
 	// A wrapper that does not pass the card on hides it.
 	if _, ok := sim.Of(harness.NewGuard(plainCard{raw}, harness.GuardPolicy{})); ok {

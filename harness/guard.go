@@ -94,7 +94,9 @@ func (m *GuardMemory) add(v []byte) {
 // the same transaction, show more than one try. A stopped command returns an error
 // wrapping ErrRefused; nothing of it is sent.
 type Guard struct {
-	Card
+	// card is the card beneath, which the guard never hands out: no
+	// exported field or method reaches it (docs/guard.md).
+	card   Card
 	Policy GuardPolicy
 
 	at position
@@ -110,7 +112,7 @@ func NewGuard(c Card, p GuardPolicy) *Guard {
 	if p.Memory == nil {
 		p.Memory = &GuardMemory{}
 	}
-	g := &Guard{Card: c, Policy: p}
+	g := &Guard{card: c, Policy: p}
 	g.at.lose("the session began with the card as the last program left it")
 	return g
 }
@@ -157,7 +159,7 @@ func (g *Guard) Transmit(capdu []byte) ([]byte, error) {
 	wellFormed := perr == nil && len(capdu) >= 4
 	p := g.Policy
 	var r []byte
-	err := inTransaction(g.Card, func() error {
+	err := inTransaction(g.card, func() error {
 		var err error
 		switch {
 		case wellFormed && cmd.CLA == 0x00 && cmd.INS == 0x20:
@@ -182,7 +184,7 @@ func (g *Guard) Transmit(capdu []byte) ([]byte, error) {
 
 // send transmits one C-APDU of the caller's and follows its effect.
 func (g *Guard) send(capdu []byte) ([]byte, error) {
-	r, err := g.Card.Transmit(capdu)
+	r, err := g.card.Transmit(capdu)
 	g.at.after(capdu, r, err)
 	return r, err
 }
@@ -201,7 +203,7 @@ func (g *Guard) wasSet(ref jpki.PIN, v []byte) bool {
 // own transmits one of the guard's own C-APDUs and returns its status word
 // (0 when the answer has none).
 func (g *Guard) own(capdu []byte) (apdu.StatusWord, error) {
-	r, err := g.Card.Transmit(capdu)
+	r, err := g.card.Transmit(capdu)
 	if err != nil {
 		g.at.lose("a transport error")
 		return 0, err
@@ -416,8 +418,8 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 // Close resets the card before closing the session, so that no PIN this
 // session verified stays open for the next program that uses the reader.
 func (g *Guard) Close() error {
-	rerr := g.Card.Reset()
-	if err := g.Card.Close(); err != nil {
+	rerr := g.card.Reset()
+	if err := g.card.Close(); err != nil {
 		return err
 	}
 	return rerr
@@ -425,7 +427,7 @@ func (g *Guard) Close() error {
 
 // Reset passes a reset through; the card's current DF and EF are gone.
 func (g *Guard) Reset() error {
-	err := g.Card.Reset()
+	err := g.card.Reset()
 	g.at.reset()
 	if err != nil {
 		g.at.lose("a failed reset")
@@ -434,17 +436,24 @@ func (g *Guard) Reset() error {
 }
 
 // Transaction passes a transaction through to the guarded card.
-func (g *Guard) Transaction(f func() error) error { return inTransaction(g.Card, f) }
+func (g *Guard) Transaction(f func() error) error { return inTransaction(g.card, f) }
 
-// Unwrap implements Wrapper: the guarded card.
-func (g *Guard) Unwrap() Card { return g.Card }
+// Capabilities implements Capable: the guarded card's, never more, and
+// never the embedded card's — a guarded card is one treated as a real one,
+// whatever is beneath (so that sim.Of and any other search for the card
+// beneath stop at the guard).
+func (g *Guard) Capabilities() Capabilities {
+	c := CapabilitiesOf(g.card)
+	c.Embedded, c.Profile = false, ""
+	return c
+}
 
-// Capabilities implements Capable: the guarded card's, never more.
-func (g *Guard) Capabilities() Capabilities { return CapabilitiesOf(g.Card) }
+// ATR returns the guarded card's ATR.
+func (g *Guard) ATR() []byte { return g.card.ATR() }
 
 // PowerCycle passes a power cycle through to the guarded card.
 func (g *Guard) PowerCycle() error {
-	pc, ok := g.Card.(PowerCycler)
+	pc, ok := g.card.(PowerCycler)
 	if !ok {
 		return errors.New("this transport cannot power-cycle the card")
 	}

@@ -54,6 +54,28 @@ func (c *Card) commit() error {
 	return c.Commit()
 }
 
+// keep copies the card's memory — files, keys, PIN values, retry counters
+// and the office's record — and returns the function that puts the copy
+// back into the same objects (which callers may hold): an operation calls
+// it when a change it made did not reach the store, so that memory stays
+// as the disk has it (docs/state-file.md, "Guarantees").
+func (c *Card) keep() (undo func()) {
+	st, meta := c.State.Clone(), *c.Meta
+	meta.Certificates = c.Meta.Certificates.Clone()
+	return func() {
+		for i, a := range c.State.Apps {
+			for j, e := range a.EFs {
+				was := st.Apps[i].EFs[j]
+				e.Data, e.Key = was.Data, was.Key
+				if e.PIN != nil && was.PIN != nil {
+					*e.PIN = *was.PIN
+				}
+			}
+		}
+		*c.Meta = meta
+	}
+}
+
 // Change is what an operation did to one certificate: its record before
 // and after, and the rule that says so. It is an event, not a record: the
 // office's record of the card (store.Meta.Certificates) holds the
@@ -126,6 +148,7 @@ func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 			return nil, refuse("HOLD-02", "no certificate of this card is on hold")
 		}
 	}
+	undo := c.keep()
 	var changes []Change
 	for _, k := range jpki.Kinds {
 		x, effect := certs.For(k), effects[k]
@@ -153,6 +176,7 @@ func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 		c.Meta.Lapsed = string(e) // ABROAD-02: the card lapses
 	}
 	if err := c.commit(); err != nil {
+		undo()
 		return nil, err
 	}
 	return changes, nil
@@ -282,9 +306,14 @@ func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now
 	default:
 		return fmt.Errorf("unknown place %q: want office or kiosk", at)
 	}
+	undo := c.keep() // after the proof, whose counter writes are the store's
 	target.Value = append([]byte(nil), newValue...)
 	target.Remaining = target.MaxTries
-	return c.commit()
+	if err := c.commit(); err != nil {
+		undo()
+		return err
+	}
+	return nil
 }
 
 // RecordOf is the office's record of a state file's card as the OCSP

@@ -227,6 +227,7 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 	if err != nil {
 		return nil, err
 	}
+	undo := c.keep()
 	var out []Issued
 	for _, d := range todo {
 		in := rules.ValidityInput{Birth: birth, Issued: day, CardExpiry: opts.CardExpiry,
@@ -236,6 +237,7 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 		}
 		v, err := rules.ComputeValidity(in)
 		if err != nil {
+			undo()
 			return nil, err
 		}
 		expiry := v.AuthExpiry
@@ -247,11 +249,13 @@ func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 		}
 		serial, err := c.put(d.kind, holder, on, expiry, opts.NewKey)
 		if err != nil {
+			undo()
 			return nil, err
 		}
 		out = append(out, Issued{Kind: d.kind, Serial: serial, Expiry: expiry, Rules: v.Rules})
 	}
 	if err := c.commit(); err != nil {
+		undo()
 		return nil, err
 	}
 	return out, nil
@@ -387,13 +391,16 @@ func (c *Card) IssueSigning(on time.Time, password []byte, opts Options) (Issued
 	if pinEF == nil || pinEF.PIN == nil || presence == nil || len(presence.Data) == 0 {
 		return Issued{}, errors.New("the card has no signing password or EF 0008")
 	}
+	undo := c.keep()
 	serial, err := c.put(jpki.Signing, holder, on, v.SigningExpiry, opts.NewKey)
 	if err != nil {
+		undo()
 		return Issued{}, err
 	}
 	pinEF.PIN.Value, pinEF.PIN.Remaining = append([]byte(nil), password...), pinEF.PIN.MaxTries
 	presence.Data[0] = 0x8F
 	if err := c.commit(); err != nil {
+		undo()
 		return Issued{}, err
 	}
 	return Issued{Kind: jpki.Signing, Serial: serial, Expiry: v.SigningExpiry, Rules: v.Rules}, nil
