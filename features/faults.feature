@@ -9,15 +9,18 @@ Feature: Faults of real cards and readers, on demand
   Background:
     Given the JPKI application is selected
 
-  @B12 @RETRY-07
+  @B12 @RETRY-07 @pin
   Scenario: A card that answers the counter query with 6A80 gives no retry count
     A client must not read 6A80 as "0 tries left" nor as "verified": it has no count
-    and must not present a PIN on the strength of it (OpenSC #2565).
-    Given the card answers 6A80 to "00 20 00 80"
+    and must not present a PIN on the strength of it (OpenSC #2565). Only the
+    counter query is refused: a VERIFY with data still logs in.
+    Given the card answers 6A80 to exactly "00 20 00 80"
     When I query the retry counter of the auth PIN
     Then the status word is 6A80
     When I query the retry counter of the auth PIN by SFI
     Then the status word is 63C3
+    When I verify the auth PIN with the correct value
+    Then the status word is 9000
 
   @RETRY-04 @destructive
   Scenario: A card pulled out during a VERIFY has not spent the try

@@ -251,7 +251,6 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 		case ins == 0xFC:
 			return s, status(apdu.SWWrongLength)
 		case ins == 0xA2 && inJPKI:
-			return s, status(apdu.SWIncorrectP1P2)
 		case ins == 0xEE && !m.c.PoseAsRealCard:
 		default:
 			return s, status(apdu.SWINSNotSupported)
@@ -277,6 +276,13 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 		return m.sign(s, c)
 	case cla == 0x80 && ins == 0xEE:
 		return m.control(s, c)
+	case cla == 0x80 && ins == 0xA2:
+		// No terminal certificate verifies: 6700 for the data-bearing
+		// 80 A2 00 C1, 6A86 for every other form (docs/card-behaviour.md).
+		if c.P1P2() == 0x00C1 && len(c.Data) > 0 {
+			return s, status(apdu.SWWrongLength)
+		}
+		return s, status(apdu.SWIncorrectP1P2)
 	}
 	switch ins {
 	case 0xA4:

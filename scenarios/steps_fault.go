@@ -48,6 +48,7 @@ type faultSteps struct{ *world }
 
 func (s faultSteps) register(sc stepper) {
 	sc.Step(`^the card answers ([0-9A-Fa-f]{4}) to "([0-9A-Fa-f ]+)"$`, s.cardAnswers)
+	sc.Step(`^the card answers ([0-9A-Fa-f]{4}) to exactly "([0-9A-Fa-f ]+)"$`, s.cardAnswersExactly)
 	sc.Step(`^the card takes (\d+) ms to answer (?:a |an )?(SELECT|READ BINARY|VERIFY|signature)$`, s.cardTakes)
 	sc.Step(`^the card speaks T=0$`, s.cardSpeaksT0)
 	sc.Step(`^the card is pulled out at the next (SELECT|READ BINARY|VERIFY|signature)$`, s.cardPulledOut)
@@ -58,6 +59,14 @@ func (s faultSteps) register(sc stepper) {
 }
 
 func (s faultSteps) cardAnswers(swHex, prefix string) error {
+	return s.forceAnswer(swHex, prefix, false)
+}
+
+func (s faultSteps) cardAnswersExactly(swHex, capdu string) error {
+	return s.forceAnswer(swHex, capdu, true)
+}
+
+func (s faultSteps) forceAnswer(swHex, prefix string, exact bool) error {
 	b, err := apdu.ParseHex(prefix)
 	if err != nil {
 		return err
@@ -67,7 +76,7 @@ func (s faultSteps) cardAnswers(swHex, prefix string) error {
 		return err
 	}
 	return s.addFault(func(f *simulator.Faults) {
-		f.Answers = append(f.Answers, simulator.Answer{Prefix: b, SW: uint16(sw[0])<<8 | uint16(sw[1])})
+		f.Answers = append(f.Answers, simulator.Answer{Prefix: b, SW: uint16(sw[0])<<8 | uint16(sw[1]), Exact: exact})
 	})
 }
 

@@ -788,3 +788,19 @@ func TestAFailedWriteChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// 80 A2 (a terminal CV certificate) answers each form as the source that
+// sent it saw on a card (docs/card-behaviour.md): 6700 for 80 A2 00 C1 with
+// a body of meaningless bytes, 6A86 without a body or with another P1-P2.
+// (Every form once answered 6A86.)
+func TestTerminalCertificateAnswers(t *testing.T) {
+	body := strings.Repeat("00", 256)
+	expectSWs(t, newCard(t, nil),
+		"00A4040C0AD392F000260100000001", "9000",
+		"80A200C1000100"+body, "6700", // extended Lc, as a 256-byte body needs
+		"80A200C1000100"+body+"0000", "6700",
+		"80A200C1", "6A86",
+		"80A206C120"+body[:64], "6A86",
+		"80A20000", "6A86",
+	)
+}

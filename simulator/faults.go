@@ -15,9 +15,10 @@ type Faults struct {
 	// Latency delays the answer to every command with this INS (for example
 	// 2 s for 2A, a signature over NFC, field-reports.md B13).
 	Latency map[byte]time.Duration
-	// Answers replaces the answer to every C-APDU that starts with Prefix by
-	// SW (for example 6A80 to the empty VERIFY 00 20 00 80, which breaks
-	// clients that expect 63Cx, B12). The card does not run the command.
+	// Answers replaces the answer to every C-APDU that starts with Prefix
+	// (or is exactly Prefix, Answer.Exact) by SW (for example 6A80 to the
+	// empty VERIFY 00 20 00 80, which breaks clients that expect 63Cx, B12).
+	// The card does not run the command.
 	Answers []Answer
 	// T0 makes the card behave as a T=0 card: an answer with data comes as
 	// 61xx and is fetched with GET RESPONSE (00 C0 00 00 xx); a READ BINARY
@@ -35,10 +36,20 @@ type Faults struct {
 	TearNext bool
 }
 
-// Answer is a forced status word for the C-APDUs that start with Prefix.
+// Answer is a forced status word for the C-APDUs that start with Prefix,
+// or, with Exact, for the C-APDU that is exactly Prefix (the counter query
+// 00 20 00 80, and not every VERIFY of the current EF that starts so).
 type Answer struct {
 	Prefix []byte
 	SW     uint16
+	Exact  bool
+}
+
+func (a Answer) matches(capdu []byte) bool {
+	if a.Exact {
+		return bytes.Equal(capdu, a.Prefix)
+	}
+	return bytes.HasPrefix(capdu, a.Prefix)
 }
 
 // Errors of a faulty exchange.
@@ -79,7 +90,7 @@ func (c *Card) faulty(capdu []byte) ([]byte, error) {
 		}
 	}
 	for _, a := range f.Answers {
-		if bytes.HasPrefix(capdu, a.Prefix) {
+		if a.matches(capdu) {
 			return sw(apdu.StatusWord(a.SW)), nil
 		}
 	}

@@ -11,8 +11,8 @@ var jpkiCommands = table{
 	{0x00, 0x88, handler{run: (*Card).internalAuthenticate}},
 	// SET SESSION KEY: no secure messaging in the JPKI AP (card.md §5.10).
 	{0x80, 0xAE, refuse(apdu.SWSecurityNotSatisfied)},
-	// The terminal CV certificate: every P1P2 probed answers 6A86 (§5.10).
-	{0x80, 0xA2, refuse(apdu.SWIncorrectP1P2)},
+	// The terminal CV certificate (§5.10): jpki_verify_certificate.go.
+	{0x80, 0xA2, handler{run: (*Card).verifyCertificate}},
 	// READ BINARY with secure messaging: 69FC (§5.10).
 	{0x08, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
 	{0x0C, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
