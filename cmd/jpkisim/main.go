@@ -367,15 +367,19 @@ func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir s
 		res := scenarios.Execute(c)
 		total += res.Ran
 		worst = max(worst, res.Status)
-		verdict := "passed"
+		var verdict string
 		switch {
 		case res.Lost != nil:
-			verdict = "STOPPED: " + oneLine(res.Lost)
+			verdict = fmt.Sprintf("%d scenarios STOPPED: %s", res.Ran, oneLine(res.Lost))
 			lost = fmt.Errorf("%s: %w", c.Target.Name(), res.Lost)
-		case res.Status != 0:
-			verdict = "FAILED"
+		case res.Failed > 0:
+			verdict = fmt.Sprintf("%d of %d scenarios failed", res.Failed, res.Ran)
+		case res.Status != 0: // godog's own refusal, or a scenario without steps
+			verdict = fmt.Sprintf("%d scenarios, the run failed (godog status %d)", res.Ran, res.Status)
+		default:
+			verdict = fmt.Sprintf("%d scenarios passed", res.Ran)
 		}
-		summary = append(summary, fmt.Sprintf("%s: %d scenarios %s", c.Target.Name(), res.Ran, verdict))
+		summary = append(summary, c.Target.Name()+": "+verdict)
 	}
 	line := "targets: " + strings.Join(summary, "; ")
 	if note != "" {

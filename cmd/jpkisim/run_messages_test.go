@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeFeature writes a feature file into dir and returns its path.
+func writeFeature(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	f := filepath.Join(dir, name)
+	if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// lastLine is the last non-empty line of out.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// The summary line counts the scenarios that failed, not only those that
+// ran, and keeps the passing wording.
+func TestRunSummaryCountsFailedScenarios(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFeature(t, dir, "half.feature", `Feature: two pass, two fail
+  Scenario: passes one
+    Given the JPKI application is selected
+    Then the status word is 9000
+
+  Scenario: fails one
+    Given the JPKI application is selected
+    Then the status word is 6A82
+
+  Scenario: passes two
+    Given the JPKI application is selected
+    When I query the retry counter of the auth PIN
+    Then the status word is 63C3
+
+  Scenario: fails two
+    Given the JPKI application is selected
+    When I query the retry counter of the auth PIN
+    Then the status word is 63C1
+`)
+	code, out, _ := runCLI(t, "run", "--target", "sim", "--format", "progress", "--features", f)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	if !strings.Contains(out, "4 scenarios (2 passed, 2 failed)") {
+		t.Fatalf("godog's count is not 2 of 4 failed:\n%s", out)
+	}
+	if got, want := lastLine(out), "targets: sim:default: 2 of 4 scenarios failed"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	// Counted the same when the scenarios run at once.
+	code, out, _ = runCLI(t, "run", "--target", "sim", "--format", "progress", "--concurrency", "4", "--features", f)
+	if got, want := lastLine(out), "targets: sim:default: 2 of 4 scenarios failed"; code != 1 || got != want {
+		t.Errorf("--concurrency 4: exit %d, summary %q, want %q", code, got, want)
+	}
+	code, out, _ = runCLI(t, "run", "--target", "sim", "--format", "progress", "--features", dir, "half.feature:2")
+	if code != 0 || lastLine(out) != "targets: sim:default: 1 scenarios passed" {
+		t.Errorf("passing run: exit %d, summary %q", code, lastLine(out))
+	}
+}
