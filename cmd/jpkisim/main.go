@@ -393,13 +393,29 @@ func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir s
 		return exitError{worst}
 	}
 	if total == 0 {
-		where := "the embedded features"
-		if featuresDir != "" {
-			where = featuresDir
-		}
-		return usageError{fmt.Errorf("no scenario ran: nothing in %s matched tags %q and paths %q", where, tags, strings.Join(args, " "))}
+		return usageError{noScenario(featuresDir, tags, args)}
 	}
 	return nil
+}
+
+// noScenario says why a run ran no scenario: the features hold none, or
+// none matched the tags or paths given (named only when given).
+func noScenario(featuresDir, tags string, paths []string) error {
+	where, have := featuresDir, "has"
+	if where == "" {
+		where, have = "the embedded features", "have"
+	}
+	var by []string
+	if tags != "" {
+		by = append(by, fmt.Sprintf("tags %q", tags))
+	}
+	if len(paths) > 0 {
+		by = append(by, fmt.Sprintf("paths %q", strings.Join(paths, " ")))
+	}
+	if len(by) == 0 {
+		return fmt.Errorf("no scenario ran: %s %s no scenarios", where, have)
+	}
+	return fmt.Errorf("no scenario ran: nothing in %s matched %s", where, strings.Join(by, " and "))
 }
 
 func withTarget(c scenarios.Config, t harness.Target) scenarios.Config {

@@ -23,6 +23,14 @@ func lastLine(out string) string {
 	return lines[len(lines)-1]
 }
 
+// oneLineError checks that stderr is one "jpkisim: " line.
+func oneLineError(t *testing.T, errOut string) {
+	t.Helper()
+	if !strings.HasPrefix(errOut, "jpkisim: ") || strings.Count(strings.TrimRight(errOut, "\n"), "\n") != 0 {
+		t.Errorf("stderr is not one jpkisim: line: %q", errOut)
+	}
+}
+
 // The summary line counts the scenarios that failed, not only those that
 // ran, and keeps the passing wording.
 func TestRunSummaryCountsFailedScenarios(t *testing.T) {
@@ -65,4 +73,34 @@ func TestRunSummaryCountsFailedScenarios(t *testing.T) {
 	if code != 0 || lastLine(out) != "targets: sim:default: 1 scenarios passed" {
 		t.Errorf("passing run: exit %d, summary %q", code, lastLine(out))
 	}
+}
+
+// A feature file without scenarios is said to have none; tags and paths
+// are named only when they were given.
+func TestRunNoScenarioMessage(t *testing.T) {
+	dir := t.TempDir()
+	empty := writeFeature(t, dir, "bad2.feature", "Feature: nothing in here yet\n")
+	code, out, errOut := runCLI(t, "run", "--target", "sim", "--format", "progress", "--features", empty)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2: %s %s", code, out, errOut)
+	}
+	oneLineError(t, errOut)
+	if !strings.Contains(errOut, "bad2.feature has no scenarios") || strings.Contains(errOut, "tags") || strings.Contains(errOut, "paths") {
+		t.Errorf("no tags or paths given: %q", errOut)
+	}
+	one := writeFeature(t, dir, "one.feature", `Feature: one
+  Scenario: select
+    Given the JPKI application is selected
+    Then the status word is 9000
+`)
+	code, _, errOut = runCLI(t, "run", "--target", "sim", "--format", "progress", "--features", one, "--tags", "~@RETRY-06 && @nowhere")
+	if code != 2 || !strings.Contains(errOut, `matched tags "~@RETRY-06 && @nowhere"`) || strings.Contains(errOut, "paths") {
+		t.Errorf("tags only: exit %d, %q", code, errOut)
+	}
+	oneLineError(t, errOut)
+	code, _, errOut = runCLI(t, "run", "--target", "sim", "--format", "progress", "--features", dir, "one.feature:4")
+	if code != 2 || !strings.Contains(errOut, `matched paths "one.feature:4"`) || strings.Contains(errOut, "tags") {
+		t.Errorf("paths only: exit %d, %q", code, errOut)
+	}
+	oneLineError(t, errOut)
 }
