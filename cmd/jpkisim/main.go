@@ -291,7 +291,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			var runs []scenarios.Config
 			note := ""
 			if statePath != "" {
-				if cmd.Flags().Changed("target") && target != "sim" {
+				if target != "" && target != "sim" {
 					return usageError{errors.New("--state is a card of the embedded target; it does not go with --target " + target)}
 				}
 				t, err := stateTarget(statePath)
@@ -299,7 +299,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 					return err
 				}
 				runs = append(runs, withTarget(base, t))
-			} else if cmd.Flags().Changed("target") {
+			} else if target != "" {
 				t, err := resolveTarget(target, opts)
 				if err != nil {
 					return err
@@ -345,7 +345,9 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
-	f.StringVar(&target, "target", "sim", "sim (the embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
+	// No default value: without --target (or with an empty one) the run
+	// also checks the real JPKI cards it finds, which no value names.
+	f.StringVar(&target, "target", "", "sim (the embedded card alone), pcsc (the first JPKI card in a reader) or pcsc:READER (default: the embedded card, and every real JPKI card found)")
 	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
 	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")

@@ -104,3 +104,25 @@ func TestRunNoScenarioMessage(t *testing.T) {
 	}
 	oneLineError(t, errOut)
 }
+
+// The default --help shows for --target is what giving no --target does:
+// the embedded card, and every real JPKI card found, not "sim", which runs
+// the embedded card alone.
+func TestRunHelpShowsTheTargetDefaultItHas(t *testing.T) {
+	code, out, _ := runCLI(t, "run", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var line string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "--target") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no --target flag in:\n%s", out)
+	}
+	if strings.Contains(line, `(default "sim")`) || !strings.Contains(line, "(default: the embedded card, and every real JPKI card found)") {
+		t.Errorf("--target help: %q", line)
+	}
+}
