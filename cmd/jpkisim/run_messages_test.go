@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -124,5 +125,51 @@ func TestRunHelpShowsTheTargetDefaultItHas(t *testing.T) {
 	}
 	if strings.Contains(line, `(default "sim")`) || !strings.Contains(line, "(default: the embedded card, and every real JPKI card found)") {
 		t.Errorf("--target help: %q", line)
+	}
+}
+
+// A profile file's mistakes are told in the file's terms: the line and the
+// key, the key folders there are, the PIN a count belongs to; never a Go
+// type or a PIN.
+func TestProfileFileErrorsSpeakTheFilesTerms(t *testing.T) {
+	raw, err := os.ReadFile("../../fixtures/profiles/default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	line := 1 + strings.Count(text[:strings.Index(text, "keys: default")], "\n") // of keys:, the typo goes after it
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, content string
+		want          []string
+	}{
+		{"typo.yaml", strings.Replace(text, "keys: default\n", "keys: default\ntries_lfet:\n  auth: 2\n", 1),
+			[]string{"typo.yaml line " + strconv.Itoa(line+1) + `: unknown key "tries_lfet"`}},
+		{"folder.yaml", strings.Replace(text, "keys: default", "keys: nope", 1),
+			[]string{`keys: no key folder "nope"`, "abroad, child, default, expired, foreign"}},
+		{"pin.yaml", strings.Replace(text, `auth: "1234"`, `auth: "12345"`, 1),
+			[]string{"auth PIN", "length 5, want 4"}},
+		{"tries.yaml", strings.Replace(text, "keys: default\n", "keys: default\ntries_left:\n  auth: 7\n", 1),
+			[]string{"auth PIN: 7 tries left is outside 0..3"}},
+	} {
+		f := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(f, []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runCLI(t, "apdu", "--profile", f, "00A40000")
+		if code != 2 || out != "" {
+			t.Errorf("%s: exit %d, stdout %q", tc.name, code, out)
+		}
+		oneLineError(t, errOut)
+		for _, w := range tc.want {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("%s: %q lacks %q", tc.name, errOut, w)
+			}
+		}
+		for _, bad := range []string{"fixtures.", "profileFile", "yaml: unmarshal", "want 4 to 4", "1234", "12345", "ABC123", "file does not exist"} {
+			if strings.Contains(errOut, bad) {
+				t.Errorf("%s: %q shows %q", tc.name, errOut, bad)
+			}
+		}
 	}
 }
