@@ -173,3 +173,17 @@ func TestProfileFileErrorsSpeakTheFilesTerms(t *testing.T) {
 		}
 	}
 }
+
+// A retry counter at one is "1 try left", as the status word 63C1 reads.
+func TestRunTriesLeftSingular(t *testing.T) {
+	f := writeFeature(t, t.TempDir(), "one-left.feature", `Feature: one try left
+  Scenario: two wrong entries
+    Given the JPKI application is selected
+    When I enter a wrong auth PIN 2 times
+    Then the auth PIN has 2 tries left
+`)
+	code, out, _ := runCLI(t, "run", "--target", "sim", "--format", "pretty", "--features", f)
+	if code != 1 || !strings.Contains(out, "the auth PIN has 1 try left, want 2") || strings.Contains(out, "1 tries") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
