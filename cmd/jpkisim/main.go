@@ -210,6 +210,9 @@ func featureSource(dir string, args []string) (fs.FS, []string, error) {
 		}
 		return nil, paths, nil
 	}
+	if file, line, ok := featureLine(dir); ok { // FILE:LINE, as a FEATURE argument takes it
+		return os.DirFS(filepath.Dir(file)), append([]string{filepath.Base(file) + ":" + line}, args...), nil
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--features %s: %v", dir, errors.Unwrap(err))
@@ -218,6 +221,23 @@ func featureSource(dir string, args []string) (fs.FS, []string, error) {
 		return os.DirFS(filepath.Dir(dir)), append([]string{filepath.Base(dir)}, args...), nil
 	}
 	return os.DirFS(dir), args, nil
+}
+
+// featureLine splits a --features value FILE:LINE into the file and the
+// line; ok only when the whole value names nothing and FILE is a file.
+func featureLine(v string) (file, line string, ok bool) {
+	i := strings.LastIndexByte(v, ':')
+	if i < 0 || i == len(v)-1 || strings.Trim(v[i+1:], "0123456789") != "" {
+		return "", "", false
+	}
+	if _, err := os.Stat(v); err == nil {
+		return "", "", false
+	}
+	st, err := os.Stat(v[:i])
+	if err != nil || st.IsDir() {
+		return "", "", false
+	}
+	return v[:i], v[i+1:], true
 }
 
 func embeddedFeatures() []string {
@@ -242,7 +262,8 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		Long: `Run the Gherkin acceptance features (embedded in the binary) against a fresh
 virtual card per scenario. FEATURE names embedded files such as retry.feature,
 optionally with a line, retry.feature:12. With --features DIR the files of
-DIR are run instead, so that new scenarios need no rebuild.
+DIR are run instead, so that new scenarios need no rebuild; --features FILE
+runs one file, and --features FILE:LINE the scenario at that line.
 
 Without --target, the run also checks every real JPKI card found in a PC/SC
 reader (one that answers the JPKI SELECT but not the virtual card's marker),
@@ -349,7 +370,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	// also checks the real JPKI cards it finds, which no value names.
 	f.StringVar(&target, "target", "", "sim (the embedded card alone), pcsc (the first JPKI card in a reader) or pcsc:READER (default: the embedded card, and every real JPKI card found)")
 	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
-	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file) instead of the embedded ones")
+	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file, or FILE:LINE the scenario at that line) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
 	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
@@ -406,6 +427,9 @@ func noScenario(featuresDir, tags string, paths []string) error {
 	where, have := featuresDir, "has"
 	if where == "" {
 		where, have = "the embedded features", "have"
+	}
+	if file, line, ok := featureLine(featuresDir); ok {
+		where, paths = file, append([]string{filepath.Base(file) + ":" + line}, paths...)
 	}
 	var by []string
 	if tags != "" {

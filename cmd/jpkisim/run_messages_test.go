@@ -174,6 +174,35 @@ func TestProfileFileErrorsSpeakTheFilesTerms(t *testing.T) {
 	}
 }
 
+// --features FILE:LINE runs the scenario at that line, as FEATURE:LINE
+// does for the arguments.
+func TestRunFeaturesFileWithLine(t *testing.T) {
+	f := writeFeature(t, t.TempDir(), "ok.feature", `Feature: two scenarios
+  Scenario: first
+    Given the JPKI application is selected
+    Then the status word is 9000
+
+  Scenario: second
+    Given the JPKI application is selected
+    When I query the retry counter of the auth PIN
+    Then the status word is 63C3
+`)
+	code, out, errOut := runCLI(t, "run", "--target", "sim", "--format", "progress", "--features", f+":6")
+	if code != 0 || !strings.Contains(out, "1 scenarios (1 passed)") || !strings.Contains(out, "3 steps (3 passed)") {
+		t.Fatalf("--features FILE:6: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "run", "--target", "sim", "--format", "progress", "--features", f+":99")
+	if code != 2 || !strings.Contains(errOut, `matched paths "ok.feature:99"`) {
+		t.Errorf("--features FILE:99, no scenario there: exit %d, %q", code, errOut)
+	}
+	oneLineError(t, errOut)
+	code, _, errOut = runCLI(t, "run", "--target", "sim", "--features", f+"x:6")
+	if code != 2 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("a missing FILE:LINE: exit %d, %q", code, errOut)
+	}
+	oneLineError(t, errOut)
+}
+
 // A retry counter at one is "1 try left", as the status word 63C1 reads.
 func TestRunTriesLeftSingular(t *testing.T) {
 	f := writeFeature(t, t.TempDir(), "one-left.feature", `Feature: one try left
