@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/jpkisim/jpkisim/jpki"
 
@@ -15,7 +16,14 @@ import (
 
 // Client speaks the JPKI application's protocol over a Card, as the public
 // clients do (card.md §12, §13). Non-9000 answers come back as
-// apdu.StatusWord errors, so callers can compare them.
+// apdu.StatusWord errors, so callers can compare them: as is from the
+// commands of one C-APDU and for the answer to the command an operation is
+// named for (VERIFY, CHANGE REFERENCE DATA, COMPUTE DIGITAL SIGNATURE);
+// wrapped, for errors.As, with the step and the EF ("selecting EF 0018: ",
+// "reading EF 0001 at offset 0: ") when an earlier step of an operation of
+// several commands failed. A PIN or key pair that is not the JPKI
+// application's is refused before anything is sent (ErrNotJPKIPIN,
+// ErrNotJPKIKey).
 type Client struct {
 	Card Card
 	// Last is the last R-APDU received.
@@ -97,11 +105,11 @@ func (c *Client) ReadCertificate(fid uint16) (der []byte, err error) {
 
 func (c *Client) readCertificate(fid uint16) ([]byte, error) {
 	if err := c.SelectEF(fid); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("selecting EF %04X: %w", fid, err)
 	}
 	head, err := c.ReadBinary(0, 4)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading EF %04X at offset 0: %w", fid, err)
 	}
 	if len(head) != 4 || head[0] != 0x30 || head[1] != 0x82 {
 		return nil, fmt.Errorf("EF %04X does not start with a DER SEQUENCE of long length: % X", fid, head)
@@ -112,7 +120,7 @@ func (c *Client) readCertificate(fid uint16) ([]byte, error) {
 		n := min(size-len(der), 256)
 		chunk, err := c.ReadBinary(len(der), n)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading EF %04X at offset %d: %w", fid, len(der), err)
 		}
 		if len(chunk) == 0 {
 			return nil, fmt.Errorf("EF %04X: empty chunk at offset %d", fid, len(der))
@@ -128,7 +136,36 @@ func (c *Client) Certificate(fid uint16) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return x509.ParseCertificate(der)
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("EF %04X: %w", fid, err)
+	}
+	return cert, nil
+}
+
+// ErrNotJPKIPIN is wrapped by Verify, ChangePIN and RetriesLeft, which send
+// nothing then, for a jpki.PIN other than the JPKI application's two
+// (jpki.JPKIPINs: jpki.AuthPIN, jpki.SigningPIN).
+var ErrNotJPKIPIN = errors.New("not a PIN of the JPKI application (the auth PIN or the signing password)")
+
+// ErrNotJPKIKey is wrapped by NewSigner and SignRaw, which send nothing
+// then, for a jpki.Kind that names no key pair (jpki.Kind.Valid).
+var ErrNotJPKIKey = errors.New("not a key pair of the JPKI application (signing or auth)")
+
+// jpkiPIN refuses a PIN the JPKI application does not hold.
+func jpkiPIN(p jpki.PIN) error {
+	if slices.Contains(jpki.JPKIPINs, p) {
+		return nil
+	}
+	return fmt.Errorf("%v: %w", p, ErrNotJPKIPIN)
+}
+
+// jpkiKey refuses a kind that names no key pair.
+func jpkiKey(k jpki.Kind) error {
+	if k.Valid() {
+		return nil
+	}
+	return fmt.Errorf("%v: %w", k, ErrNotJPKIKey)
 }
 
 // ErrNotTries is returned by RetriesLeft when the empty VERIFY does not
@@ -137,38 +174,52 @@ var ErrNotTries = errors.New("empty VERIFY did not answer 63Cx")
 
 // RetriesLeft selects the PIN's EF and sends the empty VERIFY
 // (00 20 00 80), which reports the retry counter as 63Cx without using a try
-// (card.md §5.4). Any other answer is an error wrapping ErrNotTries.
+// (card.md §5.4), and returns x. An answer to the empty VERIFY other than
+// 63Cx is an error wrapping ErrNotTries and the answer's apdu.StatusWord; a
+// SELECT of the PIN's EF that fails is its StatusWord wrapped with
+// "selecting EF FID" (not ErrNotTries: no VERIFY was sent). A PIN other than
+// the JPKI application's two wraps ErrNotJPKIPIN, and nothing is sent.
 func (c *Client) RetriesLeft(p jpki.PIN) (int, error) {
+	if err := jpkiPIN(p); err != nil {
+		return 0, err
+	}
 	var r apdu.Response
 	err := inTransaction(c.Card, func() error {
 		if err := c.SelectEF(p.FID()); err != nil {
-			return err
+			return fmt.Errorf("the %v: selecting EF %04X: %w", p, p.FID(), err)
 		}
 		var err error
-		r, err = c.Send(apdu.Command{INS: 0x20, P2: 0x80})
-		return err
+		if r, err = c.Send(apdu.Command{INS: 0x20, P2: 0x80}); err != nil {
+			return fmt.Errorf("the %v: empty VERIFY: %w", p, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	n, ok := r.SW.Tries()
 	if !ok {
-		return 0, fmt.Errorf("%w: %s", ErrNotTries, r.SW.String())
+		return 0, fmt.Errorf("the %v: %w: %w", p, ErrNotTries, r.SW)
 	}
 	return n, nil
 }
 
 // Verify selects the PIN's EF and presents value (00 20 00 80 Lc value). It
-// returns nil on 9000, otherwise the StatusWord (63Cx, 6984, ...). An empty
-// value is refused without sending anything, so that a verify can never turn
-// into the counter query (as OpenSC does since 2023).
+// returns nil on 9000, otherwise the VERIFY's StatusWord as is (63Cx, 6984,
+// ...), or a failed SELECT's wrapped with "selecting EF FID". An empty value
+// is refused without sending anything, so that a verify can never turn into
+// the counter query (as OpenSC does since 2023), and so is a PIN other than
+// the JPKI application's two (ErrNotJPKIPIN).
 func (c *Client) Verify(p jpki.PIN, value []byte) error {
+	if err := jpkiPIN(p); err != nil {
+		return err
+	}
 	if len(value) == 0 {
 		return errors.New("refusing to VERIFY an empty value")
 	}
 	return inTransaction(c.Card, func() error {
 		if err := c.SelectEF(p.FID()); err != nil {
-			return err
+			return fmt.Errorf("the %v: selecting EF %04X: %w", p, p.FID(), err)
 		}
 		_, err := c.expectOK(apdu.Command{INS: 0x20, P2: 0x80, Data: value})
 		return err
@@ -176,11 +227,14 @@ func (c *Client) Verify(p jpki.PIN, value []byte) error {
 }
 
 // ChangePIN sends CHANGE REFERENCE DATA (00 24 01 80 Lc new) on the PIN's EF;
-// the PIN must have been verified.
+// the PIN must have been verified. Errors are as Verify's.
 func (c *Client) ChangePIN(p jpki.PIN, newValue []byte) error {
+	if err := jpkiPIN(p); err != nil {
+		return err
+	}
 	return inTransaction(c.Card, func() error {
 		if err := c.SelectEF(p.FID()); err != nil {
-			return err
+			return fmt.Errorf("the %v: selecting EF %04X: %w", p, p.FID(), err)
 		}
 		_, err := c.expectOK(apdu.Command{INS: 0x24, P1: 0x01, P2: 0x80, Data: newValue})
 		return err
@@ -188,11 +242,16 @@ func (c *Client) ChangePIN(p jpki.PIN, newValue []byte) error {
 }
 
 // SignRaw selects the key EF and sends COMPUTE DIGITAL SIGNATURE
-// (80 2A P1 80 Lc data 00), returning the signature.
+// (80 2A P1 80 Lc data 00), returning the signature. Its StatusWord comes
+// back as is, a failed SELECT's wrapped with "selecting EF FID"; a kind that
+// names no key pair wraps ErrNotJPKIKey, and nothing is sent.
 func (c *Client) SignRaw(k jpki.Kind, p1 byte, data []byte) (sig []byte, err error) {
+	if err := jpkiKey(k); err != nil {
+		return nil, err
+	}
 	err = inTransaction(c.Card, func() error {
 		if err := c.SelectEF(k.KeyFID()); err != nil {
-			return err
+			return fmt.Errorf("the %v key: selecting EF %04X: %w", k, k.KeyFID(), err)
 		}
 		r, err := c.expectOK(apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: 0x80, Data: data, Ne: 256})
 		sig = r.Data
@@ -232,11 +291,16 @@ type Signer struct {
 }
 
 // NewSigner reads the certificate matching k (the signing certificate needs
-// the signing password verified) and returns a signer for k.
+// the signing password verified: 6982 until then, wrapped with "reading EF
+// 0001 at offset 0") and returns a signer for k. A kind that names no key
+// pair wraps ErrNotJPKIKey, and nothing is sent.
 func (c *Client) NewSigner(k jpki.Kind) (*Signer, error) {
+	if err := jpkiKey(k); err != nil {
+		return nil, err
+	}
 	cert, err := c.Certificate(k.CertFID())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the %v certificate: %w", k, err)
 	}
 	pub, ok := cert.PublicKey.(*rsa.PublicKey)
 	if !ok {

@@ -87,6 +87,13 @@ func TestFormatCheckNeverShowsTheValue(t *testing.T) {
 	if err := jpki.AuthPIN.Format().Check([]byte("12a4")); err == nil {
 		t.Error("the auth PIN takes a letter")
 	}
+	// One allowed length is said as one number, a range as a range.
+	if err := jpki.AuthPIN.Format().Check([]byte("12345")); err == nil || !strings.HasSuffix(err.Error(), "length 5, want 4") {
+		t.Errorf("5 digits: %v", err)
+	}
+	if err := f.Check([]byte("ABC12")); err == nil || !strings.HasSuffix(err.Error(), "length 5, want 6 to 16") {
+		t.Errorf("5 characters: %v", err)
+	}
 }
 
 func TestKindsName(t *testing.T) {

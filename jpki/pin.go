@@ -49,6 +49,9 @@ var ErrPINFormat = errors.New("value outside the PIN format")
 // error wraps ErrPINFormat and never contains the value.
 func (f Format) Check(v []byte) error {
 	if len(v) < f.MinLen || len(v) > f.MaxLen {
+		if f.MinLen == f.MaxLen {
+			return fmt.Errorf("%w: length %d, want %d", ErrPINFormat, len(v), f.MinLen)
+		}
 		return fmt.Errorf("%w: length %d, want %d to %d", ErrPINFormat, len(v), f.MinLen, f.MaxLen)
 	}
 	for _, b := range v {

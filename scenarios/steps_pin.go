@@ -203,7 +203,11 @@ func (w *world) expectTries(p jpki.PIN, n int) error {
 		return w.failf("querying the %v retry counter: %w", p, err)
 	}
 	if got != n {
-		return w.failf("the %v has %d tries left, want %d", p, got, n)
+		left := fmt.Sprintf("%d tries left", got)
+		if got == 1 {
+			left = "1 try left" // as apdu.StatusWord says 63C1
+		}
+		return w.failf("the %v has %s, want %d", p, left, n)
 	}
 	return nil
 }

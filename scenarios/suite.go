@@ -46,13 +46,15 @@ type Config struct {
 	// asking for them by tag is an error.
 	AllowDestructive bool
 
-	// run is the bookkeeping of one Run: scenarios started, transport lost.
+	// run is the bookkeeping of one Run: scenarios started and failed,
+	// transport lost.
 	run *runStats
 }
 
 // runStats is shared by the scenarios of one run.
 type runStats struct {
 	started atomic.Int64
+	failed  atomic.Int64
 	mu      sync.Mutex
 	lost    error // the first error after which the card cannot be reached
 }
@@ -116,6 +118,10 @@ type Result struct {
 	Status int
 	// Ran counts the scenarios that started.
 	Ran int
+	// Failed counts the scenarios among them that failed: a step failed,
+	// was undefined or pending (the suite is strict), or the card could not
+	// be opened or closed.
+	Failed int
 	// Lost is the first transport error after which the card could not be
 	// reached (pcscd gone, card removed or reset, a stall); the scenarios
 	// after it fail at once without touching the card.
@@ -132,18 +138,17 @@ func Run(cfg Config) (status int, ran int) {
 // Execute runs the suite. A tag expression that ValidateTags refuses gives
 // status 2 without running anything.
 func Execute(cfg Config) Result {
-	status, ran, lost := execute(cfg)
-	return Result{Status: status, Ran: ran, Lost: lost}
+	return execute(cfg)
 }
 
-func execute(cfg Config) (status int, ran int, lost error) {
-	refuse := func(err error) (int, int, error) {
+func execute(cfg Config) Result {
+	refuse := func(err error) Result {
 		out := cfg.Output
 		if out == nil {
 			out = os.Stderr
 		}
 		fmt.Fprintln(out, err)
-		return 2, 0, nil
+		return Result{Status: 2}
 	}
 	tags, err := ParseTags(cfg.Tags)
 	if err != nil {
@@ -159,8 +164,8 @@ func execute(cfg Config) (status int, ran int, lost error) {
 	}
 	cfg.Tags = tags.String()
 	cfg.run = &runStats{}
-	status = Suite(cfg).Run()
-	return status, int(cfg.run.started.Load()), cfg.run.lostErr()
+	status := Suite(cfg).Run()
+	return Result{Status: status, Ran: int(cfg.run.started.Load()), Failed: int(cfg.run.failed.Load()), Lost: cfg.run.lostErr()}
 }
 
 // initScenario gives every scenario its own world: a fresh card session
@@ -184,7 +189,15 @@ func initScenario(sc *godog.ScenarioContext, t harness.Target, run *runStats) {
 		return context.WithValue(ctx, ctxKey{}, w), nil
 	})
 	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
-		return ctx, w.close()
+		cerr := w.close()
+		// godog calls this once per scenario, with the step error that
+		// ends it; it fails the scenario as its strict run does.
+		if (err != nil && !errors.Is(err, godog.ErrSkip)) || cerr != nil {
+			if run != nil {
+				run.failed.Add(1)
+			}
+		}
+		return ctx, cerr
 	})
 	sc.StepContext().Before(func(ctx context.Context, _ *godog.Step) (context.Context, error) {
 		if w.trace != nil {

@@ -191,11 +191,11 @@ func (p *Profile) Validate() error {
 		}
 	}
 	for _, t := range []struct {
+		pin jpki.PIN
 		n   *int
-		max int
-	}{{p.AuthTriesLeft, jpki.AuthPIN.MaxTries()}, {p.SigningTriesLeft, jpki.SigningPIN.MaxTries()}} {
-		if t.n != nil && (*t.n < 0 || *t.n > t.max) {
-			return fmt.Errorf("profile %q: %d tries left is outside 0..%d", p.Name, *t.n, t.max)
+	}{{jpki.AuthPIN, p.AuthTriesLeft}, {jpki.SigningPIN, p.SigningTriesLeft}} {
+		if t.n != nil && (*t.n < 0 || *t.n > t.pin.MaxTries()) {
+			return fmt.Errorf("profile %q: %v: %d tries left is outside 0..%d", p.Name, t.pin, *t.n, t.pin.MaxTries())
 		}
 	}
 	if err := p.CardFace.validate(); err != nil {

@@ -210,6 +210,9 @@ func featureSource(dir string, args []string) (fs.FS, []string, error) {
 		}
 		return nil, paths, nil
 	}
+	if file, line, ok := featureLine(dir); ok { // FILE:LINE, as a FEATURE argument takes it
+		return os.DirFS(filepath.Dir(file)), append([]string{filepath.Base(file) + ":" + line}, args...), nil
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--features %s: %v", dir, errors.Unwrap(err))
@@ -218,6 +221,23 @@ func featureSource(dir string, args []string) (fs.FS, []string, error) {
 		return os.DirFS(filepath.Dir(dir)), append([]string{filepath.Base(dir)}, args...), nil
 	}
 	return os.DirFS(dir), args, nil
+}
+
+// featureLine splits a --features value FILE:LINE into the file and the
+// line; ok only when the whole value names nothing and FILE is a file.
+func featureLine(v string) (file, line string, ok bool) {
+	i := strings.LastIndexByte(v, ':')
+	if i < 0 || i == len(v)-1 || strings.Trim(v[i+1:], "0123456789") != "" {
+		return "", "", false
+	}
+	if _, err := os.Stat(v); err == nil {
+		return "", "", false
+	}
+	st, err := os.Stat(v[:i])
+	if err != nil || st.IsDir() {
+		return "", "", false
+	}
+	return v[:i], v[i+1:], true
 }
 
 func embeddedFeatures() []string {
@@ -242,7 +262,8 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		Long: `Run the Gherkin acceptance features (embedded in the binary) against a fresh
 virtual card per scenario. FEATURE names embedded files such as retry.feature,
 optionally with a line, retry.feature:12. With --features DIR the files of
-DIR are run instead, so that new scenarios need no rebuild.
+DIR are run instead, so that new scenarios need no rebuild; --features FILE
+runs one file, and --features FILE:LINE the scenario at that line.
 
 Without --target, the run also checks every real JPKI card found in a PC/SC
 reader (one that answers the JPKI SELECT but not the virtual card's marker),
@@ -291,7 +312,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			var runs []scenarios.Config
 			note := ""
 			if statePath != "" {
-				if cmd.Flags().Changed("target") && target != "sim" {
+				if target != "" && target != "sim" {
 					return usageError{errors.New("--state is a card of the embedded target; it does not go with --target " + target)}
 				}
 				t, err := stateTarget(statePath)
@@ -299,7 +320,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 					return err
 				}
 				runs = append(runs, withTarget(base, t))
-			} else if cmd.Flags().Changed("target") {
+			} else if target != "" {
 				t, err := resolveTarget(target, opts)
 				if err != nil {
 					return err
@@ -345,9 +366,11 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
-	f.StringVar(&target, "target", "sim", "sim (the embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
+	// No default value: without --target (or with an empty one) the run
+	// also checks the real JPKI cards it finds, which no value names.
+	f.StringVar(&target, "target", "", "sim (the embedded card alone), pcsc (the first JPKI card in a reader) or pcsc:READER (default: the embedded card, and every real JPKI card found)")
 	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
-	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file) instead of the embedded ones")
+	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file, or FILE:LINE the scenario at that line) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
 	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
@@ -367,15 +390,19 @@ func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir s
 		res := scenarios.Execute(c)
 		total += res.Ran
 		worst = max(worst, res.Status)
-		verdict := "passed"
+		var verdict string
 		switch {
 		case res.Lost != nil:
-			verdict = "STOPPED: " + oneLine(res.Lost)
+			verdict = fmt.Sprintf("%d scenarios STOPPED: %s", res.Ran, oneLine(res.Lost))
 			lost = fmt.Errorf("%s: %w", c.Target.Name(), res.Lost)
-		case res.Status != 0:
-			verdict = "FAILED"
+		case res.Failed > 0:
+			verdict = fmt.Sprintf("%d of %d scenarios failed", res.Failed, res.Ran)
+		case res.Status != 0: // godog's own refusal, or a scenario without steps
+			verdict = fmt.Sprintf("%d scenarios, the run failed (godog status %d)", res.Ran, res.Status)
+		default:
+			verdict = fmt.Sprintf("%d scenarios passed", res.Ran)
 		}
-		summary = append(summary, fmt.Sprintf("%s: %d scenarios %s", c.Target.Name(), res.Ran, verdict))
+		summary = append(summary, c.Target.Name()+": "+verdict)
 	}
 	line := "targets: " + strings.Join(summary, "; ")
 	if note != "" {
@@ -389,13 +416,32 @@ func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir s
 		return exitError{worst}
 	}
 	if total == 0 {
-		where := "the embedded features"
-		if featuresDir != "" {
-			where = featuresDir
-		}
-		return usageError{fmt.Errorf("no scenario ran: nothing in %s matched tags %q and paths %q", where, tags, strings.Join(args, " "))}
+		return usageError{noScenario(featuresDir, tags, args)}
 	}
 	return nil
+}
+
+// noScenario says why a run ran no scenario: the features hold none, or
+// none matched the tags or paths given (named only when given).
+func noScenario(featuresDir, tags string, paths []string) error {
+	where, have := featuresDir, "has"
+	if where == "" {
+		where, have = "the embedded features", "have"
+	}
+	if file, line, ok := featureLine(featuresDir); ok {
+		where, paths = file, append([]string{filepath.Base(file) + ":" + line}, paths...)
+	}
+	var by []string
+	if tags != "" {
+		by = append(by, fmt.Sprintf("tags %q", tags))
+	}
+	if len(paths) > 0 {
+		by = append(by, fmt.Sprintf("paths %q", strings.Join(paths, " ")))
+	}
+	if len(by) == 0 {
+		return fmt.Errorf("no scenario ran: %s %s no scenarios", where, have)
+	}
+	return fmt.Errorf("no scenario ran: nothing in %s matched %s", where, strings.Join(by, " and "))
 }
 
 func withTarget(c scenarios.Config, t harness.Target) scenarios.Config {
