@@ -70,9 +70,14 @@ const (
 	CRLSigningURL = "http://" + DefaultResponderAddr + "/crl/sign.crl"
 )
 
-// Holder is the card holder as written into end-entity certificates.
-// Auth certificates use only MunicipalityCode, Prefecture and Municipality;
-// Signing certificates use every field (card.md §9.2, §9.3).
+// Holder is the card holder: what the end-entity certificates say of them
+// and what the card's other applications carry (docs/card.md §8). Auth
+// certificates use only MunicipalityCode, Prefecture and Municipality;
+// signing certificates the basic 4 information, the flags and those three
+// (card.md §9.2, §9.3); the card-face applications (package cardface) the
+// basic 4 information, MyNumber, CardExpiry, SecurityCode, CardSerial and
+// MunicipalityCode. One value of it fills both, so that a card's
+// certificates and its card face agree.
 type Holder struct {
 	// Name is the full name in UTF-8, e.g. surname + U+3000 + given name (SAN .1).
 	Name string
@@ -95,8 +100,42 @@ type Holder struct {
 	// signing subject and the CN= "<Municipality> CRLDP" of the CRL distribution point.
 	Municipality string
 	// MunicipalityCode is the 5-digit local-government code; it becomes
-	// characters 15–19 of the subject CN (see SubjectIdentifier).
+	// characters 15–19 of the subject CN (see SubjectIdentifier), and is
+	// written in the common card AP's record and Kenkaku EF 0003.
 	MunicipalityCode string
+
+	// MyNumber is the 12-digit 個人番号 (Kenhojo EF 0001, 照合番号A),
+	// ASCII digits, the last one its check digit.
+	MyNumber string
+	// CardExpiry is the card's own expiry, the date printed on its face
+	// (rules.md VALID-03, VALID-05); only its year, month and day in its
+	// own location are used (Kenkaku EF 0002 DF29, the common card AP's
+	// record, the year in 照合番号B).
+	CardExpiry time.Time
+	// SecurityCode is the 4-digit セキュリティコード printed on the card
+	// face (the last 4 digits of 照合番号B, Kenkaku EF 0002 DF2A).
+	SecurityCode string
+	// CardSerial is the card's 15-digit serial number (the common card
+	// AP's record 1, docs/card.md §8.3).
+	CardSerial string
+}
+
+// BirthGregorian returns the date of birth as 8 ASCII digits YYYYMMDD, the
+// form of Kenhojo EF 0002 DF24 and of Kenkaku's DF22 and DF11 (docs/card.md
+// §8.1, §8.2).
+func (h Holder) BirthGregorian() string { return yyyymmdd(h.BirthDate) }
+
+// BirthEra returns the date of birth as 6 ASCII digits YYMMDD with the year
+// of its Japanese era (EraYYMMDD): Kenkaku's 生年月日 key and the first 6
+// digits of 照合番号B (docs/card.md §6).
+func (h Holder) BirthEra() (string, error) { return EraYYMMDD(h.BirthDate) }
+
+// CardExpiryDate returns the card's expiry as 8 ASCII digits YYYYMMDD.
+func (h Holder) CardExpiryDate() string { return yyyymmdd(h.CardExpiry) }
+
+func yyyymmdd(t time.Time) string {
+	y, m, d := t.Date()
+	return fmt.Sprintf("%04d%02d%02d", y, int(m), d)
 }
 
 // Object identifiers used below.
@@ -264,6 +303,24 @@ func BirthDateValue(t time.Time) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("pki: birth date %04d-%02d-%02d is before the Meiji era (1868-10-23)", y, int(m), d)
+}
+
+// EraYYMMDD returns a date as 6 ASCII digits YYMMDD whose year is the year
+// of its Japanese era, era year 1 being the year the era began (令和 from
+// 2019-05-01, 平成 from 1989-01-08, 昭和 from 1926-12-25, 大正 from
+// 1912-07-30, 明治 from 1868-10-23; the eras of BirthDateValue): 2019-05-01
+// is "010501", 2019-04-30 "310430". This is the form of 照合番号B and the
+// 生年月日 key (docs/card.md §6), which do not say the era. Only the year,
+// month and day of t in its own location are used; a date before
+// 1868-10-23 is an error.
+func EraYYMMDD(t time.Time) (string, error) {
+	y, m, d := t.Date()
+	for _, e := range eras {
+		if y > e.y || y == e.y && (m > e.m || m == e.m && d >= e.d) {
+			return fmt.Sprintf("%02d%02d%02d", y-e.y+1, int(m), d), nil
+		}
+	}
+	return "", fmt.Errorf("pki: date %04d-%02d-%02d is before the Meiji era (1868-10-23)", y, int(m), d)
 }
 
 // ---------------------------------------------------------------------------

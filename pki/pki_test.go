@@ -539,6 +539,49 @@ func TestBirthDateValue(t *testing.T) {
 	}
 }
 
+// EraYYMMDD counts the era year from the day each era began: the day
+// before a boundary is the last year of the old era, the day itself year 1
+// of the new one.
+func TestEraYYMMDD(t *testing.T) {
+	for _, tc := range []struct {
+		y    int
+		m    time.Month
+		d    int
+		want string
+	}{
+		{2019, time.May, 1, "010501"},       // 令和1
+		{2019, time.April, 30, "310430"},    // 平成31
+		{2020, time.January, 1, "020101"},   // 令和2
+		{1989, time.January, 8, "010108"},   // 平成1
+		{1989, time.January, 7, "640107"},   // 昭和64
+		{1926, time.December, 25, "011225"}, // 昭和1
+		{1926, time.December, 24, "151224"}, // 大正15
+		{1980, time.February, 17, "550217"}, // the test card of docs/card.md §6
+		{1990, time.June, 15, "020615"},     // 平成2
+		{1912, time.July, 30, "010730"},     // 大正1
+		{1912, time.July, 29, "450729"},     // 明治45
+		{1868, time.October, 23, "011023"},  // 明治1
+	} {
+		got, err := EraYYMMDD(time.Date(tc.y, tc.m, tc.d, 0, 0, 0, 0, time.UTC))
+		if err != nil || got != tc.want {
+			t.Errorf("%04d-%02d-%02d: %q, %v; want %q", tc.y, tc.m, tc.d, got, err, tc.want)
+		}
+	}
+	// The date is read in the time's own location.
+	if got, _ := EraYYMMDD(time.Date(2019, time.May, 1, 0, 30, 0, 0, time.FixedZone("JST", 9*3600))); got != "010501" {
+		t.Errorf("JST midnight 2019-05-01: %q, want 010501", got)
+	}
+	for _, bad := range []time.Time{{}, time.Date(1868, time.October, 22, 0, 0, 0, 0, time.UTC)} {
+		if got, err := EraYYMMDD(bad); err == nil {
+			t.Errorf("%v: %q, want error", bad, got)
+		}
+	}
+	h := Holder{BirthDate: time.Date(1989, time.January, 7, 0, 0, 0, 0, time.UTC), CardExpiry: time.Date(2036, time.March, 4, 0, 0, 0, 0, time.UTC)}
+	if e, err := h.BirthEra(); err != nil || e != "640107" || h.BirthGregorian() != "19890107" || h.CardExpiryDate() != "20360304" {
+		t.Errorf("holder born 1989-01-07: era %q (%v), Gregorian %q, card expiry %q", e, err, h.BirthGregorian(), h.CardExpiryDate())
+	}
+}
+
 func TestSubjectIdentifier(t *testing.T) {
 	for _, tc := range []struct {
 		serial int64
