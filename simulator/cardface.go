@@ -53,6 +53,11 @@ type CardFace struct {
 	// 001A sign with 80 2A 00 00 without a credential; the common card AP's
 	// EF 0019 answers INTERNAL AUTHENTICATE (docs/card.md §5.6, §5.7).
 	KenhojoKey, KenkakuKey, CommonKey *rsa.PrivateKey
+	// KenhojoSessionKey is the private half of the RSA-2048 key whose
+	// public half Kenhojo EF 0006 holds, to which a terminal encrypts a
+	// secure-messaging session key with SET SESSION KEY (docs/card.md
+	// §8.1, §5.10); nil for content without one.
+	KenhojoSessionKey *rsa.PrivateKey
 	// MFData are the card-level GET DATA objects by tag (docs/card.md §5.9:
 	// 0042, 0045, 0066, 00F0, 00F2, 00F7, 00F8, 7F21; MFDataTags), 1 to
 	// MaxEFSize bytes each, beside 5F51 (the ATR) and the marker, which the
@@ -60,8 +65,8 @@ type CardFace struct {
 	MFData map[uint16][]byte
 }
 
-// Clone returns a deep copy of f; the three keys, which nothing changes,
-// stay shared. nil for nil.
+// Clone returns a deep copy of f; the keys, which nothing changes, stay
+// shared. nil for nil.
 func (f *CardFace) Clone() *CardFace {
 	if f == nil {
 		return nil
@@ -176,6 +181,9 @@ func (f *CardFace) validate() error {
 		if k == nil || k.N.BitLen() != 2048 {
 			return fmt.Errorf("the card-face and common applications need their own RSA-2048 keys (docs/card.md §5.6, §5.7)")
 		}
+	}
+	if k := f.KenhojoSessionKey; k != nil && k.N.BitLen() != 2048 {
+		return fmt.Errorf("the key of Kenhojo EF 0006 is RSA-2048 (docs/card.md §8.1)")
 	}
 	return nil
 }
