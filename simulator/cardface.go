@@ -26,9 +26,9 @@ type CardFace struct {
 	// My Number image, 0006), each exactly as the file holds it, filler
 	// included (docs/card.md §8): every one of these FIDs and no other, 1 to
 	// MaxEFSize bytes each, Kenhojo 0001 exactly 17. Kenhojo 0006 holds the
-	// public half of KenhojoKey: the card decrypts SET SESSION KEY with
-	// that key (docs/card-behaviour.md, "The card-face, common card and
-	// Juki applications").
+	// public half of KenhojoSessionKey, which the card keeps with that EF
+	// (docs/card-behaviour.md, "The card-face, common card and Juki
+	// applications").
 	Kenhojo, Kenkaku map[uint16][]byte
 	// CommonRecords are the records of the common card AP's record EF 0001,
 	// record 1 first (01 1C + 28 ASCII digits, docs/card.md §8.3): 1 to

@@ -65,11 +65,16 @@ func publicKeyTLV(k *rsa.PublicKey) []byte {
 
 // cardFace is a CardFace of synthetic bytes of the right shapes (docs/card.md
 // §8), with the default profile's two JPKI keys and the TEST-ONLY auth CA
-// key as the three own keys: no key is generated.
+// key as the three own keys and the signing CA key as the session key: no
+// key is generated.
 func cardFace(t testing.TB) *simulator.CardFace {
 	t.Helper()
 	p := fixtures.MustProfile("default")
 	caKey, err := fixtures.CAKey(jpki.Auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessionKey, err := fixtures.CAKey(jpki.Signing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +90,7 @@ func cardFace(t testing.TB) *simulator.CardFace {
 			0x0003: sized(tlv(0xFF30, append(tlv(0xDF31, make([]byte, 32)), tlv(0xDF32, make([]byte, 32))...)), 336),
 			0x0004: sized(tlv(0x7F21, tlv(0x5F4E, make([]byte, 297))), 568),
 			0x0005: sized(tlv(0xFF40, tlv(0xDF41, []byte{1, 3, 0x0E, 1})), 256),
-			0x0006: tlv(0xA1, publicKeyTLV(&kenhojoKey.PublicKey)),
+			0x0006: tlv(0xA1, publicKeyTLV(&sessionKey.PublicKey)),
 			0x0007: tlv(0xFF50, tlv(0xDF51, publicKeyTLV(&kenhojoKey.PublicKey))),
 			0x0008: bytes.Repeat([]byte{0xFF}, 16),
 		},
@@ -101,7 +106,7 @@ func cardFace(t testing.TB) *simulator.CardFace {
 		CommonKeyRef:  []byte("6000033\x08\x05001\x00\x00\x00\x00"),
 		KenhojoPIN:    []byte(kenhojoPIN), JukiPIN: []byte(jukiPIN),
 		VerificationA: []byte(verifyA), VerificationB: []byte(verifyB), BirthDateKey: []byte(birthDateKey),
-		KenhojoKey: kenhojoKey, KenkakuKey: kenkakuKey, CommonKey: caKey,
+		KenhojoKey: kenhojoKey, KenkakuKey: kenkakuKey, CommonKey: caKey, KenhojoSessionKey: sessionKey,
 		MFData: map[uint16][]byte{
 			0x00F0: []byte("13221"),
 			0x00F2: []byte("20350217"),
@@ -409,7 +414,8 @@ func TestCardFaceKeys(t *testing.T) {
 // SET SESSION KEY in every application (docs/card.md §5.10): JPKI and Juki
 // 6982, common and Kenkaku 66F1, the ISD 6D00; Kenhojo takes A0 {80: 32
 // bytes} encrypted to its EF 0006 key after the PIN (not after 照合番号A),
-// and answers 6A80 to the forms with 81 and to another key.
+// and answers 6A80 to the forms with 81 and to another key (its own
+// signing key among them); a card face without a session key 6A80 to all.
 func TestSetSessionKey(t *testing.T) {
 	f := cardFace(t)
 	c := faceCard(t, nil)
@@ -425,7 +431,7 @@ func TestSetSessionKey(t *testing.T) {
 	mac := append([]byte{0xA0, 0x22, 0x81, 0x20}, key...)
 	both := append(append([]byte{0xA0, 0x44, 0x80, 0x20}, key...), append([]byte{0x81, 0x20}, key...)...)
 	short := append([]byte{0xA0, 0x12, 0x80, 0x10}, key[:16]...)
-	kenhojoKey := &f.KenhojoKey.PublicKey
+	kenhojoKey := &f.KenhojoSessionKey.PublicKey
 	expectSWs(t, c,
 		"80AE000000", "6D00", // the ISD
 		selJPKI, "9000", "80AE000000", "6982",
@@ -441,11 +447,19 @@ func TestSetSessionKey(t *testing.T) {
 		deliver(both, kenhojoKey), "6A80",
 		deliver(short, kenhojoKey), "6A80",
 		deliver(enc, &f.KenkakuKey.PublicKey), "6A80", // the wrong key
+		deliver(enc, &f.KenhojoKey.PublicKey), "6A80", // the own key 0013 is not the session key
 		"80AE000004"+"01020304", "6A80",
 		"80AE0001"+"04"+"01020304", "6A86",
 		"80AE0000", "6700",
 		"08B0810000", "69FC", "0C20009100", "69FC", // no secure messaging follows
 	)
+	c = faceCard(t, func(f *simulator.CardFace) { f.KenhojoSessionKey = nil })
+	expectSWs(t, c, selKenhojo, "9000", deliver(enc, kenhojoKey), "6982",
+		verifyAPDU(0x0011, kenhojoPIN), "9000", deliver(enc, kenhojoKey), "6A80")
+	// The key is not a file: EF 0006 reads as its public key alone.
+	if r := exchange(t, c, readCmd(0x86))[0]; r != fmt.Sprintf("%X9000", f.Kenhojo[0x0006]) {
+		t.Fatalf("EF 0006: %.40s", r)
+	}
 }
 
 // READ RECORD (docs/card.md §5.3): 00 B2 01 0C 00 reads record 1 of SFI 1

@@ -16,6 +16,10 @@ const (
 	kenhojoKey     uint16 = 0x0013 // the application's own key
 	kenhojoA       uint16 = 0x0014 // 照合番号A
 	kenhojoB       uint16 = 0x0015 // 照合番号B
+	// kenhojoSessionKeyEF is the EF that holds the public key of SET
+	// SESSION KEY; the card keeps its private half with it (EF.Key of a
+	// transparent EF: no FID of its own, none selects or reads it).
+	kenhojoSessionKeyEF uint16 = 0x0006
 )
 
 // kenhojoFiles are the transparent EFs of the Kenhojo application and what
@@ -55,6 +59,7 @@ var kenhojoCommands = table{
 func kenhojoApp(f *CardFace) *Application {
 	a := &Application{Name: jpki.Kenhojo.String(), AID: jpki.Kenhojo.AID()}
 	a.EFs = append(a.EFs, transparentEFs(kenhojoFiles, f.Kenhojo)...)
+	a.EF(kenhojoSessionKeyEF).Key = f.KenhojoSessionKey // the private half of its public key, with it
 	a.EFs = append(a.EFs,
 		pinEF(kenhojoPIN, f.KenhojoPIN, jpki.KenhojoPIN.MaxTries(), f.KenhojoTriesLeft, jpki.KenhojoPIN.Format()),
 		&EF{FID: kenhojoBlocked, Kind: PINObject, PIN: &PIN{}}, // no value, no tries: blocked as issued

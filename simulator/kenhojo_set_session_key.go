@@ -15,10 +15,10 @@ const sessionKeyLen = 32
 // setSessionKey is SET SESSION KEY (80 AE 00 00 Lc data) in the Kenhojo
 // application (docs/card.md §5.10, §8.1): the data is the message
 // A0 22 80 20 <32 bytes of key material> encrypted with RSA-OAEP (SHA-256,
-// MGF1-SHA-256, no label) to the public key of EF 0006. The virtual card
-// decrypts it with the application's own key, EF 0013: EF 0006 holds that
-// key's public half (CardFace; docs/card-behaviour.md, "The card-face,
-// common card and Juki applications").
+// MGF1-SHA-256, no label) to the public key of EF 0006. The card decrypts it
+// with the private half it keeps with EF 0006 (CardFace.KenhojoSessionKey);
+// a card without one answers every delivery 6A80 (docs/card-behaviour.md,
+// "The card-face, common card and Juki applications").
 //
 //	P1-P2 other than 0000              6A86
 //	no data, or an Le                  6700
@@ -40,7 +40,7 @@ func (c *Card) setSessionKey(cmd apdu.Command) ([]byte, error) {
 	if !c.pinVerified(kenhojoPIN) {
 		return nil, apdu.SWSecurityNotSatisfied
 	}
-	e := c.df.EF(kenhojoKey)
+	e := c.df.EF(kenhojoSessionKeyEF)
 	if e == nil || e.Key == nil {
 		return nil, apdu.SWWrongData
 	}

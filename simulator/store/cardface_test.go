@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/office"
@@ -38,6 +42,10 @@ func faceProfile(t testing.TB) *simulator.Profile {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sessionKey, err := fixtures.CAKey(jpki.Signing)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ff := func(n int) []byte { return bytes.Repeat([]byte{0xFF}, n) }
 	p.CardFace = &simulator.CardFace{
 		Kenhojo: map[uint16][]byte{
@@ -45,7 +53,7 @@ func faceProfile(t testing.TB) *simulator.Profile {
 			0x0002: append([]byte{0xFF, 0x20, 0x03, 0xDF, 0x25, 0x01, '2'}, ff(249)...),
 			0x0003: append([]byte{0xFF, 0x30, 0x82, 0x01, 0x4B}, make([]byte, 331)...),
 			0x0004: append([]byte{0x7F, 0x21, 0x82, 0x02, 0x33}, make([]byte, 563)...),
-			0x0005: ff(256), 0x0006: {0xA1, 0x00}, 0x0007: {0xFF, 0x50, 0x00}, 0x0008: ff(16),
+			0x0005: ff(256), 0x0006: sessionPublicKey(sessionKey), 0x0007: {0xFF, 0x50, 0x00}, 0x0008: ff(16),
 		},
 		Kenkaku: map[uint16][]byte{
 			0x0001: {0xFF, 0x10, 0x00}, 0x0002: append([]byte{0xFF, 0x20, 0x00}, ff(600)...), 0x0003: {0xFF, 0x30, 0x00},
@@ -55,10 +63,17 @@ func faceProfile(t testing.TB) *simulator.Profile {
 		CommonKeyRef:  []byte("6000033\x08\x05001\x00\x00\x00\x00"),
 		KenhojoPIN:    []byte(faceKenhojoPIN), JukiPIN: []byte(faceJukiPIN),
 		VerificationA: []byte(faceA), VerificationB: []byte(faceB), BirthDateKey: []byte(faceBirth),
-		KenhojoKey: p.AuthKey, KenkakuKey: p.SigningKey, CommonKey: caKey,
+		KenhojoKey: p.AuthKey, KenkakuKey: p.SigningKey, CommonKey: caKey, KenhojoSessionKey: sessionKey,
 		MFData: map[uint16][]byte{0x00F0: []byte("13221"), 0x00F2: []byte("20350217"), 0x00F8: ff(300)},
 	}
 	return p
+}
+
+// sessionPublicKey is Kenhojo EF 0006 for k: A1 { 90 e, 91 n }.
+func sessionPublicKey(k *rsa.PrivateKey) []byte {
+	n := k.N.Bytes()
+	v := append([]byte{0x90, 0x03, 0x01, 0x00, 0x01, 0x91, 0x82, byte(len(n) >> 8), byte(len(n))}, n...)
+	return append([]byte{0xA1, 0x82, byte(len(v) >> 8), byte(len(v))}, v...)
 }
 
 // faceFile is the state file of a new card of faceProfile.
@@ -241,6 +256,13 @@ func TestCardFaceMeaningIsChecked(t *testing.T) {
 			app["efs"] = keep
 		}},
 		{"the own key gone", "(EF 0013).key", "", 0, func(b map[string]any) { delete(appEF(b, kenhojo, "0013"), "key") }},
+		{"a session key that is not 0006's", "(EF 0006).key", "", 0, func(b map[string]any) {
+			appEF(b, kenhojo, "0006")["key"] = appEF(b, kenhojo, "0013")["key"]
+		}},
+		{"0006 without its public key", "(EF 0006).key", "", 0, func(b map[string]any) { appEF(b, kenhojo, "0006")["data"] = b64("\xA1\x00") }},
+		{"a key kept with another transparent EF", "(EF 0007).key", "", 0, func(b map[string]any) {
+			appEF(b, kenhojo, "0007")["key"] = appEF(b, kenhojo, "0006")["key"]
+		}},
 		{"the common key behind the PIN", "(EF 0019).read_pin", "", 0, func(b map[string]any) { appEF(b, common, "0019")["read_pin"] = "001C" }},
 		{"no common record", "(EF 0001).records", "", 0, func(b map[string]any) { delete(appEF(b, common, "0001"), "records") }},
 		{"an empty common record", "(EF 0001).records[1]", "", 0, func(b map[string]any) {
@@ -408,6 +430,21 @@ func TestVersion2FileLoads(t *testing.T) {
 	} {
 		if got := send(t, c, step.capdu); got != step.want {
 			t.Fatalf("%s: %s, want %s", step.capdu, got, step.want)
+		}
+	}
+	// The key kept with Kenhojo EF 0006 came out of the file: it takes a
+	// session key after the PIN.
+	ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, &st.App(jpki.Kenhojo.AID()).EF(0x0006).Key.PublicKey,
+		append([]byte{0xA0, 0x22, 0x80, 0x20}, make([]byte, 32)...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver := fmt.Sprintf("%X", apdu.Command{CLA: 0x80, INS: 0xAE, Data: ct, Extended: true}.MustEncode())
+	for _, step := range []struct{ capdu, want string }{
+		{"00A4040C0AD3921000310001010408", "9000"}, {"0020009104" + fmt.Sprintf("%X", faceKenhojoPIN), "9000"}, {deliver, "9000"},
+	} {
+		if got := send(t, c, step.capdu); got != step.want {
+			t.Fatalf("%.30s: %s, want %s", step.capdu, got, step.want)
 		}
 	}
 	st, _, err = store.Load(filepath.Join("testdata", "v1-default.json"))

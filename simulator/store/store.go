@@ -469,10 +469,10 @@ func decodeEF(fe ef, at string) (*simulator.EF, error) {
 			Format: jpki.Format{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
 	}
 	if len(fe.Key) > 0 {
-		if e.Kind != simulator.KeyObject {
+		if e.Kind != simulator.KeyObject && e.Kind != simulator.Transparent {
 			return nil, refuse(at+".key", "only a key EF holds a key")
 		}
-		rk, err := parseKey(fe.Key)
+		rk, err := parseKey(fe.Key) // check says whether this transparent EF may hold one
 		if err != nil {
 			return nil, refuse(at+".key", "%v", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,6 +52,9 @@ type efShape struct {
 	key bool
 	// pin is the rule of a PIN object.
 	pin *pinRule
+	// sessionKey: a transparent EF that may keep the private half of the
+	// public key it holds (Kenhojo 0006, the key of SET SESSION KEY).
+	sessionKey bool
 }
 
 // pinRule is what a PIN object holds: its retry limit (and where the limit
@@ -140,7 +144,7 @@ var faceApps = []appShape{
 		0x0003: faceFile(kenhojoAny),
 		0x0004: freeFile,
 		0x0005: freeFile,
-		0x0006: faceFile(kenhojoAny),
+		0x0006: {kind: simulator.Transparent, reads: kenhojoAny, sessionKey: true},
 		0x0007: faceFile(kenhojoAny),
 		0x0008: freeFile,
 		0x0011: {kind: simulator.PINObject, pin: fourDigitRule},
@@ -243,8 +247,9 @@ func check(st *simulator.State, m fileMeta, version int) error {
 // checkCardFace checks what the card-face applications hold together (the
 // applications' shapes were checked): the card-level objects, 照合番号A and
 // B the same in Kenhojo and Kenkaku, Kenhojo EF 0001 holding the My Number
-// of 照合番号A (FF 10 0C, the 12 digits, filler; docs/card.md §8.1), and
-// all content within MaxCardFaceSize.
+// of 照合番号A (FF 10 0C, the 12 digits, filler; docs/card.md §8.1), the
+// key kept with Kenhojo EF 0006 the private half of the public key it
+// holds, and all content within MaxCardFaceSize.
 func checkCardFace(st *simulator.State) error {
 	total := 0
 	for _, tag := range slices.Sorted(maps.Keys(st.MFData)) {
@@ -286,6 +291,12 @@ func checkCardFace(st *simulator.State) error {
 	}
 	if !bytes.Equal(value(kenhojo, 0x0015), value(kenkaku, 0x0012)) {
 		return refuse(at(kenkakuAt, 0x0012)+".pin.value", "not 照合番号B of the Kenhojo application (EF 0015)")
+	}
+	if s := st.App(kenhojo).EF(0x0006); s.Key != nil {
+		e, n, ok := faceKeyOf(s.Data)
+		if !ok || new(big.Int).SetBytes(n).Cmp(s.Key.N) != 0 || new(big.Int).SetBytes(e).Cmp(big.NewInt(int64(s.Key.E))) != 0 {
+			return refuse(at(len(cardApps), 0x0006)+".key", "not the private half of the public key EF 0006 holds (A1 { 90 e, 91 n })")
+		}
 	}
 	myNumber := st.App(kenhojo).EF(0x0001).Data
 	if !bytes.HasPrefix(myNumber, []byte{0xFF, 0x10, 0x0C}) || !bytes.Equal(myNumber[3:15], value(kenhojo, 0x0014)) || !filler(myNumber[15:]) {
@@ -401,8 +412,11 @@ func checkEF(e *simulator.EF, shapes map[uint16]efShape, seen map[uint16]bool, a
 	if e.Kind != simulator.PINObject && e.PIN != nil {
 		return refuse(at+".pin", "only a PIN EF holds a PIN")
 	}
-	if e.Kind != simulator.KeyObject && e.Key != nil {
+	if e.Kind != simulator.KeyObject && e.Key != nil && !shape.sessionKey {
 		return refuse(at+".key", "only a key EF holds a key")
+	}
+	if shape.sessionKey && e.Key != nil && e.Key.N.BitLen() != 2048 {
+		return refuse(at+".key", "not an RSA-2048 key")
 	}
 	if e.Kind != simulator.Record && e.Records != nil {
 		return refuse(at+".records", "only a record EF holds records")
@@ -553,4 +567,44 @@ func serialOK(s string) bool {
 		return false
 	}
 	return strings.Trim(s, "0") != ""
+}
+
+// faceKeyOf reads the RSA public key a card-face record holds,
+// A1 { 90 e, 91 n } (docs/card.md §8.1), at the start of data; false when
+// data does not start with one.
+func faceKeyOf(data []byte) (e, n []byte, ok bool) {
+	tag, outer, _, ok := berNext(data)
+	if !ok || tag != 0xA1 {
+		return nil, nil, false
+	}
+	tag, e, rest, ok := berNext(outer)
+	if !ok || tag != 0x90 {
+		return nil, nil, false
+	}
+	tag, n, rest, ok = berNext(rest)
+	if !ok || tag != 0x91 || len(rest) != 0 {
+		return nil, nil, false
+	}
+	return e, n, true
+}
+
+// berNext splits off the first BER object with a one-byte tag and a
+// definite length of up to two bytes: its tag, its value and what follows.
+func berNext(b []byte) (tag byte, value, rest []byte, ok bool) {
+	if len(b) < 2 {
+		return 0, nil, nil, false
+	}
+	tag, n, head := b[0], int(b[1]), 2
+	switch {
+	case n == 0x81 && len(b) >= 3:
+		n, head = int(b[2]), 3
+	case n == 0x82 && len(b) >= 4:
+		n, head = int(b[2])<<8|int(b[3]), 4
+	case n >= 0x80:
+		return 0, nil, nil, false
+	}
+	if len(b)-head < n {
+		return 0, nil, nil, false
+	}
+	return tag, b[head : head+n], b[head+n:], true
 }
