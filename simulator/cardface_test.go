@@ -141,7 +141,7 @@ func TestCardFaceApplicationsAreSelected(t *testing.T) {
 	for _, sel := range []string{selKenhojo, selKenkaku, selCommon, selJuki, selJPKI, selISD} {
 		expectSWs(t, c, sel, "9000")
 	}
-	phone := newCard(t, nil)
+	phone := newCard(t, plainProfile(t))
 	for _, sel := range []string{selKenhojo, selKenkaku, selCommon, selJuki} {
 		expectSWs(t, phone, sel, "6A82")
 	}
@@ -505,7 +505,7 @@ func TestMFData(t *testing.T) {
 			t.Fatalf("step %d: %.60s, want %.60s", i, r[i], want[i])
 		}
 	}
-	expectSWs(t, newCard(t, nil), "00CA00F000", "6A88") // a card without a card face
+	expectSWs(t, newCard(t, plainProfile(t)), "00CA00F000", "6A88") // a card without a card face
 }
 
 // GET CHALLENGE answers Le random bytes, 1 to 256, in every application;
@@ -529,7 +529,7 @@ func TestJPKIUnchangedByTheCardFace(t *testing.T) {
 		"802A0000", "00880097083132333435363738" + "00", "80AE000000", "00B2010C00", "00CA00F000", "00CA5F5100",
 		"08B0810000", "80320080043131313100", "00240180043131313100", "00A4040C05D392F00026", "00A4040E05D392F00026",
 		"00A4040005D392100031" + "00"}
-	plain := exchange(t, newCard(t, nil), seq...)
+	plain := exchange(t, newCard(t, plainProfile(t)), seq...)
 	face := exchange(t, faceCard(t, nil), seq[:len(seq)-1]...)
 	for i := range face {
 		if face[i] != plain[i] {
