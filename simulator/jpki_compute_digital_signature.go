@@ -79,8 +79,10 @@ func (c *Card) sign(cmd apdu.Command, e *EF) ([]byte, error) {
 		return nil, apdu.SWUnknown
 	}
 	if c.profile.Behaviour.SigningConsumesSecurity {
-		if pe := c.df.EF(e.Read.PIN); pe != nil && pe.PIN != nil {
-			c.setVerified(pe.PIN, false)
+		for _, fid := range e.Read.PINs() {
+			if pe := c.df.EF(fid); pe != nil && pe.PIN != nil {
+				c.setVerified(pe.PIN, false)
+			}
 		}
 	}
 	return sig, nil

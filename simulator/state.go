@@ -82,15 +82,19 @@ func (p *PIN) Blocked() bool { return p.Remaining <= 0 }
 type EF struct {
 	FID  uint16
 	Kind EFKind
-	// Read is the READ BINARY condition of a transparent EF; for a key EF it
-	// is the condition to use the key.
+	// Read is the READ BINARY condition of a transparent EF and the READ
+	// RECORD condition of a record EF; for a key EF it is the condition to
+	// use the key.
 	Read Access
 	Data []byte // transparent content
 	// Records are the records of a Record EF, record 1 first, each as READ
 	// RECORD returns it (docs/card.md §5.3, §8.3).
 	Records [][]byte
 	PIN     *PIN
-	Key     *rsa.PrivateKey
+	// Key is the RSA key of a key EF; on a transparent EF, the private half
+	// of the public key it holds, which the card keeps with it (Kenhojo EF
+	// 0006, for SET SESSION KEY), nil on every other.
+	Key *rsa.PrivateKey
 }
 
 // SFI returns the short EF identifier (1..30) of EFs 0001..001E, or 0.
