@@ -42,6 +42,31 @@ var (
 	signingPassword = Format{MinLen: 6, MaxLen: 16, Alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
 )
 
+// The other key references of the card-face applications (docs/card.md
+// §4.2, §4.3, §6): 照合番号A, 照合番号B and the 生年月日 (birth-date)
+// key. They are not PIN roles: their values are the holder's My Number and
+// what is printed on the card, not chosen by the holder, and the office
+// resets none of them.
+var (
+	// VerificationAFormat is 照合番号A (Kenhojo EF 0014, Kenkaku EF 0013):
+	// the 12-digit My Number.
+	VerificationAFormat = Format{MinLen: 12, MaxLen: 12, Alphabet: "0123456789"}
+	// VerificationBFormat is 照合番号B (Kenhojo EF 0015, Kenkaku EF 0012):
+	// 14 digits, the era birth date YYMMDD, the expiry year and the 4-digit
+	// security code.
+	VerificationBFormat = Format{MinLen: 14, MaxLen: 14, Alphabet: "0123456789"}
+	// BirthDateKeyFormat is the birth-date key (Kenkaku EF 0011): 6 digits,
+	// the era birth date YYMMDD.
+	BirthDateKeyFormat = Format{MinLen: 6, MaxLen: 6, Alphabet: "0123456789"}
+)
+
+// VerificationTries is the retry limit of 照合番号A, 照合番号B and the
+// birth-date key, each key reference with its own counter. No source gives
+// one (docs/card.md §6, Q8); this is the virtual card's choice
+// (docs/card-behaviour.md, "The card-face, common card and Juki
+// applications").
+const VerificationTries = 10
+
 // ErrPINFormat is wrapped by Format.Check.
 var ErrPINFormat = errors.New("value outside the PIN format")
 

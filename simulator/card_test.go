@@ -40,6 +40,12 @@ func profile(t testing.TB, edit func(*simulator.Profile)) *simulator.Profile {
 	return &p
 }
 
+// plainProfile is the default profile without the card-face applications:
+// a card of the ISD and JPKI alone, as a phone token's.
+func plainProfile(t testing.TB) *simulator.Profile {
+	return profile(t, func(p *simulator.Profile) { p.CardFace = nil })
+}
+
 func newCard(t testing.TB, p *simulator.Profile) *simulator.Card {
 	t.Helper()
 	if p == nil {
@@ -123,7 +129,7 @@ func TestATRAndPower(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	c := newCard(t, nil)
+	c := newCard(t, plainProfile(t)) // the order with the card-face applications: TestCardFaceApplicationsAreSelected
 	expectSWs(t, c,
 		"00A40000", "6A86", // ISD current after reset
 		"00A4020C020001", "6A82", // no JPKI EFs at the ISD

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/jpkisim/jpkisim/jpki"
 )
@@ -23,12 +24,16 @@ type CardFace struct {
 	// signed public key, 0008), Kenkaku those of the Kenkaku AP (0001 age
 	// record, 0002 card face, 0003 AP basic info, 0004 CV certificate, 0005
 	// My Number image, 0006), each exactly as the file holds it, filler
-	// included (docs/card.md §8).
+	// included (docs/card.md §8): every one of these FIDs and no other, 1 to
+	// MaxEFSize bytes each, Kenhojo 0001 exactly 17. Kenhojo 0006 holds the
+	// public half of KenhojoSessionKey, which the card keeps with that EF
+	// (docs/card-behaviour.md, "The card-face, common card and Juki
+	// applications").
 	Kenhojo, Kenkaku map[uint16][]byte
 	// CommonRecords are the records of the common card AP's record EF 0001,
-	// record 1 first (01 1C + 28 ASCII digits, docs/card.md §8.3);
-	// CommonKeyRef is the 16 bytes of its EF 0002, which the Juki AP's EF
-	// 0002 holds too.
+	// record 1 first (01 1C + 28 ASCII digits, docs/card.md §8.3): 1 to
+	// 254 records of 1 to 255 bytes; CommonKeyRef is the 16 bytes of its EF
+	// 0002, which the Juki AP's EF 0002 holds too.
 	CommonRecords [][]byte
 	CommonKeyRef  []byte
 	// KenhojoPIN is the initial reference data of Kenhojo EF 0011 and JukiPIN
@@ -54,8 +59,9 @@ type CardFace struct {
 	// §8.1, §5.10); nil for content without one.
 	KenhojoSessionKey *rsa.PrivateKey
 	// MFData are the card-level GET DATA objects by tag (docs/card.md §5.9:
-	// 0042, 0045, 0066, 00F0, 00F2, 00F7, 00F8, 7F21), beside 5F51 (the ATR)
-	// and the marker, which the card answers itself.
+	// 0042, 0045, 0066, 00F0, 00F2, 00F7, 00F8, 7F21; MFDataTags), 1 to
+	// MaxEFSize bytes each, beside 5F51 (the ATR) and the marker, which the
+	// card answers itself.
 	MFData map[uint16][]byte
 }
 
@@ -96,11 +102,68 @@ func cloneFiles(m map[uint16][]byte) map[uint16][]byte {
 	return c
 }
 
-// validate checks what a card needs of the card-face content: the PINs of
-// their formats, tries within their limits, the keys RSA-2048.
+// MFDataTags are the tags of the card-level GET DATA objects a card may
+// hold (CardFace.MFData, State.MFData; docs/card.md §5.9), in order.
+var MFDataTags = []uint16{0x0042, 0x0045, 0x0066, 0x00F0, 0x00F2, 0x00F7, 0x00F8, 0x7F21}
+
+// validate checks what a card needs of the card-face content: every EF of
+// the Kenhojo and Kenkaku applications and no other, of a size the card
+// holds; the common records and key reference; the PINs and the other key
+// references of their formats, tries within their limits; the keys
+// RSA-2048; the card-level objects of MFDataTags. Its errors never hold a
+// value.
 func (f *CardFace) validate() error {
 	if f == nil {
 		return nil
+	}
+	for _, a := range []struct {
+		app   jpki.App
+		specs []fileSpec
+		files map[uint16][]byte
+	}{{jpki.Kenhojo, kenhojoFiles, f.Kenhojo}, {jpki.Kenkaku, kenkakuFiles, f.Kenkaku}} {
+		for _, s := range a.specs {
+			d, ok := a.files[s.fid]
+			switch {
+			case !ok:
+				return fmt.Errorf("%v EF %04X: missing", a.app, s.fid)
+			case s.size != 0 && len(d) != s.size:
+				return fmt.Errorf("%v EF %04X: %d bytes, not %d", a.app, s.fid, len(d), s.size)
+			case len(d) == 0 || len(d) > MaxEFSize:
+				return fmt.Errorf("%v EF %04X: %d bytes, not 1 to %d", a.app, s.fid, len(d), MaxEFSize)
+			}
+		}
+		if len(a.files) != len(a.specs) {
+			return fmt.Errorf("%v: %d EFs, and the application has %d (docs/card.md §4.2, §4.3)", a.app, len(a.files), len(a.specs))
+		}
+	}
+	if n := len(f.CommonRecords); n < 1 || n > 254 {
+		return fmt.Errorf("the common card application's EF 0001: %d records, not 1 to 254", n)
+	}
+	for i, r := range f.CommonRecords {
+		if len(r) < 1 || len(r) > 255 {
+			return fmt.Errorf("the common card application's record %d: %d bytes, not 1 to 255", i+1, len(r))
+		}
+	}
+	if len(f.CommonKeyRef) != 16 {
+		return fmt.Errorf("EF 0002 of the common card and Juki applications: %d bytes, not 16", len(f.CommonKeyRef))
+	}
+	for _, s := range []struct {
+		name   string
+		v      []byte
+		format jpki.Format
+	}{{"照合番号A", f.VerificationA, jpki.VerificationAFormat}, {"照合番号B", f.VerificationB, jpki.VerificationBFormat},
+		{"the birth-date key", f.BirthDateKey, jpki.BirthDateKeyFormat}} {
+		if err := s.format.Check(s.v); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	for tag, d := range f.MFData {
+		if !slices.Contains(MFDataTags, tag) {
+			return fmt.Errorf("GET DATA object %04X: not a card-level object of docs/card.md §5.9", tag)
+		}
+		if len(d) == 0 || len(d) > MaxEFSize {
+			return fmt.Errorf("GET DATA object %04X: %d bytes, not 1 to %d", tag, len(d), MaxEFSize)
+		}
 	}
 	for _, c := range []struct {
 		p     jpki.PIN

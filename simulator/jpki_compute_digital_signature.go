@@ -37,6 +37,11 @@ func (c *Card) computeSignature(cmd apdu.Command) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.sign(cmd, e)
+}
+
+// sign answers COMPUTE DIGITAL SIGNATURE with the key of e, P1 checked.
+func (c *Card) sign(cmd apdu.Command, e *EF) ([]byte, error) {
 	if e.Key == nil {
 		return nil, apdu.SWConditionsNotSatisfied
 	}
@@ -48,7 +53,10 @@ func (c *Card) computeSignature(cmd apdu.Command) ([]byte, error) {
 	if cmd.Ne < k {
 		return nil, apdu.SWWrongLength
 	}
-	var sig []byte
+	var (
+		sig []byte
+		err error
+	)
 	switch cmd.P1 {
 	case 0x00:
 		if n < 1 || n > k-11 {
@@ -71,8 +79,10 @@ func (c *Card) computeSignature(cmd apdu.Command) ([]byte, error) {
 		return nil, apdu.SWUnknown
 	}
 	if c.profile.Behaviour.SigningConsumesSecurity {
-		if pe := c.df.EF(e.Read.PIN); pe != nil && pe.PIN != nil {
-			c.setVerified(pe.PIN, false)
+		for _, fid := range e.Read.PINs() {
+			if pe := c.df.EF(fid); pe != nil && pe.PIN != nil {
+				c.setVerified(pe.PIN, false)
+			}
 		}
 	}
 	return sig, nil

@@ -68,8 +68,12 @@ var osCommands = table{
 // their DF (jpki.AppByAID). An application the OS has no table for answers
 // the OS's commands only.
 var applications = map[jpki.App]table{
-	jpki.ISD:  isdCommands,
-	jpki.JPKI: jpkiCommands,
+	jpki.ISD:     isdCommands,
+	jpki.JPKI:    jpkiCommands,
+	jpki.Kenhojo: kenhojoCommands,
+	jpki.Kenkaku: kenkakuCommands,
+	jpki.Common:  commonCommands,
+	jpki.Juki:    jukiCommands,
 }
 
 // dispatch holds, for each application, the one table the OS consults
@@ -268,7 +272,8 @@ func (c *Card) setVerified(p *PIN, on bool) {
 	}
 }
 
-// satisfied reports whether an access condition holds in the current DF.
+// satisfied reports whether an access condition holds in the current DF:
+// it is not Never, and it is free or one of its PINs is verified.
 func (c *Card) satisfied(a Access) bool {
 	if a.Never {
 		return false
@@ -276,6 +281,19 @@ func (c *Card) satisfied(a Access) bool {
 	if a.PIN == 0 {
 		return true
 	}
-	e := c.df.EF(a.PIN)
+	if c.pinVerified(a.PIN) {
+		return true
+	}
+	for _, fid := range a.Or {
+		if fid != 0 && c.pinVerified(fid) {
+			return true
+		}
+	}
+	return false
+}
+
+// pinVerified reports whether the PIN EF fid of the current DF is verified.
+func (c *Card) pinVerified(fid uint16) bool {
+	e := c.df.EF(fid)
 	return e != nil && e.PIN != nil && c.isVerified(e.PIN)
 }

@@ -11,7 +11,8 @@ import (
 //
 //	P1=04: by DF name, exact or prefix (JICSAP 4.2 (1)); P2 low bits 00 first
 //	       occurrence, 02 next; P2 0C no data, 00 a minimal FCI (6F {84 AID}).
-//	P1=02: EF by FID in the current DF; P2 0C no data, 00/04 a minimal FCP.
+//	P1=02: EF by FID in the current DF; P2 0C no data, 00/04 a minimal FCP
+//	       (fcp).
 //	P1=00: 6A86 while the ISD is current (after reset); 9000 with the DF
 //	       unchanged when an application is current.
 func (c *Card) selectFile(cmd apdu.Command) ([]byte, error) {
@@ -91,10 +92,13 @@ func (c *Card) selectEF(cmd apdu.Command) ([]byte, error) {
 func fcp(e *EF) []byte {
 	inner := make([]byte, 0, 13)
 	fd := byte(0x01) // working EF, transparent
-	if e.Kind == Transparent {
+	switch e.Kind {
+	case Transparent:
 		n := len(e.Data)
 		inner = append(inner, 0x80, 0x02, byte(n>>8), byte(n))
-	} else {
+	case Record:
+		fd = 0x04 // working EF, linear, records of variable size
+	default:
 		fd = 0x09 // internal EF
 	}
 	inner = append(inner, 0x82, 0x01, fd, 0x83, 0x02, byte(e.FID>>8), byte(e.FID))

@@ -22,7 +22,7 @@ func TestApplicationsAreFoundByAID(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Reverse(st.Apps)
-	if st.Apps[0].Name != "JPKI" {
+	if st.Apps[0].Name == "ISD" || st.Apps[len(st.Apps)-1].Name != "ISD" {
 		t.Fatal("the state was not reversed")
 	}
 	c := simulator.NewWithState(p, st, nil)

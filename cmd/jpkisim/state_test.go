@@ -33,7 +33,7 @@ func resealFile(t *testing.T, path string, edit func(jpkiEFs []any, body map[str
 	edit(body["apps"].([]any)[1].(map[string]any)["efs"].([]any), body)
 	b, _ := json.Marshal(body)
 	sum := sha256.Sum256(b)
-	out, _ := json.Marshal(map[string]any{"format": "jpkisim-card-state", "version": 1, "sha256": hex.EncodeToString(sum[:]), "body": json.RawMessage(b)})
+	out, _ := json.Marshal(map[string]any{"format": "jpkisim-card-state", "version": env["version"], "sha256": hex.EncodeToString(sum[:]), "body": json.RawMessage(b)})
 	if err := os.WriteFile(path, out, 0o600); err != nil {
 		t.Fatal(err)
 	}

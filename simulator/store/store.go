@@ -8,6 +8,11 @@
 //	 "sha256": "<hex of the body without insignificant whitespace>",
 //	 "body": {"profile": NAME, "apps": [...], "certificates": {...}}}
 //
+// Version 1 holds a card of two applications, the ISD and JPKI; version 2
+// a card with the Kenhojo, Kenkaku, common card and Juki applications too,
+// and its card-level GET DATA objects. Each card is written in the version
+// that holds it, so a version-1 file is written back as version 1.
+//
 // Every write goes to a temporary file in the same directory, is fsynced,
 // renamed over the old file, and the directory is fsynced, so that a crash
 // leaves either the old state or the new one, never a mix. A Store is a
@@ -51,10 +56,14 @@ import (
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
-// Format and Version identify the file format.
+// Format and the versions identify the file format (docs/state-file.md,
+// "Versions"): Version is the version of a card of the ISD and the JPKI
+// application alone, as every card was before the card-face applications;
+// VersionCardFace that of a card with them.
 const (
-	Format  = "jpkisim-card-state"
-	Version = 1
+	Format          = "jpkisim-card-state"
+	Version         = 1
+	VersionCardFace = 2
 )
 
 // ErrBadState is wrapped by every refusal of a state file.
@@ -195,6 +204,14 @@ type fileEnvelope struct {
 type body struct {
 	fileMeta
 	Apps []app `json:"apps"`
+	// MFData are the card-level GET DATA objects, by tag order (version 2).
+	MFData []object `json:"mf_data,omitempty"`
+}
+
+// object is one card-level GET DATA object.
+type object struct {
+	Tag  string `json:"tag"`  // 4 hex digits
+	Data []byte `json:"data"` // base64 in JSON
 }
 
 type app struct {
@@ -208,9 +225,13 @@ type ef struct {
 	Kind    string `json:"kind"`
 	Never   bool   `json:"never,omitempty"`
 	ReadPIN string `json:"read_pin,omitempty"` // FID of the PIN that opens it
-	Data    []byte `json:"data,omitempty"`     // base64 in JSON
-	PIN     *pin   `json:"pin,omitempty"`
-	Key     []byte `json:"key,omitempty"` // PKCS#8 DER, base64 in JSON
+	// ReadPINOr are the FIDs of further PINs any of which opens it as
+	// ReadPIN does (simulator.Access.Or; version 2).
+	ReadPINOr []string `json:"read_pin_or,omitempty"`
+	Data      []byte   `json:"data,omitempty"`    // base64 in JSON
+	Records   [][]byte `json:"records,omitempty"` // a record EF's records, base64 each (version 2)
+	PIN       *pin     `json:"pin,omitempty"`
+	Key       []byte   `json:"key,omitempty"` // PKCS#8 DER, base64 in JSON
 }
 
 type pin struct {
@@ -222,7 +243,18 @@ type pin struct {
 	Alphabet  string `json:"alphabet"`
 }
 
-var kinds = map[simulator.EFKind]string{simulator.Transparent: "transparent", simulator.PINObject: "pin", simulator.KeyObject: "key"}
+var kinds = map[simulator.EFKind]string{simulator.Transparent: "transparent", simulator.PINObject: "pin", simulator.KeyObject: "key",
+	simulator.Record: "record"}
+
+// versionOf is the version of the file that holds st: VersionCardFace
+// when it has more than the ISD and JPKI or card-level objects, Version
+// otherwise.
+func versionOf(st *simulator.State) int {
+	if st != nil && (len(st.Apps) > len(cardApps) || len(st.MFData) > 0) {
+		return VersionCardFace
+	}
+	return Version
+}
 
 // Encode serialises a state and its meta to the file format. A state the
 // card cannot hold (the checks of Decode) or one over MaxFileSize is
@@ -235,16 +267,27 @@ func Encode(st *simulator.State, meta Meta) ([]byte, error) {
 		}
 	}
 	fm := toFile(meta)
-	if err := check(st, fm); err != nil {
+	version := versionOf(st)
+	if err := check(st, fm, version); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
 	}
 	b := body{fileMeta: fm}
+	for _, tag := range simulator.MFDataTags {
+		if d, ok := st.MFData[tag]; ok {
+			b.MFData = append(b.MFData, object{Tag: fmt.Sprintf("%04X", tag), Data: d})
+		}
+	}
 	for _, a := range st.Apps {
 		fa := app{Name: a.Name, AID: hex.EncodeToString(a.AID)}
 		for _, e := range a.EFs {
-			fe := ef{FID: fmt.Sprintf("%04X", e.FID), Kind: kinds[e.Kind], Never: e.Read.Never, Data: e.Data}
+			fe := ef{FID: fmt.Sprintf("%04X", e.FID), Kind: kinds[e.Kind], Never: e.Read.Never, Data: e.Data, Records: e.Records}
 			if e.Read.PIN != 0 {
 				fe.ReadPIN = fmt.Sprintf("%04X", e.Read.PIN)
+			}
+			for _, fid := range e.Read.Or {
+				if fid != 0 {
+					fe.ReadPINOr = append(fe.ReadPINOr, fmt.Sprintf("%04X", fid))
+				}
 			}
 			if p := e.PIN; p != nil {
 				fe.PIN = &pin{Value: p.Value, MaxTries: p.MaxTries, Remaining: p.Remaining, MinLen: p.Format.MinLen, MaxLen: p.Format.MaxLen, Alphabet: p.Format.Alphabet}
@@ -265,7 +308,7 @@ func Encode(st *simulator.State, meta Meta) ([]byte, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	out, err := json.MarshalIndent(fileEnvelope{Format: Format, Version: Version, SHA256: hex.EncodeToString(sum[:]), Body: raw}, "", " ")
+	out, err := json.MarshalIndent(fileEnvelope{Format: Format, Version: version, SHA256: hex.EncodeToString(sum[:]), Body: raw}, "", " ")
 	if err != nil {
 		return nil, err
 	}
@@ -300,8 +343,8 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 	if env.Format != Format {
 		return bad("field format: not %s", Format)
 	}
-	if env.Version != Version {
-		return bad("field version: this jpkisim reads version %d", Version)
+	if env.Version != Version && env.Version != VersionCardFace {
+		return bad("field version: this jpkisim reads versions %d and %d", Version, VersionCardFace)
 	}
 	var compact bytes.Buffer // the checksum covers the body without insignificant whitespace
 	if err := json.Compact(&compact, env.Body); err != nil {
@@ -318,6 +361,20 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 		return bad("body: %s", jsonProblem(err))
 	}
 	st := &simulator.State{}
+	for i, o := range b.MFData {
+		at := fmt.Sprintf("body.mf_data[%d]", i)
+		tag, err := parseFID(o.Tag, at+".tag")
+		if err != nil {
+			return bad("%v", err)
+		}
+		if _, dup := st.MFData[tag]; dup {
+			return bad("field %s.tag: object %04X appears twice", at, tag)
+		}
+		if st.MFData == nil {
+			st.MFData = map[uint16][]byte{}
+		}
+		st.MFData[tag] = o.Data
+	}
 	for i, fa := range b.Apps {
 		at := fmt.Sprintf("body.apps[%d]", i)
 		aid, err := hex.DecodeString(fa.AID)
@@ -334,8 +391,11 @@ func Decode(data []byte) (*simulator.State, Meta, error) {
 		}
 		st.Apps = append(st.Apps, a)
 	}
-	if err := check(st, b.fileMeta); err != nil {
+	if err := check(st, b.fileMeta, env.Version); err != nil {
 		return bad("%v", err)
+	}
+	if versionOf(st) != env.Version { // not reached: check holds each version to its applications
+		return bad("field version: not the version of this card")
 	}
 	return st, fromFile(b.fileMeta), nil
 }
@@ -360,7 +420,8 @@ func jsonProblem(err error) string {
 	return "malformed JSON"
 }
 
-// parseFID reads 4 hex digits; the error names the field, not the value.
+// parseFID reads 4 hex digits (a FID or a GET DATA tag); the error names
+// the field, not the value.
 func parseFID(s, field string) (uint16, error) {
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != 2 {
@@ -377,9 +438,17 @@ func decodeEF(fe ef, at string) (*simulator.EF, error) {
 		return nil, err
 	}
 	at = fmt.Sprintf("%s (EF %04X)", at, fid)
-	e := &simulator.EF{FID: fid, Data: fe.Data, Read: simulator.Access{Never: fe.Never}}
+	e := &simulator.EF{FID: fid, Data: fe.Data, Records: fe.Records, Read: simulator.Access{Never: fe.Never}}
 	if fe.ReadPIN != "" {
 		if e.Read.PIN, err = parseFID(fe.ReadPIN, at+".read_pin"); err != nil {
+			return nil, err
+		}
+	}
+	if len(fe.ReadPINOr) > len(e.Read.Or) || len(fe.ReadPINOr) > 0 && fe.ReadPIN == "" {
+		return nil, refuse(at+".read_pin_or", "at most %d further PINs, beside read_pin", len(e.Read.Or))
+	}
+	for i, s := range fe.ReadPINOr {
+		if e.Read.Or[i], err = parseFID(s, fmt.Sprintf("%s.read_pin_or[%d]", at, i)); err != nil {
 			return nil, err
 		}
 	}
@@ -390,18 +459,20 @@ func decodeEF(fe ef, at string) (*simulator.EF, error) {
 		e.Kind = simulator.PINObject
 	case "key":
 		e.Kind = simulator.KeyObject
+	case "record":
+		e.Kind = simulator.Record
 	default:
-		return nil, refuse(at+".kind", "not transparent, pin or key")
+		return nil, refuse(at+".kind", "not transparent, pin, key or record")
 	}
 	if p := fe.PIN; p != nil {
 		e.PIN = &simulator.PIN{Value: p.Value, MaxTries: p.MaxTries, Remaining: p.Remaining,
 			Format: jpki.Format{MinLen: p.MinLen, MaxLen: p.MaxLen, Alphabet: p.Alphabet}}
 	}
 	if len(fe.Key) > 0 {
-		if e.Kind != simulator.KeyObject {
+		if e.Kind != simulator.KeyObject && e.Kind != simulator.Transparent {
 			return nil, refuse(at+".key", "only a key EF holds a key")
 		}
-		rk, err := parseKey(fe.Key)
+		rk, err := parseKey(fe.Key) // check says whether this transparent EF may hold one
 		if err != nil {
 			return nil, refuse(at+".key", "%v", err)
 		}

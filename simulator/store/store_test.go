@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -103,7 +104,7 @@ func TestBrokenFilesAreRefusedAndLeftAlone(t *testing.T) {
 		"empty":          {},
 		"not JSON":       []byte("PK\x03\x04 a zip file"),
 		"counter edited": bytes.Replace(good, []byte(`"remaining": 3`), []byte(`"remaining": 2`), 1),
-		"other version":  bytes.Replace(good, []byte(`"version": 1`), []byte(`"version": 2`), 1),
+		"other version":  regexp.MustCompile(`"version": \d+`).ReplaceAll(good, []byte(`"version": 3`)),
 		"other format":   bytes.Replace(good, []byte(store.Format), []byte("something-else"), 1),
 		"extra field":    bytes.Replace(good, []byte(`"format"`), []byte(`"surprise": 1, "format"`), 1),
 	}
@@ -200,9 +201,24 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("{}"))
 	valid := withKeys(seed)
 	f.Add([]byte{0x00, 0x10, 0x01, 0x07}) // an edit: a number into the 17th node
+	// A card with the card-face applications (version 2), whose body the
+	// edits also change.
+	_, faceData := faceFile(f)
+	json.Unmarshal(faceData, &env)
+	body.Reset()
+	json.Compact(&body, env.Body)
+	face := bytes.Clone(body.Bytes())
+	for _, k := range fuzzKeys {
+		face = bytes.ReplaceAll(face, []byte(k.b64), []byte(k.name))
+	}
+	f.Add(face)
+	validFace := withKeys(face)
+	if _, _, err := store.Decode(sealBody(validFace)); err != nil {
+		f.Fatalf("the card-face seed does not load: %v", err)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		b = withKeys(b)
-		for _, in := range [][]byte{b, sealed(b), sealBody(edited(valid, b))} {
+		for _, in := range [][]byte{b, sealed(b), sealBody(edited(valid, b)), sealBody(edited(validFace, b))} {
 			st, meta, err := store.Decode(in)
 			if err != nil {
 				if !errors.Is(err, store.ErrBadState) {
@@ -234,7 +250,7 @@ var fuzzKeys = func() []struct{ name, b64 string } {
 	for _, k := range []struct {
 		name string
 		key  *rsa.PrivateKey
-	}{{"@authkey", p.AuthKey}, {"@signkey", p.SigningKey}} {
+	}{{"@authkey", p.AuthKey}, {"@signkey", p.SigningKey}, {"@cakey", caKey()}} {
 		der, _ := x509.MarshalPKCS8PrivateKey(k.key)
 		out = append(out, struct{ name, b64 string }{k.name, base64.StdEncoding.EncodeToString(der)})
 	}
@@ -245,6 +261,15 @@ var fuzzKeys = func() []struct{ name, b64 string } {
 	}
 	return out
 }()
+
+// caKey is the TEST-ONLY auth CA key, the common card key of faceProfile.
+func caKey() *rsa.PrivateKey {
+	k, err := fixtures.CAKey(jpki.Auth)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // withKeys puts the fixture keys in place of their placeholders.
 func withKeys(b []byte) []byte {
@@ -291,6 +316,20 @@ func BenchmarkCommit(b *testing.B) {
 // check of its meaning.
 func BenchmarkDecode(b *testing.B) {
 	data, err := os.ReadFile(filepath.Join("testdata", "v1-default.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := store.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeCardFace is the load of the committed version-2 file (a
+// card with the card-face applications), with every check of its meaning.
+func BenchmarkDecodeCardFace(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "v2-cardface.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

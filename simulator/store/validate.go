@@ -6,6 +6,8 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"maps"
+	"math/big"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,8 +26,14 @@ const (
 	// MaxFileSize bounds a state file in bytes: a larger file is refused
 	// before it is read, and a state whose encoding would be larger is never
 	// written. The largest card the checks admit (four certificate EFs of
-	// MaxCertEFSize) takes about 180 KiB.
-	MaxFileSize = 256 << 10
+	// MaxCertEFSize, a hundred former certificates, MaxCardFaceSize of
+	// card-face content) takes about 376 KiB.
+	MaxFileSize = 512 << 10
+	// MaxCardFaceSize bounds what the Kenhojo, Kenkaku, common card and
+	// Juki applications' EFs and records and the card-level GET DATA
+	// objects hold together, in bytes (each EF or object also at most
+	// simulator.MaxEFSize).
+	MaxCardFaceSize = 128 << 10
 	// MaxCertEFSize bounds a certificate EF (0001, 0002, 000A, 000B) in
 	// bytes: the last offset P1P2 of READ BINARY can reach (15 bits).
 	MaxCertEFSize = 0x7FFF
@@ -42,6 +50,20 @@ type efShape struct {
 	size int
 	// key: a key EF that must hold its key (false: it may be empty).
 	key bool
+	// pin is the rule of a PIN object.
+	pin *pinRule
+	// sessionKey: a transparent EF that may keep the private half of the
+	// public key it holds (Kenhojo 0006, the key of SET SESSION KEY).
+	sessionKey bool
+}
+
+// pinRule is what a PIN object holds: its retry limit (and where the limit
+// comes from), the format the card enforces, and the check of its value.
+type pinRule struct {
+	rule   string
+	tries  int
+	format jpki.Format
+	check  func(string) error
 }
 
 var (
@@ -53,13 +75,17 @@ var (
 	emptyKeyEF = efShape{kind: simulator.KeyObject, reads: []simulator.Access{never}}
 )
 
-// The applications of the card and their EFs (card.md §4.1, as
-// simulator.NewState builds them), in card order.
-var cardApps = []struct {
+// appShape is one application of the card: its name, AID and EFs.
+type appShape struct {
 	name string
 	aid  []byte
 	efs  map[uint16]efShape
-}{
+}
+
+// The applications of the card and their EFs (card.md §4.1, as
+// simulator.NewState builds them), in card order: those of every card,
+// in a version-1 file alone.
+var cardApps = []appShape{
 	{"ISD", jpki.ISD.AID(), map[uint16]efShape{jpki.EFISDInternal: emptyKeyEF}},
 	{"JPKI", jpki.JPKI.AID(), map[uint16]efShape{
 		jpki.EFSigningCert:   {kind: simulator.Transparent, reads: []simulator.Access{bySigning}},
@@ -72,25 +98,83 @@ var cardApps = []struct {
 		jpki.EFKeyRef10:      emptyKeyEF,
 		jpki.EFTerminalCAKey: emptyKeyEF,
 		jpki.EFAuthKey:       {kind: simulator.KeyObject, reads: []simulator.Access{byAuth}, key: true},
-		jpki.EFAuthPIN:       {kind: simulator.PINObject},
+		jpki.EFAuthPIN:       {kind: simulator.PINObject, pin: &pinRule{"RETRY-02", jpki.AuthPIN.MaxTries(), jpki.AuthPIN.Format(), rules.CheckFourDigitPIN}},
 		jpki.EFSigningKey:    {kind: simulator.KeyObject, reads: []simulator.Access{bySigning}}, // none under 15 (AGE-01)
-		jpki.EFSigningPIN:    {kind: simulator.PINObject},
+		// The chip does not check PIN-02's letter and digit: a value changed
+		// with CHANGE REFERENCE DATA need not have both.
+		jpki.EFSigningPIN: {kind: simulator.PINObject, pin: &pinRule{"RETRY-01", jpki.SigningPIN.MaxTries(), jpki.SigningPIN.Format(),
+			func(v string) error { return rules.CheckSigningPassword(v, false) }}},
 	}},
 }
 
-// pinRules are the JPKI PINs: the format the card enforces, the retry limit
-// and the value check of package rules.
-var pinRules = map[uint16]struct {
-	rule   string
-	tries  int
-	format jpki.Format
-	check  func(string) error
-}{
-	jpki.EFAuthPIN: {"RETRY-02", jpki.AuthPIN.MaxTries(), jpki.AuthPIN.Format(), rules.CheckFourDigitPIN},
-	// The chip does not check PIN-02's letter and digit: a value changed
-	// with CHANGE REFERENCE DATA need not have both.
-	jpki.EFSigningPIN: {"RETRY-01", jpki.SigningPIN.MaxTries(), jpki.SigningPIN.Format(),
-		func(v string) error { return rules.CheckSigningPassword(v, false) }},
+// The key references of the card-face applications (docs/card.md §4.2–§4.4,
+// §6): the holder's 4-digit PINs, the values printed on the card (their
+// limit the virtual card's, docs/card-behaviour.md, "The card-face, common
+// card and Juki applications"), and Kenhojo 0012, blocked as issued: no
+// value, no tries.
+var (
+	fourDigitRule = &pinRule{"RETRY-02", jpki.KenhojoPIN.MaxTries(), jpki.KenhojoPIN.Format(), rules.CheckFourDigitPIN}
+	jukiRule      = &pinRule{"RETRY-02", jpki.JukiPIN.MaxTries(), jpki.JukiPIN.Format(), rules.CheckFourDigitPIN}
+	aRule         = &pinRule{"docs/card-behaviour.md", jpki.VerificationTries, jpki.VerificationAFormat, noCheck}
+	bRule         = &pinRule{"docs/card-behaviour.md", jpki.VerificationTries, jpki.VerificationBFormat, noCheck}
+	birthRule     = &pinRule{"docs/card-behaviour.md", jpki.VerificationTries, jpki.BirthDateKeyFormat, noCheck}
+	blockedRule   = &pinRule{"docs/card.md §4.2, blocked as issued", 0, jpki.Format{}, noCheck}
+)
+
+func noCheck(string) error { return nil }
+
+// anyOf is the access condition after any one of these PINs.
+func anyOf(fids ...uint16) []simulator.Access { return []simulator.Access{simulator.AnyOf(fids...)} }
+
+var (
+	faceFile   = func(reads []simulator.Access) efShape { return efShape{kind: simulator.Transparent, reads: reads} }
+	freeFile   = faceFile([]simulator.Access{free})
+	keyRef16   = efShape{kind: simulator.Transparent, reads: []simulator.Access{free}, size: 16}
+	ownKey     = efShape{kind: simulator.KeyObject, reads: []simulator.Access{free}, key: true}
+	kenhojoAny = anyOf(0x0011, 0x0014, 0x0015)
+)
+
+// faceApps are the applications a version-2 file holds after cardApps
+// (docs/card.md §4.2–§4.4, as simulator.NewState builds them from a
+// CardFace), in card order.
+var faceApps = []appShape{
+	{"Kenhojo", jpki.Kenhojo.AID(), map[uint16]efShape{
+		0x0001: {kind: simulator.Transparent, reads: anyOf(0x0011, 0x0014), size: 17},
+		0x0002: faceFile(anyOf(0x0011, 0x0015)),
+		0x0003: faceFile(kenhojoAny),
+		0x0004: freeFile,
+		0x0005: freeFile,
+		0x0006: {kind: simulator.Transparent, reads: kenhojoAny, sessionKey: true},
+		0x0007: faceFile(kenhojoAny),
+		0x0008: freeFile,
+		0x0011: {kind: simulator.PINObject, pin: fourDigitRule},
+		0x0012: {kind: simulator.PINObject, pin: blockedRule},
+		0x0013: ownKey,
+		0x0014: {kind: simulator.PINObject, pin: aRule},
+		0x0015: {kind: simulator.PINObject, pin: bRule},
+	}},
+	{"Kenkaku", jpki.Kenkaku.AID(), map[uint16]efShape{
+		0x0001: faceFile(anyOf(0x0011)),
+		0x0002: faceFile(anyOf(0x0013, 0x0012)),
+		0x0003: freeFile,
+		0x0004: freeFile,
+		0x0005: faceFile(anyOf(0x0013)),
+		0x0006: faceFile(anyOf(0x0013, 0x0012)),
+		0x0011: {kind: simulator.PINObject, pin: birthRule},
+		0x0012: {kind: simulator.PINObject, pin: bRule},
+		0x0013: {kind: simulator.PINObject, pin: aRule},
+		0x001A: ownKey,
+	}},
+	{"Common", jpki.Common.AID(), map[uint16]efShape{
+		0x0001: {kind: simulator.Record, reads: []simulator.Access{free}},
+		0x0002: keyRef16,
+		0x0019: ownKey,
+		0x001C: {kind: simulator.PINObject, pin: jukiRule},
+	}},
+	{"Juki", jpki.Juki.AID(), map[uint16]efShape{
+		0x0002: keyRef16,
+		0x001C: {kind: simulator.PINObject, pin: jukiRule},
+	}},
 }
 
 // profileName is what a profile name looks like (fixtures/profiles): never
@@ -112,14 +196,22 @@ func refuse(field, format string, args ...any) error {
 // conditions and sizes, the PIN objects' formats and retry limits of
 // package rules, and the office's record (statuses, reason names, dates).
 // Errors name the field and never quote a value.
-func check(st *simulator.State, m fileMeta) error {
+func check(st *simulator.State, m fileMeta, version int) error {
 	if err := checkMeta(m); err != nil {
 		return err
 	}
-	if len(st.Apps) != len(cardApps) {
-		return refuse("body.apps", "the card holds %d applications (ISD, JPKI), not %d", len(cardApps), len(st.Apps))
+	apps := cardApps
+	if version == VersionCardFace {
+		apps = append(slices.Clip(cardApps), faceApps...)
 	}
-	for i, want := range cardApps {
+	if len(st.Apps) != len(apps) {
+		names := make([]string, len(apps))
+		for i, a := range apps {
+			names[i] = a.name
+		}
+		return refuse("body.apps", "a version-%d file holds %d applications (%s), not %d", version, len(apps), strings.Join(names, ", "), len(st.Apps))
+	}
+	for i, want := range apps {
 		a := st.Apps[i]
 		at := fmt.Sprintf("body.apps[%d]", i)
 		if a.Name != want.name {
@@ -140,7 +232,77 @@ func check(st *simulator.State, m fileMeta) error {
 			}
 		}
 	}
-	return checkCertificates(st.App(jpki.JPKI.AID()))
+	if err := checkCertificates(st.App(jpki.JPKI.AID())); err != nil {
+		return err
+	}
+	if version != VersionCardFace {
+		if len(st.MFData) > 0 {
+			return refuse("body.mf_data", "a version-1 file holds no card-level objects")
+		}
+		return nil
+	}
+	return checkCardFace(st)
+}
+
+// checkCardFace checks what the card-face applications hold together (the
+// applications' shapes were checked): the card-level objects, 照合番号A and
+// B the same in Kenhojo and Kenkaku, Kenhojo EF 0001 holding the My Number
+// of 照合番号A (FF 10 0C, the 12 digits, filler; docs/card.md §8.1), the
+// key kept with Kenhojo EF 0006 the private half of the public key it
+// holds, and all content within MaxCardFaceSize.
+func checkCardFace(st *simulator.State) error {
+	total := 0
+	for _, tag := range slices.Sorted(maps.Keys(st.MFData)) {
+		at := fmt.Sprintf("body.mf_data (object %04X)", tag)
+		if !slices.Contains(simulator.MFDataTags, tag) {
+			return refuse(at+".tag", "not a card-level object of docs/card.md §5.9")
+		}
+		n := len(st.MFData[tag])
+		if n == 0 || n > simulator.MaxEFSize {
+			return refuse(at+".data", "a card-level object holds 1 to %d bytes", simulator.MaxEFSize)
+		}
+		total += n
+	}
+	for i, a := range st.Apps[len(cardApps):] {
+		for j, e := range a.EFs {
+			total += len(e.Data)
+			for _, r := range e.Records {
+				total += len(r)
+			}
+			if total > MaxCardFaceSize {
+				return refuse(fmt.Sprintf("body.apps[%d].efs[%d] (EF %04X)", len(cardApps)+i, j, e.FID),
+					"the card-face applications and card-level objects hold at most %d bytes together", MaxCardFaceSize)
+			}
+		}
+	}
+	value := func(aid []byte, fid uint16) []byte { return st.App(aid).EF(fid).PIN.Value }
+	kenhojo, kenkaku := jpki.Kenhojo.AID(), jpki.Kenkaku.AID()
+	at := func(app int, fid uint16) string {
+		for j, e := range st.Apps[app].EFs {
+			if e.FID == fid {
+				return fmt.Sprintf("body.apps[%d].efs[%d] (EF %04X)", app, j, fid)
+			}
+		}
+		return fmt.Sprintf("EF %04X", fid) // not reached: check found every EF
+	}
+	kenkakuAt := len(cardApps) + 1
+	if !bytes.Equal(value(kenhojo, 0x0014), value(kenkaku, 0x0013)) {
+		return refuse(at(kenkakuAt, 0x0013)+".pin.value", "not 照合番号A of the Kenhojo application (EF 0014)")
+	}
+	if !bytes.Equal(value(kenhojo, 0x0015), value(kenkaku, 0x0012)) {
+		return refuse(at(kenkakuAt, 0x0012)+".pin.value", "not 照合番号B of the Kenhojo application (EF 0015)")
+	}
+	if s := st.App(kenhojo).EF(0x0006); s.Key != nil {
+		e, n, ok := faceKeyOf(s.Data)
+		if !ok || new(big.Int).SetBytes(n).Cmp(s.Key.N) != 0 || new(big.Int).SetBytes(e).Cmp(big.NewInt(int64(s.Key.E))) != 0 {
+			return refuse(at(len(cardApps), 0x0006)+".key", "not the private half of the public key EF 0006 holds (A1 { 90 e, 91 n })")
+		}
+	}
+	myNumber := st.App(kenhojo).EF(0x0001).Data
+	if !bytes.HasPrefix(myNumber, []byte{0xFF, 0x10, 0x0C}) || !bytes.Equal(myNumber[3:15], value(kenhojo, 0x0014)) || !filler(myNumber[15:]) {
+		return refuse(at(len(cardApps), 0x0001)+".data", "not FF 10 0C, the My Number of 照合番号A (EF 0014) and filler")
+	}
+	return nil
 }
 
 // profileNames are the profiles this jpkisim has (fixtures/profiles).
@@ -250,16 +412,31 @@ func checkEF(e *simulator.EF, shapes map[uint16]efShape, seen map[uint16]bool, a
 	if e.Kind != simulator.PINObject && e.PIN != nil {
 		return refuse(at+".pin", "only a PIN EF holds a PIN")
 	}
-	if e.Kind != simulator.KeyObject && e.Key != nil {
+	if e.Kind != simulator.KeyObject && e.Key != nil && !shape.sessionKey {
 		return refuse(at+".key", "only a key EF holds a key")
 	}
+	if shape.sessionKey && e.Key != nil && e.Key.N.BitLen() != 2048 {
+		return refuse(at+".key", "not an RSA-2048 key")
+	}
+	if e.Kind != simulator.Record && e.Records != nil {
+		return refuse(at+".records", "only a record EF holds records")
+	}
 	switch e.Kind {
+	case simulator.Record:
+		if n := len(e.Records); n < 1 || n > 254 {
+			return refuse(at+".records", "a record EF holds 1 to 254 records")
+		}
+		for i, r := range e.Records {
+			if len(r) < 1 || len(r) > 255 {
+				return refuse(fmt.Sprintf("%s.records[%d]", at, i), "a record holds 1 to 255 bytes")
+			}
+		}
 	case simulator.Transparent:
 		if shape.size != 0 && len(e.Data) != shape.size {
 			return refuse(at+".data", "EF %04X holds exactly %d bytes", e.FID, shape.size)
 		}
 		if shape.size == 0 && (len(e.Data) == 0 || len(e.Data) > MaxCertEFSize) {
-			return refuse(at+".data", "a certificate EF holds 1 to %d bytes", MaxCertEFSize)
+			return refuse(at+".data", "EF %04X holds 1 to %d bytes", e.FID, MaxCertEFSize)
 		}
 	case simulator.KeyObject:
 		if shape.key && e.Key == nil {
@@ -272,7 +449,7 @@ func checkEF(e *simulator.EF, shapes map[uint16]efShape, seen map[uint16]bool, a
 			return refuse(at+".key", "not an RSA-2048 key")
 		}
 	case simulator.PINObject:
-		return checkPIN(e, at)
+		return checkPIN(e, shape.pin, at)
 	}
 	return nil
 }
@@ -286,12 +463,11 @@ func accessAllowed(a simulator.Access, allowed []simulator.Access) bool {
 	return false
 }
 
-func checkPIN(e *simulator.EF, at string) error {
+func checkPIN(e *simulator.EF, r *pinRule, at string) error {
 	p := e.PIN
 	if p == nil {
 		return refuse(at+".pin", "a PIN EF holds its PIN object")
 	}
-	r := pinRules[e.FID]
 	at += ".pin"
 	if p.MaxTries != r.tries {
 		return refuse(at+".max_tries", "this PIN has %d tries (%s)", r.tries, r.rule)
@@ -391,4 +567,44 @@ func serialOK(s string) bool {
 		return false
 	}
 	return strings.Trim(s, "0") != ""
+}
+
+// faceKeyOf reads the RSA public key a card-face record holds,
+// A1 { 90 e, 91 n } (docs/card.md §8.1), at the start of data; false when
+// data does not start with one.
+func faceKeyOf(data []byte) (e, n []byte, ok bool) {
+	tag, outer, _, ok := berNext(data)
+	if !ok || tag != 0xA1 {
+		return nil, nil, false
+	}
+	tag, e, rest, ok := berNext(outer)
+	if !ok || tag != 0x90 {
+		return nil, nil, false
+	}
+	tag, n, rest, ok = berNext(rest)
+	if !ok || tag != 0x91 || len(rest) != 0 {
+		return nil, nil, false
+	}
+	return e, n, true
+}
+
+// berNext splits off the first BER object with a one-byte tag and a
+// definite length of up to two bytes: its tag, its value and what follows.
+func berNext(b []byte) (tag byte, value, rest []byte, ok bool) {
+	if len(b) < 2 {
+		return 0, nil, nil, false
+	}
+	tag, n, head := b[0], int(b[1]), 2
+	switch {
+	case n == 0x81 && len(b) >= 3:
+		n, head = int(b[2]), 3
+	case n == 0x82 && len(b) >= 4:
+		n, head = int(b[2])<<8|int(b[3]), 4
+	case n >= 0x80:
+		return 0, nil, nil, false
+	}
+	if len(b)-head < n {
+		return 0, nil, nil, false
+	}
+	return tag, b[head : head+n], b[head+n:], true
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -49,7 +50,9 @@ func reseal(t testing.TB, file []byte, edit func(body map[string]any)) []byte {
 	return sealBody(raw)
 }
 
-// sealBody wraps a body in an envelope with its correct checksum.
+// sealBody wraps a body in an envelope with its correct checksum, of
+// version 2 when the body has more than two applications or card-level
+// objects, 1 otherwise.
 func sealBody(raw []byte) []byte {
 	var compact bytes.Buffer
 	if json.Compact(&compact, raw) != nil {
@@ -57,7 +60,15 @@ func sealBody(raw []byte) []byte {
 		compact.Write(raw)
 	}
 	sum := sha256.Sum256(compact.Bytes())
-	out, _ := json.Marshal(map[string]any{"format": store.Format, "version": store.Version,
+	version := store.Version
+	var b struct {
+		Apps   []json.RawMessage
+		MFData json.RawMessage `json:"mf_data"`
+	}
+	if json.Unmarshal(raw, &b) == nil && (len(b.Apps) > 2 || len(b.MFData) > 0) {
+		version = store.VersionCardFace
+	}
+	out, _ := json.Marshal(map[string]any{"format": store.Format, "version": version,
 		"sha256": hex.EncodeToString(sum[:]), "body": json.RawMessage(compact.Bytes())})
 	return out
 }
@@ -328,10 +339,11 @@ func TestVersion1FilesStillLoad(t *testing.T) {
 // JSON shape of docs/state-file.md does not change when the code that
 // reads and writes it does (reissued-lost has every field of the office's
 // record: statuses, reasons, a serial, dates, a former certificate, the
-// card's expiry and the end of stay; died a lapsed card).
+// card's expiry and the end of stay; died a lapsed card; v2-cardface the
+// card-face applications and card-level objects), and in its version.
 func TestStateFilesKeepTheirShape(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "v1-*.json"))
-	if err != nil || len(files) < 5 {
+	files, err := filepath.Glob(filepath.Join("testdata", "v[12]-*.json"))
+	if err != nil || len(files) < 6 {
 		t.Fatalf("%d files: %v", len(files), err)
 	}
 	for _, f := range files {
@@ -418,7 +430,7 @@ func TestOversizedFileIsNotRead(t *testing.T) {
 	runtime.ReadMemStats(&m0)
 	_, _, _, err = store.Open(path)
 	runtime.ReadMemStats(&m1)
-	if err == nil || !errors.Is(err, store.ErrBadState) || !strings.Contains(err.Error(), "over 262144 bytes") {
+	if err == nil || !errors.Is(err, store.ErrBadState) || !strings.Contains(err.Error(), fmt.Sprintf("over %d bytes", store.MaxFileSize)) {
 		t.Fatalf("a 280 MB file: %v", err)
 	}
 	alloc := m1.TotalAlloc - m0.TotalAlloc
@@ -426,7 +438,7 @@ func TestOversizedFileIsNotRead(t *testing.T) {
 	if alloc > 1<<20 {
 		t.Fatalf("refusing a 280 MB file allocated %d bytes", alloc)
 	}
-	if _, _, err := store.Load(path); err == nil || !strings.Contains(err.Error(), "over 262144 bytes") {
+	if _, _, err := store.Load(path); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("over %d bytes", store.MaxFileSize)) {
 		t.Fatalf("Load: %v", err)
 	}
 	if _, _, err := store.Decode(make([]byte, store.MaxFileSize+1)); !errors.Is(err, store.ErrBadState) {
@@ -466,7 +478,12 @@ func checkLoaded(t *testing.T, st *simulator.State, meta store.Meta) {
 	c := simulator.NewWithState(p, st, nil)
 	c.PowerOn()
 	for _, h := range []string{"00A4040C0AD392F000260100000001", "00200098", "0020009B", "00B08A0000", "00B0860020",
-		"0020009804FFFFFFFF", "00A4020C020001", "00B0000004"} {
+		"0020009804FFFFFFFF", "00A4020C020001", "00B0000004",
+		"00A4040C07A0000001510000", "00CA00F000", "00CA00F800",
+		"00A4040C0AD3921000310001010408", "00200091", "00200094", "00B0810000", "00B0830000", "802A00000133",
+		"00A4040C0AD3921000310001010402", "00200093", "00B0820000", "0088009A01AA00",
+		"00A4040C0AD3921000310001010100", "00B2010C00", "0088009901AA", "0020009C",
+		"00A4040C0AD3921000310001010401", "0020009C", "00B0820000"} {
 		b, _ := apdu.ParseHex(h)
 		r, err := c.Transmit(b)
 		if err != nil || len(r) < 2 || (r[len(r)-2] == 0x6F && r[len(r)-1] == 0x00) {
