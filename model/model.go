@@ -1,7 +1,9 @@
-// Package model is an independent model of the JPKI card: what each C-APDU
-// must answer in each state, written from the card reference (card.md) and
-// the project's decisions (docs/card-behaviour.md), not from the
-// simulator's code. The property tests run random command sequences against
+// Package model is an independent model of the My Number card — the JPKI
+// application and, on a card with a card face, the Kenhojo, Kenkaku, common
+// card and Juki applications: what each C-APDU must answer in each state,
+// written from the card reference (card.md) and the project's decisions
+// (docs/card-behaviour.md, "The card-face, common card and Juki
+// applications" for the other four), not from the simulator's code. The property tests run random command sequences against
 // a card and the model side by side; two implementations that must agree.
 //
 // The model is deliberately shaped differently from the simulator: one
@@ -12,6 +14,8 @@ package model
 
 import (
 	"bytes"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/binary"
 	"strings"
 
@@ -21,23 +25,47 @@ import (
 // Where is the current DF.
 type Where int
 
-// The DFs a card session can be in.
+// The DFs a card session can be in, in card order (docs/card-behaviour.md:
+// SELECT by a prefix of a DF name finds the first in this order).
 const (
-	AtISD  Where = iota // the security domain, current after reset
-	AtJPKI              // the JPKI application
+	AtISD     Where = iota // the security domain, current after reset
+	AtJPKI                 // the JPKI application
+	AtKenhojo              // 券面事項入力補助AP, on a card with a card face
+	AtKenkaku              // 券面事項確認AP
+	AtCommon               // the common card application
+	AtJuki                 // the Juki application
+	numDFs
 )
 
-// PIN indexes the two JPKI PINs.
+// PIN indexes the key references a VERIFY compares: the two JPKI PINs, and
+// on a card with a card face the PINs and other key references of the four
+// other applications, each with its own retry counter and security status.
 type PIN int
 
-// The two PINs.
+// The key references.
 const (
-	Auth PIN = iota // EF 0018, 4 digits, 3 tries
-	Sign            // EF 001B, 6-16 of A-Z 0-9, 5 tries
+	Auth           PIN = iota // JPKI EF 0018, 4 digits, 3 tries
+	Sign                      // JPKI EF 001B, 6-16 of A-Z 0-9, 5 tries
+	KenhojoPIN                // Kenhojo EF 0011, 4 digits, 3 tries
+	KenhojoA                  // Kenhojo EF 0014, 照合番号A (12 digits)
+	KenhojoB                  // Kenhojo EF 0015, 照合番号B (14 digits)
+	KenhojoBlocked            // Kenhojo EF 0012, no value, blocked as issued
+	KenkakuBirth              // Kenkaku EF 0011, the birth-date key (6 digits)
+	KenkakuB                  // Kenkaku EF 0012, 照合番号B
+	KenkakuA                  // Kenkaku EF 0013, 照合番号A
+	CommonPIN                 // common card EF 001C, 4 digits, 3 tries
+	JukiPIN                   // Juki EF 001C, 4 digits, 3 tries
+	NumPINs
 )
 
-// MaxTries of each PIN (rules.md RETRY-01, RETRY-02).
-var MaxTries = [2]int{3, 5}
+// MaxTries of each key reference (rules.md RETRY-01, RETRY-02; card.md §6;
+// the retry limit of 照合番号A and B and the birth-date key is the virtual
+// card's choice, docs/card-behaviour.md). The blocked Kenhojo 0012 has none.
+var MaxTries = [NumPINs]int{3, 5, 3, 10, 10, 0, 10, 10, 10, 3, 3}
+
+// maxLen is the longest value of each key reference's format: VERIFY data
+// longer answers 6700 (Q4).
+var maxLen = [NumPINs]int{4, 16, 4, 12, 14, 16, 6, 14, 12, 4, 4}
 
 // State is everything the model tracks. It is a value: Step returns a new
 // one and never changes its input.
@@ -45,14 +73,17 @@ type State struct {
 	Powered  bool
 	DF       Where
 	EF       uint16 // 0: no current EF
-	Verified [2]bool
-	Tries    [2]int
-	Values   [2]string
+	Verified [NumPINs]bool
+	Tries    [NumPINs]int
+	Values   [NumPINs]string
 }
 
-// Fresh is the state of a new card with the given PINs, powered, after reset.
+// Fresh is the state of a new card with the given JPKI PINs, powered, after
+// reset; the other key references at their maximum with no value.
 func Fresh(authPIN, signPIN string) State {
-	return State{Powered: true, DF: AtISD, Tries: MaxTries, Values: [2]string{authPIN, signPIN}}
+	s := State{Powered: true, DF: AtISD, Tries: MaxTries}
+	s.Values[Auth], s.Values[Sign] = authPIN, signPIN
+	return s
 }
 
 // Kind of an expected answer.
@@ -72,17 +103,51 @@ type Expect struct {
 	Data []byte
 	N    int
 	// For signatures: which key, the P1 scheme, and the data field sent.
+	// Pub, when set, is the public key the signature verifies with (the
+	// own keys of the card-face applications, the common card's 0019);
+	// else Key names the JPKI key by its PIN, checked with its certificate.
 	Key    PIN
+	Pub    *rsa.PublicKey
 	Scheme byte
 	Input  []byte
 }
 
 // file is one EF of the model's table.
 type file struct {
-	kind    byte   // 't' transparent, 'p' PIN, 'k' key, 'x' protected forever
-	data    []byte // transparent content
-	readPIN int    // -1 free, else the PIN that opens it
-	pin     PIN    // for 'p' files, and for 'k' files the PIN that unlocks the key
+	kind    byte     // 't' transparent, 'r' records, 'p' PIN, 'k' key, 'x' protected forever
+	data    []byte   // transparent content
+	records [][]byte // record content
+	readBy  []PIN    // nil: free; else any one of these verified opens it
+	pin     PIN      // for 'p' files, and for JPKI 'k' files the PIN that unlocks the key (-1: none)
+	// For 'k' files: own is a card-face application's own key, which signs
+	// without a credential; auth the common card's INTERNAL AUTHENTICATE
+	// key; pub the public key of either.
+	own, auth bool
+	pub       *rsa.PublicKey
+}
+
+// CardFace is what the model needs of the four applications beside the
+// JPKI application (card.md §4.2–§4.4, §8; docs/card-behaviour.md): the
+// bytes of their EFs, the initial values of their key references, and the
+// public keys their signatures verify with.
+type CardFace struct {
+	// Kenhojo and Kenkaku hold the transparent EFs by FID, filler included.
+	Kenhojo, Kenkaku map[uint16][]byte
+	// CommonRecords are the records of the common card's EF 0001, record 1
+	// first; CommonKeyRef the 16 bytes of EF 0002 of the common card and
+	// Juki applications.
+	CommonRecords [][]byte
+	CommonKeyRef  []byte
+	// The values: the Kenhojo PIN, the Juki/common PIN (one value, two key
+	// references), 照合番号A and B, the birth-date key (ASCII digits).
+	KenhojoPIN, JukiPIN, VerificationA, VerificationB, BirthDateKey string
+	// The public halves of Kenhojo 0013, Kenkaku 001A and common card 0019.
+	KenhojoKey, KenkakuKey, CommonKey *rsa.PublicKey
+	// KenhojoSessionKey decrypts SET SESSION KEY in Kenhojo; nil: every
+	// delivery answers 6A80.
+	KenhojoSessionKey *rsa.PrivateKey
+	// MFData are the card-level GET DATA objects by tag, answered at the ISD.
+	MFData map[uint16][]byte
 }
 
 // Content is the data of a card the model needs: its files' bytes.
@@ -102,8 +167,12 @@ type Content struct {
 	NoSigningCert bool
 	// LastCommandIndicator: 80 FC 00 00 answers 9000 (iPhone token).
 	LastCommandIndicator bool
-	// Tries a new card starts with; zero values mean the maximum.
-	InitialTries *[2]int
+	// CardFace: the Kenhojo, Kenkaku, common card and Juki applications;
+	// nil for a card without them (a phone token), whose SELECT of their
+	// DF names answers 6A82.
+	CardFace *CardFace
+	// Tries a new card starts with, by key reference; nil means the maximum.
+	InitialTries *[NumPINs]int
 	// Settings are the card's answers where the public record is silent.
 	Settings Settings
 }
@@ -143,41 +212,95 @@ type Settings struct {
 
 // Model holds a card's content; Step gives the behaviour.
 type Model struct {
-	c    Content
-	jpki map[uint16]file
+	c     Content
+	files [numDFs]map[uint16]file
+	apps  []Where // the DFs on the card, in card order
 }
 
-// New builds the model of a card with this content (card.md §4.1).
+// New builds the model of a card with this content (card.md §4).
 func New(c Content) *Model {
 	pad := func(der []byte) []byte {
 		out := bytes.Repeat([]byte{c.CertFiller}, c.CertEFSize)
 		copy(out, der)
 		return out
 	}
-	authRead := -1
+	var authRead []PIN
 	if c.AuthCertNeedsPIN {
-		authRead = int(Auth)
+		authRead = []PIN{Auth}
 	}
 	signingCert, signingKeyPIN := c.SigningCert, Sign
 	if c.NoSigningCert {
 		signingCert, signingKeyPIN = nil, -1
 	}
-	m := &Model{c: c, jpki: map[uint16]file{
-		0x0001: {kind: 't', data: pad(signingCert), readPIN: int(Sign)},
-		0x0002: {kind: 't', data: pad(c.SigningCACert), readPIN: -1},
-		0x0006: {kind: 't', data: tokenInfo(c.TokenLabel, c.TokenSerial), readPIN: -1},
-		0x0008: {kind: 't', data: append([]byte(nil), c.CertPresence...), readPIN: -1},
+	m := &Model{c: c, apps: []Where{AtISD, AtJPKI}}
+	m.files[AtISD] = map[uint16]file{0x001E: {kind: 'k', pin: -1}}
+	m.files[AtJPKI] = map[uint16]file{
+		0x0001: {kind: 't', data: pad(signingCert), readBy: []PIN{Sign}},
+		0x0002: {kind: 't', data: pad(c.SigningCACert)},
+		0x0006: {kind: 't', data: tokenInfo(c.TokenLabel, c.TokenSerial)},
+		0x0008: {kind: 't', data: append([]byte(nil), c.CertPresence...)},
 		0x0009: {kind: 'x', data: make([]byte, 32)},
-		0x000A: {kind: 't', data: pad(c.AuthCert), readPIN: authRead},
-		0x000B: {kind: 't', data: pad(c.AuthCACert), readPIN: -1},
+		0x000A: {kind: 't', data: pad(c.AuthCert), readBy: authRead},
+		0x000B: {kind: 't', data: pad(c.AuthCACert)},
 		0x0010: {kind: 'k', pin: -1},
 		0x0016: {kind: 'k', pin: -1},
 		0x0017: {kind: 'k', pin: Auth},
 		0x0018: {kind: 'p', pin: Auth},
 		0x001A: {kind: 'k', pin: signingKeyPIN},
 		0x001B: {kind: 'p', pin: Sign},
-	}}
+	}
+	if f := c.CardFace; f != nil {
+		m.apps = append(m.apps, AtKenhojo, AtKenkaku, AtCommon, AtJuki)
+		m.files[AtKenhojo], m.files[AtKenkaku] = cardFaceFiles(f)
+		m.files[AtCommon] = map[uint16]file{
+			0x0001: {kind: 'r', records: f.CommonRecords},
+			0x0002: {kind: 't', data: f.CommonKeyRef},
+			0x0019: {kind: 'k', pin: -1, auth: true, pub: f.CommonKey},
+			0x001C: {kind: 'p', pin: CommonPIN},
+		}
+		m.files[AtJuki] = map[uint16]file{
+			0x0002: {kind: 't', data: f.CommonKeyRef},
+			0x001C: {kind: 'p', pin: JukiPIN},
+		}
+	}
 	return m
+}
+
+// cardFaceFiles are the EFs of Kenhojo (card.md §4.2) and Kenkaku (§4.3),
+// with what opens each (docs/card-behaviour.md, "The card-face, common card
+// and Juki applications").
+func cardFaceFiles(f *CardFace) (kenhojo, kenkaku map[uint16]file) {
+	t := func(d []byte, by ...PIN) file { return file{kind: 't', data: d, readBy: by} }
+	h := f.Kenhojo
+	kenhojo = map[uint16]file{
+		0x0001: t(h[0x0001], KenhojoPIN, KenhojoA),
+		0x0002: t(h[0x0002], KenhojoPIN, KenhojoB),
+		0x0003: t(h[0x0003], KenhojoPIN, KenhojoA, KenhojoB),
+		0x0004: t(h[0x0004]),
+		0x0005: t(h[0x0005]),
+		0x0006: t(h[0x0006], KenhojoPIN, KenhojoA, KenhojoB),
+		0x0007: t(h[0x0007], KenhojoPIN, KenhojoA, KenhojoB),
+		0x0008: t(h[0x0008]),
+		0x0011: {kind: 'p', pin: KenhojoPIN},
+		0x0012: {kind: 'p', pin: KenhojoBlocked},
+		0x0013: {kind: 'k', pin: -1, own: true, pub: f.KenhojoKey},
+		0x0014: {kind: 'p', pin: KenhojoA},
+		0x0015: {kind: 'p', pin: KenhojoB},
+	}
+	k := f.Kenkaku
+	kenkaku = map[uint16]file{
+		0x0001: t(k[0x0001], KenkakuBirth),
+		0x0002: t(k[0x0002], KenkakuA, KenkakuB),
+		0x0003: t(k[0x0003]),
+		0x0004: t(k[0x0004]),
+		0x0005: t(k[0x0005], KenkakuA),
+		0x0006: t(k[0x0006], KenkakuA, KenkakuB),
+		0x0011: {kind: 'p', pin: KenkakuBirth},
+		0x0012: {kind: 'p', pin: KenkakuB},
+		0x0013: {kind: 'p', pin: KenkakuA},
+		0x001A: {kind: 'k', pin: -1, own: true, pub: f.KenkakuKey},
+	}
+	return kenhojo, kenkaku
 }
 
 // tokenInfo is EF 0006 from card.md §7's table: label (32), manufacturer
@@ -208,6 +331,11 @@ func tokenInfo(label, serial string) []byte {
 // Fresh is the state of this card as issued: counters as the content says.
 func (m *Model) Fresh() State {
 	s := Fresh(m.c.AuthPIN, m.c.SigningPIN)
+	if f := m.c.CardFace; f != nil {
+		s.Values[KenhojoPIN], s.Values[KenhojoA], s.Values[KenhojoB] = f.KenhojoPIN, f.VerificationA, f.VerificationB
+		s.Values[KenkakuBirth], s.Values[KenkakuB], s.Values[KenkakuA] = f.BirthDateKey, f.VerificationB, f.VerificationA
+		s.Values[CommonPIN], s.Values[JukiPIN] = f.JukiPIN, f.JukiPIN
+	}
 	if m.c.InitialTries != nil {
 		s.Tries = *m.c.InitialTries
 	}
@@ -218,7 +346,20 @@ func (m *Model) Fresh() State {
 func (m *Model) Settings() Settings { return m.c.Settings }
 
 // FileData returns the content of a JPKI EF, for checks of what was read.
-func (m *Model) FileData(fid uint16) []byte { return m.jpki[fid].data }
+func (m *Model) FileData(fid uint16) []byte { return m.files[AtJPKI][fid].data }
+
+// HasCardFace reports whether the card holds the four applications beside
+// the JPKI application.
+func (m *Model) HasCardFace() bool { return m.c.CardFace != nil }
+
+// SessionKeyPublic is the public key of Kenhojo's SET SESSION KEY (nil when
+// the card has none), for generators that encrypt a delivery.
+func (m *Model) SessionKeyPublic() *rsa.PublicKey {
+	if f := m.c.CardFace; f != nil && f.KenhojoSessionKey != nil {
+		return &f.KenhojoSessionKey.PublicKey
+	}
+	return nil
+}
 
 func ok(data []byte) Expect { return Expect{SW: apdu.SWOK, Kind: Exact, Data: data} }
 
@@ -232,20 +373,31 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 		return s, status(apdu.SWWrongLength)
 	}
 	cla, ins := b[0], b[1]
-	inJPKI := s.DF == AtJPKI
+	df := s.DF
+	inJPKI := df == AtJPKI
+	cardFace := df == AtKenhojo || df == AtKenkaku
+	commonOrJuki := df == AtCommon || df == AtJuki
 	// Class and instruction first, as the card OS checks the header.
 	switch cla {
 	case 0x00:
 		switch ins {
-		case 0xA4, 0xB0, 0x20, 0x24, 0x84, 0xB2, 0x88, 0xCA:
+		case 0x24:
+			if df == AtKenkaku || commonOrJuki {
+				return s, status(apdu.SWINSNotSupported)
+			}
+		case 0xA4, 0xB0, 0x20, 0x84, 0xB2, 0x88, 0xCA:
 		default:
 			return s, status(apdu.SWINSNotSupported)
 		}
 	case 0x80:
 		switch {
-		case ins == 0x2A:
-		case ins == 0xAE && inJPKI:
+		case ins == 0x2A && !commonOrJuki:
+		case ins == 0xAE && (inJPKI || df == AtJuki):
 			return s, status(apdu.SWSecurityNotSatisfied)
+		case ins == 0xAE && (df == AtKenkaku || df == AtCommon):
+			return s, status(apdu.SWSecureMessagingFault)
+		case ins == 0xAE && df == AtKenhojo:
+		case ins == 0x32 && commonOrJuki:
 		case ins == 0xFC && m.c.LastCommandIndicator:
 			return s, ok(nil)
 		case ins == 0xFC:
@@ -256,7 +408,7 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 			return s, status(apdu.SWINSNotSupported)
 		}
 	case 0x08, 0x0C:
-		if ins == 0xB0 && inJPKI {
+		if ins == 0xB0 && inJPKI || (ins == 0xB0 || ins == 0x20) && (cardFace || commonOrJuki) {
 			return s, status(apdu.SWSecureMessagingRefused)
 		}
 		return s, status(apdu.SWSecureMessagingUnsupp)
@@ -276,6 +428,13 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 		return m.sign(s, c)
 	case cla == 0x80 && ins == 0xEE:
 		return m.control(s, c)
+	case cla == 0x80 && ins == 0xAE:
+		return m.sessionKey(s, c)
+	case cla == 0x80 && ins == 0x32:
+		if c.P1 != 0 {
+			return s, status(apdu.SWIncorrectP1P2)
+		}
+		return m.change(s, c)
 	case cla == 0x80 && ins == 0xA2:
 		// No terminal certificate verifies: 6700 for the data-bearing
 		// 80 A2 00 C1, 6A86 for every other form (docs/card-behaviour.md).
@@ -292,6 +451,9 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 	case 0x20:
 		return m.verify(s, c)
 	case 0x24:
+		if c.P1 != 0x01 {
+			return s, status(apdu.SWIncorrectP1P2)
+		}
 		return m.change(s, c)
 	case 0x84:
 		switch {
@@ -306,13 +468,7 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 	case 0xB2:
 		return m.readRecord(s, c)
 	case 0x88:
-		if c.P1 != 0 {
-			return s, status(apdu.SWIncorrectP1P2)
-		}
-		if _, _, e := m.ref(s, c.P2, 'k'); e != 0 {
-			return s, status(e)
-		}
-		return s, status(apdu.SWSecurityNotSatisfied)
+		return m.internalAuthenticate(s, c)
 	case 0xCA:
 		if len(c.Data) > 0 || c.Ne == 0 {
 			return s, status(apdu.SWWrongLength)
@@ -322,6 +478,14 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 			return s, ok(trunc(m.c.ATR[1:], c.Ne))
 		case c.P1P2() == 0xDF6A && !m.c.PoseAsRealCard:
 			return s, ok(trunc([]byte("JPKISIM-VIRTUAL-CARD TEST-ONLY profile="+m.c.Profile), c.Ne))
+		}
+		if f := m.c.CardFace; f != nil && df == AtISD {
+			if d, found := f.MFData[c.P1P2()]; found {
+				if len(d) > 256 && !c.Extended {
+					return s, status(apdu.SWWrongLength)
+				}
+				return s, ok(trunc(d, c.Ne))
+			}
 		}
 		return s, status(apdu.SWReferenceNotFound)
 	}
@@ -335,21 +499,21 @@ func trunc(b []byte, n int) []byte {
 	return b
 }
 
-// files of the current DF: the ISD holds only the internal EF 001E.
+// lookup finds an EF of the current DF: the ISD holds only the internal EF
+// 001E.
 func (m *Model) lookup(s State, fid uint16) (file, bool) {
-	if s.DF == AtISD {
-		if fid == 0x001E {
-			return file{kind: 'k', pin: -1}, true
-		}
-		return file{}, false
-	}
-	f, ok := m.jpki[fid]
+	f, ok := m.files[s.DF][fid]
 	return f, ok
 }
 
-var aids = [][]byte{
-	{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00},                   // ISD
-	{0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}, // JPKI
+// aids are the DF names by Where (card.md §1).
+var aids = [numDFs][]byte{
+	AtISD:     {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00},
+	AtJPKI:    {0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01},
+	AtKenhojo: {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08},
+	AtKenkaku: {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02},
+	AtCommon:  {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00},
+	AtJuki:    {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01},
 }
 
 func (m *Model) sel(s State, c apdu.Command) (State, Expect) {
@@ -379,9 +543,12 @@ func (m *Model) sel(s State, c apdu.Command) (State, Expect) {
 			return s, ok(nil)
 		}
 		var fcp []byte
-		if f.kind == 't' || f.kind == 'x' {
+		switch f.kind {
+		case 't', 'x':
 			fcp = []byte{0x80, 0x02, byte(len(f.data) >> 8), byte(len(f.data)), 0x82, 0x01, 0x01}
-		} else {
+		case 'r':
+			fcp = []byte{0x82, 0x01, 0x04}
+		default:
 			fcp = []byte{0x82, 0x01, 0x09}
 		}
 		fcp = append(fcp, 0x83, 0x02, byte(fid>>8), byte(fid))
@@ -397,14 +564,15 @@ func (m *Model) sel(s State, c apdu.Command) (State, Expect) {
 	if len(c.Data) < 1 || len(c.Data) > 16 {
 		return s, status(apdu.SWWrongLength)
 	}
-	for i, aid := range aids {
-		if next == 2 && Where(i) <= s.DF {
+	for _, w := range m.apps {
+		if next == 2 && w <= s.DF {
 			continue
 		}
+		aid := aids[w]
 		if bytes.HasPrefix(aid, c.Data) {
-			s.DF, s.EF = Where(i), 0
+			s.DF, s.EF = w, 0
 			if m.c.Settings.SelectDFClearsSecurity {
-				s.Verified = [2]bool{}
+				s.Verified = [NumPINs]bool{}
 			}
 			if c.P2&0x0C == 0x0C || c.Ne == 0 {
 				return s, ok(nil)
@@ -436,7 +604,7 @@ func (m *Model) read(s State, c apdu.Command) (State, Expect) {
 	}
 	f, _ := m.lookup(s, s.EF)
 	switch {
-	case f.kind == 'p' || f.kind == 'k':
+	case f.kind == 'p' || f.kind == 'k' || f.kind == 'r':
 		return s, status(apdu.SWIncompatibleFile)
 	case !readable(s, f):
 		return s, status(apdu.SWSecurityNotSatisfied)
@@ -448,15 +616,21 @@ func (m *Model) read(s State, c apdu.Command) (State, Expect) {
 	return s, ok(trunc(f.data[off:], c.Ne))
 }
 
-// readable reports whether the read condition of a transparent EF is met:
-// EF 0009 never, a protected EF once its PIN is verified. Key and PIN EFs
-// are not transparent (READ BINARY answers 6981, whatever the PIN).
+// readable reports whether the read condition of a transparent or record
+// EF is met: EF 0009 never, a protected EF once any one of the key
+// references that open it is verified. Key and PIN EFs are not read (READ
+// BINARY answers 6981, whatever the PIN).
 func readable(s State, f file) bool {
 	switch {
 	case f.kind == 'x':
 		return false
-	case f.kind == 't' && f.readPIN >= 0:
-		return s.Verified[f.readPIN]
+	case (f.kind == 't' || f.kind == 'r') && f.readBy != nil:
+		for _, p := range f.readBy {
+			if s.Verified[p] {
+				return true
+			}
+		}
+		return false
 	}
 	return true
 }
@@ -512,12 +686,11 @@ func (m *Model) verify(s State, c apdu.Command) (State, Expect) {
 	return s, status(apdu.VerifyFailed(s.Tries[p]))
 }
 
-var maxLen = [2]int{4, 16}
-
 // ValidPIN is the format the chip checks on a new value (rules.md PIN-01,
-// PIN-06; the letter-and-digit mix is the office's rule).
+// PIN-06; the letter-and-digit mix is the office's rule): the signing
+// password 6-16 of A-Z 0-9, every other PIN 4 digits.
 func ValidPIN(p PIN, v []byte) bool {
-	if p == Auth {
+	if p != Sign {
 		if len(v) != 4 {
 			return false
 		}
@@ -539,10 +712,11 @@ func ValidPIN(p PIN, v []byte) bool {
 	return true
 }
 
+// change is CHANGE REFERENCE DATA (00 24 01, the JPKI and Kenhojo PINs) and
+// CHANGE KEY (80 32 00, the common card and Juki PINs), P1 checked by the
+// caller: after a VERIFY of the old value. 照合番号A and B are the card
+// face's, which the holder cannot change (6982).
 func (m *Model) change(s State, c apdu.Command) (State, Expect) {
-	if c.P1 != 0x01 {
-		return s, status(apdu.SWIncorrectP1P2)
-	}
 	_, f, e := m.ref(s, c.P2, 'p')
 	if e != 0 {
 		return s, status(e)
@@ -553,6 +727,8 @@ func (m *Model) change(s State, c apdu.Command) (State, Expect) {
 		return s, status(apdu.SWWrongLength)
 	case s.Tries[p] == 0:
 		return s, status(apdu.SWReferenceDataUnusable)
+	case p == KenhojoA || p == KenhojoB:
+		return s, status(apdu.SWSecurityNotSatisfied)
 	case !s.Verified[p]:
 		return s, status(apdu.SWSecurityNotSatisfied)
 	case !ValidPIN(p, c.Data):
@@ -562,6 +738,8 @@ func (m *Model) change(s State, c apdu.Command) (State, Expect) {
 	return s, ok(nil)
 }
 
+// readRecord is READ RECORD 00 B2 P1 P2: P2 = SFI<<3 | mode, mode 04 the
+// record P1, 05 the records from P1 to the last (card.md §5.3).
 func (m *Model) readRecord(s State, c apdu.Command) (State, Expect) {
 	if len(c.Data) > 0 || c.Ne == 0 {
 		return s, status(apdu.SWWrongLength)
@@ -575,21 +753,48 @@ func (m *Model) readRecord(s State, c apdu.Command) (State, Expect) {
 	if s.EF == 0 {
 		return s, status(apdu.SWNoCurrentEF)
 	}
-	return s, status(apdu.SWIncompatibleFile) // no record-structured EF
+	f, _ := m.lookup(s, s.EF)
+	mode := c.P2 & 0x07
+	switch {
+	case f.kind != 'r':
+		return s, status(apdu.SWIncompatibleFile)
+	case !readable(s, f):
+		return s, status(apdu.SWSecurityNotSatisfied)
+	case mode != 4 && mode != 5:
+		return s, status(apdu.SWIncorrectP1P2)
+	case c.P1 == 0 || int(c.P1) > len(f.records):
+		return s, status(apdu.SWRecordNotFound)
+	}
+	data := f.records[c.P1-1]
+	if mode == 5 {
+		data = bytes.Join(f.records[c.P1-1:], nil)
+	}
+	return s, ok(trunc(data, c.Ne))
 }
 
 func (m *Model) sign(s State, c apdu.Command) (State, Expect) {
 	if c.P1 > 5 {
 		return s, status(apdu.SWIncorrectP1P2)
 	}
-	_, f, e := m.ref(s, c.P2, 'k')
-	if e != 0 {
-		return s, status(e)
+	var f file
+	if c.P2 == 0 && (s.DF == AtKenhojo || s.DF == AtKenkaku) {
+		// P2 = 00 names the application's own key (card.md §5.6).
+		for _, g := range m.files[s.DF] {
+			if g.own {
+				f = g
+			}
+		}
+	} else {
+		var e apdu.StatusWord
+		if _, f, e = m.ref(s, c.P2, 'k'); e != 0 {
+			return s, status(e)
+		}
 	}
-	if f.pin < 0 {
+	switch {
+	case f.own:
+	case f.pin < 0:
 		return s, status(apdu.SWConditionsNotSatisfied) // a key reference with no key
-	}
-	if !s.Verified[f.pin] {
+	case !s.Verified[f.pin]:
 		return s, status(apdu.SWSecurityNotSatisfied)
 	}
 	n := len(c.Data)
@@ -603,10 +808,62 @@ func (m *Model) sign(s State, c apdu.Command) (State, Expect) {
 	case (c.P1 == 2 || c.P1 == 4) && n != 32:
 		return s, status(apdu.SWWrongLength)
 	}
+	e := Expect{SW: apdu.SWOK, Kind: Signature, N: 256, Scheme: c.P1, Input: append([]byte(nil), c.Data...)}
+	if f.own {
+		e.Pub = f.pub
+		return s, e
+	}
 	if m.c.Settings.SigningConsumesSecurity {
 		s.Verified[f.pin] = false
 	}
-	return s, Expect{SW: apdu.SWOK, Kind: Signature, N: 256, Key: f.pin, Scheme: c.P1, Input: append([]byte(nil), c.Data...)}
+	e.Key = f.pin
+	return s, e
+}
+
+// internalAuthenticate is 00 88 00 P2 (card.md §5.7): the common card's key
+// 0019 signs the challenge (sha256WithRSAEncryption) without a credential;
+// the own keys of the card-face applications answer 6985, the JPKI keys
+// 6982.
+func (m *Model) internalAuthenticate(s State, c apdu.Command) (State, Expect) {
+	if c.P1 != 0 {
+		return s, status(apdu.SWIncorrectP1P2)
+	}
+	_, f, e := m.ref(s, c.P2, 'k')
+	switch {
+	case e != 0:
+		return s, status(e)
+	case f.own:
+		return s, status(apdu.SWConditionsNotSatisfied)
+	case !f.auth:
+		return s, status(apdu.SWSecurityNotSatisfied)
+	case len(c.Data) < 1 || len(c.Data) > 255 || c.Ne < 256:
+		return s, status(apdu.SWWrongLength)
+	}
+	return s, Expect{SW: apdu.SWOK, Kind: Signature, N: 256, Pub: f.pub, Scheme: 0x03, Input: append([]byte(nil), c.Data...)}
+}
+
+// sessionKey is SET SESSION KEY 80 AE 00 00 in Kenhojo (card.md §5.10,
+// §8.1; the other DFs answer in Step): after the Kenhojo PIN, data that
+// decrypts (RSA-OAEP, SHA-256) to A0 22 80 20 and 32 bytes. A delivered key
+// changes nothing else: secure messaging is not modelled.
+func (m *Model) sessionKey(s State, c apdu.Command) (State, Expect) {
+	switch {
+	case c.P1P2() != 0:
+		return s, status(apdu.SWIncorrectP1P2)
+	case len(c.Data) == 0 || c.Ne != 0:
+		return s, status(apdu.SWWrongLength)
+	case !s.Verified[KenhojoPIN]:
+		return s, status(apdu.SWSecurityNotSatisfied)
+	}
+	k := m.c.CardFace.KenhojoSessionKey
+	if k == nil {
+		return s, status(apdu.SWWrongData)
+	}
+	msg, err := rsa.DecryptOAEP(sha256.New(), nil, k, c.Data, nil)
+	if err != nil || len(msg) != 36 || !bytes.HasPrefix(msg, []byte{0xA0, 0x22, 0x80, 0x20}) {
+		return s, status(apdu.SWWrongData)
+	}
+	return s, ok(nil)
 }
 
 // Reset is a warm reset or a power cycle: the volatile state goes, the

@@ -162,7 +162,7 @@ var observe func(st state, resp []byte)
 // addressed is the EF a command that takes P2 = 80 or 80|SFI refers to in
 // state s (0 when none), read here for the invariants.
 func addressed(s model.State, b []byte) uint16 {
-	if len(b) < 4 || s.DF != model.AtJPKI {
+	if len(b) < 4 || s.DF == model.AtISD {
 		return 0
 	}
 	sfi, ok := jpki.EFRef(b[3])
@@ -175,18 +175,78 @@ func addressed(s model.State, b []byte) uint16 {
 	return s.EF
 }
 
-// addressedPIN is the PIN a VERIFY or CHANGE REFERENCE DATA refers to, or -1.
+// keyRef is a key reference a VERIFY compares, by its application and EF
+// (card.md §4, §6), and the model's index of it.
+type keyRef struct {
+	df  model.Where
+	app jpki.App
+	fid uint16
+	pin model.PIN
+}
+
+// keyRefs are every key reference of the card; counterRefs those outside
+// the JPKI application, which a card with a card face holds.
+var (
+	keyRefs = []keyRef{
+		{model.AtJPKI, jpki.JPKI, jpki.EFAuthPIN, model.Auth},
+		{model.AtJPKI, jpki.JPKI, jpki.EFSigningPIN, model.Sign},
+		{model.AtKenhojo, jpki.Kenhojo, 0x0011, model.KenhojoPIN},
+		{model.AtKenhojo, jpki.Kenhojo, 0x0014, model.KenhojoA},
+		{model.AtKenhojo, jpki.Kenhojo, 0x0015, model.KenhojoB},
+		{model.AtKenhojo, jpki.Kenhojo, 0x0012, model.KenhojoBlocked},
+		{model.AtKenkaku, jpki.Kenkaku, 0x0011, model.KenkakuBirth},
+		{model.AtKenkaku, jpki.Kenkaku, 0x0012, model.KenkakuB},
+		{model.AtKenkaku, jpki.Kenkaku, 0x0013, model.KenkakuA},
+		{model.AtCommon, jpki.Common, 0x001C, model.CommonPIN},
+		{model.AtJuki, jpki.Juki, 0x001C, model.JukiPIN},
+	}
+	counterRefs = keyRefs[2:]
+)
+
+// protected are the EFs of the card-face applications that a credential
+// opens, with the key references any one of which does (card.md §4.2,
+// §4.3), for the invariant that none is read without one.
+var protected = map[model.Where]map[uint16][]model.PIN{
+	model.AtKenhojo: {
+		0x0001: {model.KenhojoPIN, model.KenhojoA},
+		0x0002: {model.KenhojoPIN, model.KenhojoB},
+		0x0003: {model.KenhojoPIN, model.KenhojoA, model.KenhojoB},
+		0x0006: {model.KenhojoPIN, model.KenhojoA, model.KenhojoB},
+		0x0007: {model.KenhojoPIN, model.KenhojoA, model.KenhojoB},
+	},
+	model.AtKenkaku: {
+		0x0001: {model.KenkakuBirth},
+		0x0002: {model.KenkakuA, model.KenkakuB},
+		0x0005: {model.KenkakuA},
+		0x0006: {model.KenkakuA, model.KenkakuB},
+	},
+}
+
+// addressedPIN is the key reference a VERIFY, CHANGE REFERENCE DATA or
+// CHANGE KEY refers to, or -1.
 func (m *runState) addressedPIN(s model.State, b []byte) model.PIN {
-	if len(b) < 4 || b[0] != 0x00 || (b[1] != 0x20 && b[1] != 0x24) {
+	if len(b) < 4 || !(b[0] == 0x00 && (b[1] == 0x20 || b[1] == 0x24) || b[0] == 0x80 && b[1] == 0x32) {
 		return -1
 	}
-	switch addressed(s, b) {
-	case jpki.EFAuthPIN:
-		return model.Auth
-	case jpki.EFSigningPIN:
-		return model.Sign
+	fid := addressed(s, b)
+	for _, r := range keyRefs {
+		if r.df == s.DF && r.fid == fid {
+			return r.pin
+		}
 	}
 	return -1
+}
+
+// readEF is the EF a READ BINARY reads, by SFI or as the current EF (0:
+// not a READ BINARY).
+func readEF(s model.State, b []byte) uint16 {
+	if b[0] != 0x00 || b[1] != 0xB0 || len(b) < 5 {
+		return 0
+	}
+	if b[2]&0x80 != 0 {
+		return uint16(b[2] & 0x1F)
+	}
+	return s.EF
 }
 
 func (m *runState) check(resp []byte) *gopterResult {
@@ -209,7 +269,12 @@ func (m *runState) check(resp []byte) *gopterResult {
 		return fail("the empty VERIFY answered 9000")
 	}
 	if b[0] == 0x80 && b[1] == 0x2A && sw == apdu.SWOK {
-		switch key := addressed(st.prev, b); {
+		key := addressed(st.prev, b)
+		switch df := st.prev.DF; {
+		case df == model.AtKenhojo && (b[3] == 0x00 || key == 0x0013), df == model.AtKenkaku && (b[3] == 0x00 || key == 0x001A):
+			// the application's own key: no credential (card.md §5.6)
+		case df != model.AtJPKI:
+			return fail("a signature in DF %d with EF %04X, which holds no key that signs", df, key)
 		case key == jpki.EFAuthKey && !st.prev.Verified[model.Auth]:
 			return fail("a signature with the auth key without the auth PIN verified since the last reset")
 		case key == jpki.EFSigningKey && !st.prev.Verified[model.Sign]:
@@ -218,10 +283,16 @@ func (m *runState) check(resp []byte) *gopterResult {
 			return fail("a signature with EF %04X, which holds no usable key", key)
 		}
 	}
-	if sw == apdu.SWOK && len(data) > 0 && st.prev.DF == model.AtJPKI && readsSigningCert(st.prev, b) && !st.prev.Verified[model.Sign] {
+	if b[0] == 0x00 && b[1] == 0x88 && sw == apdu.SWOK && (st.prev.DF != model.AtCommon || addressed(st.prev, b) != 0x0019) {
+		return fail("INTERNAL AUTHENTICATE answered 9000 with a key other than the common card's 0019")
+	}
+	if sw == apdu.SWOK && len(data) > 0 && st.prev.DF == model.AtJPKI && readEF(st.prev, b) == jpki.EFSigningCert && !st.prev.Verified[model.Sign] {
 		return fail("the signing certificate was read without the signing password")
 	}
-	for p := model.Auth; p <= model.Sign; p++ {
+	if by, ok := protected[st.prev.DF][readEF(st.prev, b)]; ok && sw == apdu.SWOK && len(data) > 0 && !anyVerified(st.prev, by) {
+		return fail("EF %04X of DF %d was read without any of its credentials", readEF(st.prev, b), st.prev.DF)
+	}
+	for p := model.PIN(0); p < model.NumPINs; p++ {
 		rose := st.s.Tries[p] > st.prev.Tries[p]
 		restored := sw == apdu.SWOK && (st.pinOf == p || b[1] == 0xEE)
 		if rose && !restored {
@@ -246,30 +317,38 @@ func (m *runState) check(resp []byte) *gopterResult {
 			return fail("%d random bytes, model %d", len(data), e.N)
 		}
 	case model.Signature:
-		if err := m.keys.verify(e.Key, e.Scheme, e.Input, data); err != nil {
+		if e.Pub != nil {
+			if err := verifySignature(e.Pub, e.Scheme, e.Input, data); err != nil {
+				return fail("signature does not verify with the application's own public key: %v", err)
+			}
+		} else if err := m.keys.verify(e.Key, e.Scheme, e.Input, data); err != nil {
 			return fail("signature does not verify with the %v certificate: %v", pinName(e.Key), err)
 		}
 	}
 	return pass()
 }
 
-// readsSigningCert: a READ BINARY that reads EF 0001, by SFI or as the
-// current EF.
-func readsSigningCert(s model.State, b []byte) bool {
-	if b[0] != 0x00 || b[1] != 0xB0 || len(b) < 5 {
-		return false
+func anyVerified(s model.State, by []model.PIN) bool {
+	for _, p := range by {
+		if s.Verified[p] {
+			return true
+		}
 	}
-	if b[2]&0x80 != 0 {
-		return uint16(b[2]&0x1F) == jpki.EFSigningCert
-	}
-	return s.EF == jpki.EFSigningCert
+	return false
+}
+
+var pinNames = [model.NumPINs]string{
+	model.Auth: "auth PIN", model.Sign: "signing password", model.KenhojoPIN: "Kenhojo PIN",
+	model.KenhojoA: "Kenhojo 照合番号A", model.KenhojoB: "Kenhojo 照合番号B", model.KenhojoBlocked: "Kenhojo 0012",
+	model.KenkakuBirth: "Kenkaku birth-date key", model.KenkakuB: "Kenkaku 照合番号B", model.KenkakuA: "Kenkaku 照合番号A",
+	model.CommonPIN: "common card PIN", model.JukiPIN: "Juki PIN",
 }
 
 func pinName(p model.PIN) string {
-	if p == model.Sign {
-		return "signing password"
+	if p < 0 || p >= model.NumPINs {
+		return fmt.Sprintf("PIN(%d)", int(p))
 	}
-	return "auth PIN"
+	return pinNames[p]
 }
 
 func short(b []byte) string {

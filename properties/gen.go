@@ -41,7 +41,12 @@ func newKeyset(authCert, signCert []byte) (*keyset, error) {
 // verify checks a signature for scheme P1 over the data field sent
 // (card.md §5.6).
 func (k *keyset) verify(key model.PIN, p1 byte, input, sig []byte) error {
-	pub := k.pub[key]
+	return verifySignature(k.pub[key], p1, input, sig)
+}
+
+// verifySignature checks a signature by pub for scheme P1 over the data
+// field sent (card.md §5.6; INTERNAL AUTHENTICATE is scheme 03).
+func verifySignature(pub *rsa.PublicKey, p1 byte, input, sig []byte) error {
 	h := sha256.Sum256(input)
 	switch p1 {
 	case 0x00:

@@ -2,6 +2,7 @@ package properties
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -111,14 +112,25 @@ func ContentOf(p *simulator.Profile) model.Content {
 	if presence == nil {
 		presence = []byte{0x8F, 0x8F, 0x00}
 	}
-	tries := [2]int{model.MaxTries[model.Auth], model.MaxTries[model.Sign]}
+	tries := model.MaxTries
 	if p.AuthTriesLeft != nil {
 		tries[model.Auth] = *p.AuthTriesLeft
 	}
 	if p.SigningTriesLeft != nil {
 		tries[model.Sign] = *p.SigningTriesLeft
 	}
+	var face *model.CardFace
+	if f := p.CardFace; f != nil {
+		face = cardFaceOf(f)
+		if f.KenhojoTriesLeft != nil {
+			tries[model.KenhojoPIN] = *f.KenhojoTriesLeft
+		}
+		if f.JukiTriesLeft != nil {
+			tries[model.CommonPIN], tries[model.JukiPIN] = *f.JukiTriesLeft, *f.JukiTriesLeft
+		}
+	}
 	return model.Content{
+		CardFace:      face,
 		NoSigningCert: p.NoSigningCert, LastCommandIndicator: p.LastCommandIndicator, InitialTries: &tries,
 		ATR: atr, Profile: p.Name,
 		SigningCert: p.SigningCert, SigningCACert: p.SigningCACert, AuthCert: p.AuthCert, AuthCACert: p.AuthCACert,
@@ -127,6 +139,24 @@ func ContentOf(p *simulator.Profile) model.Content {
 		AuthCertNeedsPIN: p.AuthCertNeedsPIN, PoseAsRealCard: p.Behaviour.PoseAsRealCard,
 		AuthPIN: string(p.AuthPIN), SigningPIN: string(p.SigningPIN),
 		Settings: settingsOf(p.Behaviour),
+	}
+}
+
+// cardFaceOf is the model's view of a profile's card face: the bytes of
+// the EFs, the values of the key references, the public keys.
+func cardFaceOf(f *simulator.CardFace) *model.CardFace {
+	pub := func(k *rsa.PrivateKey) *rsa.PublicKey {
+		if k == nil {
+			return nil
+		}
+		return &k.PublicKey
+	}
+	return &model.CardFace{
+		Kenhojo: f.Kenhojo, Kenkaku: f.Kenkaku, CommonRecords: f.CommonRecords, CommonKeyRef: f.CommonKeyRef,
+		KenhojoPIN: string(f.KenhojoPIN), JukiPIN: string(f.JukiPIN),
+		VerificationA: string(f.VerificationA), VerificationB: string(f.VerificationB), BirthDateKey: string(f.BirthDateKey),
+		KenhojoKey: pub(f.KenhojoKey), KenkakuKey: pub(f.KenkakuKey), CommonKey: pub(f.CommonKey),
+		KenhojoSessionKey: f.KenhojoSessionKey, MFData: f.MFData,
 	}
 }
 
@@ -188,7 +218,7 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 	if !embedded {
 		// A card in a reader starts where it is — and a virtual one is
 		// restored to where the run found it — not at full counters.
-		tries, err := counters(cfg.Target)
+		tries, err := counters(cfg.Target, content.CardFace != nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -199,7 +229,7 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 	}
 	m := model.New(content)
 	init := m.Fresh()
-	init.Values = [2]string{string(secrets.AuthPIN), string(secrets.SigningPIN)}
+	init.Values[model.Auth], init.Values[model.Sign] = string(secrets.AuthPIN), string(secrets.SigningPIN)
 	initial := &runState{model: m, keys: keys, compareData: virtual, st: state{s: init, prev: init, pinOf: -1}}
 	g := generator{destructive: virtual || cfg.AllowDestructive, restore: virtual, readOnly: !virtual && !cfg.AllowDestructive}
 	if !embedded {
@@ -253,11 +283,12 @@ func openSession(t harness.Target, refused *atomic.Int64) (*session, error) {
 	return &session{card: c, refused: refused}, nil
 }
 
-// counters reads both retry counters of a card with the empty VERIFY, which
+// counters reads the retry counters of a card with the empty VERIFY, which
 // spends nothing, so that the model of a card that is not virtual starts
-// where the card is.
-func counters(t harness.Target) ([2]int, error) {
-	var tries [2]int
+// where the card is: both JPKI PINs, and with cardFace every key reference
+// of the other applications (counterRefs).
+func counters(t harness.Target, cardFace bool) ([model.NumPINs]int, error) {
+	var tries [model.NumPINs]int
 	c, err := t.Open()
 	if err != nil {
 		return tries, err
@@ -271,6 +302,23 @@ func counters(t harness.Target) ([2]int, error) {
 		if tries[i], err = cl.RetriesLeft(p); err != nil {
 			return tries, err
 		}
+	}
+	if !cardFace {
+		return tries, nil
+	}
+	for _, r := range counterRefs {
+		if _, err := cl.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: r.app.AID()}); err != nil {
+			return tries, fmt.Errorf("the %v application: %w", r.app, err)
+		}
+		resp, err := cl.Send(apdu.Command{INS: 0x20, P2: 0x80 | byte(r.fid)})
+		if err != nil {
+			return tries, fmt.Errorf("the %v application, EF %04X: empty VERIFY: %w", r.app, r.fid, err)
+		}
+		n, ok := resp.SW.Tries()
+		if !ok {
+			return tries, fmt.Errorf("the %v application, EF %04X: %w: %w", r.app, r.fid, harness.ErrNotTries, resp.SW)
+		}
+		tries[r.pin] = n
 	}
 	return tries, nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness/sim"
+	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/model"
 )
 
 var (
@@ -53,7 +55,7 @@ func TestGeneratorReachesTheInterestingStates(t *testing.T) {
 			counts["signature"]++
 		case len(b) >= 4 && b[1] == 0x2A && sw == 0x6982:
 			counts["signature refused"]++
-		case len(b) >= 5 && b[1] == 0xB0 && sw == 0x9000 && readsSigningCert(st.prev, b):
+		case len(b) >= 5 && b[1] == 0xB0 && sw == 0x9000 && st.prev.DF == model.AtJPKI && readEF(st.prev, b) == jpki.EFSigningCert:
 			counts["signing certificate read"]++
 		case len(b) >= 4 && b[1] == 0xB0 && sw == 0x6982:
 			counts["read refused"]++
