@@ -44,8 +44,10 @@ type DiffResult struct {
 // session of each that starts from a warm reset (a virtual card in a reader
 // is restored first), and stops at the first C-APDU whose R-APDUs differ. A
 // sequence ends at a command a guard refuses, which is counted in Refused.
-// GET CHALLENGE answers are compared by length; everything else byte for
-// byte. The report shows both transcripts, PIN-masked.
+// GET CHALLENGE answers and RSASSA-PSS signatures (80 2A 04/05, with a
+// random salt; the card-face applications' own keys sign without a
+// credential, card.md §5.6) are compared by length and status word;
+// everything else byte for byte. The report shows both transcripts, PIN-masked.
 func Diff(cfg DiffConfig) (DiffResult, error) {
 	out := cfg.Output
 	if out == nil {
@@ -140,8 +142,9 @@ func sameAnswer(capdu, ra []byte, ea error, rb []byte, eb error) bool {
 	if ea != nil || eb != nil {
 		return ea != nil && eb != nil // the same failure to send (a 1-byte C-APDU through PC/SC on both)
 	}
-	if len(capdu) >= 2 && capdu[0] == 0x00 && capdu[1] == 0x84 && len(ra) == len(rb) && len(ra) >= 2 &&
-		bytes.Equal(ra[len(ra)-2:], rb[len(rb)-2:]) {
+	random := len(capdu) >= 2 && capdu[0] == 0x00 && capdu[1] == 0x84 ||
+		len(capdu) >= 3 && capdu[0] == 0x80 && capdu[1] == 0x2A && (capdu[2] == 0x04 || capdu[2] == 0x05)
+	if random && len(ra) == len(rb) && len(ra) >= 2 && bytes.Equal(ra[len(ra)-2:], rb[len(rb)-2:]) {
 		return true // random bytes: equal lengths and status words suffice
 	}
 	return bytes.Equal(ra, rb)

@@ -2,6 +2,7 @@ package properties
 
 import (
 	"flag"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -50,6 +51,10 @@ func TestGeneratorReachesTheInterestingStates(t *testing.T) {
 		defer mu.Unlock()
 		sw := uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1])
 		b := st.sent
+		if df := st.prev.DF; df > model.AtJPKI && len(b) >= 4 {
+			countOther(counts, st, b, sw)
+			return
+		}
 		switch {
 		case len(b) >= 4 && b[0] == 0x80 && b[1] == 0x2A && sw == 0x9000:
 			counts["signature"]++
@@ -79,7 +84,11 @@ func TestGeneratorReachesTheInterestingStates(t *testing.T) {
 	if err != nil || !out.Passed {
 		t.Fatalf("property failed: %v", err)
 	}
-	for _, k := range []string{"signature", "signature refused", "signing certificate read", "read refused", "blocked PIN", "PIN changed", "correct VERIFY", "restore", "read past the end", "malformed refused"} {
+	for _, k := range []string{"signature", "signature refused", "signing certificate read", "read refused", "blocked PIN", "PIN changed", "correct VERIFY", "restore", "read past the end", "malformed refused",
+		"Kenhojo 0001 read", "Kenhojo 0002 read", "Kenkaku 0001 read", "Kenkaku 0002 read", "Kenkaku 0005 read", "card-face read refused",
+		"Kenhojo PIN verified", "照合番号A verified", "照合番号B verified", "birth-date key verified", "common card or Juki PIN verified",
+		"Kenhojo PIN changed", "CHANGE KEY", "Kenhojo PIN blocked", "0012 refused", "own-key signature", "INTERNAL AUTHENTICATE",
+		"READ RECORD", "session key delivered", "session key refused"} {
 		if counts[k] < 5 {
 			t.Errorf("%q reached %d times in 1,000 sequences", k, counts[k])
 		}
@@ -102,5 +111,49 @@ func TestEveryProfileAgreesWithModel(t *testing.T) {
 				t.Fatalf("profile %s: %v", name, err)
 			}
 		})
+	}
+}
+
+// countOther counts what a command reached in the four applications beside
+// JPKI (st.prev.DF is one of them).
+func countOther(counts map[string]int, st state, b []byte, sw uint16) {
+	df := st.prev.DF
+	name := map[model.Where]string{model.AtKenhojo: "Kenhojo", model.AtKenkaku: "Kenkaku"}[df]
+	switch {
+	case b[0] == 0x00 && b[1] == 0xB0 && sw == 0x9000 && name != "":
+		counts[fmt.Sprintf("%s %04X read", name, readEF(st.prev, b))]++
+	case b[0] == 0x00 && b[1] == 0xB0 && sw == 0x6982:
+		counts["card-face read refused"]++
+	case b[0] == 0x00 && b[1] == 0x20 && len(b) > 4 && sw == 0x9000:
+		switch st.pinOf {
+		case model.KenhojoPIN:
+			counts["Kenhojo PIN verified"]++
+		case model.KenhojoA, model.KenkakuA:
+			counts["照合番号A verified"]++
+		case model.KenhojoB, model.KenkakuB:
+			counts["照合番号B verified"]++
+		case model.KenkakuBirth:
+			counts["birth-date key verified"]++
+		case model.CommonPIN, model.JukiPIN:
+			counts["common card or Juki PIN verified"]++
+		}
+	case b[0] == 0x00 && b[1] == 0x20 && sw == 0x6984 && st.pinOf == model.KenhojoBlocked:
+		counts["0012 refused"]++
+	case b[0] == 0x00 && b[1] == 0x20 && (sw == 0x6984 || sw == 0x63C0) && st.pinOf == model.KenhojoPIN:
+		counts["Kenhojo PIN blocked"]++
+	case b[0] == 0x00 && b[1] == 0x24 && sw == 0x9000:
+		counts["Kenhojo PIN changed"]++
+	case b[0] == 0x80 && b[1] == 0x32 && sw == 0x9000:
+		counts["CHANGE KEY"]++
+	case b[0] == 0x80 && b[1] == 0x2A && sw == 0x9000:
+		counts["own-key signature"]++
+	case b[0] == 0x00 && b[1] == 0x88 && sw == 0x9000:
+		counts["INTERNAL AUTHENTICATE"]++
+	case b[0] == 0x00 && b[1] == 0xB2 && sw == 0x9000:
+		counts["READ RECORD"]++
+	case b[0] == 0x80 && b[1] == 0xAE && sw == 0x9000:
+		counts["session key delivered"]++
+	case b[0] == 0x80 && b[1] == 0xAE && sw == 0x6A80:
+		counts["session key refused"]++
 	}
 }
