@@ -167,6 +167,11 @@ type Content struct {
 	NoSigningCert bool
 	// LastCommandIndicator: 80 FC 00 00 answers 9000 (iPhone token).
 	LastCommandIndicator bool
+	// T0: the card speaks T=0 (profile t0). The transport fetches every
+	// 61xx with GET RESPONSE itself, so a GET RESPONSE the model sees finds
+	// nothing to fetch: 6985 (docs/card-behaviour.md); a T=1 card has no
+	// GET RESPONSE (6D00).
+	T0 bool
 	// CardFace: the Kenhojo, Kenkaku, common card and Juki applications;
 	// nil for a card without them (a phone token), whose SELECT of their
 	// DF names answers 6A82.
@@ -381,6 +386,11 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 	switch cla {
 	case 0x00:
 		switch ins {
+		case 0xC0:
+			if m.c.T0 {
+				return s, status(apdu.SWConditionsNotSatisfied)
+			}
+			return s, status(apdu.SWINSNotSupported)
 		case 0x24:
 			if df == AtKenkaku || commonOrJuki {
 				return s, status(apdu.SWINSNotSupported)

@@ -132,6 +132,7 @@ func ContentOf(p *simulator.Profile) model.Content {
 	return model.Content{
 		CardFace:      face,
 		NoSigningCert: p.NoSigningCert, LastCommandIndicator: p.LastCommandIndicator, InitialTries: &tries,
+		T0:  p.Faults != nil && p.Faults.T0,
 		ATR: atr, Profile: p.Name,
 		SigningCert: p.SigningCert, SigningCACert: p.SigningCACert, AuthCert: p.AuthCert, AuthCACert: p.AuthCACert,
 		CertEFSize: size, CertFiller: p.CertFiller,

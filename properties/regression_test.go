@@ -51,3 +51,28 @@ func TestRegressionSequences(t *testing.T) {
 		})
 	}
 }
+
+// On the T=0 profile a GET RESPONSE with nothing to fetch answers 6985: the
+// transport fetches every 61xx itself, so the model never has a response
+// pending (found with seed 101 on profile t0). The T=1 card answers 6D00.
+func TestRegressionGetResponseOnT0(t *testing.T) {
+	getResponse := &op{name: "RAW", capdu: []byte{0x00, 0xC0, 0x76, 0xA4, 0xAA}}
+	for _, name := range []string{"t0", "default"} {
+		t.Run(name, func(t *testing.T) {
+			target := sim.Target{Profile: fixtures.MustProfile(name)}
+			_, init, err := replayParts(Config{Target: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sut, err := openSession(target, &atomic.Int64{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sut.card.Close()
+			selectJPKI := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: aidJPKI})}
+			if r := commands.Replay(sut, init, getResponse, selectJPKI, getResponse); !r.Success() {
+				t.Fatalf("%v", r.Labels)
+			}
+		})
+	}
+}
