@@ -34,7 +34,7 @@ func ExampleExecute() {
 		}
 	}
 	// Output:
-	// status 0 ran 4
-	// 4 scenarios (4 passed)
-	// 26 steps (26 passed)
+	// status 0 ran 12
+	// 12 scenarios (12 passed)
+	// 73 steps (73 passed)
 }

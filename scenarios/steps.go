@@ -17,6 +17,7 @@ import (
 //	steps_fault.go   faultSteps: faults of the embedded card (@embedded)
 //	steps_office.go  officeSteps: the card's visits to the office (@embedded)
 //	steps_rules.go   rulesSteps: the lifecycle rules, no card involved
+//	steps_cardface.go cardfaceSteps: the Kenhojo, Kenkaku, common card and Juki applications
 //
 // godog names a definition by the file and line of its Step call and by its
 // function, so a report reads "steps_pin.go:40 -> ...pinSteps.verifyWrongPIN-fm".
@@ -39,6 +40,7 @@ func register(sc stepper, w *world) {
 	signSteps{w}.register(sc)
 	faultSteps{w}.register(sc)
 	officeSteps{w}.register(sc)
+	cardfaceSteps{w}.register(sc)
 	rulesSteps{&w.rules}.register(sc)
 }
 

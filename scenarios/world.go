@@ -57,6 +57,8 @@ type world struct {
 	faults simulator.Faults // faults switched on by the scenario's steps
 
 	office officeWorld // the card's visits to the office (@embedded)
+
+	face faceWorld // the application the cardface steps selected last
 }
 
 func (w *world) open() error {
