@@ -122,8 +122,15 @@ func (ch Change) Revokes() bool {
 // continued-use procedure), which those two events record. Other events
 // are facts: recorded even when they change no certificate. The card's
 // files do not change: a revoked certificate stays in its EF, as on a real
-// card.
+// card; RecordUpdate records a change of name or address together with the
+// new value on the card face.
 func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
+	return c.record(e, on, nil)
+}
+
+// record is Record; write, when set, changes the card's files after the
+// record and before the one commit, and an error from it undoes both.
+func (c *Card) record(e rules.Event, on time.Time, write func() error) ([]Change, error) {
 	signing, auth, err := rules.Effects(e)
 	if err != nil {
 		return nil, err
@@ -174,6 +181,12 @@ func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 		c.Meta.Lapsed = string(e) // REVOKE-02: the resident record is deleted
 	case rules.Departure:
 		c.Meta.Lapsed = string(e) // ABROAD-02: the card lapses
+	}
+	if write != nil {
+		if err := write(); err != nil {
+			undo()
+			return nil, err
+		}
 	}
 	if err := c.commit(); err != nil {
 		undo()
