@@ -3,7 +3,10 @@ package office
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jpkisim/jpkisim/cardface"
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -25,8 +28,23 @@ type Update struct {
 // event does not change, or the value the card face already holds.
 var ErrUpdate = errors.New("the new basic information does not fit the event")
 
+// MaxUpdateLen bounds a new name or address, in characters (runes): a
+// bound of jpkisim's, far above any registered address, that keeps the
+// card-face files small; the sources give none.
+const MaxUpdateLen = 200
+
 // check refuses an Update that does not fit e.
 func (u Update) check(e rules.Event) error {
+	for _, v := range []struct{ what, s string }{{"name", u.Name}, {"address", u.Address}} {
+		switch {
+		case !utf8.ValidString(v.s):
+			return fmt.Errorf("%w: the new %s is not UTF-8", ErrUpdate, v.what)
+		case utf8.RuneCountInString(v.s) > MaxUpdateLen:
+			return fmt.Errorf("%w: the new %s has %d characters, at most %d", ErrUpdate, v.what, utf8.RuneCountInString(v.s), MaxUpdateLen)
+		case strings.IndexFunc(v.s, unicode.IsControl) >= 0:
+			return fmt.Errorf("%w: the new %s holds a control character", ErrUpdate, v.what)
+		}
+	}
 	switch e {
 	case rules.NameChange:
 		if u.Name == "" || u.Address != "" {

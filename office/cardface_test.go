@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,6 +148,9 @@ func TestUpdateMustFitTheEvent(t *testing.T) {
 		{"an event that is not a change of name or address", rules.BirthDateChange, office.Update{Address: newAddress}},
 		{"the address the card already holds", rules.AddressChange, office.Update{Address: h.Address}},
 		{"the name the card already holds", rules.NameChange, office.Update{Name: h.Name}},
+		{"an address that is not UTF-8", rules.AddressChange, office.Update{Address: "\xff\xfe"}},
+		{"an address with a line break", rules.AddressChange, office.Update{Address: "架空県\n見本市"}},
+		{"an address too long", rules.AddressChange, office.Update{Address: strings.Repeat("町", office.MaxUpdateLen+1)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, commits := newCard(t)

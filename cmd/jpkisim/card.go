@@ -257,7 +257,7 @@ type certView struct {
 
 type cardView struct {
 	Profile string   `json:"profile"`
-	Holder  *holder  `json:"holder,omitempty"` // from the signing certificate on the card
+	Holder  *holder  `json:"holder,omitempty"` // from the card face (Kenhojo EF 0002), else the signing certificate
 	Lapsed  string   `json:"lapsed,omitempty"`
 	Signing certView `json:"signing"`
 	Auth    certView `json:"auth"`
@@ -277,7 +277,8 @@ func (v *cardView) cert(k jpki.Kind) *certView {
 	return &v.Auth
 }
 
-// holder is the basic 4 information of the signing certificate (CERT-03).
+// holder is the basic 4 information of the card face (Kenhojo EF 0002), or
+// of the signing certificate (CERT-03) on a card without one.
 type holder struct {
 	Name    string `json:"name"`
 	Sex     string `json:"sex"` // 1 male, 2 female, 9 not applicable
@@ -300,7 +301,11 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 		*v.cert(k) = certView{Status: c.Status, Reason: c.Reason, Expiry: expiry(k.CertFID())}
 	}
 	v.Lapsed = meta.Lapsed
-	if c := office.Certificate(st, jpki.EFSigningCert); c != nil {
+	if b, ok, err := (&office.Card{State: st, Meta: &meta}).Holder(); ok && err == nil {
+		// The card face is the office's record of the holder now: after a
+		// move it holds the new address, the revoked certificate the old.
+		v.Holder = &holder{Name: b.Name, Sex: b.Sex, Birth: b.BirthDate[:4] + "-" + b.BirthDate[4:6] + "-" + b.BirthDate[6:], Address: b.Address}
+	} else if c := office.Certificate(st, jpki.EFSigningCert); c != nil {
 		if san, err := pki.ParseSigningSAN(c); err == nil {
 			v.Holder = &holder{Name: san.Name, Sex: san.Sex, Birth: san.BirthDate, Address: san.Address}
 			if len(san.BirthDate) == 9 {
