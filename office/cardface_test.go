@@ -12,6 +12,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/office"
+	"github.com/jpkisim/jpkisim/pki"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
 )
@@ -212,5 +213,27 @@ func TestAddressChangeOnAPhoneToken(t *testing.T) {
 	}
 	if c.Meta.Certificates.Signing.Status != rules.Revoked {
 		t.Fatalf("%+v", c.Meta.Certificates.Signing)
+	}
+}
+
+// After a move recorded on the card face, a re-issue on request carries the
+// card face's new address without being told it, with substitute-character
+// flags of 0 for the new value (before, it took the revoked certificate's
+// old address).
+func TestIssueSigningTakesTheCardFacesAddress(t *testing.T) {
+	c := cardOf(t, "default")
+	if _, err := c.RecordUpdate(rules.AddressChange, jst(2026, 11, 1), office.Update{Address: newAddress}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.IssueSigning(jst(2026, 11, 29), []byte("NEWPASS1"), office.Options{NewKey: spareKeys()}); err != nil {
+		t.Fatal(err)
+	}
+	san, err := pki.ParseSigningSAN(certOn(t, c, jpki.EFSigningCert))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := fixtures.Holder("default")
+	if san.Address != newAddress || san.AddressFlags != strings.Repeat("0", len([]rune(newAddress))) || san.Name != h.Name || san.NameFlags != h.NameFlags {
+		t.Fatalf("the re-issued certificate: %+v", san)
 	}
 }
