@@ -146,3 +146,96 @@ func TestCardEventUpdateErrors(t *testing.T) {
 		t.Fatalf("a move after death: exit %d, %q", code, errOut)
 	}
 }
+
+// The Kenhojo and Juki PINs of `card new` come from JPKISIM_KENHOJO_PIN and
+// JPKISIM_JUKI_PIN (the profile's test PINs when unset) and open the card;
+// `card reset-pin --pin kenhojo|juki` sets them at the office and is
+// refused at a kiosk (UNLOCK-04, the file untouched); a value of the wrong
+// format is a one-line usage error. No output holds a value.
+func TestCardFacePINsFromTheEnvironment(t *testing.T) {
+	unsetPINVars(t)
+	const kenhojo, juki, newKenhojo, newJuki = "7391", "5024", "6183", "2957"
+	path := filepath.Join(t.TempDir(), "card.json")
+	t.Setenv("JPKISIM_KENHOJO_PIN", kenhojo)
+	t.Setenv("JPKISIM_JUKI_PIN", juki)
+	var outputs []string
+	code, out, errOut := runCLI(t, "card", "new", "--state", path, "--json")
+	outputs = append(outputs, out, errOut)
+	if code != 0 || out != `{"auth_pin_from":"the profile's test PINs","juki_pin_from":"JPKISIM_JUKI_PIN","kenhojo_pin_from":"JPKISIM_KENHOJO_PIN","profile":"default","signing_password_from":"the profile's test PINs","state":"`+path+`"}`+"\n" {
+		t.Fatalf("card new: exit %d, %q, %q", code, out, errOut)
+	}
+	const selJuki, selCommon = "00A4040C0AD3921000310001010401", "00A4040C0AD3921000310001010100"
+	verify := func(sel, fid, placeholder string) string {
+		t.Helper()
+		code, out, errOut := runCLI(t, "apdu", "--state", path, sel, "00A4020C02"+fid, "00200080{len:"+placeholder+"}{"+placeholder+"}")
+		outputs = append(outputs, out, errOut)
+		if code != 0 {
+			t.Fatalf("apdu: exit %d, %q", code, errOut)
+		}
+		return strings.Fields(out)[2]
+	}
+	for _, v := range []struct{ sel, fid, placeholder string }{
+		{selKenhojo, "0011", "kenhojo-pin"}, {selJuki, "001C", "juki-pin"}, {selCommon, "001C", "juki-pin"},
+	} {
+		if sw := verify(v.sel, v.fid, v.placeholder); sw != "9000" {
+			t.Errorf("VERIFY of %s with the environment's PIN: %s", v.placeholder, sw)
+		}
+	}
+	// The profile's test PIN is not the card's now.
+	if code, out, _ := runCLI(t, "apdu", "--state", path, selKenhojo, "00A4020C020011", "0020008004"+hex.EncodeToString([]byte("5678"))); code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "63C2") {
+		t.Fatalf("the profile's Kenhojo PIN: %d %q", code, out)
+	}
+
+	// A kiosk never resets them; the office does.
+	t.Setenv("JPKISIM_KENHOJO_PIN", newKenhojo)
+	t.Setenv("JPKISIM_JUKI_PIN", newJuki)
+	for _, which := range []string{"kenhojo", "juki"} {
+		before, _ := os.ReadFile(path)
+		code, out, errOut := runCLI(t, "card", "reset-pin", "--state", path, "--pin", which, "--at", "kiosk", "--on", "2026-11-29")
+		outputs = append(outputs, out, errOut)
+		if after, _ := os.ReadFile(path); code != 1 || !strings.Contains(errOut, "refused (UNLOCK-04)") || !bytes.Equal(before, after) {
+			t.Fatalf("--pin %s at a kiosk: exit %d, %q", which, code, errOut)
+		}
+		code, out, errOut = runCLI(t, "card", "reset-pin", "--state", path, "--pin", which)
+		outputs = append(outputs, out, errOut)
+		if code != 0 || !strings.Contains(out, "reset at the office: new value from JPKISIM_") {
+			t.Fatalf("--pin %s at the office: exit %d, %q, %q", which, code, out, errOut)
+		}
+	}
+	for _, v := range []struct{ sel, fid, placeholder string }{
+		{selKenhojo, "0011", "kenhojo-pin"}, {selJuki, "001C", "juki-pin"}, {selCommon, "001C", "juki-pin"},
+	} {
+		if sw := verify(v.sel, v.fid, v.placeholder); sw != "9000" {
+			t.Errorf("VERIFY of %s with the new PIN: %s", v.placeholder, sw)
+		}
+	}
+	code, out, errOut = runCLI(t, "card", "show", "--state", path, "--json")
+	outputs = append(outputs, out, errOut)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+
+	// A value of the wrong format: one line, exit 2, never the value.
+	for _, bad := range []struct{ name, value string }{
+		{"JPKISIM_KENHOJO_PIN", "73a1"}, {"JPKISIM_JUKI_PIN", "50245"}, {"JPKISIM_JUKI_PIN", "502"},
+	} {
+		t.Setenv(bad.name, bad.value)
+		for _, args := range [][]string{
+			{"card", "new", "--state", filepath.Join(t.TempDir(), "x.json")},
+			{"card", "reset-pin", "--state", path, "--pin", "juki"},
+		} {
+			code, out, errOut := runCLI(t, args...)
+			if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, bad.name) || strings.Contains(errOut, bad.value) {
+				t.Errorf("%s of a wrong format, %s: exit %d, %q, %q", bad.name, args[1], code, out, errOut)
+			}
+		}
+		t.Setenv(bad.name, newJuki)
+	}
+	for _, o := range outputs {
+		for _, v := range []string{kenhojo, juki, newKenhojo, newJuki} {
+			if strings.Contains(o, v) || strings.Contains(strings.ToUpper(o), strings.ToUpper(hex.EncodeToString([]byte(v)))) {
+				t.Errorf("an output shows a PIN: %q", o)
+			}
+		}
+	}
+}

@@ -464,7 +464,7 @@ func TestCardJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "card.json")
 	t.Setenv("JPKISIM_AUTH_PIN", "4321")
 	code, out, _ := runCLI(t, "card", "new", "--state", path, "--json")
-	if code != 0 || out != `{"auth_pin_from":"JPKISIM_AUTH_PIN","profile":"default","signing_password_from":"the profile's test PINs","state":"`+path+`"}`+"\n" {
+	if code != 0 || out != `{"auth_pin_from":"JPKISIM_AUTH_PIN","juki_pin_from":"the profile's test PINs","kenhojo_pin_from":"the profile's test PINs","profile":"default","signing_password_from":"the profile's test PINs","state":"`+path+`"}`+"\n" {
 		t.Fatalf("card new: %d %q", code, out)
 	}
 	t.Setenv("JPKISIM_AUTH_PIN", "8642")

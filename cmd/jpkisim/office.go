@@ -182,16 +182,20 @@ func newCardResetPINCmd(stdout io.Writer) *cobra.Command {
 	var path, which, at, on string
 	var prompt, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "reset-pin --state FILE --pin auth|signing [--at office|kiosk]",
+		Use:   "reset-pin --state FILE --pin auth|signing|kenhojo|juki [--at office|kiosk]",
 		Short: "Reset a PIN at the office or a kiosk: new value, full retry counter",
-		Long: `Reset the auth PIN or the signing password of a card kept in a state file and
-restore its retry counter, as the municipal office does (--at office, the
-default, UNLOCK-01) or a kiosk (--at kiosk, UNLOCK-02, 06:30-23:00 JST,
-UNLOCK-03), where the holder proves the other PIN.
+		Long: `Reset a PIN of a card kept in a state file and restore its retry counter, as the
+municipal office does (--at office, the default, UNLOCK-01) or a kiosk (--at
+kiosk, UNLOCK-02, 06:30-23:00 JST, UNLOCK-03), where the holder proves the other
+JPKI PIN. The auth PIN and the signing password are reset at either; the Kenhojo
+PIN (--pin kenhojo) and the Juki PIN (--pin juki: EF 001C of the Juki and of the
+common card application, both set) at the office only: a kiosk refuses them
+(UNLOCK-04, exit 1).
 
 The values come from the environment, never from a flag: the new value from
-JPKISIM_AUTH_PIN (--pin auth) or JPKISIM_SIGN_PIN (--pin signing), and at a
-kiosk the proof from the other variable. For the new value a variable not set
+JPKISIM_AUTH_PIN (--pin auth), JPKISIM_SIGN_PIN (--pin signing),
+JPKISIM_KENHOJO_PIN (--pin kenhojo) or JPKISIM_JUKI_PIN (--pin juki), and at a
+kiosk the proof from the other JPKI variable. For the new value a variable not set
 means the profile's test PIN, or with --prompt the terminal; the proof at a
 kiosk must be given (the variable or --prompt), never a default: without it the
 command is a usage error (exit 2). A wrong proof at a kiosk costs a try of the
@@ -199,8 +203,8 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := jpki.ParsePIN(which)
-			if err != nil || !slices.Contains(jpki.JPKIPINs, p) {
-				return usageError{fmt.Errorf("--pin %q: want auth or signing", which)}
+			if err != nil {
+				return usageError{fmt.Errorf("--pin %q: want auth, signing, kenhojo or juki", which)}
 			}
 			where := office.Where(at)
 			if where != office.Office && where != office.Kiosk {
@@ -215,14 +219,18 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return err
 			}
 			defer done()
-			pins, err := statePINs(path, *c.Meta, prompt, true)
+			other, jpkiPIN := p.Other()
+			ask := []jpki.PIN{p}
+			if jpkiPIN && where == office.Kiosk {
+				ask = jpki.JPKIPINs
+			}
+			pins, err := statePINs(path, *c.Meta, prompt, ask)
 			if err != nil {
 				return err
 			}
-			other, _ := p.Other()
 			value, proof := pins.Of(p), pins.Of(other)
-			if where == office.Office {
-				proof = nil
+			if where == office.Office || !jpkiPIN {
+				proof = nil // a kiosk refuses the Kenhojo and Juki PINs (UNLOCK-04)
 			} else if !pins.Given(other) {
 				// A default proof would spend a try of the holder's other PIN
 				// on a guess: the holder states it, or nothing is tried.
@@ -236,14 +244,12 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				fmt.Fprintln(stdout, string(b))
 				return nil
 			}
-			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n",
-				map[jpki.PIN]string{jpki.AuthPIN: "auth PIN", jpki.SigningPIN: "signing password"}[p], where,
-				pins.From(p))
+			fmt.Fprintf(stdout, "%v reset at the %s: new value from %s, all tries restored\n", p, where, pins.From(p))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
-	cmd.Flags().StringVar(&which, "pin", "", "auth or signing")
+	cmd.Flags().StringVar(&which, "pin", "", "auth, signing, kenhojo or juki")
 	cmd.Flags().StringVar(&at, "at", "office", "office or kiosk")
 	cmd.Flags().StringVar(&on, "on", "", "when: YYYY-MM-DD (noon JST), \"YYYY-MM-DD HH:MM\" (JST) or RFC 3339 (default now; a kiosk keeps hours)")
 	cmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
@@ -377,7 +383,7 @@ say. A valid or held certificate is renewed instead (refused under RENEW-01).`,
 				return err
 			}
 			defer done()
-			pins, err := statePINs(path, *c.Meta, prompt, false)
+			pins, err := statePINs(path, *c.Meta, prompt, []jpki.PIN{jpki.SigningPIN})
 			if err != nil {
 				return err
 			}
