@@ -49,28 +49,54 @@ type Target interface {
 	Capabilities() Capabilities
 }
 
-// Secrets holds the PIN values of a card. Its String method never shows
-// them.
+// Secrets holds the PIN values of a card, one field per PIN role
+// (jpki.PINs, docs/card.md §6): the two JPKI PINs and the 4-digit PINs of
+// the Kenhojo application (EF 0011) and of the Juki and common card
+// applications (EF 001C). Empty is not given. Its String and GoString
+// never show them.
 type Secrets struct {
 	AuthPIN, SigningPIN []byte
+	KenhojoPIN, JukiPIN []byte
 }
 
-// String masks both values.
-func (Secrets) String() string { return "Secrets{auth: ****, signing: ****}" }
+// String masks every value.
+func (Secrets) String() string {
+	return "Secrets{auth: ****, signing: ****, kenhojo: ****, juki: ****}"
+}
 
-// Of returns the value of PIN p: empty when none was given, and for a PIN
-// outside the JPKI application (Secrets holds the two JPKI PINs only).
+// Of returns the value of PIN p: empty when none was given or for no PIN
+// role.
 func (s Secrets) Of(p jpki.PIN) []byte {
-	switch p {
-	case jpki.AuthPIN:
-		return s.AuthPIN
-	case jpki.SigningPIN:
-		return s.SigningPIN
+	if f := s.field(p); f != nil {
+		return *f
 	}
 	return nil
 }
 
-// GoString masks both values under %#v too.
+// Set sets the value of PIN p; it does nothing for a p that names no PIN
+// role.
+func (s *Secrets) Set(p jpki.PIN, v []byte) {
+	if f := s.field(p); f != nil {
+		*f = v
+	}
+}
+
+// field is the field that holds p; nil for none.
+func (s *Secrets) field(p jpki.PIN) *[]byte {
+	switch p {
+	case jpki.AuthPIN:
+		return &s.AuthPIN
+	case jpki.SigningPIN:
+		return &s.SigningPIN
+	case jpki.KenhojoPIN:
+		return &s.KenhojoPIN
+	case jpki.JukiPIN:
+		return &s.JukiPIN
+	}
+	return nil
+}
+
+// GoString masks every value under %#v too.
 func (s Secrets) GoString() string { return s.String() }
 
 // Finisher is implemented by sessions that a run can stop (pcsc.Target's):

@@ -137,11 +137,13 @@ func TestSignerIsACryptoSigner(t *testing.T) {
 }
 
 func TestSecretsNeverPrint(t *testing.T) {
-	s := harness.Secrets{AuthPIN: []byte("1234"), SigningPIN: []byte("ABC123")}
+	s := harness.Secrets{AuthPIN: []byte("1234"), SigningPIN: []byte("ABC123"), KenhojoPIN: []byte("5678"), JukiPIN: []byte("2468")}
 	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
 		out := fmt.Sprintf(f, s)
-		// "49" would be the first byte of "1234" printed as a decimal []byte.
-		if strings.Contains(out, "1234") || strings.Contains(out, "ABC123") || strings.Contains(out, "49") {
+		// "49" would be the first byte of "1234" printed as a decimal
+		// []byte, "53" of "5678", "50" of "2468".
+		if strings.Contains(out, "1234") || strings.Contains(out, "ABC123") || strings.Contains(out, "49") ||
+			strings.Contains(out, "5678") || strings.Contains(out, "2468") || strings.Contains(out, "53") || strings.Contains(out, "50") {
 			t.Fatalf("%s shows a PIN: %s", f, out)
 		}
 	}
@@ -205,17 +207,26 @@ func TestISOT0(t *testing.T) {
 	}
 }
 
-// Secrets holds the two JPKI PINs: a PIN of another application (or none)
-// has no value there, where Of once answered the auth PIN for any PIN but
-// the signing password.
-func TestSecretsOfOtherPINsIsEmpty(t *testing.T) {
+// Secrets holds one value per PIN role: Of gives each its own (it once
+// answered the auth PIN for any PIN but the signing password), nothing for
+// one not given or for no role, and Set sets exactly the one it names.
+func TestSecretsOfEachPIN(t *testing.T) {
 	s := harness.Secrets{AuthPIN: []byte("1234"), SigningPIN: []byte("ABC123")}
 	if string(s.Of(jpki.AuthPIN)) != "1234" || string(s.Of(jpki.SigningPIN)) != "ABC123" {
 		t.Fatal("Of does not give the JPKI PINs")
 	}
 	for _, p := range []jpki.PIN{jpki.KenhojoPIN, jpki.JukiPIN, 0} {
 		if v := s.Of(p); v != nil {
-			t.Errorf("Of(%v) gives a value of %d bytes", p, len(v))
+			t.Errorf("Of(%v) gives a value of %d bytes, none was given", p, len(v))
+		}
+	}
+	s.Set(jpki.KenhojoPIN, []byte("5678"))
+	s.Set(jpki.JukiPIN, []byte("2468"))
+	s.Set(0, []byte("9999"))
+	want := map[jpki.PIN]string{jpki.AuthPIN: "1234", jpki.SigningPIN: "ABC123", jpki.KenhojoPIN: "5678", jpki.JukiPIN: "2468", 0: ""}
+	for p, v := range want {
+		if string(s.Of(p)) != v {
+			t.Errorf("after Set, Of(%v) is not the value set", p)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -122,8 +123,15 @@ func (ch Change) Revokes() bool {
 // continued-use procedure), which those two events record. Other events
 // are facts: recorded even when they change no certificate. The card's
 // files do not change: a revoked certificate stays in its EF, as on a real
-// card.
+// card; RecordUpdate records a change of name or address together with the
+// new value on the card face.
 func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
+	return c.record(e, on, nil)
+}
+
+// record is Record; write, when set, changes the card's files after the
+// record and before the one commit, and an error from it undoes both.
+func (c *Card) record(e rules.Event, on time.Time, write func() error) ([]Change, error) {
 	signing, auth, err := rules.Effects(e)
 	if err != nil {
 		return nil, err
@@ -175,6 +183,12 @@ func (c *Card) Record(e rules.Event, on time.Time) ([]Change, error) {
 	case rules.Departure:
 		c.Meta.Lapsed = string(e) // ABROAD-02: the card lapses
 	}
+	if write != nil {
+		if err := write(); err != nil {
+			undo()
+			return nil, err
+		}
+	}
 	if err := c.commit(); err != nil {
 		undo()
 		return nil, err
@@ -205,26 +219,45 @@ const (
 	Kiosk  Where = "kiosk"  // a convenience-store kiosk with the JPKI reset app
 )
 
+// pinEFs are the PIN objects of p: the JPKI EF of a JPKI PIN, Kenhojo EF
+// 0011 for the Kenhojo PIN, and for the Juki PIN EF 001C of the Juki and
+// of the common card application, which a card issues with one value.
+// ErrNoPIN when the card has none (a phone token has no Kenhojo or Juki
+// PIN).
+func (c *Card) pinEFs(p jpki.PIN) ([]*simulator.PIN, error) {
+	apps := []jpki.App{p.App()}
+	switch p {
+	case jpki.AuthPIN, jpki.SigningPIN, jpki.KenhojoPIN:
+	case jpki.JukiPIN:
+		apps = []jpki.App{jpki.Juki, jpki.Common}
+	default:
+		return nil, ErrNoPIN
+	}
+	var pins []*simulator.PIN
+	for _, a := range apps {
+		app := c.State.App(a.AID())
+		if app == nil {
+			return nil, ErrNoPIN
+		}
+		ef := app.EF(p.FID())
+		if ef == nil || ef.PIN == nil {
+			return nil, ErrNoPIN
+		}
+		pins = append(pins, ef.PIN)
+	}
+	return pins, nil
+}
+
 // pinEF is the PIN object of a JPKI PIN.
 func (c *Card) pinEF(p jpki.PIN) (*simulator.PIN, error) {
-	app := c.State.App(jpki.JPKI.AID())
-	if app == nil {
-		return nil, ErrNoPIN
-	}
-	var fid uint16
-	switch p {
-	case jpki.AuthPIN:
-		fid = jpki.EFAuthPIN
-	case jpki.SigningPIN:
-		fid = jpki.EFSigningPIN
-	default:
+	if !slices.Contains(jpki.JPKIPINs, p) {
 		return nil, refuse("UNLOCK-04", "the %v is not reset this way", p)
 	}
-	ef := app.EF(fid)
-	if ef == nil || ef.PIN == nil {
-		return nil, ErrNoPIN
+	pins, err := c.pinEFs(p)
+	if err != nil {
+		return nil, err
 	}
-	return ef.PIN, nil
+	return pins[0], nil
 }
 
 // other is the PIN a kiosk reset of p proves (UNLOCK-02).
@@ -235,8 +268,12 @@ func other(p jpki.PIN) jpki.PIN {
 	return jpki.AuthPIN
 }
 
-// ResetPIN sets a new value for the auth PIN or the signing password and
-// restores its retry counter to the maximum, then commits.
+// ResetPIN sets a new value for a PIN of the card and restores its retry
+// counter to the maximum, then commits: the auth PIN or the signing
+// password, at the office or a kiosk; the Kenhojo PIN (Kenhojo EF 0011) or
+// the Juki PIN (EF 001C of the Juki and of the common card application,
+// both set to the new value) at the office only — a kiosk is refused under
+// UNLOCK-04 before anything is tried.
 //
 // At the Office (UNLOCK-01) nothing else is needed. At a Kiosk (UNLOCK-02,
 // UNLOCK-03) the holder proves the other JPKI PIN: proof is compared as the
@@ -244,11 +281,15 @@ func other(p jpki.PIN) jpki.PIN {
 // is decremented and made durable first, restored on a match — so a wrong
 // proof costs a try; a blocked other PIN, a wrong proof or a closed kiosk
 // (06:30–23:00 JST) is refused. The new value must have the issuing office's format (PIN-01,
-// PIN-02 for the signing password; PIN-06 for the auth PIN): else an error
-// wrapping rules.ErrFormat. Errors never hold a PIN value.
+// PIN-02 for the signing password; PIN-06 for the auth PIN, PIN-07 for the
+// Kenhojo and Juki PINs): else an error wrapping rules.ErrFormat. Errors
+// never hold a PIN value.
 func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now time.Time) error {
 	if err := c.live(); err != nil {
 		return err
+	}
+	if p == jpki.KenhojoPIN || p == jpki.JukiPIN {
+		return c.resetFourDigit(p, newValue, at)
 	}
 	target, err := c.pinEF(p)
 	if err != nil {
@@ -309,6 +350,35 @@ func (c *Card) ResetPIN(p jpki.PIN, newValue []byte, at Where, proof []byte, now
 	undo := c.keep() // after the proof, whose counter writes are the store's
 	target.Value = append([]byte(nil), newValue...)
 	target.Remaining = target.MaxTries
+	if err := c.commit(); err != nil {
+		undo()
+		return err
+	}
+	return nil
+}
+
+// resetFourDigit is ResetPIN of the Kenhojo or the Juki PIN: at the office
+// only (UNLOCK-04), every PIN object of p set and its counter filled.
+func (c *Card) resetFourDigit(p jpki.PIN, newValue []byte, at Where) error {
+	switch at {
+	case Office:
+	case Kiosk:
+		return refuse("UNLOCK-04", "the %v is reset at the municipal office only, never at a kiosk", p)
+	default:
+		return fmt.Errorf("unknown place %q: want office or kiosk", at)
+	}
+	targets, err := c.pinEFs(p)
+	if err != nil {
+		return err
+	}
+	if err := rules.CheckFourDigitPIN(string(newValue)); err != nil {
+		return fmt.Errorf("new %v: %w", p, err)
+	}
+	undo := c.keep()
+	for _, t := range targets {
+		t.Value = append([]byte(nil), newValue...)
+		t.Remaining = t.MaxTries
+	}
 	if err := c.commit(); err != nil {
 		undo()
 		return err

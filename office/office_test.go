@@ -133,7 +133,8 @@ func TestOfficeResetUnblocks(t *testing.T) {
 		{jpki.SigningPIN, "ABCDEF", "PIN-02"}, // no digit
 		{jpki.SigningPIN, "abc123", "PIN-01"},
 		{jpki.AuthPIN, "12345", "PIN-06"},
-		{jpki.KenhojoPIN, "1234", "UNLOCK-04"},
+		{jpki.KenhojoPIN, "12a4", "PIN-06"},
+		{jpki.JukiPIN, "12345", "PIN-06"},
 	} {
 		err := c.ResetPIN(bad.pin, []byte(bad.v), office.Office, nil, day)
 		format := errors.Is(err, rules.ErrFormat) && strings.Contains(err.Error(), bad.rule)
@@ -268,5 +269,66 @@ func TestKioskProofLengthAndChildCard(t *testing.T) {
 	}
 	if err := c.ResetPIN(jpki.AuthPIN, []byte("5678"), office.Office, nil, day); err != nil {
 		t.Fatalf("child card's auth PIN at the office: %v", err)
+	}
+}
+
+// cardFacePINs are the PIN objects of p on c: Kenhojo EF 0011, or EF 001C
+// of the Juki and of the common card application.
+func cardFacePINs(c *office.Card, p jpki.PIN) []*simulator.PIN {
+	apps := []jpki.App{jpki.Kenhojo}
+	if p == jpki.JukiPIN {
+		apps = []jpki.App{jpki.Juki, jpki.Common}
+	}
+	var pins []*simulator.PIN
+	for _, a := range apps {
+		pins = append(pins, c.State.App(a.AID()).EF(p.FID()).PIN)
+	}
+	return pins
+}
+
+// The Kenhojo and Juki PINs are reset at the office (UNLOCK-01) — the Juki
+// PIN in both applications that hold it — and never at a kiosk
+// (UNLOCK-04), which is refused before anything changes.
+func TestOfficeResetsTheKenhojoAndJukiPINs(t *testing.T) {
+	for _, p := range []jpki.PIN{jpki.KenhojoPIN, jpki.JukiPIN} {
+		t.Run(p.Name(), func(t *testing.T) {
+			c, commits := newCard(t)
+			pins := cardFacePINs(c, p)
+			for _, x := range pins {
+				x.Remaining = 0
+			}
+			before := string(pins[0].Value)
+			if err := c.ResetPIN(p, []byte("8642"), office.Kiosk, []byte("1234"), day); rule(err) != "UNLOCK-04" {
+				t.Fatalf("at a kiosk: %v", err)
+			}
+			if *commits != 0 || pins[0].Remaining != 0 || string(pins[0].Value) != before {
+				t.Fatal("a refused kiosk reset changed the card")
+			}
+			if err := c.ResetPIN(p, []byte("8642"), office.Office, nil, day); err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range pins {
+				if string(x.Value) != "8642" || x.Remaining != p.MaxTries() {
+					t.Errorf("after the reset: %d of %d tries, new value %v", x.Remaining, p.MaxTries(), string(x.Value) == "8642")
+				}
+			}
+			if *commits != 1 {
+				t.Errorf("%d commits", *commits)
+			}
+			// A failed write leaves memory as the disk has it.
+			c.Commit = func() error { return errors.New("disk full") }
+			if err := c.ResetPIN(p, []byte("1357"), office.Office, nil, day); err == nil {
+				t.Fatal("the failed commit was not reported")
+			}
+			for _, x := range pins {
+				if string(x.Value) != "8642" {
+					t.Error("after a failed commit the new value stays in memory")
+				}
+			}
+		})
+	}
+	c := cardOf(t, "android")
+	if err := c.ResetPIN(jpki.KenhojoPIN, []byte("8642"), office.Office, nil, day); !errors.Is(err, office.ErrNoPIN) {
+		t.Fatalf("a phone token's Kenhojo PIN: %v", err)
 	}
 }

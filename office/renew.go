@@ -65,7 +65,8 @@ func der(ef *simulator.EF) []byte {
 }
 
 // holder is the holder of the card: the signing certificate's data (even a
-// revoked one's) with opts' fields over them; without a signing
+// revoked one's), the name and address of the card face (Kenhojo EF 0002)
+// over them, and opts' fields over those; without a signing
 // certificate, opts' fields, the municipality code of the auth
 // certificate's subject and the fictional municipality of every TEST-ONLY
 // holder (Kakuu-ken, Mihon-shi).
@@ -94,6 +95,19 @@ func (c *Card) holder(opts Options) (pki.Holder, rules.Date, error) {
 			return h, birth, fmt.Errorf("the auth certificate on the card has no JPKI subject")
 		}
 		h = pki.Holder{Prefecture: "Kakuu-ken", Municipality: "Mihon-shi", MunicipalityCode: auth.Subject.CommonName[14:19]}
+	}
+	// The card face is the office's record of the holder's current name
+	// and address (RecordUpdate writes it): after a move it holds the new
+	// address, the revoked certificate the old one.
+	if b, ok, err := c.Holder(); err != nil {
+		return h, birth, err
+	} else if ok {
+		if b.Name != h.Name {
+			h.Name, h.NameFlags = b.Name, strings.Repeat("0", len([]rune(b.Name)))
+		}
+		if b.Address != h.Address {
+			h.Address, h.AddressFlags = b.Address, strings.Repeat("0", len([]rune(b.Address)))
+		}
 	}
 	if opts.Name != "" {
 		h.Name, h.NameFlags = opts.Name, strings.Repeat("0", len([]rune(opts.Name)))
@@ -172,8 +186,9 @@ func holderOf(cert *x509.Certificate) (pki.Holder, rules.Date, error) {
 // (REVOKE-02, ABROAD-02); certificates on hold (HOLD-02: the office lifts
 // the hold first); no valid certificate, or no open window (RENEW-01);
 // after the card's own expiry (RENEW-04). The holder's data come from the
-// signing certificate on the card, with opts' fields over them (a card
-// without one needs them all: ErrNeedHolder). PINs and their retry
+// signing certificate on the card and the name and address of its card
+// face, with opts' fields over them (a card without a signing certificate
+// needs them all: ErrNeedHolder). PINs and their retry
 // counters are kept.
 func (c *Card) Renew(on time.Time, opts Options) ([]Issued, error) {
 	japp := c.State.App(jpki.JPKI.AID())

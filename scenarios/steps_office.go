@@ -218,13 +218,7 @@ func officeHours(day string) (time.Time, error) {
 }
 
 // setPIN makes v the value the scenario's steps use for PIN p.
-func (w *world) setPIN(p jpki.PIN, v []byte) {
-	if p == jpki.SigningPIN {
-		w.secrets.SigningPIN = v
-	} else {
-		w.secrets.AuthPIN = v
-	}
-}
+func (w *world) setPIN(p jpki.PIN, v []byte) { w.secrets.Set(p, v) }
 
 func cloneMeta(m store.Meta) store.Meta {
 	m.Certificates = m.Certificates.Clone()

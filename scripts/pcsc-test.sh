@@ -106,14 +106,14 @@ JPKISIM_TEST_READER="$SLOT0" JPKISIM_TEST_REAL_READER="$SLOT1" JPKISIM_BIN="$J" 
 echo "== go test touches no reader it did not create; JPKISIM_TEST_REAL_CARDS=1 opts in"
 apdus() { grep -c 'msg=apdu' "$work/serve1.log" || true; }
 before=$(apdus)
-env -u JPKISIM_TEST_READER -u JPKISIM_TEST_REAL_READER -u JPKISIM_TEST_REAL_CARDS -u JPKISIM_AUTH_PIN -u JPKISIM_SIGN_PIN \
+env -u JPKISIM_TEST_READER -u JPKISIM_TEST_REAL_READER -u JPKISIM_TEST_REAL_CARDS -u JPKISIM_AUTH_PIN -u JPKISIM_SIGN_PIN -u JPKISIM_KENHOJO_PIN -u JPKISIM_JUKI_PIN \
 	go test -count=1 -run 'TestFeatures$|TestRunSummaryAndExitStatus$' ./scenarios/ ./cmd/jpkisim/ >"$work/gotest-plain.log" 2>&1
 if [ "$(apdus)" -ne "$before" ]; then
 	echo "go test sent $(($(apdus) - before)) APDUs to $SLOT1, a reader it was not given" >&2
 	exit 1
 fi
 if [ -n "${JPKISIM_PRIVATE_NS:-}" ]; then # every reader here is ours: opting in touches no one's card
-	env -u JPKISIM_TEST_READER -u JPKISIM_TEST_REAL_READER -u JPKISIM_AUTH_PIN -u JPKISIM_SIGN_PIN JPKISIM_TEST_REAL_CARDS=1 \
+	env -u JPKISIM_TEST_READER -u JPKISIM_TEST_REAL_READER -u JPKISIM_AUTH_PIN -u JPKISIM_SIGN_PIN -u JPKISIM_KENHOJO_PIN -u JPKISIM_JUKI_PIN JPKISIM_TEST_REAL_CARDS=1 \
 		go test -count=1 -v -run 'TestFeatures$' ./scenarios/ >"$work/gotest-optin.log" 2>&1
 	grep -E "pcsc:$SLOT1: [0-9]+ non-destructive scenarios ran" "$work/gotest-optin.log" | sed 's/^ *//' ||
 		{ echo "JPKISIM_TEST_REAL_CARDS=1 did not run the real-card pass on $SLOT1" >&2; exit 1; }
@@ -189,22 +189,29 @@ wait "$serve0_pid" 2>/dev/null || true
 forget "$serve0_pid" # gone: never signal that PID again
 AUTH=8642
 SIGN=QW7ZX93K
-JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN "$J" card new --state "$work/secret.json" >"$work/card-new.log" 2>&1
+KENHOJO=7391
+JUKI=5024
+JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN JPKISIM_KENHOJO_PIN=$KENHOJO JPKISIM_JUKI_PIN=$JUKI "$J" card new --state "$work/secret.json" >"$work/card-new.log" 2>&1
 "$J" serve -v --state "$work/secret.json" --vpcd 127.0.0.1:35963 >"$work/serve-secret.log" 2>&1 &
 serve_secret_pid=$!
 pids+=($serve_secret_pid)
 sleep 0.7 # pcscd sees the old card leave before the new one arrives
 wait_card "$SLOT0"
 (
-	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN
+	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN JPKISIM_KENHOJO_PIN=$KENHOJO JPKISIM_JUKI_PIN=$JUKI
 	"$J" run --target "pcsc:$SLOT0" --format "pretty,junit:$work/secret.xml,cucumber:$work/secret.json.report" >"$work/run-secret.log" 2>&1
 	"$J" props --target "pcsc:$SLOT0" --sequences 50 --max-len 30 >"$work/props-secret.log" 2>&1
 	"$J" apdu --target "pcsc:$SLOT0" "$SELECT" 00A4020C020018 '00200080{len:auth-pin}{auth-pin}' >"$work/apdu-secret.log" 2>&1
+	# card new wrote the Kenhojo and Juki PINs of the environment: they open the card.
+	"$J" apdu --target "pcsc:$SLOT0" 00A4040C0AD3921000310001010408 00A4020C020011 '00200080{len:kenhojo-pin}{kenhojo-pin}' \
+		00A4040C0AD3921000310001010401 00A4020C02001C '00200080{len:juki-pin}{juki-pin}' >"$work/apdu-secret-cardface.log" 2>&1
+	[ "$(tr '\n' ' ' <"$work/apdu-secret-cardface.log")" = "9000 9000 9000 9000 9000 9000 " ] ||
+		{ echo "the Kenhojo or Juki PIN of the environment does not open the card: $(tr '\n' ' ' <"$work/apdu-secret-cardface.log")" >&2; exit 1; }
 	"$J" run --target "pcsc:$SLOT0" --features features/retry.feature --tags @RETRY-03 --format pretty >"$work/run-secret-2.log" 2>&1
 	"$J" card show --state "$work/secret.json" >"$work/card-show.log" 2>&1
 ) || { echo "the suite failed on the card with other PINs" >&2; tail -n 30 "$work/run-secret.log" >&2; exit 1; }
 grep -E "scenarios|^targets" "$work/run-secret.log" | tail -n 2
-JPKISIM_SCAN_PINS="$AUTH $SIGN" go run ./scripts/secretscan "$work"/*.log "$work/secret.xml" "$work/secret.json.report"
+JPKISIM_SCAN_PINS="$AUTH $SIGN $KENHOJO $JUKI" go run ./scripts/secretscan "$work"/*.log "$work/secret.xml" "$work/secret.json.report"
 
 # --- a run leaves a served state file as it found it (issue 9, item 3) ---
 echo "== run, props and diff leave the card of serve --state as they found it, also when interrupted"
@@ -212,7 +219,7 @@ echo "== run, props and diff leave the card of serve --state as they found it, a
 body_of() { jq -cS .body "$work/secret.json" | sha256sum | cut -c1-16; }
 tries_in_file() { jq -r '[.body.apps[].efs[] | select(.kind == "pin") | .pin.remaining] | join(" ")' "$work/secret.json"; }
 (
-	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN
+	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN JPKISIM_KENHOJO_PIN=$KENHOJO JPKISIM_JUKI_PIN=$JUKI
 	found=$(body_of)
 	echo "the file before: tries $(tries_in_file), body $found"
 	"$J" run --target "pcsc:$SLOT0" --features features/retry.feature --tags @RETRY-06 --format progress >"$work/run-keep.log" 2>&1 ||
@@ -268,7 +275,7 @@ wait_card "$SLOT0"
 # snapshot command during a run, and a second run on the same card, are refused ---
 echo "== another client cannot move a run's snapshot; a second run on the card fails at once"
 (
-	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN
+	export JPKISIM_AUTH_PIN=$AUTH JPKISIM_SIGN_PIN=$SIGN JPKISIM_KENHOJO_PIN=$KENHOJO JPKISIM_JUKI_PIN=$JUKI
 	long="$work/long-features"
 	mkdir -p "$long"
 	# Each scenario leaves the signing password at 1 try from where the run found it.

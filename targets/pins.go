@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/rules"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -21,16 +22,18 @@ import (
 // flag, whose value would show in ps; never a value in an
 // error or a message (From says where a value came from, not what it is).
 
-// Environment variables that carry a card's PINs.
+// Environment variables that carry a card's PINs, one per PIN role.
 const (
-	EnvAuthPIN    = "JPKISIM_AUTH_PIN"
-	EnvSignPIN    = "JPKISIM_SIGN_PIN"
-	EnvKenhojoPIN = "JPKISIM_KENHOJO_PIN"
+	EnvAuthPIN    = "JPKISIM_AUTH_PIN"    // the auth PIN (JPKI EF 0018)
+	EnvSignPIN    = "JPKISIM_SIGN_PIN"    // the signing password (JPKI EF 001B)
+	EnvKenhojoPIN = "JPKISIM_KENHOJO_PIN" // the Kenhojo PIN (Kenhojo EF 0011)
+	// EnvJukiPIN carries the Juki PIN, EF 001C of the Juki and of the
+	// common card application, which a card issues with one value.
+	EnvJukiPIN = "JPKISIM_JUKI_PIN"
 )
 
 // EnvVar returns the environment variable that carries p: EnvAuthPIN,
-// EnvSignPIN or EnvKenhojoPIN; "" for a PIN no variable carries (the Juki
-// PIN).
+// EnvSignPIN, EnvKenhojoPIN or EnvJukiPIN; "" for no PIN role.
 func EnvVar(p jpki.PIN) string {
 	switch p {
 	case jpki.AuthPIN:
@@ -39,20 +42,20 @@ func EnvVar(p jpki.PIN) string {
 		return EnvSignPIN
 	case jpki.KenhojoPIN:
 		return EnvKenhojoPIN
+	case jpki.JukiPIN:
+		return EnvJukiPIN
 	}
 	return ""
 }
-
-// envPINs are the PINs CheckEnv checks, in its order.
-var envPINs = []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN, jpki.KenhojoPIN}
 
 // CheckEnv refuses a PIN variable that is set but empty (an unset shell
 // variable, most likely: the profile's test PIN would be used without a
 // word), and one whose value no card can hold (rules PIN-01, PIN-06,
 // PIN-07): it cannot be the card's PIN, and presenting it would only spend a
-// try. The error names the variable and the rule, never the value.
+// try. It checks the variables in the order of jpki.PINs; the error names
+// the variable and the rule, never the value.
 func CheckEnv() error {
-	for _, p := range envPINs {
+	for _, p := range jpki.PINs {
 		name := EnvVar(p)
 		v, ok := os.LookupEnv(name)
 		if !ok {
@@ -69,7 +72,7 @@ func CheckEnv() error {
 }
 
 // checkFormat refuses a value of p that no card holds: 4 digits for the
-// auth and Kenhojo PINs (PIN-06, PIN-07), 6-16 of A-Z 0-9 for the signing
+// auth, Kenhojo and Juki PINs (PIN-06, PIN-07), 6-16 of A-Z 0-9 for the signing
 // password (PIN-01; the letter-and-digit mix of PIN-02 is the office's rule
 // for a new one, not the card's).
 func checkFormat(p jpki.PIN, v string) error {
@@ -90,8 +93,9 @@ const (
 	FromTerminal               // typed at the prompt (PINs.Ask)
 )
 
-// PINs are the values of a card's two JPKI PINs and where each came from.
-// Printed, it masks the values (harness.Secrets).
+// PINs are the values of a card's PINs — the two JPKI PINs, the Kenhojo
+// PIN and the Juki PIN — and where each came from. Printed, it masks the
+// values (harness.Secrets).
 type PINs struct {
 	harness.Secrets
 	from map[jpki.PIN]Source
@@ -102,7 +106,7 @@ type PINs struct {
 // is not virtual) when the variable is unset or empty.
 func Environment(profile harness.Secrets) PINs {
 	s := PINs{Secrets: profile, from: map[jpki.PIN]Source{}}
-	for _, p := range jpki.JPKIPINs {
+	for _, p := range jpki.PINs {
 		if len(profile.Of(p)) > 0 {
 			s.from[p] = FromProfile
 		}
@@ -113,17 +117,14 @@ func Environment(profile harness.Secrets) PINs {
 	return s
 }
 
-// ForProfile is Environment over the test PINs of the profile p.
+// ForProfile is Environment over the test PINs of the profile p
+// (sim.ProfileSecrets).
 func ForProfile(p *simulator.Profile) PINs {
-	return Environment(harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN})
+	return Environment(sim.ProfileSecrets(p))
 }
 
 func (s *PINs) set(p jpki.PIN, v []byte, from Source) {
-	if p == jpki.SigningPIN {
-		s.SigningPIN = v
-	} else {
-		s.AuthPIN = v
-	}
+	s.Secrets.Set(p, v)
 	if s.from == nil {
 		s.from = map[jpki.PIN]Source{}
 	}
@@ -155,7 +156,7 @@ func (s PINs) From(p jpki.PIN) string {
 }
 
 // ErrBadPIN is wrapped when a PIN typed at the prompt has a format no card
-// holds (rules PIN-01, PIN-06).
+// holds (rules PIN-01, PIN-06, PIN-07).
 var ErrBadPIN = errors.New("bad PIN")
 
 // ErrNoTerminal is returned by Ask when standard input is not a terminal.
@@ -168,11 +169,12 @@ var (
 	promptOut    io.Writer = os.Stderr
 )
 
-// hints describe each JPKI PIN's format in a question.
-var hints = map[jpki.PIN]string{jpki.AuthPIN: "4 digits", jpki.SigningPIN: "6-16 of A-Z 0-9"}
+// hints describe each PIN's format in a question.
+var hints = map[jpki.PIN]string{jpki.AuthPIN: "4 digits", jpki.SigningPIN: "6-16 of A-Z 0-9",
+	jpki.KenhojoPIN: "4 digits", jpki.JukiPIN: "4 digits"}
 
-// Ask asks on the terminal, without echo, for each JPKI PIN among pins
-// whose value the user did not give (Given), the auth PIN first; card, when
+// Ask asks on the terminal, without echo, for each PIN among pins whose
+// value the user did not give (Given), in the order of jpki.PINs; card, when
 // not "", names the card in the question (`the card in "Reader 0"`), and an
 // empty answer is allowed ("empty to skip"). A typed value is the PIN's,
 // from the terminal, also when empty; one in a format no card holds is
@@ -183,7 +185,7 @@ func (s *PINs) Ask(pins []jpki.PIN, card string) error {
 	if !isTerminal() {
 		return ErrNoTerminal
 	}
-	for _, p := range jpki.JPKIPINs {
+	for _, p := range jpki.PINs {
 		if !slices.Contains(pins, p) || s.Given(p) {
 			continue
 		}

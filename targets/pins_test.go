@@ -16,7 +16,7 @@ import (
 // unsetPINVars clears the PIN variables for the test.
 func unsetPINVars(t *testing.T) {
 	t.Helper()
-	for _, v := range []string{EnvAuthPIN, EnvSignPIN, EnvKenhojoPIN} {
+	for _, v := range []string{EnvAuthPIN, EnvSignPIN, EnvKenhojoPIN, EnvJukiPIN} {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}
@@ -120,6 +120,9 @@ func TestCheckEnv(t *testing.T) {
 		{EnvAuthPIN, "12345", "PIN-06"},
 		{EnvSignPIN, "abc123", "PIN-01"},
 		{EnvKenhojoPIN, "1a34", "PIN-06"},
+		{EnvJukiPIN, "12345", "PIN-06"},
+		{EnvJukiPIN, "", "JPKISIM_JUKI_PIN is set but empty"},
+		{EnvJukiPIN, "2468", ""},
 		{EnvSignPIN, "PASS99", ""},
 	} {
 		unsetPINVars(t)
@@ -137,7 +140,48 @@ func TestCheckEnv(t *testing.T) {
 }
 
 func TestEnvVar(t *testing.T) {
-	if EnvVar(jpki.AuthPIN) != "JPKISIM_AUTH_PIN" || EnvVar(jpki.SigningPIN) != "JPKISIM_SIGN_PIN" || EnvVar(jpki.KenhojoPIN) != "JPKISIM_KENHOJO_PIN" || EnvVar(jpki.JukiPIN) != "" {
+	if EnvVar(jpki.AuthPIN) != "JPKISIM_AUTH_PIN" || EnvVar(jpki.SigningPIN) != "JPKISIM_SIGN_PIN" || EnvVar(jpki.KenhojoPIN) != "JPKISIM_KENHOJO_PIN" || EnvVar(jpki.JukiPIN) != "JPKISIM_JUKI_PIN" || EnvVar(0) != "" {
 		t.Fatal("EnvVar")
+	}
+}
+
+// The Kenhojo and Juki PINs come from their variables over the profile's
+// test PINs, as the JPKI ones do, and are asked for on the terminal when
+// named; a phone token's profile has none.
+func TestCardFacePINsFromTheEnvironment(t *testing.T) {
+	unsetPINVars(t)
+	p := fixtures.MustProfile("default")
+	s := ForProfile(p)
+	if !bytes.Equal(s.KenhojoPIN, p.CardFace.KenhojoPIN) || !bytes.Equal(s.JukiPIN, p.CardFace.JukiPIN) ||
+		s.From(jpki.KenhojoPIN) != "the profile's test PINs" || s.From(jpki.JukiPIN) != "the profile's test PINs" {
+		t.Fatal("the profile's Kenhojo and Juki PINs are not the defaults")
+	}
+	t.Setenv(EnvKenhojoPIN, "8642")
+	t.Setenv(EnvJukiPIN, "9753")
+	s = ForProfile(p)
+	if string(s.KenhojoPIN) != "8642" || string(s.JukiPIN) != "9753" || string(s.AuthPIN) != string(p.AuthPIN) ||
+		s.From(jpki.KenhojoPIN) != EnvKenhojoPIN || s.From(jpki.JukiPIN) != EnvJukiPIN || !s.Given(jpki.JukiPIN) {
+		t.Fatal("the variables do not stand over the profile, or only for one PIN")
+	}
+	if out := fmt.Sprintf("%v %+v %#v", s, s, s); strings.Contains(out, "8642") || strings.Contains(out, "9753") {
+		t.Fatalf("printed PINs show a value: %s", out)
+	}
+	unsetPINVars(t)
+	if s := ForProfile(fixtures.MustProfile("android")); len(s.KenhojoPIN) != 0 || s.From(jpki.JukiPIN) != "none given" {
+		t.Fatal("a phone token has a Kenhojo or Juki PIN")
+	}
+	q := terminal(t, true, "1357", "")
+	s = Environment(harness.Secrets{})
+	if err := s.Ask([]jpki.PIN{jpki.JukiPIN, jpki.KenhojoPIN}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if string(s.KenhojoPIN) != "1357" || len(s.JukiPIN) != 0 || s.From(jpki.JukiPIN) != "the terminal" ||
+		!strings.Contains(q.String(), "Kenhojo PIN (4 digits)") || !strings.Contains(q.String(), "Juki PIN (4 digits)") {
+		t.Fatalf("asked %q", q.String())
+	}
+	terminal(t, true, "13a7")
+	s = Environment(harness.Secrets{})
+	if err := s.Ask([]jpki.PIN{jpki.JukiPIN}, ""); !errors.Is(err, ErrBadPIN) || strings.Contains(err.Error(), "13a7") {
+		t.Fatalf("a typed Juki PIN no card holds: %v", err)
 	}
 }

@@ -93,7 +93,7 @@ func secrets(t *pcsc.Target, o Options) (harness.Secrets, error) {
 	var profile harness.Secrets
 	if t.Virtual() {
 		if p, err := fixtures.Profile(t.Profile()); err == nil {
-			profile = harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN}
+			profile = sim.ProfileSecrets(p)
 		}
 	}
 	s := Environment(profile)

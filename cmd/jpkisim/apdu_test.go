@@ -65,6 +65,7 @@ func TestPINVariablesOfAnImpossibleFormatAreRefused(t *testing.T) {
 		{"JPKISIM_SIGN_PIN", "abc123", "PIN-01"},
 		{"JPKISIM_SIGN_PIN", "ABC12", "PIN-01"},
 		{"JPKISIM_KENHOJO_PIN", "1a34", "PIN-06"},
+		{"JPKISIM_JUKI_PIN", "123", "PIN-06"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(tc.name, tc.value)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
@@ -45,18 +46,14 @@ func profileOf(path string, meta store.Meta) (*simulator.Profile, error) {
 
 // statePINs are the PINs of the card of the state file path: the
 // environment over its profile's test PINs, then, with prompt, the terminal
-// for those the environment left out (the auth PIN only when askAuth).
-func statePINs(path string, meta store.Meta, prompt, askAuth bool) (targets.PINs, error) {
+// for those of ask the environment left out.
+func statePINs(path string, meta store.Meta, prompt bool, ask []jpki.PIN) (targets.PINs, error) {
 	p, err := profileOf(path, meta)
 	if err != nil {
 		return targets.PINs{}, err
 	}
 	pins := targets.ForProfile(p)
 	if prompt {
-		ask := jpki.JPKIPINs
-		if !askAuth {
-			ask = []jpki.PIN{jpki.SigningPIN}
-		}
 		if err := askPINs(&pins, ask); err != nil {
 			return pins, err
 		}
@@ -140,11 +137,13 @@ it with --state FILE.`,
 		Use:   "new --state FILE",
 		Short: "Issue a new card into a state file (never replaces one)",
 		Long: `Issue a new virtual card of a profile into a new state file. Its PINs come from
-JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN (or, with --prompt, from the terminal; else
-the profile's test PINs), never from a flag, and are checked as the issuing office
-checks them: 4 digits (PIN-06), and 6-16 of A-Z 0-9 with at least one letter and
-one digit (PIN-01, PIN-02). JPKISIM_KENHOJO_PIN is checked too (4 digits); the
-Kenhojo application itself is not modelled yet.`,
+JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN, and on a card with the card-face
+applications JPKISIM_KENHOJO_PIN (Kenhojo EF 0011) and JPKISIM_JUKI_PIN (EF 001C
+of the Juki and of the common card application) — or, with --prompt, from the
+terminal; else the profile's test PINs —, never from a flag, and are checked as
+the issuing office checks them: 4 digits (PIN-06, PIN-07), and 6-16 of A-Z 0-9
+with at least one letter and one digit (PIN-01, PIN-02). No value is printed: the
+output says where each came from.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if path == "" {
@@ -159,23 +158,33 @@ Kenhojo application itself is not modelled yet.`,
 			if err != nil {
 				return usageError{err}
 			}
-			// The Kenhojo application is not modelled yet: its variable is
-			// checked (PIN-07, targets.CheckEnv, before every command) and
-			// not stored.
+			own := jpki.JPKIPINs // the PINs this card has
+			if p.CardFace != nil {
+				own = jpki.PINs
+			}
 			pins := targets.ForProfile(p)
 			if prompt {
-				if err := askPINs(&pins, jpki.JPKIPINs); err != nil {
+				if err := askPINs(&pins, own); err != nil {
 					return err
 				}
-			}
-			if err := rules.CheckFourDigitPIN(string(pins.AuthPIN)); err != nil {
-				return usageError{fmt.Errorf("auth PIN: %v", err)}
 			}
 			if err := rules.CheckSigningPassword(string(pins.SigningPIN), true); err != nil {
 				return usageError{fmt.Errorf("signing password: %v", err)}
 			}
+			for _, r := range own {
+				if r == jpki.SigningPIN {
+					continue
+				}
+				if err := rules.CheckFourDigitPIN(string(pins.Of(r))); err != nil {
+					return usageError{fmt.Errorf("%v: %v", r, err)}
+				}
+			}
 			q := *p
 			q.AuthPIN, q.SigningPIN = pins.AuthPIN, pins.SigningPIN
+			if p.CardFace != nil {
+				q.CardFace = p.CardFace.Clone()
+				q.CardFace.KenhojoPIN, q.CardFace.JukiPIN = pins.KenhojoPIN, pins.JukiPIN
+			}
 			st, err := simulator.NewState(&q)
 			if err != nil {
 				return err
@@ -184,14 +193,20 @@ Kenhojo application itself is not modelled yet.`,
 			if err := store.Create(path, st, meta); err != nil {
 				return usageError{err}
 			}
-			authFrom, signFrom := pins.From(jpki.AuthPIN), pins.From(jpki.SigningPIN)
 			if newJSON {
-				b, _ := json.Marshal(map[string]string{"state": path, "profile": p.Name, "auth_pin_from": authFrom, "signing_password_from": signFrom})
+				out := map[string]string{"state": path, "profile": p.Name}
+				for _, r := range own {
+					out[pinFromKey[r]] = pins.From(r)
+				}
+				b, _ := json.Marshal(out)
 				fmt.Fprintln(stdout, string(b))
 				return nil
 			}
-			fmt.Fprintf(stdout, "created %s: a card of profile %s, auth PIN from %s, signing password from %s\n",
-				path, p.Name, authFrom, signFrom)
+			from := make([]string, len(own))
+			for i, r := range own {
+				from[i] = fmt.Sprintf("%v from %s", r, pins.From(r))
+			}
+			fmt.Fprintf(stdout, "created %s: a card of profile %s, %s\n", path, p.Name, strings.Join(from, ", "))
 			return nil
 		},
 	}
@@ -249,6 +264,10 @@ Kenhojo application itself is not modelled yet.`,
 	return cmd
 }
 
+// pinFromKey names, in card new --json, where each PIN's value came from.
+var pinFromKey = map[jpki.PIN]string{jpki.AuthPIN: "auth_pin_from", jpki.SigningPIN: "signing_password_from",
+	jpki.KenhojoPIN: "kenhojo_pin_from", jpki.JukiPIN: "juki_pin_from"}
+
 type certView struct {
 	Status rules.Status `json:"status"`
 	Reason rules.Reason `json:"reason,omitempty"`
@@ -257,7 +276,7 @@ type certView struct {
 
 type cardView struct {
 	Profile string   `json:"profile"`
-	Holder  *holder  `json:"holder,omitempty"` // from the signing certificate on the card
+	Holder  *holder  `json:"holder,omitempty"` // from the card face (Kenhojo EF 0002), else the signing certificate
 	Lapsed  string   `json:"lapsed,omitempty"`
 	Signing certView `json:"signing"`
 	Auth    certView `json:"auth"`
@@ -277,7 +296,8 @@ func (v *cardView) cert(k jpki.Kind) *certView {
 	return &v.Auth
 }
 
-// holder is the basic 4 information of the signing certificate (CERT-03).
+// holder is the basic 4 information of the card face (Kenhojo EF 0002), or
+// of the signing certificate (CERT-03) on a card without one.
 type holder struct {
 	Name    string `json:"name"`
 	Sex     string `json:"sex"` // 1 male, 2 female, 9 not applicable
@@ -300,7 +320,11 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 		*v.cert(k) = certView{Status: c.Status, Reason: c.Reason, Expiry: expiry(k.CertFID())}
 	}
 	v.Lapsed = meta.Lapsed
-	if c := office.Certificate(st, jpki.EFSigningCert); c != nil {
+	if b, ok, err := (&office.Card{State: st, Meta: &meta}).Holder(); ok && err == nil {
+		// The card face is the office's record of the holder now: after a
+		// move it holds the new address, the revoked certificate the old.
+		v.Holder = &holder{Name: b.Name, Sex: b.Sex, Birth: b.BirthDate[:4] + "-" + b.BirthDate[4:6] + "-" + b.BirthDate[6:], Address: b.Address}
+	} else if c := office.Certificate(st, jpki.EFSigningCert); c != nil {
 		if san, err := pki.ParseSigningSAN(c); err == nil {
 			v.Holder = &holder{Name: san.Name, Sex: san.Sex, Birth: san.BirthDate, Address: san.Address}
 			if len(san.BirthDate) == 9 {

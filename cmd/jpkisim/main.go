@@ -527,7 +527,7 @@ Examples:
 			}
 			// Every argument is checked before anything is sent; the
 			// placeholders are filled in once the card's PINs are known.
-			dummy := harness.Secrets{AuthPIN: []byte("0000"), SigningPIN: []byte("AAAA00")}
+			dummy := harness.Secrets{AuthPIN: []byte("0000"), SigningPIN: []byte("AAAA00"), KenhojoPIN: []byte("0000"), JukiPIN: []byte("0000")}
 			for i, a := range args {
 				if _, err := expandC(a, dummy); err != nil {
 					return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}

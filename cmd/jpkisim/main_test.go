@@ -340,8 +340,8 @@ func TestCardOfficeOperations(t *testing.T) {
 	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
 		t.Fatal(errOut)
 	}
-	code, out, _ := runCLI(t, "card", "event", "--state", path, "address-change", "--on", "2026-11-01", "--json")
-	if code != 0 || out != `{"changes":[{"certificate":"signing","from":"valid","to":"revoked","reason":"affiliationChanged","rule":"REVOKE-01"}],"event":"address-change"}`+"\n" {
+	code, out, _ := runCLI(t, "card", "event", "--state", path, "address-change", "--address", "架空県見本市南町二丁目3番4号", "--on", "2026-11-01", "--json")
+	if code != 0 || out != `{"card_face":["Kenhojo EF 0002","Kenhojo EF 0003","Kenkaku EF 0002"],"changes":[{"certificate":"signing","from":"valid","to":"revoked","reason":"affiliationChanged","rule":"REVOKE-01"}],"event":"address-change"}`+"\n" {
 		t.Fatalf("event: %d %q", code, out)
 	}
 	code, _, errOut := runCLI(t, "card", "event", "--state", path, "found")
@@ -464,7 +464,7 @@ func TestCardJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "card.json")
 	t.Setenv("JPKISIM_AUTH_PIN", "4321")
 	code, out, _ := runCLI(t, "card", "new", "--state", path, "--json")
-	if code != 0 || out != `{"auth_pin_from":"JPKISIM_AUTH_PIN","profile":"default","signing_password_from":"the profile's test PINs","state":"`+path+`"}`+"\n" {
+	if code != 0 || out != `{"auth_pin_from":"JPKISIM_AUTH_PIN","juki_pin_from":"the profile's test PINs","kenhojo_pin_from":"the profile's test PINs","profile":"default","signing_password_from":"the profile's test PINs","state":"`+path+`"}`+"\n" {
 		t.Fatalf("card new: %d %q", code, out)
 	}
 	t.Setenv("JPKISIM_AUTH_PIN", "8642")

@@ -65,14 +65,14 @@ func inRange(t time.Time, s string) (time.Time, error) {
 }
 
 func newCardEventCmd(stdout io.Writer) *cobra.Command {
-	var path, on string
+	var path, on, name, address string
 	var asJSON bool
 	names := make([]string, len(rules.Events))
 	for i, e := range rules.Events {
 		names[i] = string(e)
 	}
 	cmd := &cobra.Command{
-		Use:   "event --state FILE EVENT",
+		Use:   "event --state FILE EVENT [--address ADDRESS | --name NAME]",
 		Short: "Record an event at the office: what it does to the card's certificates",
 		Long: `Record an event at the municipal office against a card kept in a state file,
 as the rules say (jpkisim rules event shows the same without a card):
@@ -80,14 +80,20 @@ as the rules say (jpkisim rules event shows the same without a card):
   ` + strings.Join(names, ", ") + `
 
 A change of name, address, birth date or sex revokes the signing certificate
-and keeps the auth certificate (REVOKE-01, REVOKE-05); a loss report puts both
+and keeps the auth certificate (REVOKE-01, REVOKE-05). address-change takes the
+new address (--address) and name-change the new name (--name), in UTF-8, and in
+the same write of the file the office puts it on the card face: Kenhojo EF 0002
+and its integrity record EF 0003, and Kenkaku EF 0002 (the address or name
+image), signed anew with the municipality's TEST-ONLY key; a card without the
+card-face applications (a phone token) only records the change. A loss report puts both
 on hold (HOLD-01) and "found" lifts the hold at the office (HOLD-02); death
 and departure revoke as REVOKE-02 and ABROAD-02..04 say, and end the card.
 Events that are facts are recorded even when they change no certificate; a
 request the rules forbid (revoking what is not valid, lifting a hold that is
 not there, anything on a card that ended) is refused with its rule ID and exit
 status 1. serve --pki --state FILE publishes
-the record as OCSP and CRLs. The card's files and PINs do not change.`,
+the record as OCSP and CRLs. Beside the card face, the card's files and PINs do
+not change: a revoked certificate stays in its EF.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{fmt.Errorf("card event: give one EVENT: %s", strings.Join(names, ", "))}
@@ -99,6 +105,17 @@ the record as OCSP and CRLs. The card's files and PINs do not change.`,
 			if !slices.Contains(rules.Events, e) {
 				return usageError{fmt.Errorf("unknown event %q; events: %s", args[0], strings.Join(names, ", "))}
 			}
+			u := office.Update{Name: name, Address: address}
+			switch {
+			case e == rules.AddressChange && address == "":
+				return usageError{errors.New("card event address-change: give the new address with --address")}
+			case e == rules.NameChange && name == "":
+				return usageError{errors.New("card event name-change: give the new name with --name")}
+			case e != rules.AddressChange && address != "":
+				return usageError{fmt.Errorf("card event %s: --address goes with address-change only", e)}
+			case e != rules.NameChange && name != "":
+				return usageError{fmt.Errorf("card event %s: --name goes with name-change only", e)}
+			}
 			when, err := parseWhen(on)
 			if err != nil {
 				return err
@@ -108,15 +125,31 @@ the record as OCSP and CRLs. The card's files and PINs do not change.`,
 				return err
 			}
 			defer done()
-			changes, err := c.Record(e, when)
+			var changes []office.Change
+			if u != (office.Update{}) {
+				changes, err = c.RecordUpdate(e, when, u)
+			} else {
+				changes, err = c.Record(e, when)
+			}
+			if errors.Is(err, office.ErrUpdate) {
+				return usageError{err}
+			}
 			if err != nil {
 				return err
+			}
+			var written []string // the card-face files the change wrote
+			if _, ok, _ := c.Holder(); ok && u != (office.Update{}) {
+				written = []string{"Kenhojo EF 0002", "Kenhojo EF 0003", "Kenkaku EF 0002"}
 			}
 			if asJSON {
 				if changes == nil {
 					changes = []office.Change{}
 				}
-				b, _ := json.Marshal(map[string]any{"event": e, "changes": changes})
+				out := map[string]any{"event": e, "changes": changes}
+				if written != nil {
+					out["card_face"] = written
+				}
+				b, _ := json.Marshal(out)
 				fmt.Fprintln(stdout, string(b))
 				return nil
 			}
@@ -130,11 +163,17 @@ the record as OCSP and CRLs. The card's files and PINs do not change.`,
 				}
 				fmt.Fprintf(stdout, " [%s]\n", ch.Rule)
 			}
+			if written != nil {
+				fmt.Fprintf(stdout, "card face: the new %s written to %s, signed anew\n",
+					map[rules.Event]string{rules.AddressChange: "address", rules.NameChange: "name"}[e], strings.Join(written, ", "))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
 	cmd.Flags().StringVar(&on, "on", "", "when the event happened: YYYY-MM-DD (noon JST), \"YYYY-MM-DD HH:MM\" (JST) or RFC 3339 (default now)")
+	cmd.Flags().StringVar(&address, "address", "", "address-change: the new registered address, UTF-8 (written to the card face)")
+	cmd.Flags().StringVar(&name, "name", "", "name-change: the new name, UTF-8, surname U+3000 given name (written to the card face)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }
@@ -143,16 +182,20 @@ func newCardResetPINCmd(stdout io.Writer) *cobra.Command {
 	var path, which, at, on string
 	var prompt, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "reset-pin --state FILE --pin auth|signing [--at office|kiosk]",
+		Use:   "reset-pin --state FILE --pin auth|signing|kenhojo|juki [--at office|kiosk]",
 		Short: "Reset a PIN at the office or a kiosk: new value, full retry counter",
-		Long: `Reset the auth PIN or the signing password of a card kept in a state file and
-restore its retry counter, as the municipal office does (--at office, the
-default, UNLOCK-01) or a kiosk (--at kiosk, UNLOCK-02, 06:30-23:00 JST,
-UNLOCK-03), where the holder proves the other PIN.
+		Long: `Reset a PIN of a card kept in a state file and restore its retry counter, as the
+municipal office does (--at office, the default, UNLOCK-01) or a kiosk (--at
+kiosk, UNLOCK-02, 06:30-23:00 JST, UNLOCK-03), where the holder proves the other
+JPKI PIN. The auth PIN and the signing password are reset at either; the Kenhojo
+PIN (--pin kenhojo) and the Juki PIN (--pin juki: EF 001C of the Juki and of the
+common card application, both set) at the office only: a kiosk refuses them
+(UNLOCK-04, exit 1).
 
 The values come from the environment, never from a flag: the new value from
-JPKISIM_AUTH_PIN (--pin auth) or JPKISIM_SIGN_PIN (--pin signing), and at a
-kiosk the proof from the other variable. For the new value a variable not set
+JPKISIM_AUTH_PIN (--pin auth), JPKISIM_SIGN_PIN (--pin signing),
+JPKISIM_KENHOJO_PIN (--pin kenhojo) or JPKISIM_JUKI_PIN (--pin juki), and at a
+kiosk the proof from the other JPKI variable. For the new value a variable not set
 means the profile's test PIN, or with --prompt the terminal; the proof at a
 kiosk must be given (the variable or --prompt), never a default: without it the
 command is a usage error (exit 2). A wrong proof at a kiosk costs a try of the
@@ -160,8 +203,8 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := jpki.ParsePIN(which)
-			if err != nil || !slices.Contains(jpki.JPKIPINs, p) {
-				return usageError{fmt.Errorf("--pin %q: want auth or signing", which)}
+			if err != nil {
+				return usageError{fmt.Errorf("--pin %q: want auth, signing, kenhojo or juki", which)}
 			}
 			where := office.Where(at)
 			if where != office.Office && where != office.Kiosk {
@@ -176,14 +219,18 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				return err
 			}
 			defer done()
-			pins, err := statePINs(path, *c.Meta, prompt, true)
+			other, jpkiPIN := p.Other()
+			ask := []jpki.PIN{p}
+			if jpkiPIN && where == office.Kiosk {
+				ask = jpki.JPKIPINs
+			}
+			pins, err := statePINs(path, *c.Meta, prompt, ask)
 			if err != nil {
 				return err
 			}
-			other, _ := p.Other()
 			value, proof := pins.Of(p), pins.Of(other)
-			if where == office.Office {
-				proof = nil
+			if where == office.Office || !jpkiPIN {
+				proof = nil // a kiosk refuses the Kenhojo and Juki PINs (UNLOCK-04)
 			} else if !pins.Given(other) {
 				// A default proof would spend a try of the holder's other PIN
 				// on a guess: the holder states it, or nothing is tried.
@@ -197,14 +244,12 @@ other PIN, as the card's VERIFY does. Refusals name their rule and exit 1.`,
 				fmt.Fprintln(stdout, string(b))
 				return nil
 			}
-			fmt.Fprintf(stdout, "%s reset at the %s: new value from %s, all tries restored\n",
-				map[jpki.PIN]string{jpki.AuthPIN: "auth PIN", jpki.SigningPIN: "signing password"}[p], where,
-				pins.From(p))
+			fmt.Fprintf(stdout, "%v reset at the %s: new value from %s, all tries restored\n", p, where, pins.From(p))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&path, "state", "", "the card's state file")
-	cmd.Flags().StringVar(&which, "pin", "", "auth or signing")
+	cmd.Flags().StringVar(&which, "pin", "", "auth, signing, kenhojo or juki")
 	cmd.Flags().StringVar(&at, "at", "office", "office or kiosk")
 	cmd.Flags().StringVar(&on, "on", "", "when: YYYY-MM-DD (noon JST), \"YYYY-MM-DD HH:MM\" (JST) or RFC 3339 (default now; a kiosk keeps hours)")
 	cmd.Flags().BoolVar(&prompt, "prompt", false, "ask on the terminal for the PINs the environment does not give")
@@ -220,10 +265,10 @@ type holderFlags struct {
 func (h *holderFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&h.on, "on", "", "the day of the issuance: YYYY-MM-DD (JST) or RFC 3339 (default today)")
-	f.StringVar(&h.name, "name", "", "the holder's name in UTF-8 (default: from the signing certificate on the card)")
+	f.StringVar(&h.name, "name", "", "the holder's name in UTF-8 (default: from the card face, else the signing certificate)")
 	f.StringVar(&h.sex, "sex", "", "the holder's sex: 1 male, 2 female, 9 not applicable (default: from the card)")
 	f.StringVar(&h.birth, "birth", "", "the holder's date of birth, YYYY-MM-DD (default: from the card)")
-	f.StringVar(&h.address, "address", "", "the holder's registered address in UTF-8 (default: from the card; give it after a move)")
+	f.StringVar(&h.address, "address", "", "the holder's registered address in UTF-8 (default: from the card face, which card event address-change wrote, else the signing certificate)")
 	f.StringVar(&h.cardExpiry, "card-expiry", "", "the card's own expiry, YYYY-MM-DD (caps the certificates, VALID-05)")
 	f.StringVar(&h.residence, "residence", "", "a foreign resident's status: permanent, special-permanent or other (VALID-06)")
 	f.StringVar(&h.residenceExpiry, "residence-expiry", "", "with --residence other: the end of the period of stay, YYYY-MM-DD (caps the certificates)")
@@ -269,7 +314,9 @@ func newCardRenewCmd(stdout io.Writer) *cobra.Command {
 does at a renewal: from 3 months before the expiry (RENEW-01), to the 6th
 birthday when fewer than 3 months remained (VALID-02), as a new issuance after
 expiry (RENEW-04), capped by --card-expiry (VALID-05). The holder's data are read
-from the signing certificate on the card; the flags replace them (a card without
+from the signing certificate on the card, the name and address from its card face
+(Kenhojo EF 0002, which card event address-change and name-change write); the
+flags replace them (a card without
 a signing certificate needs --name, --sex, --birth and --address, and renews its
 auth certificate only). PINs and retry counters are kept.`,
 		Args: usageArgs(cobra.NoArgs),
@@ -336,7 +383,7 @@ say. A valid or held certificate is renewed instead (refused under RENEW-01).`,
 				return err
 			}
 			defer done()
-			pins, err := statePINs(path, *c.Meta, prompt, false)
+			pins, err := statePINs(path, *c.Meta, prompt, []jpki.PIN{jpki.SigningPIN})
 			if err != nil {
 				return err
 			}

@@ -20,7 +20,7 @@ import (
 // them afterwards; set but empty would be a usage error of its own).
 func unsetPINVars(t *testing.T) {
 	t.Helper()
-	for _, v := range []string{"JPKISIM_AUTH_PIN", "JPKISIM_SIGN_PIN", "JPKISIM_KENHOJO_PIN"} {
+	for _, v := range []string{"JPKISIM_AUTH_PIN", "JPKISIM_SIGN_PIN", "JPKISIM_KENHOJO_PIN", "JPKISIM_JUKI_PIN"} {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}

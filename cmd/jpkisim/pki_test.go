@@ -310,7 +310,7 @@ func TestServeStatePublishesTheFilesRecord(t *testing.T) {
 	addr, stop := startServe(t, "--state", path)
 	checkPublished(t, addr, p, p.SigningCert, p.AuthCert, -1)
 	stop() // serve holds the file
-	if code, _, errOut := runCLI(t, "card", "event", "--state", path, "--on", "2026-11-29", "address-change"); code != 0 {
+	if code, _, errOut := runCLI(t, "card", "event", "--state", path, "--on", "2026-11-29", "address-change", "--address", "架空県見本市南町二丁目3番4号"); code != 0 {
 		t.Fatal(errOut)
 	}
 	addr, _ = startServe(t, "--state", path)

@@ -14,9 +14,10 @@ import (
 )
 
 // pinPlaceholder matches the PIN placeholders of `jpkisim apdu` (README,
-// "Poke the card"): {auth-pin} and {signing-pin} stand for the PIN's ASCII
-// bytes, {len:auth-pin} and {len:signing-pin} for its length as one byte (an
-// Lc). The values come from JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN, or the
+// "Poke the card"): {auth-pin}, {signing-pin}, {kenhojo-pin} and
+// {juki-pin} stand for the PIN's ASCII bytes, {len:auth-pin} … for its
+// length as one byte (an Lc). The values come from JPKISIM_AUTH_PIN,
+// JPKISIM_SIGN_PIN, JPKISIM_KENHOJO_PIN and JPKISIM_JUKI_PIN, or the
 // target's own PINs, so that a PIN never shows in the process's arguments.
 var pinPlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
 
@@ -24,13 +25,12 @@ var pinPlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
 // names, whether it stands for the length, and false for an unknown name.
 func placeholder(m string) (ref jpki.PIN, length, ok bool) {
 	name, length := strings.CutPrefix(m[1:len(m)-1], "len:")
-	switch name {
-	case "auth-pin":
-		return jpki.AuthPIN, length, true
-	case "signing-pin":
-		return jpki.SigningPIN, length, true
+	short, ok := strings.CutSuffix(name, "-pin")
+	if !ok {
+		return 0, length, false
 	}
-	return 0, length, false
+	p, err := jpki.ParsePIN(short)
+	return p, length, err == nil
 }
 
 // placeholderPINs lists the PINs the arguments' placeholders name, so that
@@ -87,7 +87,7 @@ func expandC(arg string, secrets harness.Secrets) ([]byte, error) {
 		m := rest[loc[0]:loc[1]]
 		ref, length, ok := placeholder(m)
 		if !ok {
-			return nil, fmt.Errorf("unknown placeholder at position %d (use {auth-pin}, {signing-pin}, {len:auth-pin} or {len:signing-pin})", len(arg)-len(rest)+loc[0]+1)
+			return nil, fmt.Errorf("unknown placeholder at position %d (use {auth-pin}, {signing-pin}, {kenhojo-pin}, {juki-pin}, or {len:...} of one)", len(arg)-len(rest)+loc[0]+1)
 		}
 		v := secrets.Of(ref)
 		if len(v) == 0 {

@@ -130,5 +130,16 @@ func (t Target) Secrets() harness.Secrets {
 	if t.PINs != nil {
 		return *t.PINs
 	}
-	return harness.Secrets{AuthPIN: t.Profile.AuthPIN, SigningPIN: t.Profile.SigningPIN}
+	return ProfileSecrets(t.Profile)
+}
+
+// ProfileSecrets are the test PINs of the profile p: its two JPKI PINs
+// and, for a card with the card-face applications, the initial Kenhojo
+// and Juki PINs of its CardFace (empty for a phone token, which has none).
+func ProfileSecrets(p *simulator.Profile) harness.Secrets {
+	s := harness.Secrets{AuthPIN: p.AuthPIN, SigningPIN: p.SigningPIN}
+	if f := p.CardFace; f != nil {
+		s.KenhojoPIN, s.JukiPIN = f.KenhojoPIN, f.JukiPIN
+	}
+	return s
 }
