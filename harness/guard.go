@@ -22,8 +22,8 @@ type GuardPolicy struct {
 	// VERIFY on a counter that is not full or cannot be read, PIN changes,
 	// and every command outside the read-only list.
 	AllowDestructive bool
-	// AllowLockout lets a VERIFY spend the last remaining try of a PIN
-	// (--allow-lockout).
+	// AllowLockout lets a command spend the last two tries of any PIN or
+	// other reference data (--allow-lockout).
 	AllowLockout bool
 	// Secrets are the PINs the user configured for this card; empty values
 	// mean none was given.
@@ -81,18 +81,22 @@ func (m *GuardMemory) add(v []byte) {
 // counter query, so that no other program sharing the reader, and no command
 // of the caller's, can change which PIN the value is compared with.
 //
-// With AllowDestructive every command passes, but without AllowLockout:
-// a VERIFY (00 20) goes out only after the counter of the reference it
-// names, read in the same transaction, shows more than two tries — or
-// two, for the owner's PIN or a value a CHANGE REFERENCE DATA of this
-// session gave that PIN (to put it back), once the guard named the
-// reference itself: the guard keeps two tries, so that the owner's PIN can
-// always fill the counter again; and every
-// other C-APDU that could be a VERIFY in another form (MayVerify: any
-// command that can carry a PIN, with any CLA, or a C-APDU that is malformed
-// or shorter than 4 bytes) goes out only after both JPKI counters, read in
-// the same transaction, show more than one try. A stopped command returns an error
-// wrapping ErrRefused; nothing of it is sent.
+// With AllowDestructive every command passes, but without AllowLockout the
+// guard keeps two tries of every reference data of every application
+// (jpki.References), so that the owner's value can always fill the counter
+// again: a VERIFY (00 20 00) goes out only after the counter of the
+// reference it names, read in the same transaction, shows more than two
+// tries — or two, for the owner's JPKI PIN or a value a CHANGE REFERENCE
+// DATA of this session gave that PIN (to put it back), once the guard named
+// the reference itself; and every other C-APDU that could compare a value
+// with reference data (MayVerify: any command that can carry a PIN, with
+// any CLA, or a C-APDU that is malformed or shorter than 4 bytes) goes out
+// only after the counter of every reference it could reach, read in the
+// same transaction, shows more than two tries — for CHANGE REFERENCE DATA
+// and CHANGE KEY the one their P2 names, for any other form all those of
+// the current application and the one its P2 may name — and never on
+// another logical channel. A stopped command returns an error wrapping
+// ErrRefused; nothing of it is sent.
 type Guard struct {
 	// card is the card beneath, which the guard never hands out: no
 	// exported field or method reaches it (docs/guard.md).
@@ -173,7 +177,7 @@ func (g *Guard) Transmit(capdu []byte) ([]byte, error) {
 		case !p.AllowDestructive:
 			err = refused("%s: CLA %02X INS %02X is not among the read-only commands allowed on a card that is not virtual; pass --allow-destructive to allow it", apdu.MaskedHex(capdu), capdu[0], capdu[1])
 		case MayVerify(capdu) && !p.AllowLockout:
-			r, err = g.afterJPKICounters(capdu)
+			r, err = g.afterCounters(capdu)
 		default:
 			r, err = g.send(capdu)
 		}
@@ -268,6 +272,11 @@ func (g *Guard) verify(cmd apdu.Command, capdu []byte) ([]byte, error) {
 		if p.AllowLockout {
 			return g.learn(cmd, capdu)
 		}
+		if cmd.P1 != 0x00 {
+			// Not the VERIFY of docs/card.md §5.4: the guard cannot tell
+			// which reference the card compares it with.
+			return g.afterCounters(capdu)
+		}
 		// The counter of exactly the PIN this VERIFY reaches: same P2,
 		// same DF and EF, no other program in between.
 		n, sw, ok, err := g.triesLeft(cmd.P2)
@@ -356,45 +365,129 @@ func (g *Guard) learn(cmd apdu.Command, capdu []byte) ([]byte, error) {
 	return r, err
 }
 
-// afterJPKICounters sends a C-APDU that could be a VERIFY in another form
-// (MayVerify) only when both JPKI counters, read in the same transaction,
-// show more than one try; the caller's current DF and EF are selected again
-// before it goes out. Used with --allow-destructive without --allow-lockout.
-func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
-	before := g.at
-	aid, fid, why := before.restorable()
+// keptTries is what the guard keeps of a retry counter without
+// --allow-lockout: a C-APDU that could compare a value with reference data
+// goes out only while its counter shows more, so that a wrong value leaves
+// two tries — the owner's last, and one for the owner's value, which fills
+// the counter again (docs/guard.md).
+const keptTries = 2
+
+// sureForm reports whether c names the reference data it compares a value
+// with by its P2 as VERIFY does, so that the empty VERIFY with the same P2,
+// in the same DF and EF, reads that reference's counter: VERIFY (00 20 with
+// P1 00), CHANGE REFERENCE DATA (00 24 with P1 00 or 01) and CHANGE KEY
+// (80 32 with P1 00, docs/card.md §5.5), with a P2 that names an EF
+// (jpki.EFRef: 80 the current EF, 80|SFI that EF of the current DF).
+func sureForm(c apdu.Command) bool {
+	if _, ok := jpki.EFRef(c.P2); !ok {
+		return false
+	}
+	switch {
+	case c.CLA == 0x00 && c.INS == 0x20:
+		return c.P1 == 0x00
+	case c.CLA == 0x00 && c.INS == 0x24:
+		return c.P1 <= 0x01
+	case c.CLA == 0x80 && c.INS == 0x32:
+		return c.P1 == 0x00
+	}
+	return false
+}
+
+// basicChannel reports whether a C-APDU of class cla acts on the basic
+// logical channel, whose current DF and EF the guard follows: the first
+// interindustry coding of ISO/IEC 7816-4 (00-3F) and the proprietary
+// classes coded alike (80-BF) with channel bits 00. The further interindustry
+// classes (40-7F) name channels 4 to 19; C0-FF the guard cannot read.
+func basicChannel(cla byte) bool { return cla&0x40 == 0 && cla&0x03 == 0 }
+
+// afterCounters sends a C-APDU that could compare a value with reference
+// data (MayVerify) only after the guard has read, in the same transaction,
+// the counter of every reference it could reach, and each shows more than
+// keptTries (a counter that cannot be read counts as none):
+//
+//   - for a VERIFY, CHANGE REFERENCE DATA or CHANGE KEY that names its
+//     reference by P2 (sureForm): the counter the empty VERIFY with the same
+//     P2 reads, with the caller's application and EF selected again first;
+//   - for any other form: the counter of every reference of the current
+//     application (jpki.References), after the guard's SELECT of the
+//     application and of each EF in turn; then, with the caller's
+//     application and EF selected again, the counter the empty VERIFY
+//     with the command's P2 reads, when that P2 names an EF (reference
+//     data the table lacks would be there).
+//
+// It refuses what acts on another logical channel, whose application the
+// guard does not follow, and what it cannot select the caller's
+// application (and EF) again for. Used with --allow-destructive without
+// --allow-lockout (docs/guard.md).
+func (g *Guard) afterCounters(capdu []byte) ([]byte, error) {
+	shown := apdu.MaskedHex(capdu)
+	if len(capdu) > 0 && !basicChannel(capdu[0]) {
+		return nil, refused("%s could compare a value with reference data on logical channel CLA %02X names, whose application the guard does not follow; pass --allow-lockout to send it", shown, capdu[0])
+	}
+	c, perr := apdu.Parse(capdu)
+	sure := perr == nil && len(capdu) >= 4 && sureForm(c)
+	sfi, _ := jpki.EFRef(c.P2)
+	aid, fid, why := g.at.restorable()
+	if why != "" && sure && sfi != 0 {
+		// By SFI the current EF does not matter: the application will do.
+		if aid, why = g.at.restorableDF(); why == "" {
+			fid = 0
+		}
+	}
 	if why != "" {
-		return nil, refused("%s could be a VERIFY in another form: the guard reads the JPKI counters before it, and would then have to select again a current file it is not sure of (%s); select the application (and EF) first, or pass --allow-lockout", apdu.MaskedHex(capdu), why)
+		return nil, refused("%s could compare a value with reference data: the guard reads their counters before it, and would then have to select again a current file it is not sure of (%s); select the application (and EF) first, or pass --allow-lockout", shown, why)
 	}
-	if err := g.selectJPKI(); err != nil {
-		return nil, err
-	}
-	for _, ref := range []jpki.PIN{jpki.AuthPIN, jpki.SigningPIN} {
-		if err := g.selectEF(ref.FID()); err != nil {
+	if sure {
+		if err := g.reselect(aid, fid, shown); err != nil {
 			return nil, err
 		}
-		n, sw, ok, err := g.triesLeft(0x80)
-		switch {
-		case err != nil:
+		name := g.at.target(c.P2)
+		n, sw, ok, err := g.triesLeft(c.P2)
+		if err != nil {
 			return nil, err
-		case !ok:
-			return nil, refused("%s could be a VERIFY in another form, and the counter of the %v cannot be read (%s); pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, sw.String())
-		case n <= 1:
-			return nil, refused("%s could be a VERIFY in another form, and the %v has %s left; pass --allow-lockout to send it", apdu.MaskedHex(capdu), ref, triesText(n))
 		}
-	}
-	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: aid}.MustEncode())
-	if err != nil {
-		return nil, err
-	}
-	if sw != apdu.SWOK {
-		g.at.lose("the guard's SELECT of the caller's application failed")
-		return nil, refused("the application %X answered %s when the guard selected it again; %s was not sent", aid, sw.String(), apdu.MaskedHex(capdu))
-	}
-	g.at.enter(aid)
-	if fid != 0 {
-		if err := g.selectEF(fid); err != nil {
+		if err := enough(shown, name, n, sw, ok); err != nil {
 			return nil, err
+		}
+	} else {
+		app, _ := jpki.AppByAID(aid)
+		refs, known := jpki.References(app)
+		if !known {
+			return nil, refused("%s could compare a value with reference data of %s, whose references the guard does not know, and it names none the guard can be sure of; pass --allow-lockout to send it", shown, dfName(aid))
+		}
+		// The application first: another program may have selected another
+		// since the guard last saw the card.
+		if err := g.reselect(aid, 0, shown); err != nil {
+			return nil, err
+		}
+		for _, ref := range refs {
+			if err := g.selectEF(ref.FID); err != nil {
+				return nil, err
+			}
+			n, sw, ok, err := g.triesLeft(0x80)
+			if err != nil {
+				return nil, err
+			}
+			if err := enough(shown, ref.String(), n, sw, ok); err != nil {
+				return nil, err
+			}
+		}
+		if err := g.reselect(aid, fid, shown); err != nil {
+			return nil, err
+		}
+		// And what its P2 may name, should the card read it as VERIFY's:
+		// reference data the table may lack.
+		if len(capdu) >= 4 {
+			if _, ok := jpki.EFRef(capdu[3]); ok {
+				name := g.at.target(capdu[3])
+				n, sw, ok, err := g.triesLeft(capdu[3])
+				if err != nil {
+					return nil, err
+				}
+				if err := enough(shown, name, n, sw, ok); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	// The caller's DF and EF are selected afresh inside this transaction:
@@ -405,7 +498,7 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 		ref, unsure = g.at.reference(capdu[3])
 	}
 	r, err := g.send(capdu)
-	if c, perr := apdu.Parse(capdu); err == nil && perr == nil && unsure == "" && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 &&
+	if err == nil && perr == nil && unsure == "" && c.CLA == 0x00 && c.INS == 0x24 && c.P1 == 0x01 &&
 		len(r) == 2 && r[0] == 0x90 && r[1] == 0x00 {
 		if g.set == nil {
 			g.set = map[jpki.PIN][][]byte{}
@@ -413,6 +506,48 @@ func (g *Guard) afterJPKICounters(capdu []byte) ([]byte, error) {
 		g.set[ref] = append(g.set[ref], append([]byte(nil), c.Data...))
 	}
 	return r, err
+}
+
+// enough refuses when a counter read for the C-APDU shown, of the reference
+// data name, cannot be read or shows keptTries or fewer.
+func enough(shown, name string, n int, sw apdu.StatusWord, ok bool) error {
+	switch {
+	case !ok:
+		return refused("%s could compare a value with %s, whose retry counter cannot be read (%s); pass --allow-lockout to send it", shown, name, sw.String())
+	case n <= keptTries:
+		return refused("%s could compare a value with %s, which has %s left: without --allow-lockout the guard keeps %d; pass --allow-lockout to send it", shown, name, triesText(n), keptTries)
+	}
+	return nil
+}
+
+// reselect selects the caller's application aid again and, unless fid is 0,
+// its EF fid, for the C-APDU shown.
+func (g *Guard) reselect(aid []byte, fid uint16, shown string) error {
+	sw, err := g.own(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: aid}.MustEncode())
+	if err != nil {
+		return err
+	}
+	if sw != apdu.SWOK {
+		g.at.lose("the guard's SELECT of the caller's application failed")
+		return refused("%s answered %s when the guard selected it again; %s was not sent", dfName(aid), sw.String(), shown)
+	}
+	g.at.enter(aid)
+	if fid != 0 {
+		return g.selectEF(fid)
+	}
+	return nil
+}
+
+// dfName names a DF by the name it was selected by: "the Kenhojo
+// application", or its hex.
+func dfName(aid []byte) string {
+	if a, ok := jpki.AppByAID(aid); ok {
+		if a == jpki.ISD {
+			return "the ISD"
+		}
+		return fmt.Sprintf("the %v application", a)
+	}
+	return fmt.Sprintf("the DF %X", aid)
 }
 
 // Close resets the card before closing the session, so that no PIN this
@@ -532,6 +667,37 @@ func (p position) restorable() (aid []byte, fid uint16, why string) {
 	return p.df, fid, ""
 }
 
+// restorableDF returns how to select the current DF again, or why that
+// cannot be done.
+func (p position) restorableDF() (aid []byte, why string) {
+	switch {
+	case !p.dfKnown:
+		return nil, "the current application is unknown after " + p.why
+	case p.df == nil:
+		return nil, "no application is selected"
+	}
+	return p.df, ""
+}
+
+// target names, for a refusal, the reference data a VERIFY's P2 reaches in
+// the current DF: "Kenhojo EF 0011 (the Kenhojo PIN)", or the EF.
+func (p position) target(p2 byte) string {
+	sfi, _ := jpki.EFRef(p2)
+	fid := uint16(sfi)
+	if sfi == 0 {
+		var ok bool
+		if fid, ok = p.currentEF(); !ok || fid == 0 {
+			return fmt.Sprintf("the reference data P2 %02X names in %s", p2, dfName(p.df))
+		}
+	}
+	if a, ok := jpki.AppByAID(p.df); ok {
+		if ref, ok := jpki.ReferenceAt(a, fid); ok {
+			return ref.String()
+		}
+	}
+	return fmt.Sprintf("EF %04X of %s", fid, dfName(p.df))
+}
+
 // after follows the effect of a C-APDU of the caller's that was sent.
 func (p *position) after(capdu, r []byte, err error) {
 	if err != nil {
@@ -570,10 +736,10 @@ func (p *position) after(capdu, r []byte, err error) {
 		p.bySFI(c.P2>>3, "READ RECORD", ok, answer)
 	case c.CLA == 0x00 && (c.INS == 0xB0 || c.INS == 0xB2):
 		// the current EF
-	case (c.CLA == 0x00 && (c.INS == 0x20 || c.INS == 0x24 || c.INS == 0x2C || c.INS == 0x88)) || (c.CLA == 0x80 && c.INS == 0x2A):
+	case (c.CLA == 0x00 && (c.INS == 0x20 || c.INS == 0x24 || c.INS == 0x2C || c.INS == 0x88)) || (c.CLA == 0x80 && (c.INS == 0x2A || c.INS == 0x32)):
 		// VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, INTERNAL
-		// AUTHENTICATE, COMPUTE DIGITAL SIGNATURE: P2 80 is the current EF;
-		// 80|SFI names one, which may become current.
+		// AUTHENTICATE, COMPUTE DIGITAL SIGNATURE, CHANGE KEY: P2 80 is the
+		// current EF; 80|SFI names one, which may become current.
 		if c.P2&0x80 != 0 && c.P2&0x1F != 0 {
 			p.maybe(uint16(c.P2&0x1F), fmt.Sprintf("%s P2 %02X, which names EF %04X by SFI", name, c.P2, c.P2&0x1F))
 		} else if c.P2 != 0x80 && c.P2 != 0x00 {

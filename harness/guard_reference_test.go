@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -136,41 +137,50 @@ func TestGuardVerifyNamesItsReferenceInsideOneTransaction(t *testing.T) {
 	}
 }
 
-// With --allow-destructive but not --allow-lockout, a C-APDU that could be
-// a VERIFY in another form goes out only while both JPKI counters show more
-// than one try, read in its own transaction; the caller's application and
-// EF are selected again before it.
+// With --allow-destructive but not --allow-lockout, a C-APDU that could
+// compare a value with reference data goes out only while the counters it
+// could reach show more than two tries, read in its own transaction: a
+// CHANGE REFERENCE DATA or CHANGE KEY naming its reference by P2 (EF 0018
+// here), that counter after the guard's SELECT of the application and EF;
+// any other form, both JPKI counters, then the caller's application and EF
+// selected again and the counter its P2 names. One on another logical
+// channel never goes out.
 func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
-	forms := []string{
-		"0C2000800C" + "3132333435363738393031", // secure messaging (Lc 0C, 11 bytes: malformed too)
-		"0C20008004313233343536",                // secure messaging
-		"012000800431323334",                    // logical channel 1
-		"032000800431323334",                    // logical channel 3
-		"102000800431323334",                    // chaining
-		"802000800431323334",                    // proprietary class
-		"002100800431323334",                    // odd INS
-		"002400800431323334",                    // CHANGE REFERENCE DATA with the old value
-		"002C00800431323334",                    // RESET RETRY COUNTER
-		"002600800431323334",                    // DISABLE VERIFICATION REQUIREMENT
-		"002800800431323334",                    // ENABLE VERIFICATION REQUIREMENT
-		"803200800431323334",                    // CHANGE KEY (JICSAP)
-		"00C2000009002000800431323334",          // ENVELOPE around a VERIFY
-		"002000800931",                          // malformed lengths
-		"002000",                                // under 4 bytes
+	const sure, unsure, channel = "sure", "unsure", "channel"
+	forms := []struct{ h, kind string }{
+		{"0C2000800C" + "3132333435363738393031", unsure}, // secure messaging (Lc 0C, 11 bytes: malformed too)
+		{"0C20008004313233343536", unsure},                // secure messaging
+		{"012000800431323334", channel},                   // logical channel 1
+		{"032000800431323334", channel},                   // logical channel 3
+		{"412000800431323334", channel},                   // logical channel 5
+		{"102000800431323334", unsure},                    // chaining
+		{"802000800431323334", unsure},                    // proprietary class
+		{"002100800431323334", unsure},                    // odd INS
+		{"002400800431323334", sure},                      // CHANGE REFERENCE DATA with the old value
+		{"002C00800431323334", unsure},                    // RESET RETRY COUNTER
+		{"002600800431323334", unsure},                    // DISABLE VERIFICATION REQUIREMENT
+		{"002800800431323334", unsure},                    // ENABLE VERIFICATION REQUIREMENT
+		{"803200800431323334", sure},                      // CHANGE KEY (JICSAP)
+		{"00C2000009002000800431323334", unsure},          // ENVELOPE around a VERIFY
+		{"002000800931", unsure},                          // malformed lengths
+		{"002001800431323334", unsure},                    // VERIFY with P1 01
+		{"002000", unsure},                                // under 4 bytes
 	}
-	one := 1
+	one, two := 1, 2
 	for _, tc := range []struct {
 		name    string
 		profile func(p *simulator.Profile)
-		send    bool
+		send    map[string]bool
 	}{
-		{"counters full", func(*simulator.Profile) {}, true},
-		{"signing password at 1", func(p *simulator.Profile) { p.SigningTriesLeft = &one }, false},
-		{"auth PIN at 1", func(p *simulator.Profile) { p.AuthTriesLeft = &one }, false},
-		{"counters unreadable", func(p *simulator.Profile) { p.Faults = fixtures.MustProfile("counter-query-6a80").Faults }, false},
+		{"counters full", func(*simulator.Profile) {}, map[string]bool{sure: true, unsure: true}},
+		{"signing password at 1", func(p *simulator.Profile) { p.SigningTriesLeft = &one }, map[string]bool{sure: true}},
+		{"signing password at 2", func(p *simulator.Profile) { p.SigningTriesLeft = &two }, map[string]bool{sure: true}},
+		{"auth PIN at 2", func(p *simulator.Profile) { p.AuthTriesLeft = &two }, nil},
+		{"auth PIN at 1", func(p *simulator.Profile) { p.AuthTriesLeft = &one }, nil},
+		{"counters unreadable", func(p *simulator.Profile) { p.Faults = fixtures.MustProfile("counter-query-6a80").Faults }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, h := range forms {
+			for _, f := range forms {
 				p := *fixtures.MustProfile("default")
 				tc.profile(&p)
 				vc, err := simulator.New(&p)
@@ -185,20 +195,30 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				b := hexCmd(t, h)
+				b := hexCmd(t, f.h)
 				_, err = g.Transmit(b)
 				ex := tr.Since(0)
 				sent := len(ex) > 0 && ex[len(ex)-1].Command == apdu.MaskedHex(b)
-				if tc.send {
+				var got []string
+				for _, e := range ex {
+					got = append(got, e.Command)
+				}
+				if tc.send[f.kind] {
 					if err != nil || !sent {
-						t.Errorf("%s: not sent (%v)", h, err)
+						t.Errorf("%s: not sent (%v)", f.h, err)
+						continue
 					}
-					// The caller's application and EF were selected again.
-					if len(ex) < 3 || ex[len(ex)-3].Command != selectAP || ex[len(ex)-2].Command != selectAuth {
-						t.Errorf("%s: the guard did not select 0018 again before it: %v", h, ex)
+					// The caller's application and EF were selected again
+					// (and, for a sure form, its counter read) just before.
+					want := []string{selectAP, selectAuth, "00200080", apdu.MaskedHex(b)}
+					if len(b) < 4 || f.h[:4] == "00C2" {
+						want = []string{selectAP, selectAuth, apdu.MaskedHex(b)} // no P2 that names an EF
+					}
+					if len(got) < len(want) || fmt.Sprint(got[len(got)-len(want):]) != fmt.Sprint(want) {
+						t.Errorf("%s: the card saw %v, want it to end %v", f.h, got, want)
 					}
 				} else if !errors.Is(err, harness.ErrRefused) || sent {
-					t.Errorf("%s: %v, sent %v; want a refusal", h, err, sent)
+					t.Errorf("%s: %v, sent %v; want a refusal", f.h, err, sent)
 				}
 				c.Close()
 			}

@@ -583,7 +583,7 @@ Examples:
 	f.StringVar(&target, "target", "sim", "sim (a fresh embedded card), pcsc (the first JPKI card in a reader) or pcsc:READER")
 	f.StringVar(&statePath, "state", "", "drive the card in this state file; every change is written back")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, let VERIFY values other than the configured PINs and PIN changes through")
-	f.BoolVar(&lockout, "allow-lockout", false, "on a card that is not virtual, let a VERIFY spend the last two tries of a PIN (the guard keeps them otherwise)")
+	f.BoolVar(&lockout, "allow-lockout", false, "on a card that is not virtual, let a command spend the last two tries of a PIN or other reference data (the guard keeps them otherwise)")
 	return cmd
 }
 

@@ -58,3 +58,41 @@ Feature: no feature can spend a try of a card that is not virtual
     Given the card is reset
     When I send "00 20 00 80" with the signing password as its data
     Then the status word is 9000
+
+  # The other applications of a real card (docs/guard.md, "The other
+  # applications"): their PINs, 照合番号 and keys get no configured value, by
+  # P2 80 with the EF selected, by SFI, nor by CHANGE REFERENCE DATA or
+  # CHANGE KEY. (Until the virtual card has these applications, the SELECT
+  # answers 6A82 and the guard refuses for not knowing the application.)
+  Scenario Outline: the configured auth PIN to a reference of another application
+    Given the JPKI application is selected
+    When I send "00 A4 04 0C 0A <aid>"
+    And I select EF <ef>
+    And I send "<command>" with the auth PIN as its data
+    Then the status word is 9000
+
+    Examples:
+      | aid                           | ef   | command     |
+      | D3 92 10 00 31 00 01 01 04 08 | 0011 | 00 20 00 80 |
+      | D3 92 10 00 31 00 01 01 04 08 | 0005 | 00 20 00 91 |
+      | D3 92 10 00 31 00 01 01 04 08 | 0014 | 00 20 00 80 |
+      | D3 92 10 00 31 00 01 01 04 08 | 0015 | 00 20 00 95 |
+      | D3 92 10 00 31 00 01 01 04 08 | 0011 | 00 24 01 80 |
+      | D3 92 10 00 31 00 01 01 04 02 | 0011 | 00 20 00 80 |
+      | D3 92 10 00 31 00 01 01 04 02 | 0002 | 00 20 00 93 |
+      | D3 92 10 00 31 00 01 01 01 00 | 001C | 00 20 00 80 |
+      | D3 92 10 00 31 00 01 01 01 00 | 001C | 80 32 00 80 |
+      | D3 92 10 00 31 00 01 01 04 01 | 001C | 00 20 00 9C |
+      | D3 92 10 00 31 00 01 01 04 01 | 001C | 80 32 00 80 |
+
+  Scenario Outline: from the JPKI application, an SFI that names another application's PIN
+    Given the JPKI application is selected
+    When I select EF 0018
+    And I send "<command>" with the auth PIN as its data
+    Then the status word is 9000
+
+    Examples:
+      | command     |
+      | 00 20 00 91 |
+      | 00 20 00 9C |
+      | 80 32 00 98 |
