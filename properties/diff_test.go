@@ -2,11 +2,13 @@ package properties
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness/sim"
+	"github.com/jpkisim/jpkisim/model"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -36,5 +38,40 @@ func TestDiffFindsADifference(t *testing.T) {
 	}
 	if strings.Contains(report, "31323334") || strings.Contains(report, "414243313233") {
 		t.Fatal("a PIN in the report")
+	}
+}
+
+// The generator of diff (not destructive) sends no VERIFY with data and no
+// PIN change in any application — CHANGE REFERENCE DATA, CHANGE KEY — and
+// still reaches the four applications beside JPKI: their counter queries,
+// reads, records, own keys and INTERNAL AUTHENTICATE.
+func TestNonDestructiveGeneratorSpendsNothingAndCoversEveryApplication(t *testing.T) {
+	g := generator{minLen: 2}
+	m := runStateFor(t)
+	gp := paramsWithSeed(3)
+	reached := map[string]int{}
+	for i := 0; i < 20000; i++ {
+		df := m.st.s.DF
+		o := g.gen(m)(gp).Result.(*op)
+		m = o.NextState(m).(*runState)
+		b := o.capdu
+		if len(b) < 4 {
+			continue
+		}
+		switch {
+		case b[0]&0x80 == 0 && (b[1] == 0x20 || b[1] == 0x24) && len(b) > 4, b[0]&0x80 != 0 && b[1] == 0x32 && len(b) > 4:
+			t.Fatalf("%s could spend a try or change a PIN", o)
+		case b[0] == 0x80 && b[1] == 0xEE:
+			t.Fatalf("%s: the restore is not for diff", o)
+		}
+		if df > model.AtJPKI {
+			reached[fmt.Sprintf("DF %d %s", df, o.name)]++
+		}
+	}
+	for _, k := range []string{"DF 2 VERIFY", "DF 3 VERIFY", "DF 4 VERIFY", "DF 5 VERIFY", "DF 2 READ BINARY", "DF 3 READ BINARY",
+		"DF 4 READ RECORD", "DF 2 SIGN", "DF 3 SIGN", "DF 4 INTERNAL AUTHENTICATE", "DF 2 SET SESSION KEY"} {
+		if reached[k] < 20 {
+			t.Errorf("%q: %d of 20,000 commands", k, reached[k])
+		}
 	}
 }
