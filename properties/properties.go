@@ -216,6 +216,16 @@ func replayParts(cfg Config) (gopter.Prop, *runState, error) {
 	// The card's own PINs (from the environment for a card made with other
 	// PINs): what VERIFY compares and what the restore command returns to.
 	content.AuthPIN, content.SigningPIN = string(secrets.AuthPIN), string(secrets.SigningPIN)
+	if f := content.CardFace; f != nil {
+		// The Kenhojo and Juki PINs too (JPKISIM_KENHOJO_PIN,
+		// JPKISIM_JUKI_PIN), where the target has them.
+		if v := secrets.Of(jpki.KenhojoPIN); len(v) > 0 {
+			f.KenhojoPIN = string(v)
+		}
+		if v := secrets.Of(jpki.JukiPIN); len(v) > 0 {
+			f.JukiPIN = string(v)
+		}
+	}
 	if !embedded {
 		// A card in a reader starts where it is — and a virtual one is
 		// restored to where the run found it — not at full counters.

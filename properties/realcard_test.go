@@ -234,3 +234,45 @@ func TestDestructiveSequencesAreRefusedOnACardThatIsNotVirtual(t *testing.T) {
 		t.Fatalf("something was sent: tries %s", r.tries())
 	}
 }
+
+// otherPINs is a virtual card in a reader made with Kenhojo and Juki PINs of
+// its own (as `card new` makes one from JPKISIM_KENHOJO_PIN and
+// JPKISIM_JUKI_PIN): every session a fresh card of the default profile but
+// for those two values, which the target's Secrets carry.
+type otherPINs struct{ p *simulator.Profile }
+
+func (o otherPINs) Name() string  { return "reader:other-pins" }
+func (o otherPINs) Virtual() bool { return true }
+func (o otherPINs) Secrets() harness.Secrets {
+	s := harness.Secrets{AuthPIN: o.p.AuthPIN, SigningPIN: o.p.SigningPIN}
+	s.Set(jpki.KenhojoPIN, o.p.CardFace.KenhojoPIN)
+	s.Set(jpki.JukiPIN, o.p.CardFace.JukiPIN)
+	return s
+}
+func (o otherPINs) Capabilities() harness.Capabilities {
+	return harness.Capabilities{Profile: o.p.Name, PowerCycle: true}
+}
+func (o otherPINs) Open() (harness.Card, error) {
+	c, err := simulator.New(o.p)
+	if err != nil {
+		return nil, err
+	}
+	return sim.NewCard(c), nil
+}
+
+// The model compares the Kenhojo and Juki PINs the target says the card
+// has, not the profile's test values: destructive sequences on a card made
+// with other values agree with the model. (The model once took them from
+// the profile alone, and the pcscd run on a card made with other PINs
+// failed on "correct Kenhojo PIN".)
+func TestCardWithOtherCardFacePINsAgreesWithModel(t *testing.T) {
+	p := fixtures.MustProfile("default")
+	p.CardFace.KenhojoPIN, p.CardFace.JukiPIN = []byte("7391"), []byte("5024")
+	out, err := Run(Config{Target: otherPINs{p}, Seed: 7, Sequences: 300, MaxLen: 30, Shards: 1, Output: io.Discard, AllowDestructive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Passed {
+		t.Fatal("the card with other Kenhojo and Juki PINs disagrees with the model")
+	}
+}
