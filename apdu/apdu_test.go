@@ -244,6 +244,7 @@ func TestMaskedHex(t *testing.T) {
 		"80320080043132333400":         "8032008004XXXXXXXXXX",         // CHANGE KEY: Le masked too
 		"0020008005313233343536":       "0020008005XXXXXXXXXXXX",       // Lc one short: the last PIN byte parses as Le
 		"00C2000009002000800431323334": "00C2000009XXXXXXXXXXXXXXXXXX", // ENVELOPE
+		"80AE000004A0028000":           "80AE000004XXXXXXXX",           // SET SESSION KEY: key material
 	}
 	for in, want := range tests {
 		if got := MaskedHex(mustHex(t, in)); got != want {

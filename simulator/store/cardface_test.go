@@ -27,53 +27,24 @@ import (
 const (
 	faceKenhojoPIN = "4321"
 	faceJukiPIN    = "5678"
-	faceA          = "537686677188"
-	faceB          = "55021720352285"
-	faceBirth      = "550217"
 )
 
-// faceProfile is the default profile with a card face of synthetic bytes of
-// the right shapes (docs/card.md §8) and the TEST-ONLY keys of the fixtures
-// as the three own keys: no key is generated.
+// 照合番号A and B and the birth-date key of the default profile's holder
+// (they are signed into its card face, so a test cannot choose them).
+var (
+	faceA     = string(fixtures.MustProfile("default").CardFace.VerificationA)
+	faceB     = string(fixtures.MustProfile("default").CardFace.VerificationB)
+	faceBirth = string(fixtures.MustProfile("default").CardFace.BirthDateKey)
+)
+
+// faceProfile is the default profile, whose card face the fixtures build
+// from its holder and sign with the TEST-ONLY keys, with Kenhojo and Juki
+// PINs of the test's own: no key is generated.
 func faceProfile(t testing.TB) *simulator.Profile {
 	t.Helper()
 	p := fixtures.MustProfile("default")
-	caKey, err := fixtures.CAKey(jpki.Auth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessionKey, err := fixtures.CAKey(jpki.Signing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ff := func(n int) []byte { return bytes.Repeat([]byte{0xFF}, n) }
-	p.CardFace = &simulator.CardFace{
-		Kenhojo: map[uint16][]byte{
-			0x0001: append(append([]byte{0xFF, 0x10, 0x0C}, faceA...), 0xFF, 0xFF),
-			0x0002: append([]byte{0xFF, 0x20, 0x03, 0xDF, 0x25, 0x01, '2'}, ff(249)...),
-			0x0003: append([]byte{0xFF, 0x30, 0x82, 0x01, 0x4B}, make([]byte, 331)...),
-			0x0004: append([]byte{0x7F, 0x21, 0x82, 0x02, 0x33}, make([]byte, 563)...),
-			0x0005: ff(256), 0x0006: sessionPublicKey(sessionKey), 0x0007: {0xFF, 0x50, 0x00}, 0x0008: ff(16),
-		},
-		Kenkaku: map[uint16][]byte{
-			0x0001: {0xFF, 0x10, 0x00}, 0x0002: append([]byte{0xFF, 0x20, 0x00}, ff(600)...), 0x0003: {0xFF, 0x30, 0x00},
-			0x0004: {0x7F, 0x21, 0x00}, 0x0005: {0xFF, 0x40, 0x00}, 0x0006: ff(16),
-		},
-		CommonRecords: [][]byte{append([]byte{0x01, 0x1C}, "4000000127198431322120350217"...)},
-		CommonKeyRef:  []byte("6000033\x08\x05001\x00\x00\x00\x00"),
-		KenhojoPIN:    []byte(faceKenhojoPIN), JukiPIN: []byte(faceJukiPIN),
-		VerificationA: []byte(faceA), VerificationB: []byte(faceB), BirthDateKey: []byte(faceBirth),
-		KenhojoKey: p.AuthKey, KenkakuKey: p.SigningKey, CommonKey: caKey, KenhojoSessionKey: sessionKey,
-		MFData: map[uint16][]byte{0x00F0: []byte("13221"), 0x00F2: []byte("20350217"), 0x00F8: ff(300)},
-	}
+	p.CardFace.KenhojoPIN, p.CardFace.JukiPIN = []byte(faceKenhojoPIN), []byte(faceJukiPIN)
 	return p
-}
-
-// sessionPublicKey is Kenhojo EF 0006 for k: A1 { 90 e, 91 n }.
-func sessionPublicKey(k *rsa.PrivateKey) []byte {
-	n := k.N.Bytes()
-	v := append([]byte{0x90, 0x03, 0x01, 0x00, 0x01, 0x91, 0x82, byte(len(n) >> 8), byte(len(n))}, n...)
-	return append([]byte{0xA1, 0x82, byte(len(v) >> 8), byte(len(v))}, v...)
 }
 
 // faceFile is the state file of a new card of faceProfile.
@@ -117,7 +88,7 @@ func TestCardFaceStateRoundTrip(t *testing.T) {
 	if again, err := store.Encode(st, meta); err != nil || !bytes.Equal(again, data) {
 		t.Fatalf("written back differently (%v)", err)
 	}
-	if len(st.Apps) != 6 || len(st.MFData) != 3 || st.App(jpki.Common.AID()).EF(0x0001).Records == nil {
+	if len(st.Apps) != 6 || len(st.MFData) != len(faceProfile(t).CardFace.MFData) || st.App(jpki.Common.AID()).EF(0x0001).Records == nil {
 		t.Fatalf("%d applications, %d objects", len(st.Apps), len(st.MFData))
 	}
 	path := filepath.Join(t.TempDir(), "card.json")
@@ -141,7 +112,7 @@ func TestCardFaceStateRoundTrip(t *testing.T) {
 		{"0020009C04" + fmt.Sprintf("%X", "0000"), "63C2"},                 // a wrong Juki PIN in the common AP
 		{"00B2010C00", fmt.Sprintf("%X9000", p.CardFace.CommonRecords[0])}, // the record
 		{"00A4040C07A0000001510000", "9000"},                               //
-		{"00CA00F000", fmt.Sprintf("%X9000", "13221")},                     // a card-level object
+		{"00CA00F000", fmt.Sprintf("%X9000", p.CardFace.MFData[0x00F0])},   // a card-level object
 	} {
 		if got := send(t, c, step.capdu); got != step.want {
 			t.Fatalf("%s: %s, want %s", step.capdu, got, step.want)
@@ -284,10 +255,10 @@ func TestCardFaceMeaningIsChecked(t *testing.T) {
 		{"the ATR as a card-level object", "body.mf_data (object 5F51).tag", "", 0, func(b map[string]any) {
 			b["mf_data"] = append(b["mf_data"].([]any), map[string]any{"tag": "5F51", "data": b64("x")})
 		}},
-		{"a card-level object twice", "body.mf_data[3].tag", "", 0, func(b map[string]any) {
+		{"a card-level object twice", "body.mf_data[7].tag", "", 0, func(b map[string]any) {
 			b["mf_data"] = append(b["mf_data"].([]any), map[string]any{"tag": "00F0", "data": b64("x")})
 		}},
-		{"an empty card-level object", "body.mf_data (object 00F0).data", "", 0, func(b map[string]any) {
+		{"an empty card-level object", "body.mf_data (object 0042).data", "", 0, func(b map[string]any) {
 			b["mf_data"].([]any)[0].(map[string]any)["data"] = ""
 		}},
 		{"a card-level tag that is no hex", "body.mf_data[0].tag", "QQ12", 0, func(b map[string]any) {
@@ -422,7 +393,7 @@ func TestVersion2FileLoads(t *testing.T) {
 	c := simulator.NewWithState(fixtures.MustProfile(meta.Profile), st, nil)
 	c.PowerOn()
 	for _, step := range []struct{ capdu, want string }{
-		{"00CA00F200", fmt.Sprintf("%X9000", "20350217")},
+		{"00CA00F200", fmt.Sprintf("%X9000", "20360615")},
 		{"00A4040C0AD3921000310001010408", "9000"}, {"00200091", "63C3"}, {"00200092", "63C0"},
 		{"002000940C" + fmt.Sprintf("%X", faceA), "9000"}, {"00B0810000", fmt.Sprintf("FF100C%X", faceA) + "FFFF9000"},
 		{"00A4040C0AD3921000310001010402", "9000"}, {"00200011", "6A86"}, {"00200091", "63CA"},

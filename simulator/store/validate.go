@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jpkisim/jpkisim/cardface"
 	"github.com/jpkisim/jpkisim/jpki"
 
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -301,6 +302,53 @@ func checkCardFace(st *simulator.State) error {
 	myNumber := st.App(kenhojo).EF(0x0001).Data
 	if !bytes.HasPrefix(myNumber, []byte{0xFF, 0x10, 0x0C}) || !bytes.Equal(myNumber[3:15], value(kenhojo, 0x0014)) || !filler(myNumber[15:]) {
 		return refuse(at(len(cardApps), 0x0001)+".data", "not FF 10 0C, the My Number of 照合番号A (EF 0014) and filler")
+	}
+	return checkCardFaceSigned(st, at)
+}
+
+// cardFaceIssuers are the TEST-ONLY issuers of the card-face CV
+// certificates (fixtures/pki), loaded once.
+var cardFaceIssuers = sync.OnceValues(func() ([2]cardface.Issuer, error) {
+	h, k, err := fixtures.CardFaceIssuers()
+	return [2]cardface.Issuer{h, k}, err
+})
+
+// checkCardFaceSigned checks what the card-face files say, as a relying
+// party would (cardface.VerifyKenhojo, VerifyKenkaku): every file parses,
+// every digest and signature verifies under the key the application's CV
+// certificate (EF 0004) certifies, which the TEST-ONLY issuer signed; and
+// the applications' own keys (Kenhojo EF 0013, Kenkaku EF 001A) are the
+// keys the signed records name (Kenhojo EF 0007, Kenkaku EF 0002 DF24), so
+// that the card's own signatures verify (docs/state-file.md, "Validation").
+func checkCardFaceSigned(st *simulator.State, at func(app int, fid uint16) string) error {
+	issuers, err := cardFaceIssuers()
+	if err != nil {
+		return err
+	}
+	files := func(a *simulator.Application) map[uint16][]byte {
+		m := map[uint16][]byte{}
+		for _, e := range a.EFs {
+			if e.Kind == simulator.Transparent {
+				m[e.FID] = e.Data
+			}
+		}
+		return m
+	}
+	hi, ki := len(cardApps), len(cardApps)+1
+	kenhojo, kenkaku := st.App(jpki.Kenhojo.AID()), st.App(jpki.Kenkaku.AID())
+	if err := cardface.VerifyKenhojo(files(kenhojo), issuers[0]); err != nil {
+		return refuse(fmt.Sprintf("body.apps[%d]", hi), "the Kenhojo files do not verify: %v", err)
+	}
+	if err := cardface.VerifyKenkaku(files(kenkaku), issuers[1]); err != nil {
+		return refuse(fmt.Sprintf("body.apps[%d]", ki), "the Kenkaku files do not verify: %v", err)
+	}
+	rec, err := cardface.ParseSignedPublicKey(kenhojo.EF(0x0007).Data)
+	if k := kenhojo.EF(0x0013).Key; err != nil || k == nil || !k.PublicKey.Equal(rec.PublicKey) {
+		return refuse(at(hi, 0x0013)+".key", "not the key Kenhojo EF 0007 names")
+	}
+	face, err := cardface.ParseFace(kenkaku.EF(0x0002).Data)
+	if k := kenkaku.EF(0x001A).Key; err != nil || k == nil || !k.PublicKey.Equal(face.PublicKey) {
+		return refuse(at(ki, 0x001A)+".key", "not the key Kenkaku EF 0002 names (DF24)")
 	}
 	return nil
 }
