@@ -255,6 +255,10 @@ output says where each came from.`,
 			}
 			fmt.Fprintf(stdout, "auth PIN: %d of %d tries left; signing password: %d of %d tries left\n",
 				v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax)
+			if t := v.Tries; t.Kenhojo != nil && t.JukiCommon != nil && t.Juki != nil {
+				fmt.Fprintf(stdout, "Kenhojo PIN: %v; Juki PIN: %v in the common card application, %v in the Juki application\n",
+					t.Kenhojo, t.JukiCommon, t.Juki)
+			}
 			return nil
 		},
 	}
@@ -285,8 +289,22 @@ type cardView struct {
 		AuthMax    int `json:"auth_max"`
 		Signing    int `json:"signing"`
 		SigningMax int `json:"signing_max"`
+		// The PINs of a card with the card-face applications (version 2):
+		// the Kenhojo PIN and the Juki PIN of the common card and of the
+		// Juki application, each with its own counter.
+		Kenhojo    *triesView `json:"kenhojo,omitempty"`
+		JukiCommon *triesView `json:"juki_common,omitempty"`
+		Juki       *triesView `json:"juki,omitempty"`
 	} `json:"tries"`
 }
+
+// triesView is one retry counter: tries left of the maximum.
+type triesView struct {
+	Left int `json:"left"`
+	Max  int `json:"max"`
+}
+
+func (t *triesView) String() string { return fmt.Sprintf("%d of %d tries left", t.Left, t.Max) }
 
 // cert is the view of the certificate of kind k.
 func (v *cardView) cert(k jpki.Kind) *certView {
@@ -334,5 +352,16 @@ func describe(st *simulator.State, meta store.Meta) cardView {
 	}
 	a, s := app.EF(jpki.EFAuthPIN).PIN, app.EF(jpki.EFSigningPIN).PIN
 	v.Tries.Auth, v.Tries.AuthMax, v.Tries.Signing, v.Tries.SigningMax = a.Remaining, a.MaxTries, s.Remaining, s.MaxTries
+	counter := func(app jpki.App, fid uint16) *triesView {
+		if a := st.App(app.AID()); a != nil {
+			if e := a.EF(fid); e != nil && e.PIN != nil {
+				return &triesView{Left: e.PIN.Remaining, Max: e.PIN.MaxTries}
+			}
+		}
+		return nil
+	}
+	v.Tries.Kenhojo = counter(jpki.Kenhojo, jpki.KenhojoPIN.FID())
+	v.Tries.JukiCommon = counter(jpki.Common, jpki.JukiPIN.FID())
+	v.Tries.Juki = counter(jpki.Juki, jpki.JukiPIN.FID())
 	return v
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,8 @@ func TestCardEventUpdateErrors(t *testing.T) {
 		{[]string{"loss", "--address", "架空県"}, "--address goes with address-change only"},
 		{[]string{"address-change", "--address", h.Address}, "the card face already holds it"},
 		{[]string{"address-change", "--address", "架空県\n見本市"}, "control character"},
+		{[]string{"address-change", "--address", "   "}, "the new value is blank"},
+		{[]string{"name-change", "--name", "　"}, "the new value is blank"},
 	} {
 		code, out, errOut := runCLI(t, append([]string{"card", "event", "--state", path}, tc.args...)...)
 		if code != 2 || out != "" || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
@@ -237,5 +240,43 @@ func TestCardFacePINsFromTheEnvironment(t *testing.T) {
 				t.Errorf("an output shows a PIN: %q", o)
 			}
 		}
+	}
+}
+
+// card show gives every retry counter of the card: the JPKI pair, and on a
+// card with the card-face applications the Kenhojo PIN and the Juki PIN of
+// the common card and of the Juki application, each its own (it once showed
+// the JPKI pair alone). A card without them (a phone token) shows none.
+func TestCardShowGivesEveryRetryCounter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", path); code != 0 {
+		t.Fatal(errOut)
+	}
+	// A wrong Juki PIN in the common card application only.
+	if code, _, errOut := runCLI(t, "apdu", "--state", path, "00A4040C0AD3921000310001010100", "0020009C0430303030"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runCLI(t, "card", "show", "--state", path)
+	if code != 0 || !strings.Contains(out, "Kenhojo PIN: 3 of 3 tries left; Juki PIN: 2 of 3 tries left in the common card application, 3 of 3 tries left in the Juki application") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "card", "show", "--state", path, "--json")
+	var v struct {
+		Tries struct {
+			Kenhojo    *struct{ Left, Max int } `json:"kenhojo"`
+			JukiCommon *struct{ Left, Max int } `json:"juki_common"`
+			Juki       *struct{ Left, Max int } `json:"juki"`
+		} `json:"tries"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); code != 0 || err != nil || v.Tries.Kenhojo == nil || v.Tries.JukiCommon == nil ||
+		v.Tries.Juki == nil || v.Tries.JukiCommon.Left != 2 || v.Tries.Juki.Left != 3 || v.Tries.Kenhojo.Max != 3 {
+		t.Fatalf("--json: %s (%v)", out, err)
+	}
+	phone := filepath.Join(t.TempDir(), "phone.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", phone, "--profile", "android"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, out, _ := runCLI(t, "card", "show", "--state", phone); strings.Contains(out, "Kenhojo") {
+		t.Fatalf("a phone token shows card-face counters:\n%s", out)
 	}
 }

@@ -503,11 +503,12 @@ virtual card, and print one line per command: the whole R-APDU (data then
 SW1SW2) as uppercase hex without spaces. Spaces and colons inside an argument
 are ignored. Nothing is sent unless every argument is valid hex.
 
-A PIN is never typed into the arguments, where ps would show it: {auth-pin}
-and {signing-pin} stand for the PIN's ASCII bytes and {len:auth-pin},
-{len:signing-pin} for its length (an Lc), filled in from JPKISIM_AUTH_PIN and
-JPKISIM_SIGN_PIN (a prompt for a real card, the profile's test PINs for the
-virtual one). They are taken only in commands that carry a PIN.
+A PIN is never typed into the arguments, where ps would show it: {auth-pin},
+{signing-pin}, {kenhojo-pin} and {juki-pin} stand for the PIN's ASCII bytes and
+{len:auth-pin} … {len:juki-pin} for its length (an Lc), filled in from
+JPKISIM_AUTH_PIN, JPKISIM_SIGN_PIN, JPKISIM_KENHOJO_PIN and JPKISIM_JUKI_PIN (a
+prompt for a real card, the profile's test PINs for the virtual one). They are
+taken only in commands that carry a PIN.
 
 On a card that is not virtual every command passes the real-card guard
 (docs/guard.md); a refusal exits with status 4 and sends nothing.

@@ -107,6 +107,8 @@ not change: a revoked certificate stays in its EF.`,
 			}
 			u := office.Update{Name: name, Address: address}
 			switch {
+			case address != "" && strings.TrimSpace(address) == "", name != "" && strings.TrimSpace(name) == "":
+				return usageError{fmt.Errorf("card event %s: the new value is blank", e)}
 			case e == rules.AddressChange && address == "":
 				return usageError{errors.New("card event address-change: give the new address with --address")}
 			case e == rules.NameChange && name == "":
