@@ -303,7 +303,7 @@ func TestCardStateFile(t *testing.T) {
 		t.Fatalf("apdu --state: %d %q", code, out)
 	}
 	code, out, _ = runCLI(t, "card", "show", "--state", path, "--json")
-	if code != 0 || !strings.Contains(out, `"tries":{"auth":2,"auth_max":3,"signing":5,"signing_max":5}`) || !strings.Contains(out, `"expiry":"2030-06-15"`) {
+	if code != 0 || !strings.Contains(out, `"tries":{"auth":2,"auth_max":3,"signing":5,"signing_max":5,`) || !strings.Contains(out, `"expiry":"2030-06-15"`) {
 		t.Fatalf("card show: %d %q", code, out)
 	}
 	// run --state never writes the file.
