@@ -25,32 +25,24 @@ const (
 // (none configured); no CHANGE REFERENCE DATA (6D00, CHANGE KEY changes the
 // PIN) and no COMPUTE DIGITAL SIGNATURE (6D00, the OS's answer); the
 // secure-messaging forms of READ BINARY and VERIFY answer 69FC.
-var commonCommands = table{
+var commonCommands = append(table{
 	{0x00, 0x88, handler{run: (*Card).internalAuthenticateFree}},
 	{0x80, 0x32, handler{run: (*Card).changeKey}},
 	{0x80, 0xAE, refuse(apdu.SWSecureMessagingFault)},
 	{0x00, 0x24, refuse(apdu.SWINSNotSupported)},
-	{0x08, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x08, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-}
+}, secureMessagingRefused...)
 
 // jukiCommands are the commands the Juki application answers beyond the
 // OS's (docs/card.md §4.4, §5.5, §5.10): CHANGE KEY for its PIN, INTERNAL
 // AUTHENTICATE as in the JPKI application (it holds no key: 6A88, 6986);
 // SET SESSION KEY answers 6982; no CHANGE REFERENCE DATA (6D00); the
 // secure-messaging forms of READ BINARY and VERIFY answer 69FC.
-var jukiCommands = table{
+var jukiCommands = append(table{
 	{0x00, 0x88, handler{run: (*Card).internalAuthenticate}},
 	{0x80, 0x32, handler{run: (*Card).changeKey}},
 	{0x80, 0xAE, refuse(apdu.SWSecurityNotSatisfied)},
 	{0x00, 0x24, refuse(apdu.SWINSNotSupported)},
-	{0x08, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x08, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-}
+}, secureMessagingRefused...)
 
 // commonApp builds the common card application from the card face.
 func commonApp(f *CardFace) *Application {

@@ -38,22 +38,29 @@ var kenhojoFiles = []fileSpec{
 	{0x0008, Free, 0},
 }
 
+// secureMessagingRefused are the secure-messaging forms (CLA 08, 0C) of
+// READ BINARY and VERIFY, which the card-face, common card and Juki
+// applications answer 69FC (docs/card-behaviour.md, "The card-face, common
+// card and Juki applications"): one table the four append.
+var secureMessagingRefused = table{
+	{0x08, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
+	{0x0C, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
+	{0x08, 0x20, refuse(apdu.SWSecureMessagingRefused)},
+	{0x0C, 0x20, refuse(apdu.SWSecureMessagingRefused)},
+}
+
 // kenhojoCommands are the commands the Kenhojo application answers beyond
 // the OS's (docs/card.md §5.6, §5.7, §5.10): its own key signs with
 // COMPUTE DIGITAL SIGNATURE and refuses INTERNAL AUTHENTICATE, SET SESSION
 // KEY takes a session key after the PIN, CHANGE REFERENCE DATA changes the
 // PIN alone, and the secure-messaging forms of READ BINARY and VERIFY
 // answer 69FC.
-var kenhojoCommands = table{
+var kenhojoCommands = append(table{
 	{0x80, 0x2A, handler{run: (*Card).computeOwnSignature}},
 	{0x00, 0x88, handler{run: (*Card).internalAuthenticateOwnKey}},
 	{0x80, 0xAE, handler{run: (*Card).setSessionKey}},
 	{0x00, 0x24, handler{run: (*Card).changeKenhojoPIN}},
-	{0x08, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x08, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-}
+}, secureMessagingRefused...)
 
 // kenhojoApp builds the Kenhojo application from the card face.
 func kenhojoApp(f *CardFace) *Application {

@@ -36,16 +36,12 @@ var kenkakuFiles = []fileSpec{
 // KEY answers 66F1 (none configured); it has no CHANGE REFERENCE DATA
 // (6D00: nothing here is changed by the holder); the secure-messaging forms
 // of READ BINARY and VERIFY answer 69FC.
-var kenkakuCommands = table{
+var kenkakuCommands = append(table{
 	{0x80, 0x2A, handler{run: (*Card).computeOwnSignature}},
 	{0x00, 0x88, handler{run: (*Card).internalAuthenticateOwnKey}},
 	{0x80, 0xAE, refuse(apdu.SWSecureMessagingFault)},
 	{0x00, 0x24, refuse(apdu.SWINSNotSupported)},
-	{0x08, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0xB0, refuse(apdu.SWSecureMessagingRefused)},
-	{0x08, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-	{0x0C, 0x20, refuse(apdu.SWSecureMessagingRefused)},
-}
+}, secureMessagingRefused...)
 
 // kenkakuApp builds the Kenkaku application from the card face.
 func kenkakuApp(f *CardFace) *Application {
