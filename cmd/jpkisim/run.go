@@ -1,0 +1,329 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cucumber/godog"
+	"github.com/jpkisim/jpkisim/features"
+	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/scenarios"
+	"github.com/jpkisim/jpkisim/targets"
+	"github.com/spf13/cobra"
+)
+
+// checkFormats refuses a --format list naming a formatter godog lacks.
+func checkFormats(list string) error {
+	known := godog.AvailableFormatters()
+	for _, f := range strings.Split(list, ",") {
+		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
+		if _, ok := known[name]; !ok || name == "" {
+			return fmt.Errorf("--format: unknown formatter %q (use pretty, progress, junit:FILE, cucumber:FILE, comma-separated)", name)
+		}
+		if hasFile && file == "" {
+			return fmt.Errorf("--format %s: empty file name", name)
+		}
+	}
+	return nil
+}
+
+// featureSource resolves the FEATURE arguments and --features into the file
+// system godog reads and the paths inside it. Embedded names may be given
+// as features/NAME.feature, as they appear in the repository.
+func featureSource(dir string, args []string) (fs.FS, []string, error) {
+	if dir == "" {
+		paths := make([]string, len(args))
+		for i, a := range args {
+			paths[i] = strings.TrimPrefix(filepath.ToSlash(a), "features/")
+			name, _, _ := strings.Cut(paths[i], ":")
+			if _, err := fs.Stat(features.FS, name); err != nil {
+				return nil, nil, fmt.Errorf("no embedded feature %q (embedded: %s; use --features DIR for your own)", a, strings.Join(embeddedFeatures(), ", "))
+			}
+		}
+		return nil, paths, nil
+	}
+	if file, line, ok := featureLine(dir); ok { // FILE:LINE, as a FEATURE argument takes it
+		return os.DirFS(filepath.Dir(file)), append([]string{filepath.Base(file) + ":" + line}, args...), nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--features %s: %v", dir, errors.Unwrap(err))
+	}
+	if !st.IsDir() { // one file: run it
+		return os.DirFS(filepath.Dir(dir)), append([]string{filepath.Base(dir)}, args...), nil
+	}
+	return os.DirFS(dir), args, nil
+}
+
+// featureLine splits a --features value FILE:LINE into the file and the
+// line; ok only when the whole value names nothing and FILE is a file.
+func featureLine(v string) (file, line string, ok bool) {
+	i := strings.LastIndexByte(v, ':')
+	if i < 0 || i == len(v)-1 || strings.Trim(v[i+1:], "0123456789") != "" {
+		return "", "", false
+	}
+	if _, err := os.Stat(v); err == nil {
+		return "", "", false
+	}
+	st, err := os.Stat(v[:i])
+	if err != nil || st.IsDir() {
+		return "", "", false
+	}
+	return v[:i], v[i+1:], true
+}
+
+func embeddedFeatures() []string {
+	names, _ := fs.Glob(features.FS, "*.feature")
+	return names
+}
+
+func newRunCmd(stdout io.Writer) *cobra.Command {
+	var (
+		profile, tags, format string
+		featuresDir, target   string
+		concurrency           int
+		random                int64
+		noColors              bool
+		allowDestructive      bool
+		allowLockout          bool
+		statePath             string
+	)
+	cmd := &cobra.Command{
+		Use:   "run [FEATURE...]",
+		Short: "Run the acceptance features against the virtual card, and any real JPKI card attached",
+		Long: `Run the Gherkin acceptance features (embedded in the binary) against a fresh
+virtual card per scenario. FEATURE names embedded files such as retry.feature,
+optionally with a line, retry.feature:12. With --features DIR the files of
+DIR are run instead, so that new scenarios need no rebuild; --features FILE
+runs one file, and --features FILE:LINE the scenario at that line.
+
+Without --target, the run also checks every real JPKI card found in a PC/SC
+reader (one that answers the JPKI SELECT but not the virtual card's marker),
+with the non-destructive scenarios only, and the last line says which targets
+ran. --target sim runs the embedded card alone; --target pcsc[:READER] runs
+the card in that reader (the first JPKI card found when no reader is named).
+
+A virtual card in a reader is left as the run found it: it takes a snapshot at
+the start, every scenario starts from it, and the card returns to it after the
+last one, also when a scenario failed and on SIGINT or SIGTERM (the command in
+flight finishes, nothing more is sent, the card is restored, exit status 130 or
+143; a second signal ends the run at once).
+
+On a card that is not virtual, @destructive scenarios are left out (asking for
+them is an error) unless --allow-destructive is given, and even then no step
+spends the last two tries of a PIN unless --allow-lockout is given. Its PINs come
+from JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN, or a prompt; scenarios tagged @pin
+are left out while either is unknown.
+
+Formats: pretty, progress, junit:FILE, cucumber:FILE, comma-separated; report
+files of an extra real-card run get ".realN" before their extension.
+Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := scenarios.ValidateTags(tags); err != nil {
+				return usageError{err}
+			}
+			if err := checkFormats(format); err != nil {
+				return usageError{err}
+			}
+			fsys, paths, err := featureSource(featuresDir, args)
+			if err != nil {
+				return usageError{err}
+			}
+			base := scenarios.Config{
+				Tags:             tags,
+				Format:           format,
+				Output:           stdout,
+				Concurrency:      concurrency,
+				Randomize:        random,
+				Paths:            paths,
+				FS:               fsys,
+				NoColors:         noColors || !isTerminal(stdout),
+				AllowDestructive: allowDestructive,
+			}
+			opts := targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Prompt: true, Restore: true}
+			var runs []scenarios.Config
+			note := ""
+			if statePath != "" {
+				if target != "" && target != "sim" {
+					return usageError{errors.New("--state is a card of the embedded target; it does not go with --target " + target)}
+				}
+				t, err := stateTarget(statePath)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, withTarget(base, t))
+			} else if target != "" {
+				t, err := resolveTarget(target, opts)
+				if err != nil {
+					return err
+				}
+				c := withTarget(base, t)
+				if err := scenarios.CheckTarget(c); err != nil {
+					return usageError{err}
+				}
+				runs = append(runs, c)
+			} else {
+				t, err := resolveTarget("sim", opts)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, withTarget(base, t))
+				reals, why := targets.FindReal()
+				note = why
+				auto := targets.Options{Restore: false}
+				for i, r := range reals {
+					tags, ok := withoutDestructive(base.Tags)
+					if !ok {
+						note += fmt.Sprintf("; %s skipped: only @destructive scenarios were asked for", r.Reader)
+						continue
+					}
+					t, err := targets.PCSC(r.Reader, auto)
+					if err != nil {
+						note += fmt.Sprintf("; %s skipped: %v", r.Reader, err)
+						continue
+					}
+					c := withTarget(base, t)
+					c.AllowDestructive = false
+					c.Tags = tags
+					c.Format = suffixReports(c.Format, fmt.Sprintf(".real%d", i+1))
+					runs = append(runs, c)
+				}
+			}
+			ts := make([]harness.Target, len(runs))
+			for i, c := range runs {
+				ts[i] = c.Target
+			}
+			return keepCards(cmd.ErrOrStderr(), ts, func() error { return runAll(stdout, runs, note, tags, featuresDir, args) })
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
+	// No default value: without --target (or with an empty one) the run
+	// also checks the real JPKI cards it finds, which no value names.
+	f.StringVar(&target, "target", "", "sim (the embedded card alone), pcsc (the first JPKI card in a reader) or pcsc:READER (default: the embedded card, and every real JPKI card found)")
+	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
+	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file, or FILE:LINE the scenario at that line) instead of the embedded ones")
+	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
+	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
+	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
+	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
+	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
+	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries; a PIN a scenario changes is put back)")
+	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last two tries of a PIN (the guard keeps them otherwise)")
+	return cmd
+}
+
+// runAll runs the suite on each target in turn and prints the summary line.
+func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir string, args []string) error {
+	worst, total := 0, 0
+	var summary []string
+	var lost error
+	for _, c := range runs {
+		res := scenarios.Execute(c)
+		total += res.Ran
+		worst = max(worst, res.Status)
+		var verdict string
+		switch {
+		case res.Lost != nil:
+			verdict = fmt.Sprintf("%d scenarios STOPPED: %s", res.Ran, oneLine(res.Lost))
+			lost = fmt.Errorf("%s: %w", c.Target.Name(), res.Lost)
+		case res.Failed > 0:
+			verdict = fmt.Sprintf("%d of %d scenarios failed", res.Failed, res.Ran)
+		case res.Status != 0: // godog's own refusal, or a scenario without steps
+			verdict = fmt.Sprintf("%d scenarios, the run failed (godog status %d)", res.Ran, res.Status)
+		default:
+			verdict = fmt.Sprintf("%d scenarios passed", res.Ran)
+		}
+		summary = append(summary, c.Target.Name()+": "+verdict)
+	}
+	line := "targets: " + strings.Join(summary, "; ")
+	if note != "" {
+		line += " — " + note
+	}
+	fmt.Fprintln(stdout, line)
+	if lost != nil {
+		return lost // exit 3: the card could not be reached any more
+	}
+	if worst != 0 {
+		return exitError{worst}
+	}
+	if total == 0 {
+		return usageError{noScenario(featuresDir, tags, args)}
+	}
+	return nil
+}
+
+// noScenario says why a run ran no scenario: the features hold none, or
+// none matched the tags or paths given (named only when given).
+func noScenario(featuresDir, tags string, paths []string) error {
+	where, have := featuresDir, "has"
+	if where == "" {
+		where, have = "the embedded features", "have"
+	}
+	if file, line, ok := featureLine(featuresDir); ok {
+		where, paths = file, append([]string{filepath.Base(file) + ":" + line}, paths...)
+	}
+	var by []string
+	if tags != "" {
+		by = append(by, fmt.Sprintf("tags %q", tags))
+	}
+	if len(paths) > 0 {
+		by = append(by, fmt.Sprintf("paths %q", strings.Join(paths, " ")))
+	}
+	if len(by) == 0 {
+		return fmt.Errorf("no scenario ran: %s %s no scenarios", where, have)
+	}
+	return fmt.Errorf("no scenario ran: nothing in %s matched %s", where, strings.Join(by, " and "))
+}
+
+func withTarget(c scenarios.Config, t harness.Target) scenarios.Config {
+	c.Target = t
+	return c
+}
+
+// resolveTarget maps target errors to usage errors where the user's value
+// is at fault.
+func resolveTarget(spec string, o targets.Options) (harness.Target, error) {
+	t, err := targets.Resolve(spec, o)
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.Is(err, targets.ErrBadTarget), errors.Is(err, fixtures.ErrUnknownProfile), errors.Is(err, fixtures.ErrBadProfile):
+		return nil, usageError{err}
+	}
+	return nil, err
+}
+
+// withoutDestructive drops, for the automatic real-card run that never runs
+// @destructive scenarios, every OR part of a tag filter that asks for them;
+// the rest of the user's filter stands. false: nothing is left to run (or
+// the filter does not parse, which the run refuses before).
+func withoutDestructive(expr string) (string, bool) {
+	e, err := scenarios.ParseTags(expr)
+	if err != nil {
+		return "", false
+	}
+	e, ok := e.Without("@destructive")
+	return e.String(), ok
+}
+
+// suffixReports inserts suffix before the extension of every report file in
+// a godog format list.
+func suffixReports(list, suffix string) string {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		name, file, ok := strings.Cut(p, ":")
+		if !ok || file == "" {
+			continue
+		}
+		ext := filepath.Ext(file)
+		parts[i] = name + ":" + strings.TrimSuffix(file, ext) + suffix + ext
+	}
+	return strings.Join(parts, ",")
+}
