@@ -117,8 +117,8 @@ func TestEmbeddedTargetSaysItIsEmbedded(t *testing.T) {
 	}
 }
 
-// The harness speaks the codec and the card's facts only; the transports
-// (harness/sim, harness/pcsc) sit beside it, not under it.
+// The harness speaks the codec, the card's facts and the transcript only;
+// the transports (harness/sim, harness/pcsc) sit beside it, not under it.
 func TestHarnessDependsOnTheCodecAndTheFactsOnly(t *testing.T) {
 	pkg, err := build.ImportDir(".", 0)
 	if err != nil {
@@ -126,7 +126,7 @@ func TestHarnessDependsOnTheCodecAndTheFactsOnly(t *testing.T) {
 	}
 	const module = "github.com/jpkisim/jpkisim/"
 	for _, imp := range pkg.Imports {
-		if strings.HasPrefix(imp, module) && imp != module+"apdu" && imp != module+"jpki" {
+		if strings.HasPrefix(imp, module) && imp != module+"apdu" && imp != module+"jpki" && imp != module+"transcript" {
 			t.Errorf("package harness imports %s", imp)
 		}
 	}

@@ -2,7 +2,10 @@
 
 package pcsc
 
-import "github.com/jpkisim/jpkisim/harness"
+import (
+	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/transcript"
+)
 
 // Card is unavailable without cgo.
 type Card struct{ harness.Card }
@@ -18,6 +21,9 @@ func FindJPKI(func(string) bool) (string, error) { return "", harness.ErrNoPCSC 
 
 // AnswersJPKI reports that PC/SC needs cgo.
 func AnswersJPKI(string) (bool, error) { return false, harness.ErrNoPCSC }
+
+// Record records nothing without cgo.
+func (c *Card) Record(*transcript.Recorder) {}
 
 // Reader is empty without cgo.
 func (c *Card) Reader() string { return "" }

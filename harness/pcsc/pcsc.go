@@ -21,6 +21,7 @@ import (
 	"github.com/ebfe/scard"
 
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // mapErr wraps a PC/SC error in the harness sentinel it stands for.
@@ -96,6 +97,28 @@ type Card struct {
 	// the blocked call finish in the background.
 	calls  sync.WaitGroup
 	wedged error
+	rec    *transcript.Recorder // nil: nothing recorded
+}
+
+// Record records the session in rec from now on: a connect event with the
+// ATR, every exchange beneath T=0 completion, every reset and power cycle.
+func (c *Card) Record(rec *transcript.Recorder) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rec = rec
+	proto := "T=1"
+	if c.card != nil && c.card.ActiveProtocol() == scard.ProtocolT0 {
+		proto = "T=0"
+	}
+	rec.SetReader(c.reader, proto)
+	rec.Event(transcript.Connect, c.atr)
+}
+
+// event records k when the session is recorded; c.mu held.
+func (c *Card) event(k transcript.Kind, atr []byte) {
+	if c.rec != nil {
+		c.rec.Event(k, atr)
+	}
 }
 
 // Open connects to the card in reader, shared, T=0 or T=1. pcscd makes a
@@ -288,7 +311,7 @@ func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 	var r []byte
 	err := c.Transaction(func() error {
 		var err error
-		r, err = harness.ISOT0(c.raw, capdu)
+		r, err = harness.ISOT0(func(b []byte) ([]byte, error) { return harness.Record(c.rec, c.raw, b) }, capdu)
 		return err
 	})
 	return r, err
@@ -348,7 +371,14 @@ func (c *Card) reconnect(d scard.Disposition) error {
 	if err := c.wait("reconnect to", func() error { return card.Reconnect(scard.ShareShared, scard.ProtocolAny, d) }); err != nil {
 		return err
 	}
-	return c.refresh()
+	err := c.refresh()
+	if d == scard.UnpowerCard {
+		c.event(transcript.PowerOff, nil)
+		c.event(transcript.PowerOn, c.atr)
+	} else {
+		c.event(transcript.Reset, c.atr)
+	}
+	return err
 }
 
 // Reset implements harness.Card: a warm reset through SCardReconnect.
@@ -370,6 +400,7 @@ func (c *Card) Close() error {
 	defer c.mu.Unlock()
 	card, ctx := c.card, c.ctx
 	c.card, c.ctx = nil, nil
+	c.event(transcript.Disconnect, nil)
 	if c.wedged != nil {
 		go func() {
 			c.calls.Wait()

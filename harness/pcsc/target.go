@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/transcript"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
@@ -156,7 +157,14 @@ func (t *Target) Capabilities() harness.Capabilities {
 
 // Open implements harness.Target. After Stop it fails with ErrStopped, and
 // so do the commands of every session it opened.
-func (t *Target) Open() (harness.Card, error) {
+func (t *Target) Open() (harness.Card, error) { return t.open(nil) }
+
+// OpenRecorded implements harness.RecordingTarget: Open, with the session
+// recorded in rec from the moment it is handed over (after the restore of
+// a virtual card's snapshot and its reset), beneath the real-card guard.
+func (t *Target) OpenRecorded(rec *transcript.Recorder) (harness.Card, error) { return t.open(rec) }
+
+func (t *Target) open(rec *transcript.Recorder) (harness.Card, error) {
 	if t.stopped.Load() {
 		return nil, ErrStopped
 	}
@@ -165,6 +173,9 @@ func (t *Target) Open() (harness.Card, error) {
 		return nil, err
 	}
 	if !t.virtual {
+		if rec != nil {
+			c.Record(rec)
+		}
 		return &session{Card: harness.NewGuard(c, t.Policy), t: t}, nil
 	}
 	if err := t.checkVirtual(c); err != nil {
@@ -187,6 +198,9 @@ func (t *Target) Open() (harness.Card, error) {
 			c.Close()
 			return nil, err
 		}
+	}
+	if rec != nil {
+		c.Record(rec)
 	}
 	return &session{Card: c, t: t}, nil
 }

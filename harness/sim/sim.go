@@ -9,12 +9,14 @@ import (
 
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // Card is a session on a virtual card in this process.
 type Card struct {
 	card *simulator.Card
 	atr  []byte
+	rec  *transcript.Recorder // nil: nothing recorded
 }
 
 // NewCard powers the virtual card on and returns a session on it.
@@ -25,8 +27,18 @@ func NewCard(c *simulator.Card) *Card {
 // Transmit implements harness.Card. A card made to speak T=0
 // (simulator.Faults) answers 61xx and 6Cxx; like the PC/SC transport, Card
 // completes those exchanges (harness.ISOT0), so clients see whole answers.
+// Every exchange beneath the completion is recorded when the session is
+// (Target.OpenRecorded).
 func (s *Card) Transmit(capdu []byte) ([]byte, error) {
-	return harness.ISOT0(s.card.Transmit, capdu)
+	return harness.ISOT0(s.raw, capdu)
+}
+
+func (s *Card) raw(capdu []byte) ([]byte, error) { return harness.Record(s.rec, s.card.Transmit, capdu) }
+
+func (s *Card) event(k transcript.Kind, atr []byte) {
+	if s.rec != nil {
+		s.rec.Event(k, atr)
+	}
 }
 
 // ATR implements harness.Card.
@@ -35,12 +47,14 @@ func (s *Card) ATR() []byte { return s.atr }
 // Reset implements harness.Card: a warm reset of the virtual card.
 func (s *Card) Reset() error {
 	s.atr = s.card.Reset()
+	s.event(transcript.Reset, s.atr)
 	return nil
 }
 
 // Close implements harness.Card: the virtual card is powered off.
 func (s *Card) Close() error {
 	s.card.PowerOff()
+	s.event(transcript.PowerOff, nil)
 	return nil
 }
 
@@ -48,7 +62,9 @@ func (s *Card) Close() error {
 // and restored; its persistent state survives.
 func (s *Card) PowerCycle() error {
 	s.card.PowerOff()
+	s.event(transcript.PowerOff, nil)
 	s.atr = s.card.PowerOn()
+	s.event(transcript.PowerOn, s.atr)
 	return nil
 }
 
@@ -105,6 +121,20 @@ func (t Target) Open() (harness.Card, error) {
 		return nil, fmt.Errorf("virtual card: %w", err)
 	}
 	return NewCard(c), nil
+}
+
+// OpenRecorded implements harness.RecordingTarget: Open, with the session's
+// power-on, every exchange beneath T=0 completion and every reset and
+// power cycle recorded in rec.
+func (t Target) OpenRecorded(rec *transcript.Recorder) (harness.Card, error) {
+	c, err := t.Open()
+	if err != nil {
+		return nil, err
+	}
+	s := c.(*Card)
+	s.rec = rec
+	s.event(transcript.PowerOn, s.atr)
+	return s, nil
 }
 
 // Capabilities implements harness.Target: every Open makes a fresh

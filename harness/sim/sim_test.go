@@ -3,6 +3,7 @@ package sim_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -10,6 +11,8 @@ import (
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // Every session of the embedded target is a fresh card of the profile: a
@@ -84,4 +87,49 @@ func ExampleTarget() {
 	n, _ := c.RetriesLeft(jpki.SigningPIN)
 	fmt.Println(tg.Name(), tg.Capabilities().Embedded, n)
 	// Output: sim:default true 5
+}
+
+// A recorded session shows what the card saw beneath T=0 completion: the
+// 61xx answer and the GET RESPONSE after it are exchanges of their own,
+// while the client gets the whole answer; resets and the end of the
+// session are events (docs/reports.md, "Transcripts").
+func TestRecordedSessionShowsT0Exchanges(t *testing.T) {
+	tg := sim.Target{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}
+	rec := transcript.NewRecorder("test", transcript.Raw, tg.Secrets().Of)
+	c, err := tg.OpenRecorded(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := sim.Of(c)
+	s.SetFaults(&simulator.Faults{T0: true})
+	cl := harness.NewClient(c)
+	if err := cl.SelectJPKI(); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := cl.ReadCertificate(jpki.Auth.CertFID())
+	if err != nil || len(cert) < 256 {
+		t.Fatalf("read the auth certificate: %d bytes, %v", len(cert), err)
+	}
+	if err := cl.Verify(jpki.AuthPIN, tg.Secrets().AuthPIN); err != nil {
+		t.Fatal(err)
+	}
+	c.Reset()
+	c.Close()
+	tr := rec.Transcript()
+	var kinds []transcript.Kind
+	var sw61, getResponse bool
+	for _, e := range tr.Events {
+		kinds = append(kinds, e.Kind)
+		sw61 = sw61 || strings.HasPrefix(e.SW(), "61")
+		getResponse = getResponse || strings.HasPrefix(e.Command, "00C0")
+		if e.Secret != nil && (e.Secret.PIN != "auth" || e.Secret.Value != transcript.Configured) {
+			t.Errorf("VERIFY marked %+v", e.Secret)
+		}
+	}
+	if !sw61 || !getResponse {
+		t.Errorf("no 61xx or GET RESPONSE in the transcript:\n%s", transcript.Text(tr.Events, "  "))
+	}
+	if kinds[0] != transcript.PowerOn || kinds[len(kinds)-2] != transcript.Reset || kinds[len(kinds)-1] != transcript.PowerOff {
+		t.Errorf("events %v: want power-on first, reset and power-off last", kinds)
+	}
 }
