@@ -33,7 +33,9 @@ func (s *Card) Transmit(capdu []byte) ([]byte, error) {
 	return harness.ISOT0(s.raw, capdu)
 }
 
-func (s *Card) raw(capdu []byte) ([]byte, error) { return harness.Record(s.rec, s.card.Transmit, capdu) }
+func (s *Card) raw(capdu []byte) ([]byte, error) {
+	return harness.Record(s.rec, s.card.Transmit, capdu)
+}
 
 func (s *Card) event(k transcript.Kind, atr []byte) {
 	if s.rec != nil {
