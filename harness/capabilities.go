@@ -62,9 +62,3 @@ func PowerCyclerOf(c Card) (PowerCycler, bool) {
 	}
 	return pc, true
 }
-
-// Unwrap implements Wrapper: the traced card.
-func (t *TracedCard) Unwrap() Card { return t.Card }
-
-// Capabilities implements Capable: the traced card's.
-func (t *TracedCard) Capabilities() Capabilities { return CapabilitiesOf(t.Card) }

@@ -9,6 +9,7 @@ import (
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // plainCard is a transport with nothing beyond Card: no power cycle, no
@@ -24,10 +25,12 @@ func TestWrappersReportWhatTheCardBeneathLacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	wrappers := map[string]func(harness.Card) harness.Card{
-		"trace": func(c harness.Card) harness.Card { return harness.NewTraced(c, &harness.Trace{}) },
+		"trace": func(c harness.Card) harness.Card {
+			return harness.NewRecorded(c, transcript.NewRecorder("test", transcript.Complete, nil))
+		},
 		"guard": func(c harness.Card) harness.Card { return harness.NewGuard(c, harness.GuardPolicy{}) },
 		"guard over trace": func(c harness.Card) harness.Card {
-			return harness.NewGuard(harness.NewTraced(c, &harness.Trace{}), harness.GuardPolicy{})
+			return harness.NewGuard(harness.NewRecorded(c, transcript.NewRecorder("test", transcript.Complete, nil)), harness.GuardPolicy{})
 		},
 	}
 	for name, wrap := range wrappers {
@@ -70,8 +73,8 @@ func TestEmbeddedCardThroughTwoWrappers(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := sim.NewCard(vc)
-	traced := harness.NewTraced(raw, &harness.Trace{})
-	twice := harness.NewTraced(traced, &harness.Trace{})
+	traced := harness.NewRecorded(raw, transcript.NewRecorder("test", transcript.Complete, nil))
+	twice := harness.NewRecorded(traced, transcript.NewRecorder("test", transcript.Complete, nil))
 	caps := harness.CapabilitiesOf(twice)
 	if !caps.Embedded || caps.Profile != "auth-locked" || !caps.PowerCycle {
 		t.Fatalf("through two traces: %+v", caps)
@@ -89,14 +92,14 @@ func TestEmbeddedCardThroughTwoWrappers(t *testing.T) {
 	if harness.Unwrap(guarded) != nil {
 		t.Fatal("Unwrap hands out the card beneath a guard")
 	}
-	if _, ok := sim.Of(harness.NewTraced(guarded, &harness.Trace{})); ok {
+	if _, ok := sim.Of(harness.NewRecorded(guarded, transcript.NewRecorder("test", transcript.Complete, nil))); ok {
 		t.Fatal("sim.Of finds the embedded card beneath a guard")
 	}
 	// A wrapper that does not pass the card on hides it.
 	if _, ok := sim.Of(harness.NewGuard(plainCard{raw}, harness.GuardPolicy{})); ok {
 		t.Fatal("the embedded card found beneath a card that does not unwrap")
 	}
-	if caps := harness.CapabilitiesOf(harness.NewTraced(plainCard{raw}, &harness.Trace{})); caps.Embedded || caps.Profile != "" {
+	if caps := harness.CapabilitiesOf(harness.NewRecorded(plainCard{raw}, transcript.NewRecorder("test", transcript.Complete, nil))); caps.Embedded || caps.Profile != "" {
 		t.Fatalf("a trace over a card that does not say claims %+v", caps)
 	}
 }

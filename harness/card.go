@@ -1,6 +1,6 @@
 // Package harness drives a card through one interface, whatever carries the
 // APDUs: the Card and Target interfaces, a JPKI client on top of them, a
-// PIN-masked APDU trace and the real-card guard. The transports live beside
+// recording of sessions (package transcript) and the real-card guard. The transports live beside
 // it — the in-process virtual card in harness/sim, PC/SC in harness/pcsc —
 // so that the harness itself depends on the codec (apdu) and the card's
 // facts (jpki) only.
@@ -10,8 +10,6 @@
 package harness
 
 import (
-	"errors"
-
 	"github.com/jpkisim/jpkisim/jpki"
 )
 
@@ -119,13 +117,4 @@ func Finally(c Card, f func() error) error {
 // card's power (a cold reset); the persistent state survives it.
 type PowerCycler interface {
 	PowerCycle() error
-}
-
-// PowerCycle passes a power cycle through to the traced card.
-func (t *TracedCard) PowerCycle() error {
-	pc, ok := t.Card.(PowerCycler)
-	if !ok {
-		return errors.New("this transport cannot power-cycle the card")
-	}
-	return pc.PowerCycle()
 }

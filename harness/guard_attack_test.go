@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/transcript"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -258,8 +259,8 @@ func attack(t *testing.T, open sessions, policy harness.GuardPolicy, sequences i
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := &harness.Trace{}
-		g := harness.NewGuard(harness.NewTraced(card, tr), policy)
+		tr := transcript.NewRecorder("test", transcript.Complete, nil)
+		g := harness.NewGuard(harness.NewRecorded(card, tr), policy)
 		var log []string
 		for i, n := 0, 1+rng.Intn(25); i < n; i++ {
 			c := a.next()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/transcript"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -187,9 +188,9 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				tr := &harness.Trace{}
+				tr := transcript.NewRecorder("test", transcript.Complete, nil)
 				c := sim.NewCard(vc)
-				g := harness.NewGuard(harness.NewTraced(c, tr), harness.GuardPolicy{Secrets: right, AllowDestructive: true})
+				g := harness.NewGuard(harness.NewRecorded(c, tr), harness.GuardPolicy{Secrets: right, AllowDestructive: true})
 				for _, s := range []string{selectAP, selectAuth} {
 					if _, err := g.Transmit(hexCmd(t, s)); err != nil {
 						t.Fatal(err)
@@ -226,8 +227,8 @@ func TestGuardOtherVerifyFormsNeedTheJPKICounters(t *testing.T) {
 	}
 	// --allow-lockout lets them go without a look at the counters.
 	vc, _ := simulator.New(fixtures.MustProfile("default"))
-	tr := &harness.Trace{}
-	g := harness.NewGuard(harness.NewTraced(sim.NewCard(vc), tr), harness.GuardPolicy{AllowDestructive: true, AllowLockout: true})
+	tr := transcript.NewRecorder("test", transcript.Complete, nil)
+	g := harness.NewGuard(harness.NewRecorded(sim.NewCard(vc), tr), harness.GuardPolicy{AllowDestructive: true, AllowLockout: true})
 	if _, err := g.Transmit(hexCmd(t, "0C20008004313233343536")); err != nil || tr.Len() != 1 {
 		t.Fatalf("with --allow-lockout: %v, %d C-APDUs", err, tr.Len())
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/transcript"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -15,15 +16,15 @@ import (
 
 // guarded returns a client over a virtual card treated as a real one: the
 // guard in front, a trace behind it showing what reached the card.
-func guarded(t *testing.T, p harness.GuardPolicy) (*harness.Client, *harness.Trace) {
+func guarded(t *testing.T, p harness.GuardPolicy) (*harness.Client, *transcript.Recorder) {
 	t.Helper()
 	c, err := sim.Target{Profile: fixtures.MustProfile("default")}.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	tr := &harness.Trace{}
-	cl := harness.NewClient(harness.NewGuard(harness.NewTraced(c, tr), p))
+	tr := transcript.NewRecorder("test", transcript.Complete, nil)
+	cl := harness.NewClient(harness.NewGuard(harness.NewRecorded(c, tr), p))
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func guarded(t *testing.T, p harness.GuardPolicy) (*harness.Client, *harness.Tra
 
 var right = harness.Secrets{AuthPIN: []byte("1234"), SigningPIN: []byte("ABC123")}
 
-func sentVerifies(tr *harness.Trace) int {
+func sentVerifies(tr *transcript.Recorder) int {
 	n := 0
 	for _, e := range tr.Since(0) {
 		if strings.HasPrefix(e.Command, "002000") && len(e.Command) > 8 {

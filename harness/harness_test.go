@@ -12,13 +12,14 @@ import (
 
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/transcript"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 )
 
-func newClient(t *testing.T) (*harness.Client, *harness.Trace) {
+func newClient(t *testing.T) (*harness.Client, *transcript.Recorder) {
 	t.Helper()
 	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	c, err := target.Open()
@@ -26,8 +27,8 @@ func newClient(t *testing.T) (*harness.Client, *harness.Trace) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	tr := &harness.Trace{}
-	cl := harness.NewClient(harness.NewTraced(c, tr))
+	tr := transcript.NewRecorder("test", transcript.Complete, nil)
+	cl := harness.NewClient(harness.NewRecorded(c, tr))
 	if err := cl.SelectJPKI(); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestPINsAndTraceMasking(t *testing.T) {
 	if err := cl.ChangePIN(jpki.AuthPIN, []byte("4321")); err != nil {
 		t.Fatal(err)
 	}
-	text := harness.Format(tr.Since(0), "")
+	text := transcript.Text(tr.Since(0), "")
 	for _, secret := range []string{"39393939", "31323334", "34333231"} {
 		if strings.Contains(text, secret) {
 			t.Fatalf("trace shows PIN bytes %s:\n%s", secret, text)

@@ -49,9 +49,6 @@ func inTransaction(c Card, f func() error) error {
 	return f()
 }
 
-// Transaction passes a transaction through to the traced card.
-func (t *TracedCard) Transaction(f func() error) error { return inTransaction(t.Card, f) }
-
 // RawExchange is one raw exchange, as the lowest layer of a transport
 // performs it.
 type RawExchange func(capdu []byte) ([]byte, error)

@@ -12,6 +12,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/model"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // DiffConfig is one differential run between two targets.
@@ -78,8 +79,8 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 			return res, err
 		}
 		ca, cb := sa.card, sb.card
-		ta, tb := &harness.Trace{}, &harness.Trace{}
-		a, b := harness.NewTraced(ca, ta), harness.NewTraced(cb, tb)
+		ta, tb := transcript.NewRecorder("jpkisim diff", transcript.Complete, nil), transcript.NewRecorder("jpkisim diff", transcript.Complete, nil)
+		a, b := harness.NewRecorded(ca, ta), harness.NewRecorded(cb, tb)
 		st := &runState{model: m, st: state{s: m.Fresh(), pinOf: -1}}
 		n := 1 + gp.Rng.Intn(maxLen)
 		diffAt := -1
@@ -119,7 +120,7 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 		if diffAt >= 0 {
 			res.Sequence, res.Command = i, diffAt
 			fmt.Fprintf(out, "DIFFERENCE in sequence %d at command %d (seed %d)\n--- %s\n%s--- %s\n%s", i, diffAt+1, cfg.Seed,
-				cfg.A.Name(), harness.Format(ta.Since(0), "  "), cfg.B.Name(), harness.Format(tb.Since(0), "  "))
+				cfg.A.Name(), transcript.Text(ta.Since(0), "  "), cfg.B.Name(), transcript.Text(tb.Since(0), "  "))
 			return res, nil
 		}
 	}

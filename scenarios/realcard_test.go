@@ -11,6 +11,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/sim"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // realLike is the embedded card presented as a card that is not virtual:
@@ -19,7 +20,7 @@ type realLike struct {
 	sim.Target
 	secrets harness.Secrets
 	policy  harness.GuardPolicy
-	traces  []*harness.Trace
+	traces  []*transcript.Recorder
 }
 
 func (r *realLike) Name() string             { return "pcsc:real-like" }
@@ -35,11 +36,11 @@ func (r *realLike) Open() (harness.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &harness.Trace{}
+	tr := transcript.NewRecorder("test", transcript.Complete, nil)
 	r.traces = append(r.traces, tr)
 	p := r.policy
 	p.Secrets = r.secrets
-	return harness.NewGuard(harness.NewTraced(c, tr), p), nil
+	return harness.NewGuard(harness.NewRecorded(c, tr), p), nil
 }
 
 func newRealLike(s harness.Secrets) *realLike {

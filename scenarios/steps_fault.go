@@ -8,6 +8,7 @@ import (
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // sim is the embedded card under the scenario's session, for the steps that
@@ -117,9 +118,15 @@ func (s faultSteps) cardInsertedAgain() error {
 }
 
 func (s faultSteps) lastExchangeTook(ms int) error {
-	ex := s.trace.Since(s.trace.Len() - 1)
-	if len(ex) == 0 || ex[0].Elapsed < time.Duration(ms)*time.Millisecond {
-		return s.failf("the last exchange took %v", ex)
+	ex := s.rec.Since(0)
+	for i := len(ex) - 1; i >= 0; i-- {
+		if ex[i].Kind != transcript.Exchange {
+			continue
+		}
+		if ex[i].Elapsed.Duration() < time.Duration(ms)*time.Millisecond {
+			return s.failf("the last exchange took %v", ex[i].Elapsed.Duration())
+		}
+		return nil
 	}
-	return nil
+	return s.failf("the card saw no exchange")
 }

@@ -10,11 +10,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cucumber/godog"
 
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/report"
 )
 
 // Config is one run of the acceptance suite.
@@ -45,6 +47,14 @@ type Config struct {
 	// not virtual (--allow-destructive). Without it they are left out, and
 	// asking for them by tag is an error.
 	AllowDestructive bool
+	// Stopped, when set, is asked before every scenario: once it says true
+	// the run is interrupted, and the scenarios left are not run (their
+	// evidence says report.NotRun). The scenario in flight finishes.
+	Stopped func() bool
+
+	// leftOut are the groups of scenarios the target leaves out, and why
+	// (execute fills it in as it narrows Tags).
+	leftOut []report.LeftOut
 
 	// run is the bookkeeping of one Run: scenarios started and failed,
 	// transport lost.
@@ -53,10 +63,12 @@ type Config struct {
 
 // runStats is shared by the scenarios of one run.
 type runStats struct {
-	started atomic.Int64
-	failed  atomic.Int64
-	mu      sync.Mutex
-	lost    error // the first error after which the card cannot be reached
+	started  atomic.Int64
+	failed   atomic.Int64
+	mu       sync.Mutex
+	lost     error // the first error after which the card cannot be reached
+	evidence *collector
+	stopped  func() bool
 }
 
 func (r *runStats) setLost(err error) {
@@ -88,16 +100,24 @@ func Suite(cfg Config) godog.TestSuite {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
+	if cfg.run == nil {
+		cfg.run = &runStats{} // a Suite used without Execute
+	}
+	if cfg.run.evidence == nil {
+		cfg.run.evidence = newCollector()
+	}
+	name := fmt.Sprintf("jpkisim#%d", suiteSeq.Add(1))
+	collectors.Store(name, cfg.run.evidence)
 	if !cfg.Target.Capabilities().Embedded || cfg.Concurrency < 1 {
 		cfg.Concurrency = 1 // one card in a reader: one scenario at a time
 	}
 	return godog.TestSuite{
-		Name: "jpkisim",
+		Name: name,
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
 			initScenario(sc, cfg.Target, cfg.run)
 		},
 		Options: &godog.Options{
-			Format:      mapFormats(cfg.Format),
+			Format:      consoleFormats(cfg.Format),
 			Output:      cfg.Output,
 			Paths:       cfg.Paths,
 			FS:          cfg.FS,
@@ -126,12 +146,33 @@ type Result struct {
 	// reached (pcscd gone, card removed or reset, a stall); the scenarios
 	// after it fail at once without touching the card.
 	Lost error
+	// Evidence is the run's evidence for the reports: the target, the
+	// filter it ran with, every scenario that began with its steps and
+	// transcript (docs/reports.md).
+	Evidence report.TargetRun
+	// Seed is the seed the scenarios were shuffled with; 0 for none.
+	Seed int64
 }
 
-// Run runs the suite and returns godog's status and the number of
-// scenarios that ran (see Execute).
+// Run runs the suite, writes the JUnit and Cucumber reports cfg.Format
+// names (WriteReports), and returns godog's status and the number of
+// scenarios that ran (see Execute). A report that cannot be written makes
+// the status 1 and is said on cfg.Output.
 func Run(cfg Config) (status int, ran int) {
+	start := time.Now()
 	r := Execute(cfg)
+	if r.Status == 2 {
+		return r.Status, r.Ran
+	}
+	run := report.Run{Identity: Identity(start, cfg, r.Seed), Targets: []report.TargetRun{r.Evidence}, Rules: Rules()}
+	if err := WriteReports(cfg.Format, run, cfg.Output); err != nil {
+		out := cfg.Output
+		if out == nil {
+			out = os.Stderr
+		}
+		fmt.Fprintln(out, err)
+		return max(r.Status, 1), r.Ran
+	}
 	return r.Status, r.Ran
 }
 
@@ -156,25 +197,48 @@ func execute(cfg Config) Result {
 	}
 	if !cfg.Target.Capabilities().Embedded {
 		tags = tags.And("~@profile", "~@embedded") // a reader holds one card, in one state, without our faults
+		cfg.leftOut = append(cfg.leftOut,
+			report.LeftOut{Tag: "@profile", Why: "the scenario switches the embedded card's profile; a reader holds one card in one state"},
+			report.LeftOut{Tag: "@embedded", Why: "the scenario needs the embedded card itself (faults, the office); this card is in a reader"})
 	}
 	if !cfg.Target.Virtual() {
-		if tags, err = realCardTags(cfg, tags); err != nil {
+		var out []report.LeftOut
+		if tags, out, err = realCardTags(cfg, tags); err != nil {
 			return refuse(err)
 		}
+		cfg.leftOut = append(cfg.leftOut, out...)
+	}
+	if cfg.Randomize == -1 {
+		cfg.Randomize = time.Now().UnixNano() // picked here, so that the reports can name it
 	}
 	cfg.Tags = tags.String()
-	cfg.run = &runStats{}
-	status := Suite(cfg).Run()
-	return Result{Status: status, Ran: int(cfg.run.started.Load()), Failed: int(cfg.run.failed.Load()), Lost: cfg.run.lostErr()}
+	cfg.run = &runStats{evidence: newCollector(), stopped: cfg.Stopped}
+	suite := Suite(cfg)
+	defer collectors.Delete(suite.Name)
+	status := suite.Run()
+	res := Result{Status: status, Ran: int(cfg.run.started.Load()), Failed: int(cfg.run.failed.Load()), Lost: cfg.run.lostErr()}
+	res.Evidence = evidenceOf(cfg, cfg.run.evidence.scenarios(), res.Lost)
+	res.Seed = cfg.Randomize
+	return res
 }
 
 // initScenario gives every scenario its own world: a fresh card session
 // from the target, closed when the scenario ends.
 func initScenario(sc *godog.ScenarioContext, t harness.Target, run *runStats) {
 	w := &world{target: t}
-	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+		ctx = context.WithValue(ctx, pickleKey{}, p.Id) // for the step hooks
 		if run == nil {
 			run = &runStats{} // a Suite used without Run
+		}
+		if run.evidence != nil {
+			run.evidence.begin(p)
+		}
+		if run.stopped != nil && run.stopped() {
+			if run.evidence != nil {
+				run.evidence.notRun(p)
+			}
+			return ctx, godog.ErrSkip
 		}
 		run.started.Add(1)
 		if err := run.lostErr(); err != nil {
@@ -188,8 +252,12 @@ func initScenario(sc *godog.ScenarioContext, t harness.Target, run *runStats) {
 		}
 		return context.WithValue(ctx, ctxKey{}, w), nil
 	})
-	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		cerr := w.close()
+		if w.rec != nil && run != nil && run.evidence != nil {
+			run.evidence.end(p.Id, w.rec.Transcript())
+		}
+		w.rec = nil
 		// godog calls this once per scenario, with the step error that
 		// ends it; it fails the scenario as its strict run does.
 		if (err != nil && !errors.Is(err, godog.ErrSkip)) || cerr != nil {
@@ -199,30 +267,39 @@ func initScenario(sc *godog.ScenarioContext, t harness.Target, run *runStats) {
 		}
 		return ctx, cerr
 	})
-	sc.StepContext().Before(func(ctx context.Context, _ *godog.Step) (context.Context, error) {
-		if w.trace != nil {
-			w.stepStart = w.trace.Len()
+	pickle := func(ctx context.Context) string {
+		p, _ := ctx.Value(pickleKey{}).(string)
+		return p
+	}
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		w.stepStart = 0
+		if w.rec != nil {
+			w.stepStart = w.rec.Len()
+		}
+		if run != nil && run.evidence != nil {
+			run.evidence.stepStart(pickle(ctx), st.Id, w.stepStart)
 		}
 		return ctx, nil
 	})
-	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		if harness.TransportLost(err) && run != nil {
 			run.setLost(err)
 		}
-		if w.trace == nil {
-			return ctx, nil
+		end := w.stepStart
+		if w.rec != nil {
+			end = w.rec.Len()
 		}
-		if ex := w.trace.Since(w.stepStart); len(ex) > 0 {
-			ctx = godog.Attach(ctx, godog.Attachment{
-				Body:      []byte(harness.Format(ex, "")),
-				FileName:  "apdu-trace.txt",
-				MediaType: "text/plain",
-			})
+		if run != nil && run.evidence != nil {
+			run.evidence.stepEnd(pickle(ctx), st.Id, status, err, end)
 		}
 		return ctx, nil
 	})
 	register(sc, w)
 }
+
+// pickleKey is the context key of the scenario's pickle ID, for the step
+// hooks.
+type pickleKey struct{}
 
 // ErrDestructiveRefused is returned when a run on a card that is not virtual
 // asks for @destructive scenarios without AllowDestructive.
@@ -237,7 +314,7 @@ func CheckTarget(cfg Config) error {
 	}
 	tags, err := ParseTags(cfg.Tags)
 	if err == nil {
-		_, err = realCardTags(cfg, tags)
+		_, _, err = realCardTags(cfg, tags)
 	}
 	return err
 }
@@ -245,16 +322,19 @@ func CheckTarget(cfg Config) error {
 // realCardTags narrows the tag filter for a card that is not virtual:
 // without AllowDestructive no @destructive scenario, and without both PINs
 // configured no @pin scenario.
-func realCardTags(cfg Config, tags TagExpr) (TagExpr, error) {
+func realCardTags(cfg Config, tags TagExpr) (TagExpr, []report.LeftOut, error) {
 	var extra []string
+	var out []report.LeftOut
 	if !cfg.AllowDestructive {
 		if tags.Asks("@destructive") {
-			return TagExpr{}, ErrDestructiveRefused
+			return TagExpr{}, nil, ErrDestructiveRefused
 		}
 		extra = append(extra, "~@destructive")
+		out = append(out, report.LeftOut{Tag: "@destructive", Why: "the card is not virtual and --allow-destructive was not given: these scenarios spend PIN tries"})
 	}
 	if s := cfg.Target.Secrets(); len(s.AuthPIN) == 0 || len(s.SigningPIN) == 0 {
 		extra = append(extra, "~@pin")
+		out = append(out, report.LeftOut{Tag: "@pin", Why: "the card is not virtual and its auth PIN or signing password is not configured (JPKISIM_AUTH_PIN, JPKISIM_SIGN_PIN)"})
 	}
-	return tags.And(extra...), nil
+	return tags.And(extra...), out, nil
 }

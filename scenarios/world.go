@@ -19,6 +19,7 @@ import (
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // world is the per-scenario state: one card session, its trace, and what
@@ -27,10 +28,10 @@ type world struct {
 	target  harness.Target
 	secrets harness.Secrets
 	card    harness.Card
-	trace   *harness.Trace
+	rec     *transcript.Recorder // what the card saw, beneath T=0 completion
 	client  *harness.Client
 
-	stepStart int // trace length when the current step began
+	stepStart int // transcript length when the current step began
 
 	last    apdu.Response // R-APDU of the last command a When step sent
 	lastErr error         // error of the last When step that talks to the card
@@ -62,15 +63,17 @@ type world struct {
 }
 
 func (w *world) open() error {
-	c, err := w.target.Open()
+	w.secrets = w.target.Secrets()
+	if w.rec == nil { // one transcript per scenario, also when a step opens another card
+		w.rec = transcript.NewRecorder("jpkisim run", transcript.Raw, func(p jpki.PIN) []byte { return w.secrets.Of(p) })
+	}
+	c, err := harness.OpenRecorded(w.target, w.rec)
 	if err != nil {
 		return err
 	}
-	w.trace = &harness.Trace{}
 	w.session = c
-	w.card = harness.NewTraced(c, w.trace)
+	w.card = c
 	w.client = harness.NewClient(w.card)
-	w.secrets = w.target.Secrets()
 	return nil
 }
 
@@ -122,9 +125,10 @@ func (w *world) changed(p jpki.PIN, v []byte) {
 	w.changedPINs[p] = append([]byte(nil), v...)
 }
 
-// failf returns an assertion error that shows the APDU exchanges of the
-// current step (or, when the step sent none, the last few of the scenario),
-// PIN-masked, so that a tester sees what the card was asked and answered.
+// failf returns an assertion error that shows the transcript of the current
+// step (or, when the step sent nothing, the last few events of the
+// scenario), PIN-masked, so that a tester sees what the card was asked and
+// answered.
 func (w *world) failf(format string, args ...any) error {
 	return w.fail(fmt.Errorf(format, args...))
 }
@@ -133,19 +137,19 @@ func (w *world) failf(format string, args ...any) error {
 // (a lost transport stops the run).
 func (w *world) fail(cause error) error {
 	msg := cause.Error()
-	if w.trace == nil {
+	if w.rec == nil {
 		return cause
 	}
-	ex := w.trace.Since(w.stepStart)
-	label := "APDU exchange of this step"
+	ex := w.rec.Since(w.stepStart)
+	label := "what the card saw in this step"
 	if len(ex) == 0 {
-		ex = w.trace.Since(w.trace.Len() - 4)
-		label = "last APDU exchanges"
+		ex = w.rec.Since(w.rec.Len() - 4)
+		label = "the last events the card saw"
 	}
 	if len(ex) == 0 {
 		return cause
 	}
-	return &traced{cause: cause, text: fmt.Sprintf("%s\n    %s (PIN data masked):\n%s", msg, label, strings.TrimRight(harness.Format(ex, "      "), "\n"))}
+	return &traced{cause: cause, text: fmt.Sprintf("%s\n    %s (PIN data masked):\n%s", msg, label, strings.TrimRight(transcript.Text(ex, "      "), "\n"))}
 }
 
 // record keeps the result of a When step: the R-APDU and any error that is
@@ -171,7 +175,7 @@ func (w *world) record(err error) error {
 	return w.fail(err)
 }
 
-// traced is a step error with the APDU exchanges appended to its text.
+// traced is a step error with the transcript appended to its text.
 type traced struct {
 	cause error
 	text  string

@@ -8,27 +8,40 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/cucumber/godog"
+	"github.com/jpkisim/jpkisim/buildinfo"
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
+	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/scenarios"
 	"github.com/jpkisim/jpkisim/targets"
 	"github.com/spf13/cobra"
 )
 
-// checkFormats refuses a --format list naming a formatter godog lacks.
+// checkFormats refuses a --format list naming a formatter neither godog
+// nor jpkisim has, a file name left empty, and more than one format on
+// stdout (which must parse as the one document it holds).
 func checkFormats(list string) error {
 	known := godog.AvailableFormatters()
+	toStdout := 0
 	for _, f := range strings.Split(list, ",") {
 		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
-		if _, ok := known[name]; !ok || name == "" {
+		_, ours := scenarios.ReportFormats[name]
+		if _, ok := known[name]; !ok && !ours || name == "" || strings.HasPrefix(name, "jpkisim-") {
 			return fmt.Errorf("--format: unknown formatter %q (use pretty, progress, junit:FILE, cucumber:FILE, comma-separated)", name)
 		}
 		if hasFile && file == "" {
 			return fmt.Errorf("--format %s: empty file name", name)
 		}
+		if !hasFile {
+			toStdout++
+		}
+	}
+	if toStdout > 1 {
+		return fmt.Errorf("--format %s: only one format can write to stdout; give the others a file (junit:FILE)", list)
 	}
 	return nil
 }
@@ -121,8 +134,13 @@ spends the last two tries of a PIN unless --allow-lockout is given. Its PINs com
 from JPKISIM_AUTH_PIN and JPKISIM_SIGN_PIN, or a prompt; scenarios tagged @pin
 are left out while either is unknown.
 
-Formats: pretty, progress, junit:FILE, cucumber:FILE, comma-separated; report
-files of an extra real-card run get ".realN" before their extension.
+Formats: pretty, progress (the console), junit[:FILE] and cucumber[:FILE] (the
+reports, written when the run ends: one document with every target, the run's
+identity and the transcript of every scenario; docs/reports.md); comma-separated,
+at most one without a FILE. With a report on stdout, the summary line goes to
+stderr. An interrupted run (SIGINT, SIGTERM) finishes the scenario in flight on
+the embedded card (a card in a reader stops after the command in flight), writes
+complete reports marked interrupted, and exits 130 or 143.
 Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := scenarios.ValidateTags(tags); err != nil {
@@ -177,7 +195,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				reals, why := targets.FindReal()
 				note = why
 				auto := targets.Options{Restore: false}
-				for i, r := range reals {
+				for _, r := range reals {
 					tags, ok := withoutDestructive(base.Tags)
 					if !ok {
 						note += fmt.Sprintf("; %s skipped: only @destructive scenarios were asked for", r.Reader)
@@ -191,7 +209,6 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 					c := withTarget(base, t)
 					c.AllowDestructive = false
 					c.Tags = tags
-					c.Format = suffixReports(c.Format, fmt.Sprintf(".real%d", i+1))
 					runs = append(runs, c)
 				}
 			}
@@ -199,7 +216,18 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			for i, c := range runs {
 				ts[i] = c.Target
 			}
-			return keepCards(cmd.ErrOrStderr(), ts, func() error { return runAll(stdout, runs, note, tags, featuresDir, args) })
+			id := report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine(cmd), Tags: tags, Seed: random, Features: featuresName(featuresDir)}
+			var stop interruption
+			for i := range runs {
+				runs[i].Stopped = stop.caught
+			}
+			summary := stdout
+			if scenarios.ReportsToStdout(format) {
+				summary = cmd.ErrOrStderr() // stdout holds the report alone
+			}
+			return keepCards(cmd.ErrOrStderr(), ts, func() error {
+				return runAll(summary, runs, runReports{formats: format, stdout: stdout, identity: id, stop: &stop}, note, tags, featuresDir, args)
+			}, stop.set)
 		},
 	}
 	f := cmd.Flags()
@@ -219,13 +247,38 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	return cmd
 }
 
-// runAll runs the suite on each target in turn and prints the summary line.
-func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir string, args []string) error {
+// runReports is what a run writes once every target ran: the reports its
+// --format list names, with the run's identity.
+type runReports struct {
+	formats  string
+	stdout   io.Writer
+	identity report.Identity
+	stop     *interruption
+}
+
+// write writes the reports of the targets' evidence.
+func (r runReports) write(targets []report.TargetRun, seed int64) error {
+	id := r.identity
+	id.Finished = time.Now()
+	if seed != 0 {
+		id.Seed = seed
+	}
+	run := report.Run{Identity: id, Targets: targets, Interrupted: r.stop.name(), Rules: scenarios.Rules()}
+	return scenarios.WriteReports(r.formats, run, r.stdout)
+}
+
+// runAll runs the suite on each target in turn, writes the reports and
+// prints the summary line.
+func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note, tags, featuresDir string, args []string) error {
 	worst, total := 0, 0
 	var summary []string
 	var lost error
+	var evidence []report.TargetRun
+	var seed int64
 	for _, c := range runs {
 		res := scenarios.Execute(c)
+		evidence = append(evidence, res.Evidence)
+		seed = max(seed, res.Seed)
 		total += res.Ran
 		worst = max(worst, res.Status)
 		var verdict string
@@ -245,6 +298,10 @@ func runAll(stdout io.Writer, runs []scenarios.Config, note, tags, featuresDir s
 	line := "targets: " + strings.Join(summary, "; ")
 	if note != "" {
 		line += " — " + note
+	}
+	if werr := reports.write(evidence, seed); werr != nil {
+		fmt.Fprintln(stdout, line)
+		return werr
 	}
 	fmt.Fprintln(stdout, line)
 	if lost != nil {
@@ -313,17 +370,16 @@ func withoutDestructive(expr string) (string, bool) {
 	return e.String(), ok
 }
 
-// suffixReports inserts suffix before the extension of every report file in
-// a godog format list.
-func suffixReports(list, suffix string) string {
-	parts := strings.Split(list, ",")
-	for i, p := range parts {
-		name, file, ok := strings.Cut(p, ":")
-		if !ok || file == "" {
-			continue
-		}
-		ext := filepath.Ext(file)
-		parts[i] = name + ":" + strings.TrimSuffix(file, ext) + suffix + ext
+// commandLine is the command as typed, for the reports: "jpkisim run
+// --tags @RETRY-06". It never holds a PIN: no flag of run takes one.
+func commandLine(cmd *cobra.Command) string {
+	return strings.TrimSpace("jpkisim " + strings.Join(os.Args[1:], " "))
+}
+
+// featuresName says where a run's features came from.
+func featuresName(dir string) string {
+	if dir == "" {
+		return "embedded"
 	}
-	return strings.Join(parts, ",")
+	return dir
 }

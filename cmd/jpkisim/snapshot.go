@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/jpkisim/jpkisim/harness"
@@ -42,14 +43,18 @@ type restorer interface {
 // the process at once, without the restore. A restore that fails is the
 // result, whatever f returned (docs/design.md, "A run leaves the card as it
 // found it").
-func keepCards(stderr io.Writer, targets []harness.Target, f func() error) error {
+//
+// onSignal, when given, is called on the signal too (a run marks itself
+// interrupted, so that no further scenario starts and its reports say so);
+// then the signal is caught also when no card is in a reader.
+func keepCards(stderr io.Writer, targets []harness.Target, f func() error, onSignal ...func(os.Signal)) error {
 	var rs []restorer
 	for _, t := range targets {
 		if r, ok := t.(restorer); ok {
 			rs = append(rs, r)
 		}
 	}
-	if len(rs) == 0 {
+	if len(rs) == 0 && len(onSignal) == 0 {
 		return f() // an embedded card: each session is a fresh one anyway
 	}
 	sigs := make(chan os.Signal, 1)
@@ -60,6 +65,9 @@ func keepCards(stderr io.Writer, targets []harness.Target, f func() error) error
 	go func() {
 		select {
 		case s := <-sigs:
+			for _, h := range onSignal {
+				h(s)
+			}
 			for _, r := range rs {
 				r.Stop()
 			}
@@ -95,6 +103,8 @@ func keepCards(stderr io.Writer, targets []harness.Target, f func() error) error
 			virtual = virtual || r.Virtual()
 		}
 		switch {
+		case len(rs) == 0:
+			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; the scenario in flight finished, the rest did not run\n", name)
 		case restoreErr != nil:
 			fmt.Fprintf(stderr, "jpkisim: interrupted by %s; %s\n", name, oneLine(restoreErr))
 		case virtual:
@@ -109,4 +119,33 @@ func keepCards(stderr io.Writer, targets []harness.Target, f func() error) error
 		return restoreErr
 	}
 	return err
+}
+
+// interruption is a run's record of the signal that interrupted it.
+type interruption struct {
+	mu  sync.Mutex
+	sig os.Signal
+}
+
+// set records s; it is keepCards' onSignal.
+func (i *interruption) set(s os.Signal) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.sig = s
+}
+
+// caught reports whether a signal came: scenarios.Config.Stopped.
+func (i *interruption) caught() bool { return i.name() != "" }
+
+// name is "SIGINT" or "SIGTERM", "" before any signal.
+func (i *interruption) name() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	switch i.sig {
+	case nil:
+		return ""
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return "SIGINT"
 }

@@ -157,14 +157,7 @@ func (t *Target) Capabilities() harness.Capabilities {
 
 // Open implements harness.Target. After Stop it fails with ErrStopped, and
 // so do the commands of every session it opened.
-func (t *Target) Open() (harness.Card, error) { return t.open(nil) }
-
-// OpenRecorded implements harness.RecordingTarget: Open, with the session
-// recorded in rec from the moment it is handed over (after the restore of
-// a virtual card's snapshot and its reset), beneath the real-card guard.
-func (t *Target) OpenRecorded(rec *transcript.Recorder) (harness.Card, error) { return t.open(rec) }
-
-func (t *Target) open(rec *transcript.Recorder) (harness.Card, error) {
+func (t *Target) Open() (harness.Card, error) {
 	if t.stopped.Load() {
 		return nil, ErrStopped
 	}
@@ -173,10 +166,7 @@ func (t *Target) open(rec *transcript.Recorder) (harness.Card, error) {
 		return nil, err
 	}
 	if !t.virtual {
-		if rec != nil {
-			c.Record(rec)
-		}
-		return &session{Card: harness.NewGuard(c, t.Policy), t: t}, nil
+		return &session{Card: harness.NewGuard(c, t.Policy), t: t, raw: c}, nil
 	}
 	if err := t.checkVirtual(c); err != nil {
 		c.Close()
@@ -199,10 +189,7 @@ func (t *Target) open(rec *transcript.Recorder) (harness.Card, error) {
 			return nil, err
 		}
 	}
-	if rec != nil {
-		c.Record(rec)
-	}
-	return &session{Card: c, t: t}, nil
+	return &session{Card: c, t: t, raw: c}, nil
 }
 
 // checkVirtual asks the card in the session for the marker again: the card
@@ -371,6 +358,7 @@ func (t *Target) Stop() { t.stopped.Store(true) }
 // virtual. Once the marker is missing, every later command fails.
 type session struct {
 	harness.Card
+	raw       *Card // the connection beneath the guard, for Record
 	t         *Target
 	lost      error
 	finishing bool // inside Finally: usable after Stop
@@ -385,6 +373,11 @@ func (s *session) usable() error {
 
 // Unwrap implements harness.Wrapper.
 func (s *session) Unwrap() harness.Card { return s.Card }
+
+// Record implements harness.Recordable: the connection beneath the guard
+// records, so that the guard's own commands are in the transcript; the
+// guard itself stays the only way to the card.
+func (s *session) Record(rec *transcript.Recorder) { s.raw.Record(rec) }
 
 // Capabilities implements harness.Capable: what the card beneath can do, as
 // a card in a reader (never the embedded one), of the profile a virtual

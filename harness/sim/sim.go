@@ -28,7 +28,7 @@ func NewCard(c *simulator.Card) *Card {
 // (simulator.Faults) answers 61xx and 6Cxx; like the PC/SC transport, Card
 // completes those exchanges (harness.ISOT0), so clients see whole answers.
 // Every exchange beneath the completion is recorded when the session is
-// (Target.OpenRecorded).
+// (Record).
 func (s *Card) Transmit(capdu []byte) ([]byte, error) {
 	return harness.ISOT0(s.raw, capdu)
 }
@@ -41,6 +41,14 @@ func (s *Card) event(k transcript.Kind, atr []byte) {
 	if s.rec != nil {
 		s.rec.Event(k, atr)
 	}
+}
+
+// Record implements harness.Recordable: from now on every exchange beneath
+// T=0 completion, every reset and power cycle and the session's end are
+// recorded in rec, after a power-on event with the current ATR.
+func (s *Card) Record(rec *transcript.Recorder) {
+	s.rec = rec
+	s.event(transcript.PowerOn, s.atr)
 }
 
 // ATR implements harness.Card.
@@ -123,20 +131,6 @@ func (t Target) Open() (harness.Card, error) {
 		return nil, fmt.Errorf("virtual card: %w", err)
 	}
 	return NewCard(c), nil
-}
-
-// OpenRecorded implements harness.RecordingTarget: Open, with the session's
-// power-on, every exchange beneath T=0 completion and every reset and
-// power cycle recorded in rec.
-func (t Target) OpenRecorded(rec *transcript.Recorder) (harness.Card, error) {
-	c, err := t.Open()
-	if err != nil {
-		return nil, err
-	}
-	s := c.(*Card)
-	s.rec = rec
-	s.event(transcript.PowerOn, s.atr)
-	return s, nil
 }
 
 // Capabilities implements harness.Target: every Open makes a fresh

@@ -52,14 +52,14 @@ func TestOfFindsTheCardBeneathWrappers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	traced := harness.NewTraced(sim.NewCard(card), &harness.Trace{})
+	traced := harness.NewRecorded(sim.NewCard(card), transcript.NewRecorder("test", transcript.Complete, nil))
 	if got, ok := sim.Of(traced); !ok || got != card {
 		t.Fatalf("Of(trace over the card) = %p, %v; want %p", got, ok, card)
 	}
 	if c := harness.CapabilitiesOf(traced); !c.Embedded || c.Profile != fixtures.DefaultProfile || !c.PowerCycle {
 		t.Errorf("capabilities through the trace: %+v", c)
 	}
-	if _, ok := sim.Of(harness.NewTraced(otherCard{}, &harness.Trace{})); ok {
+	if _, ok := sim.Of(harness.NewRecorded(otherCard{}, transcript.NewRecorder("test", transcript.Complete, nil))); ok {
 		t.Error("Of found a virtual card beneath a card that is not one")
 	}
 }
@@ -96,7 +96,7 @@ func ExampleTarget() {
 func TestRecordedSessionShowsT0Exchanges(t *testing.T) {
 	tg := sim.Target{Profile: fixtures.MustProfile(fixtures.DefaultProfile)}
 	rec := transcript.NewRecorder("test", transcript.Raw, tg.Secrets().Of)
-	c, err := tg.OpenRecorded(rec)
+	c, err := harness.OpenRecorded(tg, rec)
 	if err != nil {
 		t.Fatal(err)
 	}

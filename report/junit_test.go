@@ -1,4 +1,4 @@
-package scenarios
+package report_test
 
 import (
 	"encoding/xml"
@@ -11,11 +11,35 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness/sim"
+	"github.com/jpkisim/jpkisim/scenarios"
 )
+
+// junitDoc is the part of a JUnit document the tests read.
+type junitDoc struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Suites   []struct {
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Status    string `xml:"status,attr"`
+			Line      int    `xml:"line,attr"`
+			Failure   *struct {
+				Body string `xml:",chardata"`
+			} `xml:"failure"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
 
 // A failing scenario followed by passing steps' results used to come out of
 // godog's JUnit formatter as passed; ours must mark it failed, count it, and
-// carry the masked APDU trace in the body.
+// carry the masked transcript in the body; every case, passed ones too,
+// carries its transcript, and every suite the run's identity.
 func TestJUnitMarksFailedScenarios(t *testing.T) {
 	fsys := fstest.MapFS{"f.feature": {Data: []byte(`Feature: junit check
   @RETRY-06
@@ -36,7 +60,7 @@ func TestJUnitMarksFailedScenarios(t *testing.T) {
     Then the status word is 6982
 `)}}
 	report := filepath.Join(t.TempDir(), "r.xml")
-	status, ran := Run(Config{
+	status, ran := scenarios.Run(scenarios.Config{
 		Target: sim.Target{Profile: fixtures.MustProfile("default")},
 		Format: "progress,junit:" + report,
 		Output: io.Discard,
@@ -49,7 +73,7 @@ func TestJUnitMarksFailedScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc xmlSuites
+	var doc junitDoc
 	if err := xml.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -67,17 +91,26 @@ func TestJUnitMarksFailedScenarios(t *testing.T) {
 		if c.Classname != "junit check" {
 			t.Errorf("%q: classname %q", c.Name, c.Classname)
 		}
+		if !strings.Contains(c.SystemOut, "> 00A4040C0AD392F000260100000001") || !strings.Contains(c.SystemOut, "power-on ATR") || c.Line == 0 {
+			t.Errorf("%q (line %d): no transcript in system-out:\n%s", c.Name, c.Line, c.SystemOut)
+		}
+	}
+	props := map[string]string{}
+	for _, p := range doc.Suites[0].Properties {
+		props[p.Name] = p.Value
+	}
+	for _, name := range []string{"target", "profile", "version", "started", "tags", "go"} {
+		if props[name] == "" && name != "tags" {
+			t.Errorf("property %q missing or empty: %v", name, props)
+		}
+	}
+	if props["target"] != "sim:default" || props["profile"] != "default" {
+		t.Errorf("properties %v", props)
 	}
 	if strings.Contains(string(raw), "31323334") {
 		t.Fatal("the auth PIN is in the report")
 	}
-	if !strings.Contains(string(raw), `value="@RETRY-06"`) {
+	if !strings.Contains(string(raw), `<property name="tags" value="@RETRY-06">`) {
 		t.Fatal("tags missing from the report")
-	}
-}
-
-func TestMapFormats(t *testing.T) {
-	if got := mapFormats("progress,junit:a.xml,cucumber:b.json,junit"); got != "progress,jpkisim-junit:a.xml,cucumber:b.json,jpkisim-junit" {
-		t.Fatal(got)
 	}
 }
