@@ -230,3 +230,17 @@ func TestInterruptedRunWritesCompleteReports(t *testing.T) {
 		t.Fatalf("the Cucumber report: %v, %d features", err, len(c))
 	}
 }
+
+func TestSplitTargets(t *testing.T) {
+	for in, want := range map[string]string{
+		"sim":                              "sim",
+		"sim,pcsc:Virtual PCD 00 00":       "sim|pcsc:Virtual PCD 00 00",
+		"pcsc:Reader, with a comma 00,sim": "pcsc:Reader, with a comma 00|sim",
+		"pcsc:A,pcsc:B":                    "pcsc:A|pcsc:B",
+		"pcsc":                             "pcsc",
+	} {
+		if got := strings.Join(splitTargets(in), "|"); got != want {
+			t.Errorf("splitTargets(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

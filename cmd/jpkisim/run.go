@@ -120,7 +120,8 @@ Without --target, the run also checks every real JPKI card found in a PC/SC
 reader (one that answers the JPKI SELECT but not the virtual card's marker),
 with the non-destructive scenarios only, and the last line says which targets
 ran. --target sim runs the embedded card alone; --target pcsc[:READER] runs
-the card in that reader (the first JPKI card found when no reader is named).
+the card in that reader (the first JPKI card found when no reader is named);
+--target sim,pcsc:READER runs both, one after the other, into one report.
 
 A virtual card in a reader is left as the run found it: it takes a snapshot at
 the start, every scenario starts from it, and the card returns to it after the
@@ -177,15 +178,17 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				}
 				runs = append(runs, withTarget(base, t))
 			} else if target != "" {
-				t, err := resolveTarget(target, opts)
-				if err != nil {
-					return err
+				for _, spec := range splitTargets(target) {
+					t, err := resolveTarget(spec, opts)
+					if err != nil {
+						return err
+					}
+					c := withTarget(base, t)
+					if err := scenarios.CheckTarget(c); err != nil {
+						return usageError{err}
+					}
+					runs = append(runs, c)
 				}
-				c := withTarget(base, t)
-				if err := scenarios.CheckTarget(c); err != nil {
-					return usageError{err}
-				}
-				runs = append(runs, c)
 			} else {
 				t, err := resolveTarget("sim", opts)
 				if err != nil {
@@ -234,7 +237,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	f.StringVar(&profile, "profile", fixtures.DefaultProfile, "card profile: a name (see jpkisim profiles) or a profile YAML file")
 	// No default value: without --target (or with an empty one) the run
 	// also checks the real JPKI cards it finds, which no value names.
-	f.StringVar(&target, "target", "", "sim (the embedded card alone), pcsc (the first JPKI card in a reader) or pcsc:READER (default: the embedded card, and every real JPKI card found)")
+	f.StringVar(&target, "target", "", "sim (the embedded card alone), pcsc (the first JPKI card in a reader) or pcsc:READER, or a comma-separated list of them run one after the other into one report (default: the embedded card, and every real JPKI card found)")
 	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
 	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file, or FILE:LINE the scenario at that line) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
@@ -368,6 +371,22 @@ func withoutDestructive(expr string) (string, bool) {
 	}
 	e, ok := e.Without("@destructive")
 	return e.String(), ok
+}
+
+// splitTargets splits a --target list, "sim,pcsc:Virtual PCD 00 00", at
+// the commas that start another target (sim or pcsc), so that a reader
+// name may hold a comma.
+func splitTargets(list string) []string {
+	var out []string
+	for _, part := range strings.Split(list, ",") {
+		p := strings.TrimSpace(part)
+		if len(out) > 0 && !(p == "sim" || p == "pcsc" || strings.HasPrefix(p, "pcsc:")) {
+			out[len(out)-1] += "," + part
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // commandLine is the command as typed, for the reports: "jpkisim run
