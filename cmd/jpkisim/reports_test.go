@@ -50,6 +50,7 @@ type cucumberReport []struct {
 	Metadata map[string]any
 	Elements []struct {
 		Name  string
+		Tags  []struct{ Name string }
 		Steps []struct {
 			Result struct {
 				Status string
