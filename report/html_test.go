@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -282,6 +284,87 @@ func TestHTMLTimingChart(t *testing.T) {
 	// A scenario that did not run has no chart.
 	if strings.Contains(element(t, doc, "t1-s3"), "<svg") {
 		t.Error("a chart for a scenario that did not run")
+	}
+}
+
+// The report a Chromium reader sees: summary, a transcript and the matrix.
+func TestHTMLInChromium(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(path, []byte(writeHTML(t, reporttest.Sample())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := reporttest.CheckInChromium(t, path)
+	for name, want := range map[string]string{
+		"summary":    "FAILED: 1 of 4 scenarios failed",
+		"counts":     "all targets",
+		"transcript": "reset",
+		"coverage":   "covered nowhere",
+	} {
+		s, _ := p.Section(name)
+		if !strings.Contains(s.Text, want) {
+			t.Errorf("%s shows %q, want %q in it", name, s.Text, want)
+		}
+	}
+	if s, _ := p.Section("transcript"); !strings.Contains(s.Text, "63C2") {
+		t.Errorf("the visible transcript is not the failing step's: %q", s.Text)
+	}
+	// The report's script ran: the filter shows, with its count.
+	if !strings.Contains(p.DOM, `<span id="shown" class="meta">4 of 4 scenarios shown</span>`) {
+		t.Error("the report's script did not run")
+	}
+}
+
+// The check can fail: the same report with its matrix hidden by a style,
+// its summary pushed off the page, or every transcript closed.
+func TestChromiumCheckFindsHiddenSections(t *testing.T) {
+	doc := writeHTML(t, reporttest.Sample())
+	style := func(css string) func(string) string {
+		return func(doc string) string { return strings.Replace(doc, "</style>", css+"\n</style>", 1) }
+	}
+	for _, c := range []struct {
+		name         string
+		edit         func(string) string
+		section, why string
+	}{
+		{"matrix hidden", style("#coverage{display:none}"), "coverage", "display:none (on section#coverage)"},
+		{"matrix invisible", style("#matrix{visibility:hidden}"), "coverage", "visibility:hidden"},
+		{"summary off the page", style("#verdict{position:absolute;left:-5000px}"), "summary", "off the page"},
+		{"transcripts squashed", style("table.tr{display:block;height:0;overflow:hidden;padding:0;border:0}"), "transcript", "zero size"},
+		{"transcripts closed", func(doc string) string {
+			return strings.ReplaceAll(doc, `<details class="tr" open>`, `<details class="tr">`)
+		}, "transcript", "checkVisibility"},
+		{"counts transparent", style("#counts{opacity:0}"), "counts", "opacity"},
+		{"everything covered", func(doc string) string {
+			return strings.Replace(doc, "<body>", `<body><div id="cover" style="position:fixed;inset:0;background:#fff;z-index:9"></div>`, 1)
+		}, "coverage", "covered by div#cover"},
+		{"fetches an image", func(doc string) string {
+			return strings.Replace(doc, "<body>", `<body><img id="logo" src="https://www.example.org/logo.png" alt="">`, 1)
+		}, "", ""},
+		{"matrix removed", func(doc string) string { return strings.Replace(doc, `id="matrix"`, `id="table"`, 1) }, "coverage", "no element matches"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "report.html")
+			edited := c.edit(doc)
+			if edited == doc {
+				t.Fatal("the edit changed nothing")
+			}
+			if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			p := reporttest.RenderInChromium(t, path)
+			problems := strings.Join(p.Problems(), "\n")
+			if problems == "" {
+				t.Fatal("no problem found")
+			}
+			if c.section == "" {
+				if !strings.Contains(problems, "the page fetched https://www.example.org/logo.png") {
+					t.Errorf("the fetch is not among the problems")
+				}
+			} else if s, _ := p.Section(c.section); s.Visible || !strings.Contains(s.Why, c.why) {
+				t.Errorf("%s: visible %v, why %q; want not visible: %s", c.section, s.Visible, s.Why, c.why)
+			}
+			t.Log(problems)
+		})
 	}
 }
 
