@@ -308,9 +308,35 @@ func TestHTMLInChromium(t *testing.T) {
 	if s, _ := p.Section("transcript"); !strings.Contains(s.Text, "63C2") {
 		t.Errorf("the visible transcript is not the failing step's: %q", s.Text)
 	}
+	if s, _ := p.Section("transcript"); len(s.Opened) != 0 {
+		t.Errorf("the failing step's transcript was not open: the check opened %v", s.Opened)
+	}
 	// The report's script ran: the filter shows, with its count.
 	if !strings.Contains(p.DOM, `<span id="shown" class="meta">4 of 4 scenarios shown</span>`) {
 		t.Error("the report's script did not run")
+	}
+}
+
+// In a run that passed every transcript is closed: the check opens one as
+// a reader would, and finds it visible then.
+func TestHTMLInChromiumAllPassed(t *testing.T) {
+	r := reporttest.Sample()
+	r.Targets = r.Targets[1:]
+	path := filepath.Join(t.TempDir(), "report.html")
+	doc := writeHTML(t, r)
+	if strings.Contains(doc, " open>") {
+		t.Fatal("a run that passed has an open scenario")
+	}
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := reporttest.CheckInChromium(t, path)
+	s, _ := p.Section("transcript")
+	if strings.Join(s.Opened, " ") != "details#t1-s1.scn.passed details.tr" || !strings.Contains(s.Text, "6108") {
+		t.Errorf("opened %v to show %q", s.Opened, s.Text)
+	}
+	if s, _ := p.Section("summary"); !strings.Contains(s.Text, "PASSED: 1 of 1 scenarios passed") {
+		t.Errorf("summary %q", s.Text)
 	}
 }
 
@@ -330,9 +356,11 @@ func TestChromiumCheckFindsHiddenSections(t *testing.T) {
 		{"matrix invisible", style("#matrix{visibility:hidden}"), "coverage", "visibility:hidden"},
 		{"summary off the page", style("#verdict{position:absolute;left:-5000px}"), "summary", "off the page"},
 		{"transcripts squashed", style("table.tr{display:block;height:0;overflow:hidden;padding:0;border:0}"), "transcript", "zero size"},
-		{"transcripts closed", func(doc string) string {
-			return strings.ReplaceAll(doc, `<details class="tr" open>`, `<details class="tr">`)
-		}, "transcript", "checkVisibility"},
+		{"transcripts hidden", style("table.tr{display:none}"), "transcript", "display:none (on table.tr)"},
+		{"transcripts that do not open", func(doc string) string {
+			doc = strings.ReplaceAll(doc, `<details class="tr" open>`, `<details class="tr">`)
+			return strings.Replace(doc, "</body>", `<script>document.querySelectorAll("details summary").forEach(function (s) { s.addEventListener("click", function (e) { e.preventDefault(); }); });</script></body>`, 1)
+		}, "transcript", "after opening details#t1-s1.scn.passed, details.tr: checkVisibility"},
 		{"counts transparent", style("#counts{opacity:0}"), "counts", "opacity"},
 		{"everything covered", func(doc string) string {
 			return strings.Replace(doc, "<body>", `<body><div id="cover" style="position:fixed;inset:0;background:#fff;z-index:9"></div>`, 1)

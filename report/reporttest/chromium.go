@@ -47,7 +47,9 @@ type Page struct {
 }
 
 // Section is one section as measured: the first element its selector
-// matches that is visible, or, when none is, why each is not.
+// matches that is visible as the page loads, or else the first one inside
+// closed <details> once the check has opened them, or, when none is
+// visible, why each is not.
 type Section struct {
 	Name     string `json:"name"`
 	Selector string `json:"selector"`
@@ -59,6 +61,11 @@ type Section struct {
 	// "display:none (on section#coverage)", "zero size 1184x0 (1 of 5)",
 	// "covered by div#x", "no rendered text", ….
 	Why string `json:"why,omitempty"`
+	// Opened lists the closed <details> elements the check opened, by
+	// clicking their summaries as a reader does, when no element was
+	// visible as the page loaded (the transcripts of a run that passed);
+	// empty when one was.
+	Opened []string `json:"opened,omitempty"`
 	// X, Y, Width, Height are the visible element's box on the page, in
 	// CSS pixels from the document's top left corner.
 	X      float64 `json:"x"`
@@ -109,7 +116,8 @@ const Timeout = 60 * time.Second
 // and fails t unless the report's summary, at least one transcript and the
 // rule coverage matrix are on the page and visible: displayed, of non-zero
 // size, on the page, not covered by another element at their centre, with
-// rendered text; and the page fetched nothing. It returns the page for
+// rendered text, as the page loads or (a closed transcript) once the
+// summaries around it are clicked; and the page fetched nothing. It returns the page for
 // further checks of what is shown. It skips t when Debian's chromium is not
 // installed (`make test` installs it).
 func CheckInChromium(t testing.TB, htmlPath string) Page {
