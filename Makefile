@@ -6,7 +6,7 @@ GO ?= go
 # through (pcscd with vsmartcard's vpcd driver, OpenSC, pcsc-tools, openssl), and
 # iproute2 for the loopback of the private network namespace it runs in.
 BUILD_PACKAGES := ca-certificates gcc pkg-config libpcsclite-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl iproute2
+TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl iproute2 chromium
 
 .PHONY: run test deps check lint build bench bench-pcsc fuzz fixtures clean
 
