@@ -92,8 +92,11 @@ for log in serve0 serve1; do
 done
 opensc-tool -l
 
-echo "== the acceptance suite through pcscd against jpkisim serve"
-"$J" run --target "pcsc:$SLOT0" --format progress
+echo "== the acceptance suite on the embedded card and through pcscd against jpkisim serve, into one set of reports"
+"$J" run --target "sim,pcsc:$SLOT0" --format "progress,junit:$work/run.xml,cucumber:$work/run.json" --report "$work/run.html"
+echo "== the reports of that run: HTML in headless Chromium, JUnit, Cucumber (docs/reports.md)"
+JPKISIM_TEST_REPORT_DIR="$work" go test -count=1 -v -run 'TestPCSCReportOfARunThroughPCSCD' ./cmd/jpkisim/ 2>&1 |
+	grep -E '^(--- |FAIL|ok|panic|    )'
 
 echo "== OpenSC, the PC/SC transport and the real-card guard against the PC/SC stack"
 JPKISIM_TEST_READER="$SLOT0" JPKISIM_TEST_REAL_READER="$SLOT1" JPKISIM_BIN="$J" \

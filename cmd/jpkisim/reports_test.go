@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jpkisim/jpkisim/report/reporttest"
 )
 
 // junitReport is the part of a JUnit document these tests read.
@@ -243,5 +245,18 @@ func TestSplitTargets(t *testing.T) {
 		if got := strings.Join(splitTargets(in), "|"); got != want {
 			t.Errorf("splitTargets(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// run --report writes the HTML report, which Chromium renders with its
+// summary, a transcript and the coverage matrix visible.
+func TestRunWritesHTMLReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.html")
+	if code, _, errOut := runCLI(t, "run", "--target", "sim", "--format", "progress", "--tags", "@RETRY-06", "--report", path); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	page := reporttest.CheckInChromium(t, path)
+	if s, ok := page.Section("coverage"); !ok || !strings.Contains(s.Text, "RETRY-06") {
+		t.Fatalf("the coverage matrix does not show RETRY-06: %+v", s)
 	}
 }

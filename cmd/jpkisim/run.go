@@ -106,6 +106,7 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		allowDestructive      bool
 		allowLockout          bool
 		statePath             string
+		htmlReport            string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [FEATURE...]",
@@ -141,7 +142,10 @@ identity and the transcript of every scenario; docs/reports.md); comma-separated
 at most one without a FILE. With a report on stdout, the summary line goes to
 stderr. An interrupted run (SIGINT, SIGTERM) finishes the scenario in flight on
 the embedded card (a card in a reader stops after the command in flight), writes
-complete reports marked interrupted, and exits 130 or 143.
+complete reports marked interrupted, and exits 130 or 143. --report FILE.html
+writes one self-contained HTML file: the run's identity, the summary, every
+scenario with its steps and transcripts, the rule coverage matrix and a timing
+chart per scenario; it opens offline in any browser.
 Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := scenarios.ValidateTags(tags); err != nil {
@@ -229,7 +233,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				summary = cmd.ErrOrStderr() // stdout holds the report alone
 			}
 			return keepCards(cmd.ErrOrStderr(), ts, func() error {
-				return runAll(summary, runs, runReports{formats: format, stdout: stdout, identity: id, stop: &stop}, note, tags, featuresDir, args)
+				return runAll(summary, runs, runReports{formats: format, html: htmlReport, stdout: stdout, identity: id, stop: &stop}, note, tags, featuresDir, args)
 			}, stop.set)
 		},
 	}
@@ -241,6 +245,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
 	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file, or FILE:LINE the scenario at that line) instead of the embedded ones")
 	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
+	f.StringVar(&htmlReport, "report", "", "write one self-contained HTML report of the run to this file (docs/reports.md)")
 	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
 	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
@@ -254,6 +259,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 // --format list names, with the run's identity.
 type runReports struct {
 	formats  string
+	html     string // --report FILE.html; "" for none
 	stdout   io.Writer
 	identity report.Identity
 	stop     *interruption
@@ -267,7 +273,15 @@ func (r runReports) write(targets []report.TargetRun, seed int64) error {
 		id.Seed = seed
 	}
 	run := report.Run{Identity: id, Targets: targets, Interrupted: r.stop.name(), Rules: scenarios.Rules()}
-	return scenarios.WriteReports(r.formats, run, r.stdout)
+	if err := scenarios.WriteReports(r.formats, run, r.stdout); err != nil {
+		return err
+	}
+	if r.html != "" {
+		if err := scenarios.WriteFile(r.html, func(w io.Writer) error { return report.WriteHTML(w, run) }); err != nil {
+			return fmt.Errorf("HTML report %s: %w", r.html, err)
+		}
+	}
+	return nil
 }
 
 // runAll runs the suite on each target in turn, writes the reports and
