@@ -42,7 +42,7 @@ lint:
 ## build: the jpkisim binary in bin/
 build:
 	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
-	$(GO) build -o bin/jpkisim ./cmd/jpkisim
+	$(GO) build -buildvcs=auto -o bin/jpkisim ./cmd/jpkisim
 
 ## bench: the benchmarks of docs/benchmarks.md
 bench:

@@ -42,7 +42,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 J="$work/jpkisim"
-go build -o "$J" ./cmd/jpkisim
+go build -buildvcs=auto -o "$J" ./cmd/jpkisim # the commit, for the reports, even where GOFLAGS says -buildvcs=false
 SLOT0="Virtual PCD 00 00"
 SLOT1="Virtual PCD 00 01"
 SELECT=00A4040C0AD392F000260100000001
