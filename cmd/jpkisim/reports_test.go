@@ -35,10 +35,11 @@ type junitReport struct {
 	} `xml:"testsuite"`
 }
 
+// property is the first non-empty value of a property among the suites.
 func (j junitReport) property(name string) string {
 	for _, s := range j.Suites {
 		for _, p := range s.Properties {
-			if p.Name == name {
+			if p.Name == name && p.Value != "" {
 				return p.Value
 			}
 		}
