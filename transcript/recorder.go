@@ -202,25 +202,30 @@ func (p position) reference(cmd apdu.Command) (jpki.Reference, bool) {
 	return jpki.ReferenceAt(p.app, fid)
 }
 
-// checkMasked refuses a recorded C-APDU that can carry a PIN and shows
-// data: every byte after the header and Lc must be XX.
+// checkMasked refuses a recorded C-APDU that is not masked exactly as
+// apdu.MaskedHex masks it: the bytes shown as XX taken for 00, the command
+// masked again must give the same text. Data shown where the recorder puts
+// XX (in a command that can carry a PIN or a session key, also where Le
+// would be, or of a body too malformed to parse), a header hidden as XX, or
+// XX in a command that carries no secret are all refused.
 func checkMasked(cmd string) error {
-	if len(cmd) < 8 {
-		return nil
+	if len(cmd)%2 != 0 {
+		return errors.New("command not hex")
 	}
-	h, err := hex.DecodeString(cmd[:4])
-	if err != nil || !apdu.CarriesSecret(h[0], h[1]) {
-		return nil
-	}
-	body := cmd[8:]
-	if !strings.HasPrefix(body, "XX") && len(body) >= 2 {
-		body = body[2:] // Lc
-		if strings.HasPrefix(cmd[8:], "00") && len(body) >= 4 && !strings.HasPrefix(body, "XX") {
-			body = body[4:] // extended Lc
+	b := make([]byte, len(cmd)/2)
+	for i := range b {
+		pair := cmd[2*i : 2*i+2]
+		if pair == "XX" {
+			continue // 00 in b
 		}
+		v, err := hex.DecodeString(pair)
+		if err != nil {
+			return errors.New("command not hex")
+		}
+		b[i] = v[0]
 	}
-	if strings.Trim(body, "X") != "" {
-		return errors.New("a C-APDU that can carry a PIN shows its data (a transcript holds none: mask it as XX)")
+	if apdu.MaskedHex(b) != strings.ToUpper(cmd) {
+		return errors.New("a C-APDU not masked as the recorder masks it: a transcript shows no data of a command that can carry a PIN or a session key (mask it as XX), and XX nowhere else")
 	}
 	return nil
 }
