@@ -92,7 +92,9 @@ type Secret struct {
 	// "juki", jpki.PIN.Name), empty for other reference data.
 	PIN string `json:"pin,omitempty"`
 	// Value is Configured, Other, Empty or Unknown. For CHANGE REFERENCE
-	// DATA it describes the old value, which comes first in the data.
+	// DATA with P1 01 it describes the new value (the only one the data
+	// holds, docs/card.md §5.5), with P1 00 the old one, which comes first.
+	// Unknown under secure messaging, chaining or another logical channel.
 	Value string `json:"value"`
 	// Length is the number of data bytes masked.
 	Length int `json:"length"`
