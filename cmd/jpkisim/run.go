@@ -154,6 +154,11 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			if err != nil {
 				return usageError{err}
 			}
+			if random == -1 {
+				// One seed for every target, picked here, so that the one
+				// the reports name replays each target's order.
+				random = time.Now().UnixNano()
+			}
 			base := scenarios.Config{
 				Tags:             tags,
 				Format:           format,
