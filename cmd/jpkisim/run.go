@@ -275,6 +275,12 @@ func (r runReports) write(targets []report.TargetRun, seed int64) error {
 	return scenarios.WriteReports(r.formats, run, r.stdout)
 }
 
+// reportsError is a report of a run that could not be written: said on
+// stderr also when a signal decides the exit status (keepCards).
+type reportsError struct{ error }
+
+func (e reportsError) Unwrap() error { return e.error }
+
 // runAll runs the suite on each target in turn, writes the reports and
 // prints the summary line.
 func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note, tags, featuresDir string, args []string) error {
@@ -309,7 +315,7 @@ func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note,
 	}
 	if werr := reports.write(evidence, seed); werr != nil {
 		fmt.Fprintln(stdout, line)
-		return werr
+		return reportsError{werr}
 	}
 	fmt.Fprintln(stdout, line)
 	if lost != nil {
