@@ -154,7 +154,8 @@ func maskText(text string) string {
 	})
 }
 
-// notRun marks a scenario the run left out after it began (interrupted).
+// notRun marks a scenario the run left out after it began (interrupted, or
+// the card lost earlier).
 func (c *collector) notRun(p *godog.Scenario) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

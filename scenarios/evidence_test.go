@@ -74,3 +74,34 @@ func TestReportsMaskPINsInStepText(t *testing.T) {
 		t.Errorf("the raw VERIFY step is not shown masked")
 	}
 }
+
+// After the card is lost, the scenarios the run does not try are "not run"
+// in the evidence (report.NotRun, "the card was lost earlier" in the JUnit
+// report), not hundreds of failures: one scenario lost the card.
+func TestScenariosAfterALostCardAreNotRun(t *testing.T) {
+	target := &dyingTarget{Target: sim.Target{Profile: fixtures.MustProfile("default")}, left: 40}
+	res := Execute(Config{Target: target, Format: "progress", Output: io.Discard})
+	if res.Lost == nil {
+		t.Fatal("the card was not lost")
+	}
+	sc := res.Evidence.Scenarios
+	first := -1
+	for i, s := range sc {
+		if s.Status == report.NotRun && first < 0 {
+			first = i
+		}
+		if first >= 0 && s.Status != report.NotRun {
+			t.Errorf("scenario %d %q is %s after scenario %d was not run", i, s.Name, s.Status, first)
+		}
+	}
+	if first < 1 || sc[first-1].Status != report.Failed || len(sc)-first < 100 {
+		t.Fatalf("first scenario not run: %d of %d", first, len(sc))
+	}
+	var buf bytes.Buffer
+	if err := report.WriteJUnit(&buf, report.Run{Targets: []report.TargetRun{res.Evidence}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "not run: the card was lost earlier") {
+		t.Errorf("the JUnit report does not say why the scenarios did not run")
+	}
+}
