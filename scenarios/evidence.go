@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"encoding/hex"
+	"fmt"
 	"io"
 	"reflect"
 	"regexp"
@@ -14,6 +16,7 @@ import (
 	"github.com/cucumber/godog/formatters"
 	messages "github.com/cucumber/messages/go/v34"
 
+	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/transcript"
 )
@@ -111,7 +114,7 @@ var ruleTag = regexp.MustCompile(`^@([A-Z]+-[0-9]+|B[0-9]+)$`)
 func (c *collector) begin(p *godog.Scenario) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := &collected{s: report.Scenario{ID: p.Id, URI: p.Uri, Name: p.Name, Status: report.Passed, Started: time.Now()},
+	s := &collected{s: report.Scenario{ID: p.Id, URI: p.Uri, Name: maskText(p.Name), Status: report.Passed, Started: time.Now()},
 		steps: map[string]int{}, start: map[string]time.Time{}}
 	for _, t := range p.Tags {
 		s.s.Tags = append(s.s.Tags, t.Name)
@@ -120,7 +123,7 @@ func (c *collector) begin(p *godog.Scenario) {
 		}
 	}
 	for i, st := range p.Steps {
-		s.s.Steps = append(s.s.Steps, report.Step{Text: st.Text, Status: report.Skipped})
+		s.s.Steps = append(s.s.Steps, report.Step{Text: maskText(st.Text), Status: report.Skipped})
 		s.steps[st.Id] = i
 	}
 	c.scen[p.Id] = s
@@ -128,7 +131,31 @@ func (c *collector) begin(p *godog.Scenario) {
 	c.order = append(c.order, p.Id)
 }
 
-// notRun marks a scenario the run left out after it began (interrupted).
+// quotedHex is a step's quoted hex argument, as `I send "…"` takes it.
+var quotedHex = regexp.MustCompile(`"([0-9A-Fa-f :]*)"`)
+
+// maskText masks, in a step's text or a scenario's name, every quoted
+// C-APDU that can carry a PIN or a session key, as its transcript does
+// (apdu.MaskedHex): a user's feature may send a raw VERIFY with a PIN in
+// its text, and a report holds none. A malformed one (odd hex) is shown
+// with everything after its header as XX.
+func maskText(text string) string {
+	return quotedHex.ReplaceAllStringFunc(text, func(q string) string {
+		clean := strings.NewReplacer(" ", "", ":", "").Replace(q[1 : len(q)-1])
+		head, err := hex.DecodeString(clean[:min(4, len(clean)/2*2)])
+		if err != nil || len(head) < 2 || apdu.MaskedHex([]byte{head[0], head[1], 0, 0, 1, 0}) == fmt.Sprintf("%02X%02X00000100", head[0], head[1]) {
+			return q // not a command that carries a secret
+		}
+		if b, err := apdu.ParseHex(clean); err == nil {
+			return `"` + apdu.MaskedHex(b) + `"`
+		}
+		n := min(8, len(clean))
+		return `"` + strings.ToUpper(clean[:n]) + strings.Repeat("X", len(clean)-n) + `"`
+	})
+}
+
+// notRun marks a scenario the run left out after it began (interrupted, or
+// the card lost earlier).
 func (c *collector) notRun(p *godog.Scenario) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

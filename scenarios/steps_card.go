@@ -70,7 +70,8 @@ func (s cardSteps) sendWithPIN(h, role string) error {
 		return err
 	}
 	if len(b) != 4 || !apdu.CarriesSecret(b[0], b[1]) {
-		return fmt.Errorf("%q: give the 4-byte header of a command that carries a PIN (VERIFY, CHANGE REFERENCE DATA, ...)", h)
+		// Say how long, not what: the text may hold a PIN.
+		return fmt.Errorf("%d bytes given: give the 4-byte header of a command that carries a PIN (VERIFY, CHANGE REFERENCE DATA, ...)", len(b))
 	}
 	p, err := parsePIN(role)
 	if err != nil {

@@ -306,7 +306,7 @@ func (s cardfaceSteps) changePIN(role, header string) error {
 		return err
 	}
 	if len(h) != 4 || !apdu.CarriesSecret(h[0], h[1]) {
-		return fmt.Errorf("%q: give the 4-byte header of a command that carries a PIN", header)
+		return fmt.Errorf("%d bytes given: give the 4-byte header of a command that carries a PIN", len(h)) // not what: it may hold a PIN
 	}
 	v, err := s.value(role)
 	if err != nil {

@@ -242,6 +242,9 @@ func initScenario(sc *godog.ScenarioContext, t harness.Target, run *runStats) {
 		}
 		run.started.Add(1)
 		if err := run.lostErr(); err != nil {
+			if run.evidence != nil {
+				run.evidence.notRun(p) // the reports say so: report.NotRun
+			}
 			return ctx, fmt.Errorf("not run, the card was lost earlier: %w", err)
 		}
 		if err := w.open(); err != nil {

@@ -130,6 +130,9 @@ func (r *Recorder) secret(capdu []byte) *Secret {
 	}
 	s.Length = len(cmd.Data)
 	ref, ok := r.where.reference(cmd)
+	if channel(cmd.CLA) != 0 {
+		ok = false // another channel's EF, which the transcript does not follow
+	}
 	if ok {
 		s.Reference = ref.String()
 		if ref.PIN != 0 {
@@ -140,17 +143,37 @@ func (r *Recorder) secret(capdu []byte) *Secret {
 	case len(cmd.Data) == 0:
 		s.Value = Empty
 	case !ok || ref.PIN == 0 || r.secrets == nil:
+	case cmd.CLA&^0x80 != 0:
+		// Secure messaging wraps the value, chaining splits it: the data
+		// is not the PIN as it is.
 	default:
 		conf := r.secrets(ref.PIN)
+		// VERIFY and CHANGE REFERENCE DATA with P1 01 carry one value (the
+		// new one for the change, docs/card.md §5.5); with P1 00 the
+		// change carries the old value first, then the new one.
+		one := cmd.INS == 0x20 || cmd.INS == 0x24 && cmd.P1 == 0x01
 		switch {
 		case len(conf) == 0:
-		case cmd.INS == 0x20 && bytes.Equal(cmd.Data, conf), cmd.INS == 0x24 && bytes.HasPrefix(cmd.Data, conf):
+		case one && bytes.Equal(cmd.Data, conf), cmd.INS == 0x24 && cmd.P1 == 0x00 && bytes.HasPrefix(cmd.Data, conf):
 			s.Value = Configured
-		case cmd.INS == 0x20 || cmd.INS == 0x24:
+		case one || cmd.INS == 0x24 && cmd.P1 == 0x00:
 			s.Value = Other
 		}
 	}
 	return s
+}
+
+// channel is the logical channel a CLA names (ISO/IEC 7816-4 §5.4.1): bits
+// 1-2 in the first interindustry range, 4 plus bits 1-4 in the further
+// one; 0 for a proprietary class.
+func channel(cla byte) int {
+	switch {
+	case cla&0x80 != 0:
+		return 0
+	case cla&0x40 != 0:
+		return 4 + int(cla&0x0F)
+	}
+	return int(cla & 0x03)
 }
 
 // position follows the SELECTs a transcript shows, to name the reference
@@ -165,14 +188,21 @@ type position struct {
 
 func (p *position) follow(capdu, rapdu []byte) {
 	cmd, err := apdu.Parse(capdu)
-	if err != nil || cmd.CLA&0xF0 != 0 || cmd.INS != 0xA4 || len(rapdu) < 2 || rapdu[len(rapdu)-2] != 0x90 {
+	if err != nil || cmd.CLA&0xF0 != 0 || channel(cmd.CLA) != 0 || cmd.INS != 0xA4 || len(rapdu) < 2 {
+		return
+	}
+	if sw1 := rapdu[len(rapdu)-2]; sw1 != 0x90 && sw1 != 0x61 { // 61xx: done, the answer held for GET RESPONSE (T=0)
 		return
 	}
 	switch {
 	case cmd.P1 == 0x04:
 		p.app, p.hasApp = jpki.AppByAID(cmd.Data)
 		p.hasEF = false
-	case (cmd.P1 == 0x02 || cmd.P1 == 0x00) && len(cmd.Data) == 2:
+	case cmd.P1 == 0x00:
+		// The ISO form: 9000 with the DF unchanged on this card (docs/card.md
+		// §5.1); what it does to the EF is not said, so the EF is unknown.
+		p.hasEF = false
+	case cmd.P1 == 0x02 && len(cmd.Data) == 2:
 		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
 		if fid == 0x3F00 {
 			*p = position{}
@@ -202,25 +232,30 @@ func (p position) reference(cmd apdu.Command) (jpki.Reference, bool) {
 	return jpki.ReferenceAt(p.app, fid)
 }
 
-// checkMasked refuses a recorded C-APDU that can carry a PIN and shows
-// data: every byte after the header and Lc must be XX.
+// checkMasked refuses a recorded C-APDU that is not masked exactly as
+// apdu.MaskedHex masks it: the bytes shown as XX taken for 00, the command
+// masked again must give the same text. Data shown where the recorder puts
+// XX (in a command that can carry a PIN or a session key, also where Le
+// would be, or of a body too malformed to parse), a header hidden as XX, or
+// XX in a command that carries no secret are all refused.
 func checkMasked(cmd string) error {
-	if len(cmd) < 8 {
-		return nil
+	if len(cmd)%2 != 0 {
+		return errors.New("command not hex")
 	}
-	h, err := hex.DecodeString(cmd[:4])
-	if err != nil || !apdu.CarriesSecret(h[0], h[1]) {
-		return nil
-	}
-	body := cmd[8:]
-	if !strings.HasPrefix(body, "XX") && len(body) >= 2 {
-		body = body[2:] // Lc
-		if strings.HasPrefix(cmd[8:], "00") && len(body) >= 4 && !strings.HasPrefix(body, "XX") {
-			body = body[4:] // extended Lc
+	b := make([]byte, len(cmd)/2)
+	for i := range b {
+		pair := cmd[2*i : 2*i+2]
+		if pair == "XX" {
+			continue // 00 in b
 		}
+		v, err := hex.DecodeString(pair)
+		if err != nil {
+			return errors.New("command not hex")
+		}
+		b[i] = v[0]
 	}
-	if strings.Trim(body, "X") != "" {
-		return errors.New("a C-APDU that can carry a PIN shows its data (a transcript holds none: mask it as XX)")
+	if apdu.MaskedHex(b) != strings.ToUpper(cmd) {
+		return errors.New("a C-APDU not masked as the recorder masks it: a transcript shows no data of a command that can carry a PIN or a session key (mask it as XX), and XX nowhere else")
 	}
 	return nil
 }

@@ -92,7 +92,9 @@ type Secret struct {
 	// "juki", jpki.PIN.Name), empty for other reference data.
 	PIN string `json:"pin,omitempty"`
 	// Value is Configured, Other, Empty or Unknown. For CHANGE REFERENCE
-	// DATA it describes the old value, which comes first in the data.
+	// DATA with P1 01 it describes the new value (the only one the data
+	// holds, docs/card.md §5.5), with P1 00 the old one, which comes first.
+	// Unknown under secure messaging, chaining or another logical channel.
 	Value string `json:"value"`
 	// Length is the number of data bytes masked.
 	Length int `json:"length"`
@@ -241,8 +243,10 @@ var ErrFormat = errors.New("not a jpkisim transcript")
 
 // Read reads one transcript written by Write. It refuses another format, a
 // version newer than Version, unknown fields, an exchange without a command
-// or with a command or response that is not hex, and unmasked data in a
-// C-APDU that can carry a PIN: a transcript file never holds a PIN.
+// or with a command or response that is not hex, and a command not masked
+// exactly as the recorder masks it (apdu.MaskedHex): data shown in a C-APDU
+// that can carry a PIN or a session key, or XX anywhere else. A transcript
+// file never holds a PIN.
 func Read(r io.Reader) (Transcript, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
@@ -270,8 +274,8 @@ func (e Event) check() error {
 		if e.Command == "" {
 			return errors.New("an exchange without a command")
 		}
-		if !isHex(strings.ReplaceAll(e.Command, "XX", "00")) || !isHex(e.Response) {
-			return errors.New("command or response not hex")
+		if !isHex(e.Response) {
+			return errors.New("response not hex")
 		}
 		if err := checkMasked(e.Command); err != nil {
 			return err

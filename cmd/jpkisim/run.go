@@ -158,6 +158,11 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 			if err != nil {
 				return usageError{err}
 			}
+			if random == -1 {
+				// One seed for every target, picked here, so that the one
+				// the reports name replays each target's order.
+				random = time.Now().UnixNano()
+			}
 			base := scenarios.Config{
 				Tags:             tags,
 				Format:           format,
@@ -284,6 +289,12 @@ func (r runReports) write(targets []report.TargetRun, seed int64) error {
 	return nil
 }
 
+// reportsError is a report of a run that could not be written: said on
+// stderr also when a signal decides the exit status (keepCards).
+type reportsError struct{ error }
+
+func (e reportsError) Unwrap() error { return e.error }
+
 // runAll runs the suite on each target in turn, writes the reports and
 // prints the summary line.
 func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note, tags, featuresDir string, args []string) error {
@@ -318,7 +329,7 @@ func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note,
 	}
 	if werr := reports.write(evidence, seed); werr != nil {
 		fmt.Fprintln(stdout, line)
-		return werr
+		return reportsError{werr}
 	}
 	fmt.Fprintln(stdout, line)
 	if lost != nil {

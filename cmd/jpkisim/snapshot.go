@@ -39,7 +39,8 @@ type restorer interface {
 // restored, and that is the result. SIGINT or
 // SIGTERM meanwhile stops those targets (nothing is sent after the command
 // in flight), and once f has returned and the cards are restored the result
-// is exit status 130 or 143, with one line on stderr; a second signal ends
+// is exit status 130 or 143, with one line on stderr (and one more when a
+// report could not be written, reportsError); a second signal ends
 // the process at once, without the restore. A restore that fails is the
 // result, whatever f returned (docs/design.md, "A run leaves the card as it
 // found it").
@@ -101,6 +102,10 @@ func keepCards(stderr io.Writer, targets []harness.Target, f func() error, onSig
 		virtual := false
 		for _, r := range rs {
 			virtual = virtual || r.Virtual()
+		}
+		var re reportsError
+		if errors.As(err, &re) {
+			fmt.Fprintf(stderr, "jpkisim: %s\n", oneLine(re))
 		}
 		switch {
 		case len(rs) == 0:
