@@ -186,10 +186,26 @@ for ef in 0018 001B; do
 done | tr '\n' ' ' | grep -qx '63C3 63C5 ' || { echo "slot 1's retry counters are not full" >&2; exit 1; }
 echo "slot 1's retry counters are full: 3 of 3, 5 of 5"
 
-echo "== secrets: a card with other PINs through pcscd, every trace and report on, searched for the PINs"
 kill "$serve0_pid"
 wait "$serve0_pid" 2>/dev/null || true
 forget "$serve0_pid" # gone: never signal that PID again
+
+echo "== a T=0 card through pcscd: the reports' transcripts show 61xx and the GET RESPONSE after it"
+"$J" serve --profile t0 --vpcd 127.0.0.1:35963 >"$work/serve-t0.log" 2>&1 &
+serve_t0_pid=$!
+pids+=($serve_t0_pid)
+sleep 0.7 # pcscd sees the old card leave before the new one arrives
+wait_card "$SLOT0"
+"$J" run --target "pcsc:$SLOT0" --tags @CERT-09 --format "junit:$work/t0.xml" >/dev/null 2>"$work/run-t0.log" ||
+	{ echo "the run on the T=0 card failed" >&2; tail -n 20 "$work/run-t0.log" >&2; exit 1; }
+grep -qE '&lt; 61[0-9A-F]{2} ' "$work/t0.xml" && grep -qE '&gt; 00C00000[0-9A-F]{2}' "$work/t0.xml" ||
+	{ echo "the T=0 card's transcripts show no 61xx and GET RESPONSE" >&2; exit 1; }
+echo "$(grep -cE '&gt; 00C00000' "$work/t0.xml") GET RESPONSE exchanges in the transcripts"
+kill "$serve_t0_pid"
+wait "$serve_t0_pid" 2>/dev/null || true
+forget "$serve_t0_pid"
+
+echo "== secrets: a card with other PINs through pcscd, every trace and report on, searched for the PINs"
 AUTH=8642
 SIGN=QW7ZX93K
 KENHOJO=7391
