@@ -38,7 +38,7 @@ func TestRuleCatalogue(t *testing.T) {
 		}
 		if m := row.FindStringSubmatch(line); m != nil && !seen[m[1]] {
 			seen[m[1]] = true
-			doc = append(doc, rules.Rule{ID: m[1], Statement: plain(m[2]), Source: plain(m[3]), Firm: strings.TrimSpace(m[4]), Section: sec})
+			doc = append(doc, rules.Rule{ID: m[1], Statement: plain(m[2]), Source: plain(m[3]), Firm: plain(m[4]), Section: sec})
 		}
 	}
 	cat := rules.Catalogue()

@@ -6,8 +6,8 @@ package scenarios
 // "Given" steps set the scene and fail the scenario when they cannot;
 // "When" steps record the R-APDU for the "Then" steps that check it.
 var stepDocs = map[string]string{
-	"cardSteps.jpkiSelected":        "SELECT the JPKI AP by its AID (00 A4 04 0C); the scenario fails unless the card answers 9000",
-	"cardSteps.selectJPKI":          "SELECT the JPKI AP by its AID and record the R-APDU",
+	"cardSteps.jpkiSelected":        "SELECT the JPKI application by its AID (00 A4 04 0C); the scenario fails unless the card answers 9000",
+	"cardSteps.selectJPKI":          "SELECT the JPKI application by its AID and record the R-APDU",
 	"cardSteps.selectEF":            "SELECT an EF of the current DF by its FID (00 A4 02 0C 02 FID) and record the R-APDU",
 	"cardSteps.send":                "send a raw C-APDU given in hex and record the R-APDU",
 	"cardSteps.sendWithPIN":         "send a raw C-APDU header with the configured PIN as its data (the value never appears in a step or a report)",
