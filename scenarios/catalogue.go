@@ -40,8 +40,8 @@ func (s ScenarioRef) String() string { return fmt.Sprintf("%s:%d %s", s.URI, s.L
 
 // selectScenarios parses the features of fsys (nil: the embedded ones) at
 // paths (empty: all; "retry.feature:12" one scenario) as godog parses them
-// for a run, and keeps those the godog tag filter tags (already in godog's
-// form: TagExpr.String) selects, in godog's order.
+// for a run, and keeps those that tags selects (a filter in godog's form,
+// TagExpr.String), in godog's order.
 func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, error) {
 	if fsys == nil {
 		fsys = features.FS

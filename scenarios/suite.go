@@ -23,7 +23,8 @@ import (
 type Config struct {
 	// Target opens the card for each scenario (required).
 	Target harness.Target
-	// Tags is a godog tag filter, for example "@RETRY-06" or "~@destructive".
+	// Tags is a tag expression, Cucumber's or godog's (ParseTags), for
+	// example "@RETRY-06", "not @destructive" or "~@destructive".
 	Tags string
 	// Format is a godog format list, for example "pretty" or
 	// "progress,junit:report.xml"; empty means "pretty".
