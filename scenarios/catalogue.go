@@ -58,7 +58,8 @@ func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, er
 	for _, f := range feats {
 		lines := astLines(f.GherkinDocument)
 		for _, p := range f.Pickles {
-			ref := ScenarioRef{URI: p.Uri, Name: p.Name}
+			// godog names a file selected by line "retry.feature:21".
+			ref := ScenarioRef{URI: pathLine.ReplaceAllString(p.Uri, ""), Name: p.Name}
 			for _, id := range p.AstNodeIds { // the scenario, then its example row
 				if l, ok := lines[id]; ok {
 					ref.Line = l
@@ -79,6 +80,10 @@ func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, er
 	}
 	return out, nil
 }
+
+// pathLine is the ":LINE" godog appends to the URI of a file selected by
+// line.
+var pathLine = regexp.MustCompile(`:\d+$`)
 
 // astLines maps the IDs of a document's scenarios, example rows and steps
 // to their lines.

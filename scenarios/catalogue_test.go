@@ -412,6 +412,10 @@ func TestPlan(t *testing.T) {
 	if _, err := Plan(Config{Target: newRealLike(harness.Secrets{}), Tags: "@destructive and @RETRY-06"}); err != ErrDestructiveRefused {
 		t.Errorf("asking for @destructive: %v", err)
 	}
+	one, err := Plan(Config{Target: simT, Paths: []string{"retry.feature:21"}})
+	if err != nil || len(one.Scenarios) != 1 || one.Scenarios[0].URI != "retry.feature" || one.Scenarios[0].Line != 21 {
+		t.Errorf("retry.feature:21: %v %+v", err, one.Scenarios)
+	}
 	if _, err := Plan(Config{Target: simT, Tags: "@a and"}); err == nil {
 		t.Error("a malformed expression planned")
 	}
