@@ -34,8 +34,6 @@ import (
 	"testing"
 	"testing/fstest"
 	"unicode"
-
-	"github.com/jpkisim/jpkisim/rules"
 )
 
 // citation is one citation found in a file.
@@ -336,82 +334,5 @@ func TestCitationForms(t *testing.T) {
 	// README: 2 links; other: 4 links; a.go: 6 names; x.feature: 2.
 	if found != 14 {
 		t.Errorf("found %d citations, want 14", found)
-	}
-}
-
-// TestRuleCatalogue checks that docs/rules.md defines exactly the rule IDs
-// of package rules, the catalogue the scenarios are tagged with.
-func TestRuleCatalogue(t *testing.T) {
-	b, err := os.ReadFile("rules.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := parse(string(b))
-	defined := map[string]bool{}
-	for id := range d.ids {
-		if strings.Contains(id, "-") {
-			defined[id] = true
-		}
-	}
-	for _, id := range rules.IDs {
-		if !defined[id] {
-			t.Errorf("rule %s of package rules is not defined in docs/rules.md", id)
-		}
-		delete(defined, id)
-	}
-	for id := range defined {
-		t.Errorf("docs/rules.md defines %s, which package rules does not list", id)
-	}
-}
-
-// TestTagsAreDefined checks that every rule-ID and field-report tag of the
-// feature files is defined in docs/rules.md or docs/field-reports.md.
-func TestTagsAreDefined(t *testing.T) {
-	catalogue := func(name string) doc {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return parse(string(b))
-	}
-	ruleDoc, reports := catalogue("rules.md"), catalogue("field-reports.md")
-	reTag := regexp.MustCompile(`@([A-Z][A-Z0-9]*-\d+|B\d+)\b`)
-	root := os.DirFS("..")
-	tags := 0
-	err := fs.WalkDir(root, ".", func(name string, e fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case e.IsDir() && name != "." && (strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata"):
-			return fs.SkipDir
-		case e.IsDir() || path.Ext(name) != ".feature":
-			return nil
-		}
-		b, err := fs.ReadFile(root, name)
-		if err != nil {
-			return err
-		}
-		for i, line := range strings.Split(string(b), "\n") {
-			if !strings.HasPrefix(strings.TrimSpace(line), "@") {
-				continue
-			}
-			for _, m := range reTag.FindAllStringSubmatch(line, -1) {
-				tags++
-				id := m[1]
-				switch {
-				case strings.Contains(id, "-") && !ruleDoc.ids[id]:
-					t.Errorf("%s:%d: tag @%s is not a rule of docs/rules.md", name, i+1, id)
-				case !strings.Contains(id, "-") && !reports.ids[id]:
-					t.Errorf("%s:%d: tag @%s is not a report of docs/field-reports.md", name, i+1, id)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tags == 0 {
-		t.Fatal("no rule or field-report tag in any feature file")
 	}
 }

@@ -27,6 +27,16 @@ Feature: The signing certificate is readable only after the signing password
     And the certificate is an RSA-2048 certificate with exponent 65537 signed with sha256WithRSAEncryption
 
   @pin
+  Scenario: A VERIFY of the signing password built by the client opens the signing certificate
+    A client that builds the VERIFY itself sends the header, Lc and the password's
+    bytes as they are, without padding, after SELECT EF 001B.
+    Given I select EF 001B
+    When I send "00 20 00 80" with the signing password as its data
+    Then the status word is 9000
+    When I read the signing certificate
+    Then the status word is 9000
+
+  @pin
   Scenario: The auth PIN does not open the signing certificate
     Given the auth PIN has been verified
     When I select EF 0001

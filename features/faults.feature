@@ -22,6 +22,17 @@ Feature: Faults of real cards and readers, on demand
     When I verify the auth PIN with the correct value
     Then the status word is 9000
 
+  @B12 @RETRY-07 @pin
+  Scenario: A card that answers every VERIFY of the current EF with 6A80 refuses the login too
+    The fault of B12 on the whole command, not only the counter query: a client that
+    gets 6A80 to a VERIFY with data must report an error, not a wrong PIN, and must
+    not count a try; the counter, asked by SFI, shows none was spent.
+    Given the card answers 6A80 to "00 20 00 80"
+    When I verify the auth PIN with the correct value
+    Then the status word is 6A80
+    When I query the retry counter of the auth PIN by SFI
+    Then the status word is 63C3
+
   @RETRY-04 @destructive
   Scenario: A card pulled out during a VERIFY has not spent the try
     A client sees the transport fail and must not count the try itself; the

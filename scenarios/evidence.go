@@ -107,9 +107,6 @@ func (c *collector) feature(doc *messages.GherkinDocument, uri string) {
 	c.docs[uri] = doc
 }
 
-// ruleTag is a rule ID (PREFIX-NN) or a field-report ID (Bn).
-var ruleTag = regexp.MustCompile(`^@([A-Z]+-[0-9]+|B[0-9]+)$`)
-
 // begin records a scenario that godog starts.
 func (c *collector) begin(p *godog.Scenario) {
 	c.mu.Lock()
@@ -118,10 +115,8 @@ func (c *collector) begin(p *godog.Scenario) {
 		steps: map[string]int{}, start: map[string]time.Time{}}
 	for _, t := range p.Tags {
 		s.s.Tags = append(s.s.Tags, t.Name)
-		if ruleTag.MatchString(t.Name) {
-			s.s.Rules = append(s.s.Rules, strings.TrimPrefix(t.Name, "@"))
-		}
 	}
+	s.s.Rules = RuleIDs(s.s.Tags)
 	for i, st := range p.Steps {
 		s.s.Steps = append(s.s.Steps, report.Step{Text: maskText(st.Text), Status: report.Skipped})
 		s.steps[st.Id] = i

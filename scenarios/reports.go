@@ -123,12 +123,13 @@ func Identity(start time.Time, cfg Config, seed int64) report.Identity {
 	return report.Identity{Tool: buildinfo.Get(), Started: start, Finished: time.Now(), Seed: seed, Tags: cfg.Tags, Features: where}
 }
 
-// Rules is the rule catalogue the reports' coverage matrix is drawn
-// against (docs/rules.md).
+// Rules is the catalogue the reports' coverage matrix is drawn against:
+// the rules (docs/rules.md), then the field reports (docs/field-reports.md),
+// each with its statement and source (rules.Catalogue, rules.FieldReports).
 func Rules() []report.Rule {
-	out := make([]report.Rule, len(rules.IDs))
-	for i, id := range rules.IDs {
-		out[i] = report.Rule{ID: id}
+	var out []report.Rule
+	for _, r := range append(rules.Catalogue(), rules.FieldReports()...) {
+		out = append(out, report.Rule{ID: r.ID, Statement: r.Statement, Source: r.Source})
 	}
 	return out
 }

@@ -23,7 +23,8 @@ import (
 type Config struct {
 	// Target opens the card for each scenario (required).
 	Target harness.Target
-	// Tags is a godog tag filter, for example "@RETRY-06" or "~@destructive".
+	// Tags is a tag expression, Cucumber's or godog's (ParseTags), for
+	// example "@RETRY-06", "not @destructive" or "~@destructive".
 	Tags string
 	// Format is a godog format list, for example "pretty" or
 	// "progress,junit:report.xml"; empty means "pretty".
@@ -191,27 +192,19 @@ func execute(cfg Config) Result {
 		fmt.Fprintln(out, err)
 		return Result{Status: 2}
 	}
-	tags, err := ParseTags(cfg.Tags)
+	plan, err := Plan(cfg) // the filter narrowed for the target, what it leaves out, undefined steps
 	if err != nil {
 		return refuse(err)
 	}
-	if !cfg.Target.Capabilities().Embedded {
-		tags = tags.And("~@profile", "~@embedded") // a reader holds one card, in one state, without our faults
-		cfg.leftOut = append(cfg.leftOut,
-			report.LeftOut{Tag: "@profile", Why: "the scenario switches the embedded card's profile; a reader holds one card in one state"},
-			report.LeftOut{Tag: "@embedded", Why: "the scenario needs the embedded card itself (faults, the office); this card is in a reader"})
-	}
-	if !cfg.Target.Virtual() {
-		var out []report.LeftOut
-		if tags, out, err = realCardTags(cfg, tags); err != nil {
-			return refuse(err)
-		}
-		cfg.leftOut = append(cfg.leftOut, out...)
+	cfg.leftOut = plan.LeftOut
+	if len(plan.Undefined) > 0 { // said here, with the closest phrases, instead of godog's snippets
+		fmt.Fprintln(consoleOut(cfg), FormatUndefined(plan.Undefined))
+		return Result{Status: 1, Evidence: evidenceOf(cfg, nil, nil)}
 	}
 	if cfg.Randomize == -1 {
 		cfg.Randomize = time.Now().UnixNano() // picked here, so that the reports can name it
 	}
-	cfg.Tags = tags.String()
+	cfg.Tags = plan.Tags
 	cfg.run = &runStats{evidence: newCollector(), stopped: cfg.Stopped}
 	suite := Suite(cfg)
 	defer collectors.Delete(suite.Name)
@@ -312,32 +305,9 @@ var ErrDestructiveRefused = errors.New("@destructive scenarios spend PIN tries: 
 // @destructive scenarios asked for on a card that is not virtual without
 // AllowDestructive (ErrDestructiveRefused).
 func CheckTarget(cfg Config) error {
-	if cfg.Target.Virtual() {
-		return nil
-	}
 	tags, err := ParseTags(cfg.Tags)
 	if err == nil {
-		_, _, err = realCardTags(cfg, tags)
+		_, _, err = narrowTags(cfg, tags)
 	}
 	return err
-}
-
-// realCardTags narrows the tag filter for a card that is not virtual:
-// without AllowDestructive no @destructive scenario, and without both PINs
-// configured no @pin scenario.
-func realCardTags(cfg Config, tags TagExpr) (TagExpr, []report.LeftOut, error) {
-	var extra []string
-	var out []report.LeftOut
-	if !cfg.AllowDestructive {
-		if tags.Asks("@destructive") {
-			return TagExpr{}, nil, ErrDestructiveRefused
-		}
-		extra = append(extra, "~@destructive")
-		out = append(out, report.LeftOut{Tag: "@destructive", Why: "the card is not virtual and --allow-destructive was not given: these scenarios spend PIN tries"})
-	}
-	if s := cfg.Target.Secrets(); len(s.AuthPIN) == 0 || len(s.SigningPIN) == 0 {
-		extra = append(extra, "~@pin")
-		out = append(out, report.LeftOut{Tag: "@pin", Why: "the card is not virtual and its auth PIN or signing password is not configured (JPKISIM_AUTH_PIN, JPKISIM_SIGN_PIN)"})
-	}
-	return tags.And(extra...), out, nil
 }

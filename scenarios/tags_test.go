@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/cucumber/godog"
@@ -10,7 +9,6 @@ import (
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/harness"
-	"github.com/jpkisim/jpkisim/rules"
 )
 
 // Steps that present a PIN value to the card. On a card that is not virtual
@@ -120,32 +118,6 @@ func TestRealCardTags(t *testing.T) {
 	_ = e.And("~@c")
 	if e.String() != "@a,@b" {
 		t.Fatalf("And changed its receiver: %q", e)
-	}
-}
-
-// TestEveryRuleHasAScenario: each rule of the catalogue is the tag of at
-// least one scenario of the embedded features (which TestFeatures runs).
-func TestEveryRuleHasAScenario(t *testing.T) {
-	suite := godog.TestSuite{Options: &godog.Options{FS: features.FS, Paths: []string{"."}, Format: "progress"}}
-	feats, err := suite.RetrieveFeatures()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tagged := map[string]int{}
-	for _, f := range feats {
-		for _, p := range f.Pickles {
-			for _, tg := range p.Tags {
-				tagged[strings.TrimPrefix(tg.Name, "@")]++
-			}
-		}
-	}
-	for _, id := range rules.IDs {
-		if tagged[id] == 0 {
-			t.Errorf("rule %s has no scenario", id)
-		}
-	}
-	if len(rules.IDs) < 70 {
-		t.Fatalf("only %d rule IDs", len(rules.IDs))
 	}
 }
 

@@ -164,7 +164,7 @@ func TestProfiles(t *testing.T) {
 }
 
 func TestRunRefusesBadTagsAndEmptySelections(t *testing.T) {
-	for _, tags := range []string{"not @destructive", "@RETRY-06 && ", "@NO-SUCH-TAG"} {
+	for _, tags := range []string{"not @destructive and", "@RETRY-06 && ", "(@RETRY-06 or @B12", "@NO-SUCH-TAG"} {
 		code, _, errOut := runCLI(t, "run", "--format", "progress", "--tags", tags)
 		if code != 2 || !strings.HasPrefix(errOut, "jpkisim: ") {
 			t.Errorf("--tags %q: exit %d, stderr %q", tags, code, errOut)

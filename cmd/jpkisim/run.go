@@ -107,6 +107,7 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		allowLockout          bool
 		statePath             string
 		htmlReport            string
+		planOnly              bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [FEATURE...]",
@@ -146,7 +147,9 @@ complete reports marked interrupted, and exits 130 or 143. --report FILE.html
 writes one self-contained HTML file: the run's identity, the summary, every
 scenario with its steps and transcripts, the rule coverage matrix and a timing
 chart per scenario; it opens offline in any browser.
-Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
+Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
+"(@CERT-10 or @B5) and not @pin", or godog's, ~@destructive, "@CERT-10 &&
+~@destructive", "@a,@b" (docs/tags.md). --dry-run lists what the run would do.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := scenarios.ValidateTags(tags); err != nil {
 				return usageError{err}
@@ -174,7 +177,7 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 				NoColors:         noColors || !isTerminal(stdout),
 				AllowDestructive: allowDestructive,
 			}
-			opts := targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Prompt: true, Restore: true}
+			opts := targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Prompt: !planOnly, Restore: true}
 			var runs []scenarios.Config
 			note := ""
 			if statePath != "" {
@@ -224,6 +227,9 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 					runs = append(runs, c)
 				}
 			}
+			if planOnly {
+				return dryRun(stdout, runs, note, tags, featuresDir, args)
+			}
 			ts := make([]harness.Target, len(runs))
 			for i, c := range runs {
 				ts[i] = c.Target
@@ -249,13 +255,14 @@ Tags: @RETRY-06, ~@destructive, "@CERT-10 && ~@destructive", "@a,@b".`,
 	f.StringVar(&target, "target", "", "sim (the embedded card alone), pcsc (the first JPKI card in a reader) or pcsc:READER, or a comma-separated list of them run one after the other into one report (default: the embedded card, and every real JPKI card found)")
 	f.StringVar(&statePath, "state", "", "start every scenario from the card in this state file (which the run never writes)")
 	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file, or FILE:LINE the scenario at that line) instead of the embedded ones")
-	f.StringVar(&tags, "tags", "", "godog tag filter, e.g. @RETRY-06 or ~@destructive")
 	f.StringVar(&htmlReport, "report", "", "write one self-contained HTML report of the run to this file (docs/reports.md)")
-	f.StringVar(&format, "format", "pretty", "godog formats: pretty, progress, junit:FILE, cucumber:FILE")
+	f.StringVar(&tags, "tags", "", "tag expression, e.g. @RETRY-06, 'not @destructive and @RETRY-06' or godog's ~@destructive")
+	f.StringVar(&format, "format", "pretty", "formats: pretty, progress (the console), junit[:FILE], cucumber[:FILE] (the reports)")
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
 	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
 	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries; a PIN a scenario changes is put back)")
+	f.BoolVar(&planOnly, "dry-run", false, "list the scenarios the run would start on each target and what each leaves out, and why; no card session is opened, no report written")
 	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last two tries of a PIN (the guard keeps them otherwise)")
 	return cmd
 }

@@ -1,0 +1,61 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// rootExample is the example of `jpkisim --help`.
+const rootExample = `  jpkisim run --tags '@RETRY-06'
+  jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C020018 00200080
+  jpkisim rules list RETRY-06
+  jpkisim version`
+
+// commandExamples are the examples of the commands defined without one, by
+// command path.
+var commandExamples = map[string]string{
+	"jpkisim run": `  jpkisim run --tags 'not @destructive and @RETRY-06'
+  jpkisim run features/retry.feature:21
+  jpkisim run --features my-features/ --format progress,junit:report.xml
+  jpkisim run --dry-run --target sim,pcsc`,
+	"jpkisim apdu": `  jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C020018 00200080
+  jpkisim apdu --profile t0 00A4040C0AD392F000260100000001 00B0000004
+  jpkisim apdu --state card.json 00A4040C0AD392F000260100000001 00A4020C020018 '00200080{len:auth-pin}{auth-pin}'`,
+	"jpkisim serve": `  jpkisim serve --slots 2 -v
+  jpkisim serve --state card.json --pki 127.0.0.1:35990`,
+	"jpkisim props": `  jpkisim props --sequences 200 --seed 42
+  jpkisim props --target pcsc`,
+	"jpkisim diff": `  jpkisim diff --a sim --b pcsc --count 100
+  jpkisim diff --a sim --b sim --profile t0`,
+	"jpkisim card": `  jpkisim card new --state card.json
+  jpkisim card show --state card.json`,
+	"jpkisim card new": `  jpkisim card new --state card.json
+  JPKISIM_AUTH_PIN=4321 jpkisim card new --state card.json --profile under-15`,
+	"jpkisim card show": `  jpkisim card show --state card.json
+  jpkisim card show --state card.json --json`,
+	"jpkisim card event": `  jpkisim card event --state card.json loss
+  jpkisim card event --state card.json address-change --address '東京都稲城市東長沼2111' --on 2027-04-01`,
+	"jpkisim card reset-pin": `  jpkisim card reset-pin --state card.json --pin auth
+  jpkisim card reset-pin --state card.json --pin signing --at kiosk --on '2027-04-01 10:00'`,
+	"jpkisim card renew": `  jpkisim card renew --state card.json
+  jpkisim card renew --state card.json --on 2030-04-01 --json`,
+	"jpkisim card issue-signing": `  jpkisim card issue-signing --state card.json
+  jpkisim card issue-signing --state card.json --on 2027-04-01`,
+	"jpkisim completion": `  source <(jpkisim completion bash)
+  jpkisim completion zsh > "${fpath[1]}/_jpkisim"`,
+	"jpkisim completion bash": `  source <(jpkisim completion bash)
+  jpkisim completion bash > /etc/bash_completion.d/jpkisim`,
+	"jpkisim completion zsh":        `  jpkisim completion zsh > "${fpath[1]}/_jpkisim"`,
+	"jpkisim completion fish":       `  jpkisim completion fish > ~/.config/fish/completions/jpkisim.fish`,
+	"jpkisim completion powershell": `  jpkisim completion powershell | Out-String | Invoke-Expression`,
+	"jpkisim help": `  jpkisim help run
+  jpkisim help rules list`,
+}
+
+// setExamples gives every command under c without an Example the one of
+// commandExamples.
+func setExamples(c *cobra.Command) {
+	if c.Example == "" {
+		c.Example = commandExamples[c.CommandPath()]
+	}
+	for _, sub := range c.Commands() {
+		setExamples(sub)
+	}
+}
