@@ -15,11 +15,11 @@ import (
 // Recorder builds a Transcript as a session goes. It is safe for concurrent
 // use; the zero value is not: use NewRecorder.
 type Recorder struct {
-	mu      sync.Mutex
-	t       Transcript
-	where   position
-	match   Matcher
-	now     func() time.Time
+	mu    sync.Mutex
+	t     Transcript
+	where position
+	match Matcher
+	now   func() time.Time
 }
 
 // Matcher compares the data of a PIN-carrying C-APDU with the current value
