@@ -131,8 +131,9 @@ func (r *Recorder) exchange(capdu, rapdu []byte, err error, start time.Time, ela
 }
 
 // Event records a power, reset or reconnect event with the card's ATR
-// (nil for PowerOff). The current application and EF are forgotten: after
-// any of them the MF is current.
+// (nil for PowerOff). The current application and EF are forgotten after
+// a power, reset or reconnect event, after which the MF is current; a
+// connect or disconnect leaves the card as it is.
 func (r *Recorder) Event(kind Kind, atr []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -144,7 +145,9 @@ func (r *Recorder) Event(kind Kind, atr []byte) {
 		}
 	}
 	r.add(e)
-	r.where = position{}
+	if kind != Connect && kind != Disconnect {
+		r.where = position{} // a connection made or ended leaves the card as it is
+	}
 }
 
 // Note records an event that is not the card's, such as an HTTP request the
