@@ -17,7 +17,7 @@ import (
 	"github.com/jpkisim/jpkisim/transcript"
 )
 
-func newReplayCmd(stdout io.Writer) *cobra.Command {
+func newReplayCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		profile, target, statePath string
 		allowDestructive, lockout  bool
@@ -38,7 +38,9 @@ the profile's test PINs): a marker "configured" or "unknown" becomes the
 configured PIN, "other" a value of the same length that is not it. On a card
 that is not virtual a transcript with masked PIN data is refused (exit 4)
 unless --allow-destructive, and every command passes the real-card guard.
-GET CHALLENGE and PSS signatures compare by status word and length
+GET CHALLENGE and PSS signatures compare by status word and length. A
+virtual card in a reader is left as the replay found it (restored at the end,
+as jpkisim run does); --state replays on a copy of the file's card
 (docs/reports.md, "Replaying").
 
 Examples:
@@ -75,7 +77,7 @@ Examples:
 				pins := targets.Environment(sim.ProfileSecrets(p)).Secrets
 				t = sim.Target{Profile: p, Initial: st, PINs: &pins}
 			} else {
-				if t, err = resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: replay.Masked(tr) && allowDestructive}); err != nil {
+				if t, err = resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: replay.Masked(tr) && allowDestructive, Restore: true}); err != nil {
 					return err
 				}
 			}
@@ -85,7 +87,14 @@ Examples:
 				s := targets.Environment(t.Secrets()).Secrets
 				o.Secrets = &s
 			}
-			res, err := replay.Run(tr, t, o)
+			// A virtual card in a reader is replayed on from the state the
+			// replay found it in, and left so (as jpkisim run does).
+			var res replay.Result
+			err = keepCards(stderr, []harness.Target{t}, func() error {
+				var err error
+				res, err = replay.Run(tr, t, o)
+				return err
+			})
 			for _, d := range res.Differences {
 				fmt.Fprintln(stdout, d.String())
 			}

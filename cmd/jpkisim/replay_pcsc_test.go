@@ -51,6 +51,19 @@ func TestPCSCRecordReplaysOnTheEmbeddedCard(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0 differ") {
 		t.Fatalf("replay through pcscd: exit %d\n%s", code, out)
 	}
+	// A wrong VERIFY replayed on the served card: the same 63C2 as
+	// recorded, and the card left as the replay found it (restored).
+	w := filepath.Join(t.TempDir(), "wrong.json")
+	if code, out, _ := runCLI(t, "record", "--out", w, selJPKI, selAuthPIN, "002000800439393938"); code != 0 || !strings.HasSuffix(out, "63C2\n") {
+		t.Fatalf("record: exit %d %q", code, out)
+	}
+	code, out, errOut = runCLI(t, "replay", "--target", "pcsc:"+r, w)
+	if code != 0 || !strings.Contains(out, "0 differ") {
+		t.Fatalf("replay of a wrong VERIFY through pcscd: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCLI(t, "apdu", "--target", "pcsc:"+r, selJPKI, selAuthPIN, "00200080"); code != 0 || !strings.HasSuffix(out, "63C3\n") {
+		t.Fatalf("after the replay the auth PIN's counter: exit %d %q (not restored)", code, out)
+	}
 	seq := exchangeSeq(t, f, 7)
 	code, out, _ = runCLI(t, "replay", alter(t, f, seq))
 	if code != 1 || !strings.HasPrefix(out, "seq "+itoa(seq)+": 00B0000007\n  recorded 6F00\n") || !strings.Contains(out, "1 differ") {
