@@ -15,11 +15,38 @@ import (
 // Recorder builds a Transcript as a session goes. It is safe for concurrent
 // use; the zero value is not: use NewRecorder.
 type Recorder struct {
-	mu      sync.Mutex
-	t       Transcript
-	where   position
-	secrets func(jpki.PIN) []byte
-	now     func() time.Time
+	mu    sync.Mutex
+	t     Transcript
+	where position
+	match Matcher
+	now   func() time.Time
+}
+
+// Matcher compares the data of a PIN-carrying C-APDU with the current value
+// of the reference data ref (ref.PIN is one of the four PINs): whole
+// (prefix false, VERIFY) or as the data's start (prefix true, CHANGE
+// REFERENCE DATA). known is false when there is no value to compare with;
+// the marker's value is then Unknown. A Matcher lets a card that keeps its
+// PINs (the virtual card, simulator.Card.MatchesPIN) answer without handing
+// them out.
+type Matcher func(ref jpki.Reference, data []byte, prefix bool) (match, known bool)
+
+// SecretsMatcher is the Matcher over configured values: secrets gives the
+// value of a PIN role (nil or empty: unknown).
+func SecretsMatcher(secrets func(jpki.PIN) []byte) Matcher {
+	if secrets == nil {
+		return nil
+	}
+	return func(ref jpki.Reference, data []byte, prefix bool) (bool, bool) {
+		conf := secrets(ref.PIN)
+		if len(conf) == 0 {
+			return false, false
+		}
+		if prefix {
+			return bytes.HasPrefix(data, conf), true
+		}
+		return bytes.Equal(data, conf), true
+	}
 }
 
 // NewRecorder starts a transcript now. secrets gives the configured value
@@ -27,7 +54,13 @@ type Recorder struct {
 // nothing (Secret.Value Unknown). The recorder keeps no PIN: it compares
 // and forgets.
 func NewRecorder(source, layer string, secrets func(jpki.PIN) []byte) *Recorder {
-	r := &Recorder{secrets: secrets, now: time.Now}
+	return NewMatchingRecorder(source, layer, SecretsMatcher(secrets))
+}
+
+// NewMatchingRecorder is NewRecorder with the comparison made by match (nil
+// compares nothing).
+func NewMatchingRecorder(source, layer string, match Matcher) *Recorder {
+	r := &Recorder{match: match, now: time.Now}
 	r.t = Transcript{Format: FormatName, Version: Version, Source: source, Layer: layer, Started: r.now(), Events: []Event{}}
 	return r
 }
@@ -56,15 +89,41 @@ func (r *Recorder) SetLayer(layer string) {
 func (r *Recorder) Exchange(capdu, rapdu []byte, err error, start time.Time, elapsed time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var s *Secret
+	if len(capdu) >= 4 && apdu.CarriesSecret(capdu[0], capdu[1]) {
+		s = r.secret(capdu)
+	}
+	r.exchange(capdu, rapdu, err, start, elapsed, s)
+}
+
+// Mark returns the marker Exchange would record for capdu now, nil for a
+// C-APDU that carries no PIN. A transport whose Matcher compares with the
+// card's current value calls it before sending the command — a CHANGE
+// REFERENCE DATA changes that value — and records with ExchangeMarked.
+func (r *Recorder) Mark(capdu []byte) *Secret {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(capdu) >= 4 && apdu.CarriesSecret(capdu[0], capdu[1]) {
+		return r.secret(capdu)
+	}
+	return nil
+}
+
+// ExchangeMarked is Exchange with the marker taken before (Mark).
+func (r *Recorder) ExchangeMarked(capdu, rapdu []byte, err error, start time.Time, elapsed time.Duration, s *Secret) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.exchange(capdu, rapdu, err, start, elapsed, s)
+}
+
+func (r *Recorder) exchange(capdu, rapdu []byte, err error, start time.Time, elapsed time.Duration, s *Secret) {
 	e := Event{Kind: Exchange, At: MicrosOf(start.Sub(r.t.Started)), Command: apdu.MaskedHex(capdu), Elapsed: MicrosOf(elapsed)}
 	if err != nil {
 		e.Error = err.Error()
 	} else {
 		e.Response = strings.ToUpper(hex.EncodeToString(rapdu))
 	}
-	if len(capdu) >= 4 && apdu.CarriesSecret(capdu[0], capdu[1]) {
-		e.Secret = r.secret(capdu)
-	}
+	e.Secret = s
 	r.add(e)
 	if err == nil {
 		r.where.follow(capdu, rapdu)
@@ -72,8 +131,9 @@ func (r *Recorder) Exchange(capdu, rapdu []byte, err error, start time.Time, ela
 }
 
 // Event records a power, reset or reconnect event with the card's ATR
-// (nil for PowerOff). The current application and EF are forgotten: after
-// any of them the MF is current.
+// (nil for PowerOff). The current application and EF are forgotten after
+// a power, reset or reconnect event, after which the MF is current; a
+// connect or disconnect leaves the card as it is.
 func (r *Recorder) Event(kind Kind, atr []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -85,7 +145,9 @@ func (r *Recorder) Event(kind Kind, atr []byte) {
 		}
 	}
 	r.add(e)
-	r.where = position{}
+	if kind != Connect && kind != Disconnect {
+		r.where = position{} // a connection made or ended leaves the card as it is
+	}
 }
 
 // Note records an event that is not the card's, such as an HTTP request the
@@ -142,21 +204,20 @@ func (r *Recorder) secret(capdu []byte) *Secret {
 	switch {
 	case len(cmd.Data) == 0:
 		s.Value = Empty
-	case !ok || ref.PIN == 0 || r.secrets == nil:
+	case !ok || ref.PIN == 0 || r.match == nil || cmd.INS != 0x20 && cmd.INS != 0x24:
 	case cmd.CLA&^0x80 != 0:
 		// Secure messaging wraps the value, chaining splits it: the data
 		// is not the PIN as it is.
+	case cmd.INS == 0x24 && cmd.P1 != 0x00 && cmd.P1 != 0x01:
 	default:
-		conf := r.secrets(ref.PIN)
 		// VERIFY and CHANGE REFERENCE DATA with P1 01 carry one value (the
 		// new one for the change, docs/card.md §5.5); with P1 00 the
 		// change carries the old value first, then the new one.
-		one := cmd.INS == 0x20 || cmd.INS == 0x24 && cmd.P1 == 0x01
-		switch {
-		case len(conf) == 0:
-		case one && bytes.Equal(cmd.Data, conf), cmd.INS == 0x24 && cmd.P1 == 0x00 && bytes.HasPrefix(cmd.Data, conf):
+		switch match, known := r.match(ref, cmd.Data, cmd.INS == 0x24 && cmd.P1 == 0x00); {
+		case !known:
+		case match:
 			s.Value = Configured
-		case one || cmd.INS == 0x24 && cmd.P1 == 0x00:
+		default:
 			s.Value = Other
 		}
 	}

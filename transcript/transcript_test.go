@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,29 @@ func TestReadRoundTripAndRefusals(t *testing.T) {
 		if _, err := Read(strings.NewReader(bad)); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: Read = %v, want ErrFormat", name, err)
 		}
+	}
+}
+
+// TestWriteFileReplacesWhole: WriteFile leaves a complete document under
+// the name and no temporary file; a truncated document is refused by Read.
+func TestWriteFileReplacesWhole(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/s.json"
+	tr := session().Transcript()
+	if err := WriteFile(path, tr); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(path)
+	if err != nil || len(got.Events) != len(tr.Events) {
+		t.Fatalf("read back %d events, %v", len(got.Events), err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("files left: %v", ents)
+	}
+	var buf bytes.Buffer
+	tr.Write(&buf)
+	if _, err := Read(bytes.NewReader(buf.Bytes()[:buf.Len()/2])); !errors.Is(err, ErrFormat) {
+		t.Errorf("half a transcript read: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/targets"
+	"github.com/jpkisim/jpkisim/transcript"
 	"github.com/spf13/cobra"
 )
 
@@ -46,60 +47,8 @@ Examples:
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if statePath != "" && cmd.Flags().Changed("target") {
-				return usageError{errors.New("--state and --target: the card in a state file is the embedded one; serve it (jpkisim serve --state) to reach it through a reader")}
-			}
-			// Every argument is checked before anything is sent; the
-			// placeholders are filled in once the card's PINs are known.
-			dummy := harness.Secrets{AuthPIN: []byte("0000"), SigningPIN: []byte("AAAA00"), KenhojoPIN: []byte("0000"), JukiPIN: []byte("0000")}
-			for i, a := range args {
-				if _, err := expandC(a, dummy); err != nil {
-					return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}
-				}
-			}
-			var card harness.Card
-			var secrets harness.Secrets
-			if statePath != "" {
-				c, st, err := openState(statePath)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				card = sim.NewCard(c)
-				secrets = targets.ForProfile(c.Profile()).Secrets
-			} else {
-				asks := placeholderPINs(args)
-				t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: lockout, Prompt: len(asks) > 0, PromptFor: asks})
-				if err != nil {
-					return err
-				}
-				if card, err = t.Open(); err != nil {
-					return err
-				}
-				secrets = t.Secrets()
-				if t.Virtual() {
-					// The environment over the virtual card's own PINs, as
-					// a virtual card in a reader has them.
-					secrets = targets.Environment(secrets).Secrets
-				}
-			}
-			defer card.Close()
-			cmds := make([][]byte, len(args))
-			for i, a := range args {
-				b, err := expandC(a, secrets)
-				if err != nil {
-					return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}
-				}
-				cmds[i] = b
-			}
-			for _, b := range cmds {
-				r, err := card.Transmit(b)
-				if err != nil {
-					return fmt.Errorf("apdu: %s: %w", apdu.MaskedHex(b), err)
-				}
-				fmt.Fprintf(stdout, "%X\n", r)
-			}
-			return nil
+			o := apduOptions{profile: profile, target: target, statePath: statePath, allowDestructive: allowDestructive, lockout: lockout, targetSet: cmd.Flags().Changed("target")}
+			return sendAPDUs(o, args, nil, func(_ []byte, r []byte) { fmt.Fprintf(stdout, "%X\n", r) })
 		},
 	}
 	f := cmd.Flags()
@@ -109,4 +58,84 @@ Examples:
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, let VERIFY values other than the configured PINs and PIN changes through")
 	f.BoolVar(&lockout, "allow-lockout", false, "on a card that is not virtual, let a command spend the last two tries of a PIN or other reference data (the guard keeps them otherwise)")
 	return cmd
+}
+
+// apduOptions are the flags of `jpkisim apdu` and `jpkisim record` that
+// say which card the C-APDUs go to.
+type apduOptions struct {
+	profile, target, statePath string
+	allowDestructive, lockout  bool
+	targetSet                  bool // --target given
+}
+
+// sendAPDUs sends the hex arguments of `jpkisim apdu` (with their PIN
+// placeholders, placeholders.go) to one fresh session of the card o names,
+// in order, and passes each R-APDU to got. Every argument is checked before
+// anything is sent. When rec is not nil the session is recorded
+// (harness.OpenRecorded) and its PIN markers compare with the PINs the
+// placeholders are filled from. On a card that is not virtual every command
+// passes the real-card guard (a refusal: harness.ErrRefused, exit 4).
+func sendAPDUs(o apduOptions, args []string, rec func(harness.Secrets) *transcript.Recorder, got func(capdu, rapdu []byte)) error {
+	if o.statePath != "" && o.targetSet {
+		return usageError{errors.New("--state and --target: the card in a state file is the embedded one; serve it (jpkisim serve --state) to reach it through a reader")}
+	}
+	// Every argument is checked before anything is sent; the
+	// placeholders are filled in once the card's PINs are known.
+	dummy := harness.Secrets{AuthPIN: []byte("0000"), SigningPIN: []byte("AAAA00"), KenhojoPIN: []byte("0000"), JukiPIN: []byte("0000")}
+	for i, a := range args {
+		if _, err := expandC(a, dummy); err != nil {
+			return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}
+		}
+	}
+	var card harness.Card
+	var secrets harness.Secrets
+	if o.statePath != "" {
+		if rec != nil {
+			return usageError{errors.New("record --state: serve the state file (jpkisim serve --state --transcript DIR) to record its sessions")}
+		}
+		c, st, err := openState(o.statePath)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		card = sim.NewCard(c)
+		secrets = targets.ForProfile(c.Profile()).Secrets
+	} else {
+		asks := placeholderPINs(args)
+		t, err := resolveTarget(o.target, targets.Options{Profile: o.profile, AllowDestructive: o.allowDestructive, AllowLockout: o.lockout, Prompt: len(asks) > 0, PromptFor: asks})
+		if err != nil {
+			return err
+		}
+		secrets = t.Secrets()
+		if t.Virtual() {
+			// The environment over the virtual card's own PINs, as
+			// a virtual card in a reader has them.
+			secrets = targets.Environment(secrets).Secrets
+		}
+		if rec != nil {
+			card, err = harness.OpenRecorded(t, rec(secrets))
+		} else {
+			card, err = t.Open()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	defer card.Close()
+	cmds := make([][]byte, len(args))
+	for i, a := range args {
+		b, err := expandC(a, secrets)
+		if err != nil {
+			return usageError{fmt.Errorf("apdu: argument %d: %v", i+1, err)}
+		}
+		cmds[i] = b
+	}
+	for _, b := range cmds {
+		r, err := card.Transmit(b)
+		if err != nil {
+			return fmt.Errorf("apdu: %s: %w", apdu.MaskedHex(b), err)
+		}
+		got(b, r)
+	}
+	return nil
 }

@@ -57,7 +57,7 @@ func TestServePKI(t *testing.T) {
 	p := fixtures.MustProfile("revoked-address-change")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0")
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestServePKI(t *testing.T) {
 	if r := query("auth", p.AuthCert, p.AuthCACert); r.Status != ocsp.Good {
 		t.Fatalf("auth: %d", r.Status)
 	}
-	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "0.0.0.0:0"); err == nil {
+	if _, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "0.0.0.0:0", nil); err == nil {
 		t.Fatal("the responder listened beyond loopback")
 	}
 }
@@ -86,7 +86,7 @@ func startPKI(t *testing.T, header, read, write, idle time.Duration, conns int) 
 	p := fixtures.MustProfile("default")
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0")
+	srv, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 		verbose, real bool
 		pkiAddr       string
 		statePath     string
+		transcripts   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -48,7 +49,10 @@ and serves CRLs (/crl/{sign,auth}.crl) for the profile's certificates, with the
 statuses its pki: block records (revoked, suspended) — loopback only, with
 bounded waits (5 s header, 10 s request, 10 s answer, 30 s idle) and at most 64
 connections at once.
--v logs every APDU, with PIN data masked.
+-v logs every APDU, with PIN data masked, and every power-on, power-off and reset.
+--transcript DIR writes one transcript file per client session per slot (from
+the card's power-on to its power-off), with the OCSP and CRL requests --pki
+answered meanwhile; PIN data is masked (docs/reports.md, "Recording").
 
 vpcd listens on all network interfaces: anything that can reach this host on
 those ports can insert a card. Firewall them where that matters.`,
@@ -82,6 +86,15 @@ those ports can insert a card. Firewall them where that matters.`,
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			var td *transcriptDir
+			var note func(string)
+			if transcripts != "" {
+				if td, err = newTranscriptDir(transcripts, log); err != nil {
+					return err
+				}
+				defer td.Close()
+				note = td.http
+			}
 			if statePath != "" {
 				if slots != 1 {
 					return usageError{errors.New("--state keeps one card: it goes with --slots 1")}
@@ -100,16 +113,16 @@ those ports can insert a card. Firewall them where that matters.`,
 					}
 					q := card.Profile().Clone()
 					q.Office = office.RecordOf(state, meta)
-					srv, err := servePKI(ctx, log, q, pkiAddr)
+					srv, err := servePKI(ctx, log, q, pkiAddr, note)
 					if err != nil {
 						return err
 					}
 					defer srv.Close()
 				}
-				return serveCards(ctx, log, []*simulator.Card{card}, host, port)
+				return serveCards(ctx, log, []*simulator.Card{card}, host, port, td)
 			}
 			if pkiAddr != "" {
-				srv, err := servePKI(ctx, log, p, pkiAddr)
+				srv, err := servePKI(ctx, log, p, pkiAddr, note)
 				if err != nil {
 					return err
 				}
@@ -121,7 +134,7 @@ those ports can insert a card. Firewall them where that matters.`,
 					return err
 				}
 			}
-			return serveCards(ctx, log, cards, host, port)
+			return serveCards(ctx, log, cards, host, port, td)
 		},
 	}
 	f := cmd.Flags()
@@ -131,12 +144,14 @@ those ports can insert a card. Firewall them where that matters.`,
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every APDU (PIN data masked)")
 	f.StringVar(&pkiAddr, "pki", "", "also serve OCSP and CRLs over HTTP at HOST:PORT (the certificates point at "+pki.DefaultResponderAddr+")")
 	f.StringVar(&statePath, "state", "", "serve the card kept in this state file (one slot); every change is made durable before the answer")
+	f.StringVar(&transcripts, "transcript", "", "write one transcript file per client session per slot into this directory (PIN data masked)")
 	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard); not with --state")
 	return cmd
 }
 
-// serveCards runs one slot per card until ctx is done.
-func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, host string, port int) error {
+// serveCards runs one slot per card until ctx is done; td, when not nil,
+// records every session.
+func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, host string, port int, td *transcriptDir) error {
 	var warn sync.Once
 	var wg sync.WaitGroup
 	errs := make(chan error, len(cards))
@@ -150,6 +165,9 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 					log.Warn("vpcd listens on all network interfaces: anything that can reach this host on its ports can insert a card; firewall them where that matters")
 				})
 			},
+		}
+		if td != nil {
+			slot.Sessions = td.slot(i, card)
 		}
 		wg.Add(1)
 		go func() {
@@ -185,8 +203,8 @@ var pkiLimits = struct {
 // servePKI starts the TEST-ONLY OCSP responder and CRL publisher on a
 // loopback address, publishing the office's record of profile p (p.Office,
 // fixtures.Responder); it stops with ctx. Each connection is bounded by
-// pkiLimits.
-func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr string) (*http.Server, error) {
+// pkiLimits. note, when not nil, is told of every request answered.
+func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr string, note func(string)) (*http.Server, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--pki %q: want HOST:PORT", addr)}
@@ -202,7 +220,7 @@ func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr 
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: rs, MaxHeaderBytes: 16 << 10,
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: noted(rs, note), MaxHeaderBytes: 16 << 10,
 		ReadHeaderTimeout: pkiLimits.header, ReadTimeout: pkiLimits.read, WriteTimeout: pkiLimits.write, IdleTimeout: pkiLimits.idle}
 	go srv.Serve(newLimitListener(ln, pkiLimits.conns))
 	context.AfterFunc(ctx, func() { srv.Close() })

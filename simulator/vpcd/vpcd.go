@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // DefaultPort is vpcd's port for slot 0 (CHANNELID 0x8C7B); slot n listens on
@@ -72,6 +73,24 @@ type Slot struct {
 	// powering the card (seen when the card is restarted while a client is
 	// busy), the slot drops the connection and dials again. Default 5 s.
 	UnpoweredTimeout time.Duration
+	// Sessions, when set, records every session of the card (see
+	// Sessions); nil records nothing.
+	Sessions Sessions
+}
+
+// Sessions records the sessions of one slot's card. A session runs from
+// the card's power-on (vpcd's 01, or the first 02 or C-APDU on an unpowered
+// card) to its power-off (00) or the end of the vpcd connection; a warm
+// reset (02) on a powered card is an event within it. The slot records
+// every C-APDU and R-APDU (below nothing: vpcd carries raw exchanges, 61xx
+// and GET RESPONSE included), the power-on, reset and power-off events with
+// the ATR; the ATR poll (04) is not recorded. docs/reports.md, "Recording".
+type Sessions interface {
+	// Begin starts the record of a new session: the card is about to be
+	// powered. The slot adds the power-on event itself.
+	Begin() *transcript.Recorder
+	// End ends the session rec: its power-off event is recorded.
+	End(rec *transcript.Recorder)
 }
 
 // errNeverPowered ends a connection on which pcscd never powered the card.
@@ -145,6 +164,31 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn) error {
 	var firstPoll time.Time
 	log := s.logger().With("vpcd", s.Addr)
 	out := make([]byte, 0, 2+258)
+	var rec *transcript.Recorder // the session being recorded, nil: none
+	begin := func(kind transcript.Kind, atr []byte) {
+		if s.Sessions == nil {
+			return
+		}
+		if rec != nil {
+			rec.Event(transcript.PowerOff, nil)
+			s.Sessions.End(rec)
+		}
+		rec = s.Sessions.Begin()
+		rec.Event(kind, atr)
+	}
+	end := func(detail string) {
+		if rec == nil {
+			return
+		}
+		if detail != "" {
+			rec.Note(transcript.PowerOff, detail)
+		} else {
+			rec.Event(transcript.PowerOff, nil)
+		}
+		s.Sessions.End(rec)
+		rec = nil
+	}
+	defer end("the vpcd connection ended")
 	for {
 		quickAck(conn)
 		payload, err := fr.Next()
@@ -159,12 +203,24 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn) error {
 			switch payload[0] {
 			case ctrlPowerOff:
 				s.Card.PowerOff()
+				log.Debug("power off")
+				end("")
 			case ctrlPowerOn:
-				s.Card.PowerOn()
+				atr := s.Card.PowerOn()
 				powered = true
+				log.Debug("power on", "atr", fmt.Sprintf("%X", atr))
+				begin(transcript.PowerOn, atr)
 			case ctrlReset:
-				s.Card.Reset()
+				was := s.Card.Powered()
+				atr := s.Card.Reset()
 				powered = true
+				log.Debug("reset", "atr", fmt.Sprintf("%X", atr), "cold", !was)
+				switch {
+				case rec != nil:
+					rec.Event(transcript.Reset, atr)
+				default:
+					begin(transcript.Reset, atr)
+				}
 			case ctrlATR:
 				if !powered && !firstPoll.IsZero() && time.Since(firstPoll) > unpowered {
 					return errNeverPowered
@@ -188,14 +244,27 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn) error {
 			powered = true
 			if !s.Card.Powered() {
 				// vpcd powers the card before any APDU; answer anyway.
-				s.Card.PowerOn()
+				atr := s.Card.PowerOn()
+				log.Debug("power on", "atr", fmt.Sprintf("%X", atr), "before", "a C-APDU")
+				begin(transcript.PowerOn, atr)
+			} else if rec == nil && s.Sessions != nil {
+				// A card powered before recording began (a session
+				// that started on a card already powered).
+				begin(transcript.PowerOn, s.Card.ATR())
 			}
 			debug := log.Enabled(ctx, slog.LevelDebug)
 			var start time.Time
-			if debug {
+			if debug || rec != nil {
 				start = time.Now()
 			}
+			var mark *transcript.Secret
+			if rec != nil {
+				mark = rec.Mark(payload) // before the command: it may change the PIN
+			}
 			answer, err = s.Card.Transmit(payload)
+			if rec != nil {
+				rec.ExchangeMarked(payload, answer, err, start, time.Since(start), mark)
+			}
 			if err != nil || len(answer) < 2 {
 				answer = []byte{0x6F, 0x00}
 			}
