@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -130,15 +131,13 @@ func TestRunChild(t *testing.T) {
 	os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
 }
 
-// SIGINT in the middle of a run on the embedded card: the scenario in
-// flight finishes, no other starts, the JUnit and Cucumber reports are
-// complete documents marked interrupted, and the exit status is 130.
-// Before, the reports were 0-byte files.
-func TestInterruptedRunWritesCompleteReports(t *testing.T) {
+// slowFeatures writes a feature of n scenarios, each waiting 250 ms for a
+// signature, into a new directory and returns it.
+func slowFeatures(t *testing.T, n int) string {
+	t.Helper()
 	dir := t.TempDir()
 	var feature strings.Builder
 	feature.WriteString("Feature: slow signatures\n")
-	const n = 8
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&feature, `
   Scenario: slow %d
@@ -152,14 +151,22 @@ func TestInterruptedRunWritesCompleteReports(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "slow.feature"), []byte(feature.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	junit, cucumber := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	return dir
+}
+
+// interruptRun runs jpkisim with args (a run whose console format is
+// progress) in a child process, sends it sig once its first step passed,
+// and returns its stderr and how it ended.
+func interruptRun(t *testing.T, sig os.Signal, args ...string) (stderr string, err error) {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^TestRunChild$")
-	cmd.Env = append(os.Environ(), "JPKISIM_RUN_CHILD="+strings.Join([]string{"run", "--target", "sim", "--features", dir,
-		"--format", "progress,junit:" + junit + ",cucumber:" + cucumber}, "\x1f"))
+	cmd.Env = append(os.Environ(), "JPKISIM_RUN_CHILD="+strings.Join(args, "\x1f"))
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +187,7 @@ func TestInterruptedRunWritesCompleteReports(t *testing.T) {
 			break
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -197,6 +204,19 @@ func TestInterruptedRunWritesCompleteReports(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the interrupted run did not end")
 	}
+	return errOut.String(), err
+}
+
+// SIGINT in the middle of a run on the embedded card: the scenario in
+// flight finishes, no other starts, the JUnit and Cucumber reports are
+// complete documents marked interrupted, and the exit status is 130.
+// Before, the reports were 0-byte files.
+func TestInterruptedRunWritesCompleteReports(t *testing.T) {
+	const n = 8
+	dir := slowFeatures(t, n)
+	junit, cucumber := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	_, err := interruptRun(t, syscall.SIGINT, "run", "--target", "sim", "--features", dir,
+		"--format", "progress,junit:"+junit+",cucumber:"+cucumber)
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitSIGINT {
 		t.Fatalf("exit: %v, want status %d", err, exitSIGINT)
 	}
