@@ -265,7 +265,7 @@ func judgeReadsStop(s Session) Verdict {
 	var reads []int
 	for _, x := range walk(s.Transcript) {
 		fid, off, ok := x.readEF()
-		if !ok || !x.answerd {
+		if !ok || !x.answered {
 			continue
 		}
 		k := efKey{x.app, fid}
@@ -302,7 +302,7 @@ func judgeT0(s Session) Verdict {
 	steps := walk(s.Transcript)
 	var done []int
 	for i, x := range steps {
-		if !x.exchange() || !x.answerd {
+		if !x.exchange() || !x.answered {
 			continue
 		}
 		sw1, sw2 := x.sw.SW1(), x.sw.SW2()
@@ -559,7 +559,7 @@ func judgeSlowSignature(s Session) Verdict {
 	for _, x := range steps {
 		switch {
 		case x.signature():
-			if !x.answerd {
+			if !x.answered {
 				return fail("a COMPUTE DIGITAL SIGNATURE got no answer: "+x.ev.Error, x.ev.Seq)
 			}
 			if brokeAfter >= 0 {

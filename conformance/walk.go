@@ -25,7 +25,7 @@ type step struct {
 	ef      uint16
 	hasEF   bool
 	idx     int // index in the walk
-	answerd bool
+	answered bool
 }
 
 // walk reads a transcript's events in order, following SELECT as the card
@@ -47,11 +47,11 @@ func walk(t transcript.Transcript) []step {
 				}
 			}
 			if r, err := hex.DecodeString(e.Response); err == nil && len(r) >= 2 && e.Error == "" {
-				s.answerd = true
+				s.answered = true
 				s.sw = apdu.NewStatusWord(r[len(r)-2], r[len(r)-1])
 				s.data = r[:len(r)-2]
 			}
-			if s.parsed && s.answerd && s.cmd.INS == 0xA4 && s.cmd.CLA == 0x00 && (s.sw == apdu.SWOK || s.sw.SW1() == 0x61) {
+			if s.parsed && s.answered && s.cmd.INS == 0xA4 && s.cmd.CLA == 0x00 && (s.sw == apdu.SWOK || s.sw.SW1() == 0x61) {
 				switch {
 				case s.cmd.P1 == 0x04:
 					app, hasApp = jpki.AppByAID(s.cmd.Data)
