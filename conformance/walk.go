@@ -15,16 +15,16 @@ import (
 // at a PIN's bytes, only at its marker), the R-APDU, and the application
 // and EF that were current when the card received it.
 type step struct {
-	ev      transcript.Event
-	cmd     apdu.Command
-	parsed  bool
-	sw      apdu.StatusWord
-	data    []byte // the R-APDU's data, without SW1-SW2
-	app     jpki.App
-	hasApp  bool
-	ef      uint16
-	hasEF   bool
-	idx     int // index in the walk
+	ev       transcript.Event
+	cmd      apdu.Command
+	parsed   bool
+	sw       apdu.StatusWord
+	data     []byte // the R-APDU's data, without SW1-SW2
+	app      jpki.App
+	hasApp   bool
+	ef       uint16
+	hasEF    bool
+	idx      int // index in the walk
 	answered bool
 }
 
