@@ -21,7 +21,7 @@ run:
 test: deps check lint
 	$(GO) test -race -count=1 ./...
 	scripts/fs-test.sh
-	scripts/pcsc-test.sh
+	VCS_LDFLAGS='$(VCS_LDFLAGS)' scripts/pcsc-test.sh
 
 ## deps: install the missing Debian packages the tests need (as root, with apt-get)
 deps:
@@ -40,9 +40,14 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 ## build: the jpkisim binary in bin/
+# The commit for the reports, given to the linker as well: cmd/go stamps none
+# in a git worktree or submodule, whose .git is a file (buildinfo.Commit).
+VCS_LDFLAGS = -X github.com/jpkisim/jpkisim/buildinfo.Commit=$(shell git rev-parse HEAD 2>/dev/null) \
+  -X github.com/jpkisim/jpkisim/buildinfo.CommitTime=$(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null) \
+  -X github.com/jpkisim/jpkisim/buildinfo.Modified=$(shell test -z "$$(git status --porcelain 2>/dev/null)" && echo false || echo true)
 build:
 	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
-	$(GO) build -buildvcs=auto -o bin/jpkisim ./cmd/jpkisim
+	$(GO) build -buildvcs=auto -ldflags '$(VCS_LDFLAGS)' -o bin/jpkisim ./cmd/jpkisim
 
 ## bench: the benchmarks of docs/benchmarks.md
 bench:

@@ -26,14 +26,27 @@ var (
 	info Info
 )
 
+// Commit, CommitTime and Modified are set by the linker (go build -ldflags
+// "-X github.com/jpkisim/jpkisim/buildinfo.Commit=…"), as `make build` does,
+// for a build the toolchain cannot stamp: in a git worktree or submodule,
+// whose .git is a file, cmd/go finds no repository. What the toolchain
+// stamped wins. Modified is "true" for a tree with uncommitted changes.
+var Commit, CommitTime, Modified string
+
 // Get returns the running binary's Info.
 func Get() Info {
 	once.Do(func() {
-		info = Info{Module: "github.com/jpkisim/jpkisim", Version: "(devel)", GoVersion: runtime.Version()}
-		bi, ok := debug.ReadBuildInfo()
-		if !ok {
-			return
-		}
+		bi, _ := debug.ReadBuildInfo()
+		info = fromBuild(bi, Commit, CommitTime, Modified)
+	})
+	return info
+}
+
+// fromBuild is the Info of bi (nil: none), with the commit given by the
+// linker where bi has none.
+func fromBuild(bi *debug.BuildInfo, commit, commitTime, modified string) Info {
+	info := Info{Module: "github.com/jpkisim/jpkisim", Version: "(devel)", GoVersion: runtime.Version()}
+	if bi != nil {
 		if bi.Main.Path != "" {
 			info.Module = bi.Main.Path
 		}
@@ -50,7 +63,10 @@ func Get() Info {
 				info.Modified = s.Value == "true"
 			}
 		}
-	})
+	}
+	if info.Commit == "" && commit != "" {
+		info.Commit, info.Time, info.Modified = commit, commitTime, modified == "true"
+	}
 	return info
 }
 

@@ -41,6 +41,8 @@ type htmlView struct {
 	Tool        string
 	Module      string
 	GoVersion   string
+	Commit      string // 40 hex digits, "" when the binary carries none
+	Modified    bool
 	CommitTime  string
 	Started     string
 	Finished    string
@@ -166,6 +168,8 @@ func newHTMLView(r Run) htmlView {
 		Tool:        id.Tool.Short(),
 		Module:      id.Tool.Module,
 		GoVersion:   id.Tool.GoVersion,
+		Commit:      id.Tool.Commit,
+		Modified:    id.Tool.Modified,
 		CommitTime:  id.Tool.Time,
 		Started:     clock(id.Started),
 		Finished:    clock(id.Finished),
@@ -188,7 +192,7 @@ func newHTMLView(r Run) htmlView {
 		v.Title += " on " + strings.Join(names, ", ")
 	}
 	c := v.Count
-	v.Failing = c.Failed > 0 || c.Other > 0 || r.Interrupted != ""
+	v.Failing = c.Failed > 0 || c.Other > 0 || c.NotRun > 0 || r.Interrupted != ""
 	switch {
 	case c.Scenarios == 0:
 		v.Verdict = "no scenario ran"
@@ -196,10 +200,15 @@ func newHTMLView(r Run) htmlView {
 		v.Verdict = fmt.Sprintf("FAILED: %d of %d scenarios failed", c.Failed, c.Scenarios)
 	case c.Other > 0:
 		v.Verdict = fmt.Sprintf("NOT PASSED: %d of %d scenarios undefined, pending or ambiguous", c.Other, c.Scenarios)
+	case r.Interrupted != "":
+		// Every scenario that ran passed, but not every one ran: no pass.
+		v.Verdict = fmt.Sprintf("INTERRUPTED by %s: %d of %d scenarios passed, %d not run", r.Interrupted, c.Passed, c.Scenarios, c.NotRun)
+	case c.NotRun > 0:
+		v.Verdict = fmt.Sprintf("INCOMPLETE: %d of %d scenarios passed, %d not run", c.Passed, c.Scenarios, c.NotRun)
 	default:
 		v.Verdict = fmt.Sprintf("PASSED: %d of %d scenarios passed", c.Passed, c.Scenarios)
 	}
-	if r.Interrupted != "" {
+	if r.Interrupted != "" && (c.Failed > 0 || c.Other > 0) {
 		v.Verdict += " (interrupted by " + r.Interrupted + ")"
 	}
 

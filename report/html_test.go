@@ -469,3 +469,48 @@ func BenchmarkWriteHTML(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes")
 }
+
+// An interrupted run whose started scenarios all passed is not a pass: the
+// verdict says it was interrupted and how many did not run, in the red of a
+// run that did not pass. A run with scenarios not run for another reason
+// (a card lost) is no pass either.
+func TestHTMLVerdictOfAnIncompleteRun(t *testing.T) {
+	r := reporttest.Sample()
+	r.Targets = r.Targets[:1]
+	var kept []report.Scenario
+	for _, s := range r.Targets[0].Scenarios {
+		if s.Status != report.Failed {
+			kept = append(kept, s)
+		}
+	}
+	r.Targets[0].Scenarios = kept // one passed, one not run
+	r.Interrupted = "SIGINT"
+	doc := writeHTML(t, r)
+	v := element(t, doc, "verdict")
+	if strings.Contains(v, "PASSED") || !strings.Contains(v, "INTERRUPTED by SIGINT: 1 of 2 scenarios passed, 1 not run") {
+		t.Errorf("verdict of an interrupted run: %s", v)
+	}
+	if !strings.Contains(v, `class="verdict bad"`) {
+		t.Errorf("an interrupted run's verdict is not marked bad: %s", v)
+	}
+	r.Interrupted = ""
+	v = element(t, writeHTML(t, r), "verdict")
+	if strings.Contains(v, "PASSED") || !strings.Contains(v, "INCOMPLETE: 1 of 2 scenarios passed, 1 not run") || !strings.Contains(v, " bad") {
+		t.Errorf("verdict of a run with a scenario not run: %s", v)
+	}
+}
+
+// A binary that carries no commit says so: a certifier must not have to
+// guess whether the commit was left out of the report.
+func TestHTMLSaysWhenTheCommitIsUnknown(t *testing.T) {
+	r := reporttest.Sample()
+	id := html.UnescapeString(element(t, writeHTML(t, r), "identity"))
+	if !strings.Contains(id, "0123456789abcdef0123456789abcdef01234567") {
+		t.Errorf("the full commit is not shown: %s", id)
+	}
+	r.Identity.Tool.Commit, r.Identity.Tool.Time = "", ""
+	id = html.UnescapeString(element(t, writeHTML(t, r), "identity"))
+	if !strings.Contains(id, "commit</th><td>none recorded") {
+		t.Errorf("a build without a commit does not say so: %s", id)
+	}
+}

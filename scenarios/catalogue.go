@@ -24,6 +24,8 @@ type ScenarioRef struct {
 	Tags []string `json:"tags,omitempty"` // with "@", the feature's and the scenario's
 	// Steps are the step texts, in order (keyword left out).
 	Steps []stepRef `json:"-"`
+	// feature is the name of the scenario's feature, for the reports.
+	feature string
 }
 
 // stepRef is one step of a scenario, with its line in the feature file.
@@ -33,6 +35,7 @@ type stepRef struct {
 	Text    string
 	Line    int
 	Literal bool
+	Keyword string // "Given ", "When ", … as the feature file has it
 }
 
 // String is "retry.feature:12 the empty VERIFY spends no try".
@@ -56,10 +59,14 @@ func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, er
 	}
 	var out []ScenarioRef
 	for _, f := range feats {
-		lines := astLines(f.GherkinDocument)
+		lines, keywords := astLines(f.GherkinDocument), astKeywords(f.GherkinDocument)
+		feature := ""
+		if f.GherkinDocument != nil && f.GherkinDocument.Feature != nil {
+			feature = f.GherkinDocument.Feature.Name
+		}
 		for _, p := range f.Pickles {
 			// godog names a file selected by line "retry.feature:21".
-			ref := ScenarioRef{URI: pathLine.ReplaceAllString(p.Uri, ""), Name: p.Name}
+			ref := ScenarioRef{URI: pathLine.ReplaceAllString(p.Uri, ""), Name: p.Name, feature: feature}
 			for _, id := range p.AstNodeIds { // the scenario, then its example row
 				if l, ok := lines[id]; ok {
 					ref.Line = l
@@ -69,11 +76,11 @@ func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, er
 				ref.Tags = append(ref.Tags, t.Name)
 			}
 			for _, st := range p.Steps {
-				l := 0
+				l, kw := 0, ""
 				if len(st.AstNodeIds) > 0 {
-					l = lines[st.AstNodeIds[0]]
+					l, kw = lines[st.AstNodeIds[0]], keywords[st.AstNodeIds[0]]
 				}
-				ref.Steps = append(ref.Steps, stepRef{Text: st.Text, Line: l, Literal: len(st.AstNodeIds) == 1})
+				ref.Steps = append(ref.Steps, stepRef{Text: st.Text, Line: l, Literal: len(st.AstNodeIds) == 1, Keyword: kw})
 			}
 			out = append(out, ref)
 		}
@@ -125,6 +132,39 @@ func astLines(doc *messages.GherkinDocument) map[string]int {
 		}
 	}
 	return lines
+}
+
+// astKeywords maps the IDs of a document's steps to their keywords
+// ("Given ", "And ", …).
+func astKeywords(doc *messages.GherkinDocument) map[string]string {
+	kw := map[string]string{}
+	if doc == nil || doc.Feature == nil {
+		return kw
+	}
+	steps := func(sts []*messages.Step) {
+		for _, st := range sts {
+			kw[st.Id] = st.Keyword
+		}
+	}
+	for _, c := range doc.Feature.Children {
+		if c.Background != nil {
+			steps(c.Background.Steps)
+		}
+		if c.Scenario != nil {
+			steps(c.Scenario.Steps)
+		}
+		if c.Rule != nil {
+			for _, rc := range c.Rule.Children {
+				if rc.Background != nil {
+					steps(rc.Background.Steps)
+				}
+				if rc.Scenario != nil {
+					steps(rc.Scenario.Steps)
+				}
+			}
+		}
+	}
+	return kw
 }
 
 // ruleLikeTag is a tag of the form of a rule ID (PREFIX-NN) or a field

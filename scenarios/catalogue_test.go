@@ -15,6 +15,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/sim"
+	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/rules"
 )
 
@@ -341,6 +342,29 @@ func TestUndefinedStep(t *testing.T) {
 	}
 	if strings.Contains(got, "typo.feature:4") {
 		t.Errorf("a defined step is reported:\n%s", got)
+	}
+	// The reports say why the run failed: the scenario with the undefined
+	// steps is undefined, each such step names the closest phrases, and
+	// the rest did not run. A report of "no scenario ran" hides the cause.
+	ev := r.Evidence.Scenarios
+	if len(ev) != 2 {
+		t.Fatalf("the evidence holds %d scenarios, want the 2 selected: %+v", len(ev), ev)
+	}
+	typo, fine := ev[0], ev[1]
+	if typo.Status != report.Undefined || typo.URI != "typo.feature" || typo.Line != 2 || typo.Feature != "typos" || typo.Name != "a typo" || len(typo.Steps) != 3 {
+		t.Fatalf("the scenario with undefined steps: %+v", typo)
+	}
+	if st := typo.Steps[0]; st.Status != report.Undefined || st.Line != 3 || st.Keyword != "Given " || !strings.Contains(st.Error, "did you mean: the JPKI application is selected") {
+		t.Errorf("its undefined step: %+v", st)
+	}
+	if st := typo.Steps[1]; st.Status != report.Skipped || st.Error != "" {
+		t.Errorf("its defined step: %+v", st)
+	}
+	if typo.Steps[2].Status != report.Undefined {
+		t.Errorf("its second undefined step: %+v", typo.Steps[2])
+	}
+	if fine.Status != report.Skipped || fine.Name != "fine" || fine.Steps[0].Status != report.Skipped {
+		t.Errorf("the scenario without undefined steps: %+v", fine)
 	}
 	// The closest phrase to a typo of a phrase is that phrase, first.
 	c := ClosestSteps("I verfy the signing password with a wrong value", 3)

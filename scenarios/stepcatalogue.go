@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/jpkisim/jpkisim/features"
+	"github.com/jpkisim/jpkisim/report"
 )
 
 // StepInfo is one step phrase a feature can use, as `jpkisim steps` shows
@@ -250,6 +251,41 @@ func FormatUndefined(u []UndefinedStep) string {
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// undefinedEvidence is what the reports show of a run that undefined
+// steps stopped before anything was sent: every scenario of the plan, a
+// scenario with an undefined step undefined (each such step with the
+// closest phrases as its error), its other steps and every other scenario
+// skipped. No card session was opened: there are no transcripts.
+func undefinedEvidence(p PlanResult) []report.Scenario {
+	undefined := map[string]UndefinedStep{}
+	for _, u := range p.Undefined {
+		undefined[fmt.Sprintf("%s:%d", u.URI, u.Line)] = u
+	}
+	var out []report.Scenario
+	for i, sc := range p.Scenarios {
+		s := report.Scenario{ID: fmt.Sprintf("undefined-%d", i+1), Feature: sc.feature, URI: sc.URI, Line: sc.Line, Name: sc.Name,
+			Tags: sc.Tags, Rules: RuleIDs(sc.Tags), Status: report.Skipped}
+		for _, st := range sc.Steps {
+			rs := report.Step{Keyword: st.Keyword, Text: st.Text, Line: st.Line, Status: report.Skipped}
+			if u, ok := undefined[fmt.Sprintf("%s:%d", sc.URI, st.Line)]; ok && u.Text == st.Text {
+				rs.Status = report.Undefined
+				rs.Error = "undefined step: no step definition matches it (jpkisim steps lists the phrases)"
+				for _, c := range u.Closest {
+					ex := c.Example
+					if ex == "" {
+						ex = c.Regexp
+					}
+					rs.Error += "\n  did you mean: " + ex
+				}
+				s.Status = report.Undefined
+			}
+			s.Steps = append(s.Steps, rs)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // consoleOut is where a run says what stops it before godog starts: the

@@ -199,7 +199,7 @@ func execute(cfg Config) Result {
 	cfg.leftOut = plan.LeftOut
 	if len(plan.Undefined) > 0 { // said here, with the closest phrases, instead of godog's snippets
 		fmt.Fprintln(consoleOut(cfg), FormatUndefined(plan.Undefined))
-		return Result{Status: 1, Evidence: evidenceOf(cfg, nil, nil)}
+		return Result{Status: 1, Evidence: evidenceOf(cfg, undefinedEvidence(plan), nil)}
 	}
 	if cfg.Randomize == -1 {
 		cfg.Randomize = time.Now().UnixNano() // picked here, so that the reports can name it

@@ -42,7 +42,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 J="$work/jpkisim"
-go build -buildvcs=auto -o "$J" ./cmd/jpkisim # the commit, for the reports, even where GOFLAGS says -buildvcs=false
+# The commit, for the reports, even where GOFLAGS says -buildvcs=false, and
+# in a git worktree through the linker flags make passes (Makefile VCS_LDFLAGS).
+go build -buildvcs=auto -ldflags "${VCS_LDFLAGS:-}" -o "$J" ./cmd/jpkisim
 SLOT0="Virtual PCD 00 00"
 SLOT1="Virtual PCD 00 01"
 SELECT=00A4040C0AD392F000260100000001

@@ -35,11 +35,7 @@ prompt for a real card, the profile's test PINs for the virtual one). They are
 taken only in commands that carry a PIN.
 
 On a card that is not virtual every command passes the real-card guard
-(docs/guard.md); a refusal exits with status 4 and sends nothing.
-
-Examples:
-  jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C02001B 00200080
-  jpkisim apdu --target pcsc 00A4040C0AD392F000260100000001 00A4020C020018 '00200080{len:auth-pin}{auth-pin}'`,
+(docs/guard.md); a refusal exits with status 4 and sends nothing.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError{errors.New("apdu: give at least one C-APDU in hex, e.g. jpkisim apdu 00A4040C0AD392F000260100000001")}

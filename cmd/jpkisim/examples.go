@@ -16,17 +16,21 @@ var commandExamples = map[string]string{
   jpkisim run --features my-features/ --format progress,junit:report.xml
   jpkisim run --dry-run --target sim,pcsc`,
 	"jpkisim apdu": `  jpkisim apdu 00A4040C0AD392F000260100000001 00A4020C020018 00200080
+  jpkisim apdu --target pcsc 00A4040C0AD392F000260100000001 00A4020C020018 '00200080{len:auth-pin}{auth-pin}'
   jpkisim apdu --profile t0 00A4040C0AD392F000260100000001 00B0000004
   jpkisim apdu --state card.json 00A4040C0AD392F000260100000001 00A4020C020018 '00200080{len:auth-pin}{auth-pin}'`,
 	"jpkisim serve": `  jpkisim serve --slots 2 -v
   jpkisim serve --state card.json --pki 127.0.0.1:35990
   jpkisim serve --transcript sessions/`,
-	"jpkisim record": `  jpkisim record --target pcsc --out session.json 00A4040C0AD392F000260100000001 00A4020C02000A 00B0000000
+	"jpkisim record": `  jpkisim record --out s.json 00A4040C0AD392F000260100000001 00A4020C020018 '00200080{len:auth-pin}{auth-pin}'
+  jpkisim record --target pcsc --out session.json 00A4040C0AD392F000260100000001 00A4020C02000A 00B0000000
   jpkisim record --suite --tags @RETRY-06 --out sessions/
+  jpkisim record --target pcsc --suite --tags '~@destructive' --out transcripts/
   jpkisim record --import pcscd.log --out session.json`,
 	"jpkisim replay": `  jpkisim replay fixtures/transcripts/pkcs15-tool-dump.json
+  jpkisim replay --profile t0 fixtures/transcripts/t0-opensc-tool-send.json
   jpkisim replay session.json --target 'pcsc:Virtual PCD 00 00'
-  jpkisim replay session.json --profile t0`,
+  jpkisim replay pcscd.log`,
 	"jpkisim props": `  jpkisim props --sequences 200 --seed 42
   jpkisim props --target pcsc`,
 	"jpkisim diff": `  jpkisim diff --a sim --b pcsc --count 100

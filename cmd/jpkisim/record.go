@@ -39,12 +39,7 @@ beneath the real-card guard; PIN data is masked as a marker (docs/reports.md,
 --transcript file) into a transcript instead, masking its PINs.
 
 On a card that is not virtual every command passes the real-card guard
-(docs/guard.md); a refusal exits with status 4.
-
-Examples:
-  jpkisim record --out s.json 00A4040C0AD392F000260100000001 00A4020C020018 '00200080{len:auth-pin}{auth-pin}'
-  jpkisim record --target pcsc --suite --tags '~@destructive' --out transcripts/
-  jpkisim record --import pcscd.log --out s.json`,
+(docs/guard.md); a refusal exits with status 4.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError{errors.New("record: --out FILE is required")}

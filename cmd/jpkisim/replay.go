@@ -41,12 +41,7 @@ unless --allow-destructive, and every command passes the real-card guard.
 GET CHALLENGE and PSS signatures compare by status word and length. A
 virtual card in a reader is left as the replay found it (restored at the end,
 as jpkisim run does); --state replays on a copy of the file's card
-(docs/reports.md, "Replaying").
-
-Examples:
-  jpkisim replay session.json
-  jpkisim replay --profile t0 fixtures/transcripts/opensc-tool.json
-  jpkisim replay --target pcsc:"Virtual PCD 00 00" pcscd.log`,
+(docs/reports.md, "Replaying").`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if statePath != "" && cmd.Flags().Changed("target") {
