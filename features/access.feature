@@ -8,7 +8,7 @@ Feature: The signing certificate is readable only after the signing password
   Background:
     Given the JPKI application is selected
 
-  @B5
+  @B5 @B4
   Scenario: Reading the signing certificate before the signing password is refused with 6982
     When I select EF 0001
     Then the status word is 9000

@@ -55,7 +55,7 @@ Feature: Reading the certificates and checking their profiles
     When I read the auth certificate
     Then the certificate expires at 23:59:59 Japan time
 
-  @CERT-09
+  @CERT-09 @B2
   Scenario: The token info names a physical card
     When I select EF 0006
     And I read 32 bytes at offset 0

@@ -55,7 +55,7 @@ Feature: Faults of real cards and readers, on demand
     And I select the JPKI application
     Then the auth PIN has 2 tries left
 
-  @CERT-07 @pin
+  @CERT-07 @pin @B13
   Scenario: A slow signature still arrives
     An NFC client must allow seconds for an RSA-2048 signature (field-reports.md B13).
     Given the auth PIN has been verified

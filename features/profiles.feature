@@ -60,7 +60,7 @@ Feature: Cards in other states: the profiles
     When I read the signing certificate
     Then the address in the certificate is "国外転出（2026年9月1日転出予定）"
 
-  @PHONE-03 @CERT-09 @CERT-10
+  @PHONE-03 @CERT-09 @CERT-10 @B7
   Scenario: The Android token names itself and keeps the auth certificate behind the auth PIN
     Given the card of the "android" profile
     And the JPKI application is selected
@@ -70,7 +70,7 @@ Feature: Cards in other states: the profiles
     When I send "00 B0 8A 00 04"
     Then the status word is 6982
 
-  @PHONE-03 @pin
+  @PHONE-03 @pin @B7
   Scenario: On the Android token the auth certificate opens with the auth PIN
     Given the card of the "android" profile
     And the JPKI application is selected

@@ -281,3 +281,19 @@ func TestRunWritesHTMLReport(t *testing.T) {
 		t.Fatalf("the coverage matrix does not show RETRY-06: %+v", s)
 	}
 }
+
+// A report whose directory does not exist is refused before the run (exit
+// 2, naming the path given); before, the whole suite ran and the error
+// named a temporary file.
+func TestReportInAMissingDirectoryRefusedFirst(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no such directory", "x.html")
+	for _, args := range [][]string{
+		{"run", "--report", missing},
+		{"run", "--format", "progress,junit:" + missing},
+	} {
+		code, out, errOut := runCLI(t, args...)
+		if code != 2 || !strings.Contains(errOut, missing) || strings.Contains(out, "scenarios") {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q", args, code, errOut, out)
+		}
+	}
+}

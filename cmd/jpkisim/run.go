@@ -36,6 +36,11 @@ func checkFormats(list string) error {
 		if hasFile && file == "" {
 			return fmt.Errorf("--format %s: empty file name", name)
 		}
+		if hasFile && ours {
+			if err := checkReportPath("--format "+name, file); err != nil {
+				return err
+			}
+		}
 		if !hasFile {
 			toStdout++
 		}
@@ -156,6 +161,11 @@ Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 			}
 			if err := checkFormats(format); err != nil {
 				return usageError{err}
+			}
+			if htmlReport != "" {
+				if err := checkReportPath("--report", htmlReport); err != nil {
+					return usageError{err}
+				}
 			}
 			fsys, paths, err := featureSource(featuresDir, args)
 			if err != nil {
@@ -403,6 +413,17 @@ func withoutDestructive(expr string) (string, bool) {
 	}
 	e, ok := e.Without("@destructive")
 	return e.String(), ok
+}
+
+// checkReportPath refuses, before anything runs, a report file whose
+// directory does not exist, so that a long run does not end in a report
+// that cannot be written.
+func checkReportPath(flag, path string) error {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)
+	}
+	return nil
 }
 
 // splitTargets splits a --target list, "sim,pcsc:Virtual PCD 00 00", at
