@@ -185,8 +185,9 @@ type serveOptions struct {
 }
 
 // serveCards runs one slot per card until ctx is done; td, when not nil,
-// records every session. Once every slot's card is in its reader it prints
-// the ready line and writes the ready file (writeReady).
+// records every session. Once every slot's card is in its reader — pcscd
+// has powered it once on its connection (vpcd.Slot.OnSeen) — it writes the
+// ready file and prints the ready line (writeReady).
 func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, host string, port int, td *transcriptDir, opts serveOptions) error {
 	var ctl *controller
 	var controlAt string
@@ -225,6 +226,8 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 				warn.Do(func() {
 					log.Warn("vpcd listens on all network interfaces: anything that can reach this host on its ports can insert a card; firewall them where that matters")
 				})
+			},
+			OnSeen: func() {
 				readyMu.Lock()
 				defer readyMu.Unlock()
 				in[i] = true
@@ -275,8 +278,9 @@ type readySlot struct {
 	VPCD   string `json:"vpcd"`
 }
 
-// writeReady prints the ready line on stdout and, with a ready file,
-// writes it atomically (a temporary file beside it, renamed).
+// writeReady writes the ready file atomically (a temporary file beside
+// it, renamed), when there is one, then prints the ready line on stdout:
+// a script that read the line finds the file.
 func writeReady(opts serveOptions, host string, port, slots int, controlAt string) error {
 	line := fmt.Sprintf("ready: %d slot", slots)
 	if slots != 1 {
@@ -285,7 +289,7 @@ func writeReady(opts serveOptions, host string, port, slots int, controlAt strin
 	if controlAt != "" {
 		line += ", control " + controlAt
 	}
-	fmt.Fprintln(opts.stdout, line)
+	defer fmt.Fprintln(opts.stdout, line)
 	if opts.readyFile == "" {
 		return nil
 	}

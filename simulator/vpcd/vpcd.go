@@ -80,6 +80,10 @@ type Slot struct {
 	// OnInserted is called when the driver first asks for the ATR on a new
 	// connection: from then on the card is in the reader.
 	OnInserted func()
+	// OnSeen is called at the first power-on on a new connection: pcscd
+	// has seen the card (it powers a card it notices to read its ATR), and
+	// a PC/SC client can connect to it from then on.
+	OnSeen func()
 	// UnpoweredTimeout: pcscd powers a card up right after it appears. When
 	// the driver keeps polling a new connection for this long without ever
 	// powering the card (seen when the card is restarted while a client is
@@ -106,6 +110,7 @@ type Slot struct {
 type connState struct {
 	card    Card
 	powered bool
+	seen    bool                 // OnSeen was called
 	rec     *transcript.Recorder // the session being recorded, nil: none
 	s       *Slot
 }
@@ -170,7 +175,7 @@ type SlotState struct {
 func (s *Slot) State() SlotState {
 	s.mu.Lock()
 	s.init()
-	st := SlotState{Inserted: !s.out, InReader: s.inReader && s.conn != nil}
+	st := SlotState{Inserted: !s.out, InReader: s.inReader && s.conn != nil && !s.out}
 	card := s.card
 	s.mu.Unlock()
 	st.Powered = card.Powered()
@@ -193,11 +198,12 @@ func (s *Slot) Remove() {
 	s.mu.Lock()
 	s.init()
 	s.out = true
-	conn := s.conn
+	conn, card := s.conn, s.card
 	s.mu.Unlock()
 	if conn != nil {
 		conn.Close()
 	}
+	card.PowerOff() // after the command in flight, if any
 }
 
 // Insert puts the card back: the slot dials the driver at once, and pcscd
@@ -355,6 +361,16 @@ func (s *Slot) Run(ctx context.Context) error {
 	}
 }
 
+// see calls OnSeen once per connection.
+func (cs *connState) see() {
+	if !cs.seen {
+		cs.seen = true
+		if cs.s.OnSeen != nil {
+			cs.s.OnSeen()
+		}
+	}
+}
+
 func (cs *connState) begin(kind transcript.Kind, atr []byte) {
 	if cs.s.Sessions == nil {
 		return
@@ -463,12 +479,14 @@ func (s *Slot) frame(ctx context.Context, cs *connState, payload []byte, inserte
 		case ctrlPowerOn:
 			atr := card.PowerOn()
 			cs.powered = true
+			cs.see()
 			log.Debug("power on", "atr", fmt.Sprintf("%X", atr))
 			cs.begin(transcript.PowerOn, atr)
 		case ctrlReset:
 			was := card.Powered()
 			atr := card.Reset()
 			cs.powered = true
+			cs.see()
 			log.Debug("reset", "atr", fmt.Sprintf("%X", atr), "cold", !was)
 			switch {
 			case cs.rec != nil:
