@@ -29,13 +29,13 @@ import (
 // driver plays vpcd's side of one slot: it accepts the card's connection,
 // polls it and powers it, and sends C-APDUs.
 type driver struct {
-	t    *testing.T
+	t    testing.TB
 	ln   net.Listener
 	conn net.Conn
 	fr   *vpcd.FrameReader
 }
 
-func newDriver(t *testing.T) *driver {
+func newDriver(t testing.TB) *driver {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -107,7 +107,7 @@ func (d *driver) hungUp() bool {
 // controlled starts a controller of n default cards whose slots serve the
 // drivers returned, connected and powered; the handler is served by
 // httptest.
-func controlled(t *testing.T, n int) (*controller, []*driver, *httptest.Server) {
+func controlled(t testing.TB, n int) (*controller, []*driver, *httptest.Server) {
 	t.Helper()
 	cards := make([]*simulator.Card, n)
 	for i := range cards {
@@ -730,4 +730,44 @@ func TestControlCutsOffSlowClients(t *testing.T) {
 	if !closedWithin(conn, 10*time.Second) {
 		t.Fatal("a header that never ends held its connection")
 	}
+}
+
+// BenchmarkControlTries: one `ctl tries` round trip — a request through
+// the Unix socket of the control interface, the counter set, the slot's
+// state answered — as jpkisim ctl's client sends it.
+func BenchmarkControlTries(b *testing.B) {
+	c, _, _ := controlled(b, 1)
+	sock := filepath.Join(b.TempDir(), "ctl.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, _ := parseControlAddr("unix:" + sock)
+	if _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, a); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("unix", func(b *testing.B) {
+		cl, err := newCtlClient("unix:"+sock, io.Discard, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; b.Loop(); i++ {
+			if _, err := cl.do("POST", "/slots/0/tries", map[string]any{"pin": "signing", "tries": 1 + i%5}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	bound, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, controlAddress{"tcp", "127.0.0.1:0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("http", func(b *testing.B) {
+		cl, err := newCtlClient(bound.String(), io.Discard, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; b.Loop(); i++ {
+			if _, err := cl.do("POST", "/slots/0/tries", map[string]any{"pin": "signing", "tries": 1 + i%5}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
