@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -418,7 +419,7 @@ func (s *slotCtl) view() slotView {
 	}
 	f := card.Faults()
 	v.Faults = faultsView{Latency: []latencyFault{}, SW: []swFault{}, T0: f.T0, Tear: f.TearNext}
-	for _, ins := range slices.Sorted(mapKeys(f.Latency)) {
+	for _, ins := range slices.Sorted(maps.Keys(f.Latency)) {
 		v.Faults.Latency = append(v.Faults.Latency, latencyFault{INS: fmt.Sprintf("%02X", ins), MS: f.Latency[ins].Milliseconds()})
 	}
 	for _, a := range f.Answers {
@@ -440,16 +441,6 @@ func (s *slotCtl) view() slotView {
 	}
 	card.mu.Unlock()
 	return v
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // --- the handler ---
