@@ -207,6 +207,33 @@ kill "$serve_t0_pid"
 wait "$serve_t0_pid" 2>/dev/null || true
 forget "$serve_t0_pid"
 
+# --- a served card under control (issue 13, item 1): serve --control says when its card
+# is in the reader, on stdout and in --ready-file; the control interface takes it to one
+# try left, locked, removed mid-signature and back, each seen through pcscd
+echo "== serve --control: one try left, locked, removed mid-signature and back, through pcscd"
+mkfifo "$work/serve-ctl.fifo"
+"$J" serve --vpcd 127.0.0.1:35963 --control "unix:$work/ctl.sock" --ready-file "$work/ready.json" \
+	>"$work/serve-ctl.fifo" 2>"$work/serve-ctl.log" &
+serve_ctl_pid=$!
+pids+=($serve_ctl_pid)
+exec 3<"$work/serve-ctl.fifo"
+ready_line=""
+read -r -t 15 ready_line <&3 || true
+exec 3<&-
+[ "$ready_line" = "ready: 1 slot, control unix:$work/ctl.sock" ] || { echo "serve --control: ready line '$ready_line'" >&2; exit 1; }
+[ "$(jq -r '.slots[0].reader + " " + (.pid|tostring)' "$work/ready.json")" = "$SLOT0 $serve_ctl_pid" ] ||
+	{ echo "the ready file does not name $SLOT0 and serve's PID: $(cat "$work/ready.json")" >&2; exit 1; }
+[ "$(stat -c %a "$work/ctl.sock")" = 600 ] || { echo "the control socket is not mode 0600" >&2; exit 1; }
+echo "$ready_line"
+JPKISIM_TEST_CONTROL="unix:$work/ctl.sock" JPKISIM_TEST_CONTROL_READER="$SLOT0" \
+	go test -count=1 -v -run 'TestPCSCControl$' ./cmd/jpkisim/ 2>&1 | grep -E '^(--- |FAIL|ok|panic|    )'
+"$J" ctl --control "unix:$work/ctl.sock" status --slot 0 | jq -c '{profile, inserted, in_reader, tries: [.tries[] | select(.app == "JPKI") | .left]}'
+kill "$serve_ctl_pid"
+wait "$serve_ctl_pid" 2>/dev/null || true
+forget "$serve_ctl_pid"
+[ ! -e "$work/ctl.sock" ] && [ ! -e "$work/ready.json" ] || { echo "serve left its control socket or ready file behind" >&2; exit 1; }
+# --- end of the section of issue 13, item 1 ---
+
 echo "== secrets: a card with other PINs through pcscd, every trace and report on, searched for the PINs"
 AUTH=8642
 SIGN=QW7ZX93K

@@ -151,6 +151,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout), newServeCmd(stderr),
 		newPropsCmd(stdout), newDiffCmd(stdout), newRulesCmd(stdout), newCardCmd(stdout))
 	root.AddCommand(newRecordCmd(stdout, stderr), newReplayCmd(stdout, stderr))
+	root.AddCommand(newCtlCmd(stdout, stderr))
 	addBasics(root, stdout) // version, --version, completion, an example on every --help
 	return root
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -23,6 +26,7 @@ import (
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 func newServeCmd(stderr io.Writer) *cobra.Command {
@@ -33,6 +37,8 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 		pkiAddr       string
 		statePath     string
 		transcripts   string
+		controlText   string
+		readyFile     string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -53,6 +59,13 @@ connections at once.
 --transcript DIR writes one transcript file per client session per slot (from
 the card's power-on to its power-off), with the OCSP and CRL requests --pki
 answered meanwhile; PIN data is masked (docs/reports.md, "Recording").
+--control ADDR opens the control interface on 127.0.0.1:PORT or unix:PATH
+(loopback only): insert, remove, reset, swap the card, set retry counters,
+faults and snapshots, read the transcripts so far (jpkisim ctl;
+docs/control.md). With it the recent sessions are kept in memory.
+Once every slot's card is in its reader, serve prints one line on stdout
+("ready: N slots[, control ADDR]") and, with --ready-file PATH, writes the
+same as JSON (slots, readers, control address, pid) to PATH atomically.
 
 vpcd listens on all network interfaces: anything that can reach this host on
 those ports can insert a card. Firewall them where that matters.`,
@@ -70,6 +83,14 @@ those ports can insert a card. Firewall them where that matters.`,
 				// The file's card keeps its own profile and its marker; posing it
 				// as a real card would leave the flag half applied.
 				return usageError{errors.New("--as-real-card and --state: a state file's card is served as the virtual card it is; use --as-real-card without --state")}
+			}
+			opts := serveOptions{stdout: cmd.OutOrStdout(), readyFile: readyFile, real: real}
+			if controlText != "" {
+				a, err := parseControlAddr(controlText)
+				if err != nil {
+					return err
+				}
+				opts.control = &a
 			}
 			target, err := loadProfile(profile)
 			if err != nil {
@@ -119,7 +140,8 @@ those ports can insert a card. Firewall them where that matters.`,
 					}
 					defer srv.Close()
 				}
-				return serveCards(ctx, log, []*simulator.Card{card}, host, port, td)
+				opts.stateFile, opts.stateStore = statePath, st
+				return serveCards(ctx, log, []*simulator.Card{card}, host, port, td, opts)
 			}
 			if pkiAddr != "" {
 				srv, err := servePKI(ctx, log, p, pkiAddr, note)
@@ -134,7 +156,7 @@ those ports can insert a card. Firewall them where that matters.`,
 					return err
 				}
 			}
-			return serveCards(ctx, log, cards, host, port, td)
+			return serveCards(ctx, log, cards, host, port, td, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -145,15 +167,55 @@ those ports can insert a card. Firewall them where that matters.`,
 	f.StringVar(&pkiAddr, "pki", "", "also serve OCSP and CRLs over HTTP at HOST:PORT (the certificates point at "+pki.DefaultResponderAddr+")")
 	f.StringVar(&statePath, "state", "", "serve the card kept in this state file (one slot); every change is made durable before the answer")
 	f.StringVar(&transcripts, "transcript", "", "write one transcript file per client session per slot into this directory (PIN data masked)")
+	f.StringVar(&controlText, "control", "", "open the control interface (jpkisim ctl) on 127.0.0.1:PORT or unix:PATH; loopback only")
+	f.StringVar(&readyFile, "ready-file", "", "once every card is in its reader, write the slots, readers, control address and pid as JSON to this file")
 	f.BoolVar(&real, "as-real-card", false, "hide the virtual-card marker and restore command, so that the harness treats the card as a real one (to test the real-card guard); not with --state")
 	return cmd
 }
 
+// serveOptions are what serveCards does beside serving: the ready line
+// and file, and the control interface.
+type serveOptions struct {
+	stdout     io.Writer
+	readyFile  string
+	control    *controlAddress // nil: no control interface
+	stateFile  string          // the --state file of the one card, "" none
+	stateStore *store.Store    // its store (serve closes it too), nil none
+	real       bool            // --as-real-card
+}
+
 // serveCards runs one slot per card until ctx is done; td, when not nil,
-// records every session.
-func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, host string, port int, td *transcriptDir) error {
+// records every session. Once every slot's card is in its reader — pcscd
+// has powered it once on its connection (vpcd.Slot.OnSeen) — it writes the
+// ready file and prints the ready line (writeReady).
+func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, host string, port int, td *transcriptDir, opts serveOptions) error {
+	var ctl *controller
+	var controlAt string
+	if opts.control != nil {
+		var next func(int, transcript.Matcher) vpcd.Sessions
+		if td != nil {
+			next = td.slot
+		}
+		ctl = newController(log, cards, opts.stateFile, opts.real, next)
+		if opts.stateStore != nil {
+			ctl.slots[0].store = opts.stateStore // closed once its card leaves the slot
+		}
+		defer ctl.close()
+		bound, err := serveControl(ctx, log, ctl, *opts.control)
+		if err != nil {
+			return err
+		}
+		controlAt = bound.String()
+	}
+	if opts.readyFile != "" {
+		os.Remove(opts.readyFile) // a file left by an earlier serve says nothing of this one
+		defer os.Remove(opts.readyFile)
+	}
 	var warn sync.Once
 	var wg sync.WaitGroup
+	var readyMu sync.Mutex
+	in := make([]bool, len(cards))
+	ready := false
 	errs := make(chan error, len(cards))
 	for i, card := range cards {
 		slot := &vpcd.Slot{
@@ -165,9 +227,24 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 					log.Warn("vpcd listens on all network interfaces: anything that can reach this host on its ports can insert a card; firewall them where that matters")
 				})
 			},
+			OnSeen: func() {
+				readyMu.Lock()
+				defer readyMu.Unlock()
+				in[i] = true
+				if ready || slices.Contains(in, false) {
+					return
+				}
+				ready = true
+				if err := writeReady(opts, host, port, len(cards), controlAt); err != nil {
+					log.Warn("ready file not written", "err", err)
+				}
+			},
 		}
-		if td != nil {
-			slot.Sessions = td.slot(i, card)
+		switch {
+		case ctl != nil:
+			ctl.attach(i, slot)
+		case td != nil:
+			slot.Sessions = td.slot(i, card.MatchesPIN)
 		}
 		wg.Add(1)
 		go func() {
@@ -185,6 +262,58 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// readyInfo is the ready file of serve --ready-file (docs/control.md,
+// "Ready").
+type readyInfo struct {
+	Slots   []readySlot `json:"slots"`
+	Control string      `json:"control,omitempty"`
+	PID     int         `json:"pid"`
+}
+
+type readySlot struct {
+	Slot   int    `json:"slot"`
+	Reader string `json:"reader"`
+	VPCD   string `json:"vpcd"`
+}
+
+// writeReady writes the ready file atomically (a temporary file beside
+// it, renamed), when there is one, then prints the ready line on stdout:
+// a script that read the line finds the file.
+func writeReady(opts serveOptions, host string, port, slots int, controlAt string) error {
+	line := fmt.Sprintf("ready: %d slot", slots)
+	if slots != 1 {
+		line += "s"
+	}
+	if controlAt != "" {
+		line += ", control " + controlAt
+	}
+	defer fmt.Fprintln(opts.stdout, line)
+	if opts.readyFile == "" {
+		return nil
+	}
+	info := readyInfo{Control: controlAt, PID: os.Getpid()}
+	for i := range slots {
+		info.Slots = append(info.Slots, readySlot{Slot: i, Reader: readerName(i), VPCD: net.JoinHostPort(host, strconv.Itoa(port+i))})
+	}
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(opts.readyFile), ".ready-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), opts.readyFile)
 }
 
 // pkiLimits bound what one client of `serve --pki` can hold. An OCSP request

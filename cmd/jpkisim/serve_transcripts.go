@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
 	"github.com/jpkisim/jpkisim/transcript"
 )
@@ -51,22 +50,23 @@ func newTranscriptDir(dir string, log *slog.Logger) (*transcriptDir, error) {
 	return d, nil
 }
 
-// slot returns the vpcd.Sessions of slot n, whose card is card: the
-// markers of PIN data compare with the card's current values
-// (simulator.Card.MatchesPIN), which never leave the card.
-func (d *transcriptDir) slot(n int, card *simulator.Card) vpcd.Sessions {
-	return slotSessions{d: d, n: n, card: card}
+// slot returns the vpcd.Sessions of slot n, whose markers of PIN data
+// compare with match: the card's current values
+// (simulator.Card.MatchesPIN, of the card in the slot now), which never
+// leave the card.
+func (d *transcriptDir) slot(n int, match transcript.Matcher) vpcd.Sessions {
+	return slotSessions{d: d, n: n, match: match}
 }
 
 type slotSessions struct {
-	d    *transcriptDir
-	n    int
-	card *simulator.Card
+	d     *transcriptDir
+	n     int
+	match transcript.Matcher
 }
 
 func (s slotSessions) Begin() *transcript.Recorder {
-	rec := transcript.NewMatchingRecorder("jpkisim serve", transcript.Raw, s.card.MatchesPIN)
-	rec.SetReader(fmt.Sprintf("Virtual PCD 00 %02d", s.n), "")
+	rec := transcript.NewMatchingRecorder("jpkisim serve", transcript.Raw, s.match)
+	rec.SetReader(readerName(s.n), "")
 	s.d.mu.Lock()
 	defer s.d.mu.Unlock()
 	s.d.open[rec] = &session{path: s.d.name(rec.Transcript().Started, fmt.Sprintf("slot%02d", s.n))}

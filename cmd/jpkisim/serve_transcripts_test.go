@@ -31,7 +31,7 @@ func TestServeTranscriptDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s0, s1 := td.slot(0, card), td.slot(1, card)
+	s0, s1 := td.slot(0, card.MatchesPIN), td.slot(1, card.MatchesPIN)
 	empty := s0.Begin()
 	empty.Event(transcript.PowerOn, card.PowerOn())
 	empty.Event(transcript.PowerOff, nil)

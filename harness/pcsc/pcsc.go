@@ -351,6 +351,11 @@ func (c *Card) raw(capdu []byte) ([]byte, error) {
 		if a.err != nil {
 			return nil, mapErr("transmit to", c.reader, a.err)
 		}
+		if len(a.r) < 2 {
+			// vpcd answers a command whose card left mid-way with no
+			// bytes and success; any R-APDU has at least SW1-SW2.
+			return nil, fmt.Errorf("transmit to %q: %w (an answer of %d bytes, no status word)", c.reader, harness.ErrCardRemoved, len(a.r))
+		}
 		return a.r, nil
 	case <-time.After(Timeout):
 		err := fmt.Errorf("transmit to %q: %w (no answer in %v)", c.reader, harness.ErrTimeout, Timeout)
