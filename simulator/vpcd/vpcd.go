@@ -227,6 +227,7 @@ func (s *Slot) Insert() {
 func (s *Slot) SetCard(c Card) {
 	s.mu.Lock()
 	s.init()
+	old := s.card
 	s.card = c
 	conn := s.conn
 	close(s.wake)
@@ -234,6 +235,9 @@ func (s *Slot) SetCard(c Card) {
 	s.mu.Unlock()
 	if conn != nil {
 		conn.Close()
+	}
+	if old != nil && old != c {
+		old.PowerOff() // out of the reader, it has no power: at once, not when the connection's goroutine notices
 	}
 }
 
