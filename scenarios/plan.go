@@ -23,7 +23,7 @@ type PlanResult struct {
 	// Scenarios are those the run would start, in file order.
 	Scenarios []ScenarioRef `json:"scenarios"`
 	// LeftOut are the groups of scenarios the target leaves out, always in
-	// the order @profile, @embedded, @destructive, @pin, each with the
+	// the order @profile, @embedded, @client, @destructive, @pin, each with the
 	// number of scenarios of the user's selection it takes away (a
 	// scenario with two such tags is counted in both).
 	LeftOut []report.LeftOut `json:"left_out,omitempty"`
@@ -85,7 +85,9 @@ func Plan(cfg Config) (PlanResult, error) {
 }
 
 // narrowTags narrows the user's filter for the target: on a card in a
-// reader no @profile and no @embedded scenario; on a card that is not
+// reader no @profile and no @embedded scenario; without the served card's
+// control interface (ControlEnv, a slot of the target's reader) no @client
+// scenario; on a card that is not
 // virtual no @destructive scenario without AllowDestructive (asking for
 // one is ErrDestructiveRefused) and no @pin scenario without both PINs. It
 // returns the groups left out, not yet counted.
@@ -95,6 +97,10 @@ func narrowTags(cfg Config, tags TagExpr) (TagExpr, []report.LeftOut, error) {
 	if !cfg.Target.Capabilities().Embedded {
 		extra = append(extra, "~@profile", "~@embedded")
 		out = append(out, report.LeftOut{Tag: "@profile", Why: whyProfile}, report.LeftOut{Tag: "@embedded", Why: whyEmbedded})
+	}
+	if _, _, _, err := servedSlot(cfg.Target); err != nil {
+		extra = append(extra, "~@client")
+		out = append(out, report.LeftOut{Tag: "@client", Why: whyClient})
 	}
 	if !cfg.Target.Virtual() {
 		if !cfg.AllowDestructive {
