@@ -4,13 +4,19 @@
 # tries for one entry: CLIENT-02), reads a 6984 as "4 tries left" from SW2
 # and exits 0 (CLIENT-05, as one public driver does), reads the auth
 # certificate EF in fixed chunks past the end the card showed (CLIENT-06),
-# and leaves the card as it is, the password verified (CLIENT-14). The
-# password comes in JPKISIM_CLIENT_PIN, never an argument.
+# and leaves the card as it is, the password verified (CLIENT-14). When
+# nothing was entered it presents a password of its own (CLIENT-01): jpkisim
+# apdu's, the test card's, with JPKISIM_SIGN_PIN unset. The password comes
+# in JPKISIM_CLIENT_PIN, never an argument.
 set -u
 SELECT=00A4040C0AD392F000260100000001
 apdu() { jpkisim apdu --target "pcsc:$JPKISIM_READER" "$@"; }
-JPKISIM_SIGN_PIN=${JPKISIM_CLIENT_PIN:-}
-export JPKISIM_SIGN_PIN
+if [ -n "${JPKISIM_CLIENT_PIN:-}" ]; then
+	JPKISIM_SIGN_PIN=$JPKISIM_CLIENT_PIN
+	export JPKISIM_SIGN_PIN
+else
+	unset JPKISIM_SIGN_PIN
+fi
 verify() { apdu "$SELECT" 00A4020C02001B '00200080{len:signing-pin}{signing-pin}' | tail -n 1; }
 sw=$(verify)
 [ "$sw" = 9000 ] || sw=$(verify) # "the card may have been busy": the same entry again
