@@ -44,6 +44,22 @@ Feature: A client under test in front of the served card, judged by the conforma
     When the client under test runs "scripts/clients/bad-client.sh"
     Then the client fails conformance check CLIENT-02
 
+  @destructive
+  Scenario: A well-behaved client reads the counter first and warns at one try left
+    Given the served card is in the conformance state "signing-one-try-left"
+    And the client under test is given the signing password with a wrong value
+    When the client under test runs "scripts/clients/good-client.sh --read-counter-first"
+    Then the client's output contains "1 try left"
+    And the client passes conformance check CLIENT-04
+    And the client passes conformance check CLIENT-02
+
+  @destructive
+  Scenario: A misbehaving client presents the password without reading the counter at one try left
+    Given the served card is in the conformance state "signing-one-try-left"
+    And the client under test is given the signing password with a wrong value
+    When the client under test runs "scripts/clients/bad-client.sh"
+    Then the client fails conformance check CLIENT-04
+
   Scenario: A well-behaved client stops on 6984 and says locked
     Given the served card is in the conformance state "signing-locked"
     And the client under test is given the signing password

@@ -5,6 +5,8 @@
 # 6984 and says locked (CLIENT-05), reads the auth certificate in chunks
 # until the card shows the end (CLIENT-06), and resets the card when it is
 # done, so that no PIN stays verified for the next program (CLIENT-14).
+# With --read-counter-first it reads the retry counter (the empty VERIFY)
+# before it presents the password, and says how many tries are left.
 # The password comes in JPKISIM_CLIENT_PIN, never an argument; the reader in
 # JPKISIM_READER.
 set -u
@@ -18,6 +20,17 @@ done_with() {
 if [ -z "${JPKISIM_CLIENT_PIN:-}" ]; then
 	echo "no signing password entered: nothing sent to the card"
 	exit 2
+fi
+if [ "${1:-}" = --read-counter-first ]; then
+	sw=$(apdu "$SELECT" 00A4020C02001B 00200080 | tail -n 1)
+	case $sw in
+	63C0)
+		echo "the signing password is locked: have it reset at the municipal office"
+		done_with 3
+		;;
+	63C1) echo "warning: 1 try left: a wrong signing password now locks it" ;;
+	63C?) echo "$((0x${sw#63C})) tries left" ;;
+	esac
 fi
 JPKISIM_SIGN_PIN=$(printf %s "$JPKISIM_CLIENT_PIN" | tr a-z A-Z)
 export JPKISIM_SIGN_PIN
