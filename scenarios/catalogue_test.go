@@ -386,12 +386,13 @@ func TestPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(full.LeftOut) != 0 || len(full.Scenarios) < 300 || len(full.Undefined) != 0 {
+	// Without a control interface (JPKISIM_CONTROL) the @client scenarios only.
+	if len(full.LeftOut) != 1 || full.LeftOut[0].Tag != "@client" || full.LeftOut[0].Scenarios == 0 || len(full.Scenarios) < 300 || len(full.Undefined) != 0 {
 		t.Fatalf("sim: %d scenarios, left out %v, undefined %v", len(full.Scenarios), full.LeftOut, full.Undefined)
 	}
 	count := func(tag string) int {
 		n := 0
-		for _, s := range full.Scenarios {
+		for _, s := range append(slices.Clone(full.Scenarios), full.Dropped["@client"]...) {
 			if slices.Contains(s.Tags, tag) {
 				n++
 			}
@@ -409,10 +410,10 @@ func TestPlan(t *testing.T) {
 			t.Errorf("%s: %d left out (%d listed), the features have %d", l.Tag, l.Scenarios, len(real.Dropped[l.Tag]), count(l.Tag))
 		}
 	}
-	if !slices.Equal(tags, []string{"@profile", "@embedded", "@destructive", "@pin"}) {
+	if !slices.Equal(tags, []string{"@profile", "@embedded", "@client", "@destructive", "@pin"}) {
 		t.Errorf("left out %v", tags)
 	}
-	if real.Tags != "~@profile && ~@embedded && ~@destructive && ~@pin" {
+	if real.Tags != "~@profile && ~@embedded && ~@client && ~@destructive && ~@pin" {
 		t.Errorf("tags %q", real.Tags)
 	}
 	suite := godog.TestSuite{Options: &godog.Options{FS: features.FS, Paths: []string{"."}, Tags: real.Tags}}
@@ -432,6 +433,7 @@ func TestPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A selection without @client scenarios does not name the group.
 	if len(allowed.LeftOut) != 2 || allowed.Tags != "@RETRY-06 && ~@profile && ~@embedded,@B12 && ~@profile && ~@embedded" {
 		t.Errorf("allowed: %q, left out %v", allowed.Tags, allowed.LeftOut)
 	}

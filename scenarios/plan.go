@@ -1,6 +1,10 @@
 package scenarios
 
 import (
+	"slices"
+
+	"github.com/jpkisim/jpkisim/harness"
+
 	"github.com/jpkisim/jpkisim/features"
 	"github.com/jpkisim/jpkisim/report"
 )
@@ -23,7 +27,7 @@ type PlanResult struct {
 	// Scenarios are those the run would start, in file order.
 	Scenarios []ScenarioRef `json:"scenarios"`
 	// LeftOut are the groups of scenarios the target leaves out, always in
-	// the order @profile, @embedded, @destructive, @pin, each with the
+	// the order @profile, @embedded, @client, @destructive, @pin, each with the
 	// number of scenarios of the user's selection it takes away (a
 	// scenario with two such tags is counted in both).
 	LeftOut []report.LeftOut `json:"left_out,omitempty"`
@@ -52,15 +56,16 @@ func Plan(cfg Config) (PlanResult, error) {
 	if err != nil {
 		return PlanResult{}, err
 	}
-	tags, out, err := narrowTags(cfg, user)
-	if err != nil {
-		return PlanResult{}, err
-	}
 	fsys := cfg.FS
 	if fsys == nil {
 		fsys = features.FS
 	}
 	selection, err := selectScenarios(fsys, cfg.Paths, user.String())
+	if err != nil {
+		return PlanResult{}, err
+	}
+	withClient := slices.ContainsFunc(selection, func(s ScenarioRef) bool { return slices.Contains(s.Tags, "@client") })
+	tags, out, err := narrowTags(cfg, user, withClient)
 	if err != nil {
 		return PlanResult{}, err
 	}
@@ -85,16 +90,22 @@ func Plan(cfg Config) (PlanResult, error) {
 }
 
 // narrowTags narrows the user's filter for the target: on a card in a
-// reader no @profile and no @embedded scenario; on a card that is not
-// virtual no @destructive scenario without AllowDestructive (asking for
+// reader no @profile and no @embedded scenario; without the served card's
+// control interface (ControlEnv, a slot of the target's reader) no @client
+// scenario (said only when the selection holds one: withClient); on a card
+// that is not virtual no @destructive scenario without AllowDestructive (asking for
 // one is ErrDestructiveRefused) and no @pin scenario without both PINs. It
 // returns the groups left out, not yet counted.
-func narrowTags(cfg Config, tags TagExpr) (TagExpr, []report.LeftOut, error) {
+func narrowTags(cfg Config, tags TagExpr, withClient bool) (TagExpr, []report.LeftOut, error) {
 	var extra []string
 	var out []report.LeftOut
 	if !cfg.Target.Capabilities().Embedded {
 		extra = append(extra, "~@profile", "~@embedded")
 		out = append(out, report.LeftOut{Tag: "@profile", Why: whyProfile}, report.LeftOut{Tag: "@embedded", Why: whyEmbedded})
+	}
+	if withClient && !served(cfg.Target) {
+		extra = append(extra, "~@client")
+		out = append(out, report.LeftOut{Tag: "@client", Why: whyClient})
 	}
 	if !cfg.Target.Virtual() {
 		if !cfg.AllowDestructive {
@@ -110,4 +121,11 @@ func narrowTags(cfg Config, tags TagExpr) (TagExpr, []report.LeftOut, error) {
 		}
 	}
 	return tags.And(extra...), out, nil
+}
+
+// served reports whether t's reader is a slot of the control interface
+// ControlEnv names (servedSlot), which the @client scenarios need.
+func served(t harness.Target) bool {
+	_, _, _, err := servedSlot(t)
+	return err == nil
 }

@@ -52,6 +52,7 @@ var StepAreas = []struct{ Name, Title string }{
 	{"cardface", "the Kenhojo, Kenkaku, common card and Juki applications"},
 	{"fault", "faults of the embedded card (@embedded)"},
 	{"office", "the card's visits to the office or a kiosk (@embedded)"},
+	{"client", "a program under test in front of the served card, judged by the conformance catalogue (@client)"},
 	{"rules", "the lifecycle rules, no card involved (@rules)"},
 }
 
@@ -60,6 +61,7 @@ var StepAreas = []struct{ Name, Title string }{
 var needsEmbedded = map[string]string{
 	"fault":                   "@embedded",
 	"office":                  "@embedded",
+	"client":                  "@client",
 	"cardSteps.cardOfProfile": "@profile",
 }
 

@@ -140,4 +140,11 @@ var stepDocs = map[string]string{
 	"rulesSteps.validSigningPassword":           "rules: whether a value is a valid signing password (at issuance or on the chip)",
 	"rulesSteps.validFourDigitPIN":              "rules: whether a value is a valid 4-digit PIN",
 	"rulesSteps.pinTries":                       "rules: the tries of the signing password and of each 4-digit PIN",
+
+	"clientSteps.servedCardInState":    "take the served card to a state of the conformance catalogue through the control interface: its retry counters (or another profile's card), its signature latency",
+	"clientSteps.clientGivenPIN":       "give the client under test the PIN in JPKISIM_CLIENT_PIN (never its arguments): the configured value, in lower case, a wrong one or nothing; recorded as the run's PIN entry",
+	"clientSteps.clientRuns":           "power-cycle the served card and run the command line with sh -c (60 s at most; JPKISIM_READER, JPKISIM_CLIENT_PIN, jpkisim on PATH); keep its exit status, its output and the card's transcript of what it sent",
+	"clientSteps.clientExits":          "the client under test exited by itself with this status",
+	"clientSteps.clientOutputContains": "the client's output (stdout and stderr) holds this text",
+	"clientSteps.clientJudged":         "the conformance check's verdict on the client's run (docs/conformance.md): passed or failed, with its reason and the transcript excerpt on a mismatch",
 }

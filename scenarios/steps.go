@@ -18,6 +18,7 @@ import (
 //	steps_office.go  officeSteps: the card's visits to the office (@embedded)
 //	steps_rules.go   rulesSteps: the lifecycle rules, no card involved
 //	steps_cardface.go cardfaceSteps: the Kenhojo, Kenkaku, common card and Juki applications
+//	steps_client.go  clientSteps: a program under test in front of the served card (@client)
 //
 // godog names a definition by the file and line of its Step call and by its
 // function, so a report reads "steps_pin.go:40 -> ...pinSteps.verifyWrongPIN-fm".
@@ -41,6 +42,7 @@ func register(sc stepper, w *world) {
 	faultSteps{w}.register(sc)
 	officeSteps{w}.register(sc)
 	cardfaceSteps{w}.register(sc)
+	clientSteps{w}.register(sc)
 	rulesSteps{&w.rules}.register(sc)
 }
 

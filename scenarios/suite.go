@@ -307,7 +307,7 @@ var ErrDestructiveRefused = errors.New("@destructive scenarios spend PIN tries: 
 func CheckTarget(cfg Config) error {
 	tags, err := ParseTags(cfg.Tags)
 	if err == nil {
-		_, _, err = narrowTags(cfg, tags)
+		_, _, err = narrowTags(cfg, tags, false)
 	}
 	return err
 }

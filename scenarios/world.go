@@ -60,6 +60,8 @@ type world struct {
 	office officeWorld // the card's visits to the office (@embedded)
 
 	face faceWorld // the application the cardface steps selected last
+
+	cl clientWorld // the client under test and the served card (@client)
 }
 
 func (w *world) open() error {
@@ -90,6 +92,9 @@ func (w *world) close() error {
 		_ = harness.Finally(w.session, func() error { err = w.putBack(); return nil })
 	}
 	w.changedPINs = nil
+	if cerr := w.cl.end(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if w.card != nil {
 		_ = w.card.Close()
 		w.card = nil

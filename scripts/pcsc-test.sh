@@ -234,6 +234,28 @@ forget "$serve_ctl_pid"
 [ ! -e "$work/ctl.sock" ] && [ ! -e "$work/ready.json" ] || { echo "serve left its control socket or ready file behind" >&2; exit 1; }
 # --- end of the section of issue 13, item 1 ---
 
+# --- a client under test in front of the served card (issue 13, item 2): the client
+# steps take the served card to a conformance state through its control interface,
+# run a program against it through pcscd and judge what the card saw
+echo "== a client under test judged by the conformance catalogue: run --tags @client with the served card's control interface"
+"$J" serve --vpcd 127.0.0.1:35963 --control "unix:$work/ctl-client.sock" --ready-file "$work/ready-client.json" \
+	>"$work/serve-client.out" 2>"$work/serve-client.log" &
+serve_client_pid=$!
+pids+=($serve_client_pid)
+for _ in $(seq 150); do [ -s "$work/ready-client.json" ] && break; sleep 0.1; done
+[ -s "$work/ready-client.json" ] || { echo "serve --control for the client under test: no ready file" >&2; exit 1; }
+JPKISIM_CONTROL="unix:$work/ctl-client.sock" JPKISIM_BIN="$J" \
+	"$J" run --target "pcsc:$SLOT0" --features features/client_conformance.feature --tags @client --format pretty >"$work/run-client.log" 2>&1 ||
+	{ echo "the client-under-test scenarios failed" >&2; tail -n 60 "$work/run-client.log" >&2; exit 1; }
+grep -E "^[0-9]+ (scenarios|steps)" "$work/run-client.log"
+# The run put the card back as it found it: the counters the states set are the snapshot's again.
+tries_client=$("$J" ctl --control "unix:$work/ctl-client.sock" status --slot 0 | jq -r '[.tries[] | select(.app == "JPKI") | .left] | join(" ")')
+[ "$tries_client" = "3 5" ] || { echo "after the client-under-test run the JPKI tries are $tries_client, not 3 5" >&2; exit 1; }
+kill "$serve_client_pid"
+wait "$serve_client_pid" 2>/dev/null || true
+forget "$serve_client_pid"
+# --- end of the section of issue 13, item 2 ---
+
 echo "== secrets: a card with other PINs through pcscd, every trace and report on, searched for the PINs"
 AUTH=8642
 SIGN=QW7ZX93K

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,110 +15,26 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/control"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/transcript"
 )
 
-// ctlTimeout bounds one request of jpkisim ctl: an operation waits for the
-// command in flight on the card, which a latency fault may hold (at most
-// maxLatency), and the server answers within controlLimits.write.
-const ctlTimeout = 35 * time.Second
-
-// ctlClient talks to the control interface of a serve (docs/control.md).
-type ctlClient struct {
-	addr   string // as given
-	base   string // http://HOST:PORT, or http://jpkisim for a Unix socket
-	http   *http.Client
-	stdout io.Writer
-	stderr io.Writer
-}
-
 // newCtlClient resolves --control (or JPKISIM_CONTROL): 127.0.0.1:PORT,
-// http://127.0.0.1:PORT or unix:PATH.
-func newCtlClient(addr string, stdout, stderr io.Writer) (*ctlClient, error) {
+// http://127.0.0.1:PORT or unix:PATH (control.ParseAddr); a missing or bad
+// address is a usage error.
+func newCtlClient(addr string) (*control.Client, error) {
 	if addr == "" {
 		addr = os.Getenv("JPKISIM_CONTROL")
 	}
 	if addr == "" {
 		return nil, usageError{errors.New("--control ADDR (or JPKISIM_CONTROL): the address serve --control printed, 127.0.0.1:PORT or unix:PATH")}
 	}
-	a, err := parseControlAddr(addr)
+	c, err := control.Dial(addr)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
-	c := &ctlClient{addr: a.String(), stdout: stdout, stderr: stderr}
-	tr := &http.Transport{DisableKeepAlives: true} // one request per ctl: no idle connection holds one of the server's places
-	if a.network == "unix" {
-		path := a.addr
-		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		}
-		c.base = "http://jpkisim"
-	} else {
-		c.base = "http://" + a.addr
-	}
-	c.http = &http.Client{Transport: tr, Timeout: ctlTimeout}
 	return c, nil
-}
-
-// ctlUnreachable is an error of a control interface that did not answer.
-type ctlUnreachable struct{ error }
-
-// ctlRefused is the server's refusal, with its HTTP status.
-type ctlRefused struct {
-	status int
-	msg    string
-}
-
-func (e ctlRefused) Error() string { return e.msg }
-
-// do sends one request and returns the answer's body: the errors are
-// ctlUnreachable (exit 3) and ctlRefused (exit 2 for a bad argument or an
-// unknown slot, 1 for an operation refused).
-func (c *ctlClient) do(method, path string, body any) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, ctlUnreachable{fmt.Errorf("the control interface at %s does not answer: %v", c.addr, err)}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return nil, ctlUnreachable{fmt.Errorf("the control interface at %s: %v", c.addr, err)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e errorBody
-		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(string(b))
-		}
-		return nil, ctlRefused{resp.StatusCode, e.Error}
-	}
-	return b, nil
-}
-
-// print writes the server's JSON answer.
-func (c *ctlClient) print(b []byte) error {
-	_, err := c.stdout.Write(b)
-	return err
 }
 
 // ctlFail prints err as one line and returns the exit status it means
@@ -134,12 +45,11 @@ func ctlFail(stderr io.Writer, err error) error {
 		return err // printed by run, exit 2
 	}
 	code := exitFailed
-	var un ctlUnreachable
-	var rf ctlRefused
+	var rf *control.Error
 	switch {
-	case errors.As(err, &un):
+	case errors.Is(err, control.ErrUnreachable):
 		code = exitCard
-	case errors.As(err, &rf) && (rf.status == http.StatusBadRequest || rf.status == http.StatusNotFound || rf.status == http.StatusRequestEntityTooLarge):
+	case errors.As(err, &rf) && rf.BadRequest():
 		code = exitUsage
 	}
 	fmt.Fprintf(stderr, "jpkisim: %s\n", oneLine(err))
@@ -182,15 +92,16 @@ reached.`,
 		if slot < 0 {
 			return usageError{fmt.Errorf("--slot %d: want 0 or more", slot)}
 		}
-		cl, err := newCtlClient(addr, stdout, stderr)
+		cl, err := newCtlClient(addr)
 		if err != nil {
 			return err
 		}
-		b, err := cl.do(method, path, body)
+		b, err := cl.Do(method, path, body)
 		if err != nil {
 			return ctlFail(stderr, err)
 		}
-		return cl.print(b)
+		_, err = stdout.Write(b)
+		return err
 	}
 	slotPath := func(p string) string { return "/slots/" + strconv.Itoa(slot) + p }
 	simple := func(use, short, path, example string) *cobra.Command {
@@ -441,32 +352,32 @@ one per line instead.`,
 			if sessions < 0 {
 				return usageError{fmt.Errorf("--sessions %d: want 1 or more", sessions)}
 			}
-			cl, err := newCtlClient(addr, stdout, stderr)
+			cl, err := newCtlClient(addr)
 			if err != nil {
 				return err
 			}
-			var b []byte
+			if !text {
+				path := slotPath("/transcript")
+				if sessions > 0 {
+					path = slotPath("/transcripts") + "?last=" + strconv.Itoa(sessions)
+				}
+				b, err := cl.Do("GET", path, nil)
+				if err != nil {
+					return ctlFail(stderr, err)
+				}
+				_, err = stdout.Write(b)
+				return err
+			}
 			var ts []transcript.Transcript
 			if sessions == 0 {
-				if b, err = cl.do("GET", slotPath("/transcript"), nil); err == nil && text {
-					var t transcript.Transcript
-					err = json.Unmarshal(b, &t)
-					ts = []transcript.Transcript{t}
-				}
+				var t transcript.Transcript
+				t, err = cl.Transcript(slot)
+				ts = []transcript.Transcript{t}
 			} else {
-				if b, err = cl.do("GET", slotPath("/transcripts")+"?last="+strconv.Itoa(sessions), nil); err == nil && text {
-					var all struct {
-						Transcripts []transcript.Transcript `json:"transcripts"`
-					}
-					err = json.Unmarshal(b, &all)
-					ts = all.Transcripts
-				}
+				ts, err = cl.Transcripts(slot, sessions)
 			}
 			if err != nil {
 				return ctlFail(stderr, err)
-			}
-			if !text {
-				return cl.print(b)
 			}
 			for i, t := range ts {
 				if i > 0 {

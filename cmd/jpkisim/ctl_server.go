@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jpkisim/jpkisim/control"
+
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/simulator"
@@ -55,32 +57,21 @@ const keptSessions = 32
 const maxSnapshots = 64
 
 // maxLatency is the longest latency fault the control interface sets.
-const maxLatency = 120 * time.Second
+const maxLatency = control.MaxLatency
 
 // controlAddress is a parsed --control value.
 type controlAddress struct {
 	network, addr string // "tcp" HOST:PORT or "unix" PATH
 }
 
-// parseControlAddr parses --control: HOST:PORT with a loopback HOST
-// (127.0.0.1, ::1, localhost; port 0 picks one), http://HOST:PORT, or
-// unix:PATH. Anything else is a usage error.
+// parseControlAddr parses --control (control.ParseAddr); a bad address is
+// a usage error.
 func parseControlAddr(s string) (controlAddress, error) {
-	if path, ok := strings.CutPrefix(s, "unix:"); ok {
-		if path == "" {
-			return controlAddress{}, usageError{fmt.Errorf("--control %q: want unix:PATH", s)}
-		}
-		return controlAddress{"unix", path}, nil
+	a, err := control.ParseAddr(s)
+	if err != nil {
+		return controlAddress{}, usageError{err}
 	}
-	hp := strings.TrimSuffix(strings.TrimPrefix(s, "http://"), "/")
-	host, port, err := net.SplitHostPort(hp)
-	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
-		return controlAddress{}, usageError{fmt.Errorf("--control %q: want 127.0.0.1:PORT or unix:PATH", s)}
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return controlAddress{}, usageError{fmt.Errorf("--control %q: the control interface listens on loopback only (127.0.0.1:PORT or unix:PATH)", s)}
-	}
-	return controlAddress{"tcp", hp}, nil
+	return controlAddress{a.Network, a.Address}, nil
 }
 
 // String is the address as ctl --control takes it.
@@ -344,54 +335,16 @@ func (r *sessionRing) count() int {
 
 // --- views: what the endpoints answer ---
 
-// slotView is a slot's state (GET /slots/N). Never a PIN value.
-type slotView struct {
-	Slot      int        `json:"slot"`
-	Reader    string     `json:"reader"`
-	Profile   string     `json:"profile"`
-	StateFile string     `json:"state_file,omitempty"`
-	Inserted  bool       `json:"inserted"`
-	InReader  bool       `json:"in_reader"`
-	Powered   bool       `json:"powered"`
-	Tries     []refTries `json:"tries"`
-	Faults    faultsView `json:"faults"`
-	Snapshots []string   `json:"snapshots"`
-	Sessions  int        `json:"sessions"`
-}
-
-// refTries is the retry counter of one reference data object.
-type refTries struct {
-	PIN  string `json:"pin,omitempty"` // the role's name; "" for a 照合番号 or key
-	App  string `json:"app"`
-	FID  string `json:"fid"`
-	Left int    `json:"left"`
-	Max  int    `json:"max"`
-}
-
-type faultsView struct {
-	Latency []latencyFault `json:"latency"`
-	SW      []swFault      `json:"sw"`
-	T0      bool           `json:"t0"`
-	Remove  *removeFault   `json:"remove,omitempty"`
-	Tear    bool           `json:"tear"`
-}
-
-type latencyFault struct {
-	INS  string `json:"ins"`
-	MS   int64  `json:"ms"`
-	Once bool   `json:"once,omitempty"`
-}
-
-type swFault struct {
-	Prefix string `json:"prefix"`
-	SW     string `json:"sw"`
-	Exact  bool   `json:"exact,omitempty"`
-	Once   bool   `json:"once,omitempty"`
-}
-
-type removeFault struct {
-	INS string `json:"ins,omitempty"`
-}
+// The views are the control package's: the server writes what its client
+// reads.
+type (
+	slotView     = control.State
+	refTries     = control.Tries
+	faultsView   = control.Faults
+	latencyFault = control.LatencyFault
+	swFault      = control.SWFault
+	removeFault  = control.RemoveFault
+)
 
 func (s *slotCtl) view() slotView {
 	s.mu.Lock()

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/fixtures"
+	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
 	"github.com/jpkisim/jpkisim/transcript"
@@ -745,12 +746,12 @@ func BenchmarkControlTries(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("unix", func(b *testing.B) {
-		cl, err := newCtlClient("unix:"+sock, io.Discard, io.Discard)
+		cl, err := newCtlClient("unix:" + sock)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for i := 0; b.Loop(); i++ {
-			if _, err := cl.do("POST", "/slots/0/tries", map[string]any{"pin": "signing", "tries": 1 + i%5}); err != nil {
+			if _, err := cl.Tries(0, jpki.SigningPIN, 1+i%5); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -760,12 +761,12 @@ func BenchmarkControlTries(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("http", func(b *testing.B) {
-		cl, err := newCtlClient(bound.String(), io.Discard, io.Discard)
+		cl, err := newCtlClient(bound.String())
 		if err != nil {
 			b.Fatal(err)
 		}
 		for i := 0; b.Loop(); i++ {
-			if _, err := cl.do("POST", "/slots/0/tries", map[string]any{"pin": "signing", "tries": 1 + i%5}); err != nil {
+			if _, err := cl.Tries(0, jpki.SigningPIN, 1+i%5); err != nil {
 				b.Fatal(err)
 			}
 		}
