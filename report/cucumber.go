@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,8 +43,8 @@ func WriteCucumber(w io.Writer, r Run) error {
 				cs := cukeStep{Keyword: st.Keyword, Name: st.Text, Line: st.Line, Match: cukeMatch{Location: st.Match},
 					Result: cukeResult{Status: cukeStatus(st.Status), Duration: int64(st.Duration / time.Nanosecond), Error: st.Error}}
 				ev := s.Events(j)
-				if j == 0 && st.First > 0 {
-					ev = s.Transcript.Events[:min(st.End, len(s.Transcript.Events))]
+				if j == 0 {
+					ev = slices.Concat(s.BeforeSteps(), ev)
 				}
 				if len(ev) > 0 {
 					cs.Embeddings = []cukeEmbedding{{MimeType: "text/plain", Name: "transcript.txt", Data: []byte(transcript.Text(ev, ""))}}

@@ -149,8 +149,8 @@ func transcriptText(s Scenario) string {
 	shown := 0
 	for i, st := range s.Steps {
 		fmt.Fprintf(&sb, "%s%s [%s]\n", st.Keyword, st.Text, st.Status)
-		if i == 0 && st.First > 0 {
-			sb.WriteString(transcript.Text(s.Transcript.Events[:min(st.First, len(s.Transcript.Events))], "    "))
+		if i == 0 {
+			sb.WriteString(transcript.Text(s.BeforeSteps(), "    "))
 		}
 		ev := s.Events(i)
 		shown = max(shown, st.End)

@@ -145,6 +145,17 @@ func (s Scenario) Events(i int) []transcript.Event {
 	return ev[first:end]
 }
 
+// BeforeSteps returns the transcript events recorded before the first
+// step began: the session's start (its power-on or connect), which the
+// reports show with the first step.
+func (s Scenario) BeforeSteps() []transcript.Event {
+	if len(s.Steps) == 0 {
+		return nil
+	}
+	ev := s.Transcript.Events
+	return ev[:max(0, min(s.Steps[0].First, len(ev)))]
+}
+
 // Counts tallies scenarios by outcome.
 type Counts struct {
 	Scenarios, Passed, Failed, Skipped, NotRun, Other int
