@@ -244,7 +244,7 @@ Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 			for i, c := range runs {
 				ts[i] = c.Target
 			}
-			id := report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine(cmd), Tags: tags, Seed: random, Features: featuresName(featuresDir)}
+			id := report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine(), Tags: tags, Seed: random, Features: featuresName(featuresDir)}
 			var stop interruption
 			for i := range runs {
 				runs[i].Stopped = stop.caught
@@ -444,7 +444,7 @@ func splitTargets(list string) []string {
 
 // commandLine is the command as typed, for the reports: "jpkisim run
 // --tags @RETRY-06". It never holds a PIN: no flag of run takes one.
-func commandLine(cmd *cobra.Command) string {
+func commandLine() string {
 	return strings.TrimSpace("jpkisim " + strings.Join(os.Args[1:], " "))
 }
 
