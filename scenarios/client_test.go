@@ -6,12 +6,10 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/harness/sim"
-	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // fakeControl answers GET /slots as serve --control does, with one slot of
@@ -78,43 +76,3 @@ func (named) Virtual() bool                      { return true }
 func (named) Open() (harness.Card, error)        { return nil, nil }
 func (named) Secrets() harness.Secrets           { return harness.Secrets{} }
 func (named) Capabilities() harness.Capabilities { return harness.Capabilities{} }
-
-// TestSameButTries: the locked profiles are the default card with a
-// counter at 0, which the control interface's tries make; an expired or
-// T=0 card is another card.
-func TestSameButTries(t *testing.T) {
-	for _, p := range []string{"default", "signing-locked", "auth-locked"} {
-		if !sameButTries("default", p) {
-			t.Errorf("default and %s differ in more than their counters", p)
-		}
-	}
-	for _, p := range []string{"expired", "t0", "under-15", "counter-query-6a80", "no-such-profile"} {
-		if sameButTries("default", p) {
-			t.Errorf("default and %s differ only in their counters", p)
-		}
-	}
-}
-
-// TestJoinSince: the sessions that started before the client are left
-// out, the others joined on the first one's clock and numbered anew.
-func TestJoinSince(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
-	at := func(sec int, cmds ...string) transcript.Transcript {
-		tr := transcript.Transcript{Reader: "r", Started: start.Add(time.Duration(sec) * time.Second)}
-		for i, c := range cmds {
-			tr.Events = append(tr.Events, transcript.Event{Seq: i + 1, At: transcript.Micros(i), Kind: transcript.Exchange, Command: c})
-		}
-		return tr
-	}
-	got := joinSince([]transcript.Transcript{at(-1, "OLD"), at(0, "A", "B"), at(2, "C")}, start)
-	var cmds []string
-	for _, e := range got.Events {
-		cmds = append(cmds, e.Command)
-	}
-	if !slices.Equal(cmds, []string{"A", "B", "C"}) || got.Events[2].Seq != 3 || got.Events[2].At != 2_000_000 || !got.Started.Equal(start) {
-		t.Errorf("joined %+v", got)
-	}
-	if len(joinSince([]transcript.Transcript{at(-1, "OLD")}, start).Events) != 0 {
-		t.Error("a session before the start is kept")
-	}
-}

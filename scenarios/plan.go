@@ -126,6 +126,6 @@ func narrowTags(cfg Config, tags TagExpr, withClient bool) (TagExpr, []report.Le
 // served reports whether t's reader is a slot of the control interface
 // ControlEnv names (servedSlot), which the @client scenarios need.
 func served(t harness.Target) bool {
-	_, _, _, err := servedSlot(t)
+	_, err := servedSlot(t)
 	return err == nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jpkisim/jpkisim/apdu"
+	"github.com/jpkisim/jpkisim/certify"
 	"github.com/jpkisim/jpkisim/jpki"
 )
 
@@ -213,30 +214,11 @@ func (w *world) expectTries(p jpki.PIN, n int) error {
 }
 
 // wrongValue returns a value of the PIN's format that differs from the
-// correct one in its first character.
-func wrongValue(correct []byte, p jpki.PIN) []byte {
-	w := append([]byte(nil), correct...)
-	if len(w) == 0 {
-		if p == jpki.SigningPIN {
-			return []byte("WRONG1")
-		}
-		return []byte("0000")
-	}
-	w[0] = nextChar(w[0])
-	return w
-}
+// correct one in its first character (certify.Wrong, the one the client
+// under test is given too).
+func wrongValue(correct []byte, p jpki.PIN) []byte { return certify.Wrong(correct, p) }
 
-func nextChar(b byte) byte {
-	switch {
-	case b >= '0' && b < '9', b >= 'A' && b < 'Z':
-		return b + 1
-	case b == '9':
-		return '0'
-	case b == 'Z':
-		return 'A'
-	}
-	return '0'
-}
+func nextChar(b byte) byte { return certify.NextChar(b) }
 
 // valueOfLength returns a value of n characters in the PIN's alphabet that
 // differs from the correct one.

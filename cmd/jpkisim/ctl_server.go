@@ -25,6 +25,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/office"
 	"github.com/jpkisim/jpkisim/simulator"
 	"github.com/jpkisim/jpkisim/simulator/store"
 	"github.com/jpkisim/jpkisim/simulator/vpcd"
@@ -210,6 +211,9 @@ type controller struct {
 	// replaced in tests.
 	openProfile func(name string, real bool) (*simulator.Card, error)
 	openState   func(path string) (*simulator.Card, *store.Store, error)
+	// swapped, when not nil, is told of the card put into slot 0: serve
+	// --pki publishes its office's record.
+	swapped func(*simulator.Profile)
 }
 
 // newController puts the cards under control: each is wrapped for the
@@ -257,6 +261,14 @@ func (c *controller) attach(n int, slot *vpcd.Slot) {
 	slot.Sessions = s.ring
 }
 
+// http notes a request the test PKI's responder answered in every slot's
+// sessions (sessionRing.http).
+func (c *controller) http(detail string) {
+	for _, s := range c.slots {
+		s.ring.http(detail)
+	}
+}
+
 // close closes the stores the control interface opened.
 func (c *controller) close() {
 	for _, s := range c.slots {
@@ -294,6 +306,30 @@ func (r *sessionRing) Begin() *transcript.Recorder {
 	r.open = rec
 	r.mu.Unlock()
 	return rec
+}
+
+// http notes a request the test PKI's responder answered: into the open
+// session, or, between sessions, as a session of its own, so that the
+// transcripts of the control interface hold what a client asked the
+// responder after it let go of the card (an OCSP request after reading
+// the certificate). With serve --transcript (next) the open session is
+// next's own, which notes it.
+func (r *sessionRing) http(detail string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.open != nil {
+		if r.next == nil {
+			r.open.Note(transcript.HTTP, detail)
+		}
+		return
+	}
+	rec := transcript.NewRecorder("jpkisim serve", transcript.Raw, nil)
+	rec.SetReader(r.reader, "")
+	rec.Note(transcript.HTTP, detail)
+	r.ended = append(r.ended, rec.Transcript())
+	if len(r.ended) > keptSessions {
+		r.ended = slices.Delete(r.ended, 0, len(r.ended)-keptSessions)
+	}
 }
 
 func (r *sessionRing) End(rec *transcript.Recorder) {
@@ -668,6 +704,15 @@ func (c *controller) setCard(s *slotCtl, w http.ResponseWriter, r *http.Request)
 		old.Close() // the old card is out of the reader: its file is free
 	}
 	c.log.Info("card replaced by the control interface", "slot", s.n, "profile", card.Profile().Name)
+	if s.n == 0 && c.swapped != nil {
+		q := card.Profile().Clone()
+		if req.State != "" {
+			if state, meta, err := store.Load(req.State); err == nil {
+				q.Office = office.RecordOf(state, meta)
+			}
+		}
+		c.swapped(q)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/simulator"
+	"github.com/jpkisim/jpkisim/transcript"
 )
 
 // askOCSP asks the responder at addr (HOST:PORT) for the status of a
@@ -63,7 +65,7 @@ func TestServePKI(t *testing.T) {
 	}
 	defer srv.Close()
 	query := func(kind string, certDER, caDER []byte) *ocsp.Response {
-		return askOCSP(t, srv.Addr, kind, certDER, caDER)
+		return askOCSP(t, srv.Addr(), kind, certDER, caDER)
 	}
 	if r := query("sign", p.SigningCert, p.SigningCACert); r.Status != ocsp.Revoked || r.RevocationReason != ocsp.AffiliationChanged {
 		t.Fatalf("signing: %d %d", r.Status, r.RevocationReason)
@@ -91,7 +93,7 @@ func startPKI(t *testing.T, header, read, write, idle time.Duration, conns int) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	return srv.Addr
+	return srv.Addr()
 }
 
 // closedWithin reports whether the server closed c (a read ends) within d,
@@ -336,4 +338,54 @@ func fetchCRL(t *testing.T, addr, name string, caDER []byte) *x509.RevocationLis
 		t.Fatalf("%s CRL: %v", name, err)
 	}
 	return crl
+}
+
+// TestServePKIFollowsSlot0: the control interface's transcripts hold the
+// requests serve --pki answered — in the open session, and between
+// sessions as a session of their own — and a card of another profile put
+// into slot 0 has its office's record published from then on.
+func TestServePKIFollowsSlot0(t *testing.T) {
+	c, d, srv := controlled(t, 1)
+	notes := &noteFan{}
+	notes.add(c.http)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := fixtures.MustProfile("default")
+	ps, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0", notes.note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	c.swapped = func(q *simulator.Profile) {
+		if err := ps.follow(q); err != nil {
+			t.Error(err)
+		}
+	}
+	if r := askOCSP(t, ps.Addr(), "sign", p.SigningCert, p.SigningCACert); r.Status != ocsp.Good {
+		t.Fatalf("default card's signing certificate: %d", r.Status)
+	}
+	d[0].apdu(ctlSel)
+	mustOK(t, srv, "POST", "/slots/0/profile", `{"profile":"revoked-address-change"}`)
+	q := fixtures.MustProfile("revoked-address-change")
+	if r := askOCSP(t, ps.Addr(), "sign", q.SigningCert, q.SigningCACert); r.Status != ocsp.Revoked {
+		t.Fatalf("after the swap, the revoked card's signing certificate: %d, want revoked", r.Status)
+	}
+	_, _, raw := call(t, srv, "GET", "/slots/0/transcripts", "")
+	var got struct {
+		Transcripts []transcript.Transcript `json:"transcripts"`
+	}
+	if err := json.Unmarshal([]byte(raw), &got); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	var http []string
+	for _, tr := range got.Transcripts {
+		for _, e := range tr.Events {
+			if e.Kind == transcript.HTTP {
+				http = append(http, e.Detail)
+			}
+		}
+	}
+	if len(http) != 2 || !strings.HasPrefix(http[0], "OCSP POST /ocsp/sign") || !strings.HasPrefix(http[1], "OCSP POST /ocsp/sign") {
+		t.Fatalf("HTTP events in the control transcripts: %q", http)
+	}
 }

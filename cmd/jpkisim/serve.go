@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -108,13 +109,13 @@ those ports can insert a card. Firewall them where that matters.`,
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			var td *transcriptDir
-			var note func(string)
+			opts.notes = &noteFan{}
 			if transcripts != "" {
 				if td, err = newTranscriptDir(transcripts, log); err != nil {
 					return err
 				}
 				defer td.Close()
-				note = td.http
+				opts.notes.add(td.http)
 			}
 			if statePath != "" {
 				if slots != 1 {
@@ -134,21 +135,23 @@ those ports can insert a card. Firewall them where that matters.`,
 					}
 					q := card.Profile().Clone()
 					q.Office = office.RecordOf(state, meta)
-					srv, err := servePKI(ctx, log, q, pkiAddr, note)
+					srv, err := servePKI(ctx, log, q, pkiAddr, opts.notes.note)
 					if err != nil {
 						return err
 					}
 					defer srv.Close()
+					opts.pki = srv
 				}
 				opts.stateFile, opts.stateStore = statePath, st
 				return serveCards(ctx, log, []*simulator.Card{card}, host, port, td, opts)
 			}
 			if pkiAddr != "" {
-				srv, err := servePKI(ctx, log, p, pkiAddr, note)
+				srv, err := servePKI(ctx, log, p, pkiAddr, opts.notes.note)
 				if err != nil {
 					return err
 				}
 				defer srv.Close()
+				opts.pki = srv
 			}
 			cards := make([]*simulator.Card, slots)
 			for i := range cards {
@@ -182,6 +185,33 @@ type serveOptions struct {
 	stateFile  string          // the --state file of the one card, "" none
 	stateStore *store.Store    // its store (serve closes it too), nil none
 	real       bool            // --as-real-card
+	// pki is serve --pki's responder, nil none: it follows slot 0's card
+	// and its requests are noted in the control interface's sessions.
+	pki   *pkiServer
+	notes *noteFan
+}
+
+// noteFan tells every function added of a request the responder answered;
+// functions are added once the control interface exists, after the
+// responder started.
+type noteFan struct {
+	mu sync.Mutex
+	fs []func(string)
+}
+
+func (n *noteFan) add(f func(string)) {
+	n.mu.Lock()
+	n.fs = append(n.fs, f)
+	n.mu.Unlock()
+}
+
+func (n *noteFan) note(detail string) {
+	n.mu.Lock()
+	fs := slices.Clone(n.fs)
+	n.mu.Unlock()
+	for _, f := range fs {
+		f(detail)
+	}
 }
 
 // serveCards runs one slot per card until ctx is done; td, when not nil,
@@ -201,6 +231,16 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 			ctl.slots[0].store = opts.stateStore // closed once its card leaves the slot
 		}
 		defer ctl.close()
+		if opts.notes != nil {
+			opts.notes.add(ctl.http)
+		}
+		if opts.pki != nil {
+			ctl.swapped = func(p *simulator.Profile) {
+				if err := opts.pki.follow(p); err != nil {
+					log.Warn("OCSP and CRLs still of the card before", "err", err)
+				}
+			}
+		}
 		bound, err := serveControl(ctx, log, ctl, *opts.control)
 		if err != nil {
 			return err
@@ -331,9 +371,10 @@ var pkiLimits = struct {
 
 // servePKI starts the TEST-ONLY OCSP responder and CRL publisher on a
 // loopback address, publishing the office's record of profile p (p.Office,
-// fixtures.Responder); it stops with ctx. Each connection is bounded by
-// pkiLimits. note, when not nil, is told of every request answered.
-func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr string, note func(string)) (*http.Server, error) {
+// fixtures.Responder) until follow is given another; it stops with ctx.
+// Each connection is bounded by pkiLimits. note, when not nil, is told of
+// every request answered.
+func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr string, note func(string)) (*pkiServer, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--pki %q: want HOST:PORT", addr)}
@@ -341,21 +382,52 @@ func servePKI(ctx context.Context, log *slog.Logger, p *simulator.Profile, addr 
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, usageError{fmt.Errorf("--pki %q: the TEST-ONLY responder listens on loopback only", addr)}
 	}
-	rs, err := fixtures.Responder(p, time.Now())
-	if err != nil {
+	ps := &pkiServer{log: log}
+	if err := ps.follow(p); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: noted(rs, note), MaxHeaderBytes: 16 << 10,
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: noted(ps, note), MaxHeaderBytes: 16 << 10,
 		ReadHeaderTimeout: pkiLimits.header, ReadTimeout: pkiLimits.read, WriteTimeout: pkiLimits.write, IdleTimeout: pkiLimits.idle}
+	ps.srv = srv
 	go srv.Serve(newLimitListener(ln, pkiLimits.conns))
 	context.AfterFunc(ctx, func() { srv.Close() })
 	log.Info("serving OCSP and CRLs", "url", "http://"+ln.Addr().String(), "profile", p.Name)
-	return srv, nil
+	return ps, nil
 }
+
+// pkiServer is serve --pki: the responder of one card's office record,
+// which the control interface replaces when it puts another card into
+// slot 0 (docs/control.md, "Card").
+type pkiServer struct {
+	log *slog.Logger
+	srv *http.Server
+	cur atomic.Pointer[pki.Responder]
+}
+
+// follow publishes the office's record of p from now on.
+func (s *pkiServer) follow(p *simulator.Profile) error {
+	rs, err := fixtures.Responder(p, time.Now())
+	if err != nil {
+		return err
+	}
+	s.cur.Store(rs)
+	if s.srv != nil {
+		s.log.Info("OCSP and CRLs now of the card in slot 0", "profile", p.Name)
+	}
+	return nil
+}
+
+func (s *pkiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.cur.Load().ServeHTTP(w, r) }
+
+// Addr is the address the server listens on, HOST:PORT.
+func (s *pkiServer) Addr() string { return s.srv.Addr }
+
+// Close stops the server.
+func (s *pkiServer) Close() error { return s.srv.Close() }
 
 // limitListener accepts at most cap connections at once; further clients
 // wait in the kernel's backlog until one of them closes.

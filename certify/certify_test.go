@@ -1,0 +1,195 @@
+package certify
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jpkisim/jpkisim/conformance"
+	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/report"
+	"github.com/jpkisim/jpkisim/transcript"
+)
+
+// TestSameButTries: the locked profiles are the default card with a
+// counter at 0, which the control interface's tries make; an expired or
+// T=0 card is another card.
+func TestSameButTries(t *testing.T) {
+	for _, p := range []string{"default", "signing-locked", "auth-locked"} {
+		if !sameButTries("default", p) {
+			t.Errorf("default and %s differ in more than their counters", p)
+		}
+	}
+	for _, p := range []string{"expired", "t0", "under-15", "counter-query-6a80", "no-such-profile"} {
+		if sameButTries("default", p) {
+			t.Errorf("default and %s differ only in their counters", p)
+		}
+	}
+}
+
+// TestJoinSince: the sessions that started before the client are left
+// out, the others joined on the earliest one's clock in time order — a
+// responder's request between two sessions between them — and numbered
+// anew.
+func TestJoinSince(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	at := func(sec int, cmds ...string) transcript.Transcript {
+		tr := transcript.Transcript{Reader: "r", Started: start.Add(time.Duration(sec) * time.Second)}
+		for i, c := range cmds {
+			tr.Events = append(tr.Events, transcript.Event{Seq: i + 1, At: transcript.Micros(i), Kind: transcript.Exchange, Command: c})
+		}
+		return tr
+	}
+	// The ring lists the responder's request (at 1 s) after the session it
+	// came after, and that one after the one at 2 s, as a ring may when a
+	// session ends late.
+	got := JoinSince([]transcript.Transcript{at(-1, "OLD"), at(0, "A", "B"), at(2, "C"), at(1, "HTTP")}, start)
+	var cmds []string
+	for _, e := range got.Events {
+		cmds = append(cmds, e.Command)
+	}
+	if !slices.Equal(cmds, []string{"A", "B", "HTTP", "C"}) || got.Events[3].Seq != 4 || got.Events[3].At != 2_000_000 || !got.Started.Equal(start) {
+		t.Errorf("joined %q %+v", cmds, got)
+	}
+	if len(JoinSince([]transcript.Transcript{at(-1, "OLD")}, start).Events) != 0 {
+		t.Error("a session before the start is kept")
+	}
+}
+
+func TestEntryOf(t *testing.T) {
+	for _, c := range []struct {
+		v     string
+		pin   jpki.PIN
+		entry conformance.Given
+		want  string
+	}{
+		{"ABC123", jpki.SigningPIN, conformance.Configured, "ABC123"},
+		{"ABC123", jpki.SigningPIN, conformance.ConfiguredLowercase, "abc123"},
+		{"ABC123", jpki.SigningPIN, conformance.Wrong, "BBC123"},
+		{"9234", jpki.AuthPIN, conformance.Wrong, "0234"},
+		{"ZZZ999", jpki.SigningPIN, conformance.Wrong, "AZZ999"},
+		{"1234", jpki.AuthPIN, conformance.Empty, ""},
+	} {
+		if got := string(EntryOf([]byte(c.v), c.pin, c.entry)); got != c.want {
+			t.Errorf("EntryOf(%s, %s) = %q, want %q", c.v, c.entry, got, c.want)
+		}
+	}
+}
+
+// TestMask: the PIN leaves the program's output as given, upper- and
+// lower-cased.
+func TestMask(t *testing.T) {
+	got := Mask("typed abc123, sent ABC123, echoed Abc123", []byte("abc123"))
+	if got != "typed ****, sent ****, echoed Abc123" {
+		t.Errorf("masked %q", got)
+	}
+	if Mask("nothing", nil) != "nothing" {
+		t.Error("an empty entry masked something")
+	}
+}
+
+// TestEnviron: the program gets no PIN of the caller's environment, the
+// run's variables once each, and the PIN entry only when the run gives one.
+func TestEnviron(t *testing.T) {
+	p := Program{Env: []string{"HOME=/h", "JPKISIM_SIGN_PIN=XYZ999", "JPKISIM_AUTH_PIN=9999", ReaderEnv + "=old", "PATH=/bin"}, PKIURL: "http://127.0.0.1:35990"}
+	env := environ(p, Give{PIN: jpki.SigningPIN, Value: []byte("ABC123")}, "Virtual PCD 00 00", "/m", "/s")
+	want := []string{"HOME=/h", "PATH=/bin", ReaderEnv + "=Virtual PCD 00 00", MessageEnv + "=/m", SignatureEnv + "=/s", OCSPEnv + "=http://127.0.0.1:35990", PINEnv + "=ABC123"}
+	if !slices.Equal(env, want) {
+		t.Errorf("environ:\n got %q\nwant %q", env, want)
+	}
+	for _, kv := range environ(p, Give{}, "r", "/m", "/s") {
+		if strings.HasPrefix(kv, PINEnv+"=") {
+			t.Errorf("a run that gives no PIN sets %s", kv)
+		}
+	}
+}
+
+// TestPlan: the runs of each profile — every state its checks need, the
+// other PIN's states left out, and the entries of CLIENT-01/02/03 on a
+// fresh card; no entries for a program given no PIN.
+func TestPlan(t *testing.T) {
+	names := func(cs []Case) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.State.Name+"/"+string(c.Entry))
+		}
+		return out
+	}
+	cs, err := Plan(conformance.PKCS11Middleware, jpki.SigningPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := names(cs)
+	for _, w := range []string{"fresh/configured", "signing-one-try-left/configured", "signing-locked/configured", "t0/configured",
+		"slow-signature/configured", "counter-query-6a80/configured", "under-15/configured", "fresh/empty", "fresh/wrong", "fresh/configured-lowercase"} {
+		if !slices.Contains(got, w) {
+			t.Errorf("pkcs11-middleware, signing password: no run %s in %q", w, got)
+		}
+	}
+	for _, g := range got {
+		if strings.HasPrefix(g, "auth-") {
+			t.Errorf("a program given the signing password is run in %s", g)
+		}
+	}
+	cs, _ = Plan(conformance.PKCS11Middleware, jpki.AuthPIN)
+	if got := names(cs); slices.Contains(got, "fresh/configured-lowercase") || !slices.Contains(got, "auth-locked/configured") || slices.Contains(got, "signing-locked/configured") {
+		t.Errorf("pkcs11-middleware, auth PIN: %q", got)
+	}
+	cs, _ = Plan(conformance.Kiosk, 0)
+	for _, g := range names(cs) {
+		if !strings.HasSuffix(g, "/") || strings.Contains(g, "one-try-left") || strings.Contains(g, "locked") {
+			t.Errorf("kiosk, no PIN: run %s", g)
+		}
+	}
+	if _, err := Plan("no-such-profile", 0); err == nil {
+		t.Error("an unknown profile was planned")
+	}
+}
+
+// TestJudge: a check failed in one run and passed in another is failed,
+// with the failed run's reason and evidence; one passed and otherwise not
+// applicable is passed; not applicable everywhere is not applicable; a run
+// the harness could not make is judged in none.
+func TestJudge(t *testing.T) {
+	verdicts := []conformance.Verdict{
+		{Outcome: conformance.Passed, Reason: "p"},
+		{Outcome: conformance.Failed, Reason: "f", Seqs: []int{7}},
+		{Outcome: conformance.NotApplicable, Reason: "n"},
+	}
+	judge := func(pattern ...int) conformance.Check {
+		return conformance.Check{ID: "CLIENT-99", Judge: func(s conformance.Session) conformance.Verdict { return verdicts[pattern[s.ExitStatus]] }}
+	}
+	sessions := []conformance.Session{{ExitStatus: 0}, {ExitStatus: 1}, {ExitStatus: 2}}
+	run := func(errs ...string) *report.Certification {
+		c := &report.Certification{}
+		for _, e := range errs {
+			c.Runs = append(c.Runs, report.ClientRun{Error: e})
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		pattern []int
+		errs    []string
+		want    conformance.Outcome
+		run     int
+		reason  string
+	}{
+		{[]int{0, 1, 2}, []string{"", "", ""}, conformance.Failed, 1, "f"},
+		{[]int{2, 0, 2}, []string{"", "", ""}, conformance.Passed, 1, "p"},
+		{[]int{2, 2, 2}, []string{"", "", ""}, conformance.NotApplicable, -1, "not applicable in any run; the first run: n"},
+		{[]int{0, 1, 2}, []string{"", "no card", ""}, conformance.Passed, 0, "p"},
+	} {
+		c := run(tc.errs...)
+		Judge(c, []conformance.Check{judge(tc.pattern...)}, sessions)
+		r := c.Checks[0]
+		if r.Outcome != tc.want || r.Run != tc.run || r.Reason != tc.reason || len(r.PerRun) != 3 {
+			t.Errorf("%v %q: %+v", tc.pattern, tc.errs, r)
+		}
+	}
+	c := run("", "", "")
+	Judge(c, []conformance.Check{judge(0, 1, 2)}, sessions)
+	if !slices.Equal(c.Checks[0].Seqs, []int{7}) || c.Verdict() != report.NotCertified {
+		t.Errorf("evidence %v, verdict %s", c.Checks[0].Seqs, c.Verdict())
+	}
+}
