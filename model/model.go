@@ -377,6 +377,14 @@ func (m *Model) Step(s State, b []byte) (State, Expect) {
 	if len(b) < 4 {
 		return s, status(apdu.SWWrongLength)
 	}
+	// T=0 sends a case 1 command with P3 = 00 (ISO/IEC 7816-3 §12.2.2):
+	// for the commands that never take Le it is the case 1 command.
+	if m.c.T0 && len(b) == 5 && b[4] == 0 {
+		switch b[1] {
+		case 0x20, 0x22, 0x24, 0x2C:
+			b = b[:4]
+		}
+	}
 	cla, ins := b[0], b[1]
 	df := s.DF
 	inJPKI := df == AtJPKI

@@ -76,3 +76,30 @@ func TestRegressionGetResponseOnT0(t *testing.T) {
 		})
 	}
 }
+
+// On the T=0 profile an empty VERIFY sent the T=0 way, 00 20 00 80 00 (P3
+// = 00 for a case 1 command, as OpenSC sends it), is the retry-counter
+// query for card and model alike; before, the card answered 6700. On the
+// T=1 card the same bytes are a case 2 VERIFY, which both refuse alike.
+func TestRegressionCase1WithP3OnT0(t *testing.T) {
+	for _, name := range []string{"t0", "default"} {
+		t.Run(name, func(t *testing.T) {
+			target := sim.Target{Profile: fixtures.MustProfile(name)}
+			_, init, err := replayParts(Config{Target: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sut, err := openSession(target, &atomic.Int64{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sut.card.Close()
+			selectJPKI := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: aidJPKI})}
+			selectPIN := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 2, P2: 0x0C, Data: []byte{0x00, 0x18}})}
+			query := &op{name: "RAW", capdu: []byte{0x00, 0x20, 0x00, 0x80, 0x00}}
+			if r := commands.Replay(sut, init, selectJPKI, selectPIN, query); !r.Success() {
+				t.Fatalf("%v", r.Labels)
+			}
+		})
+	}
+}

@@ -95,6 +95,7 @@ func (c *Card) faulty(capdu []byte) ([]byte, error) {
 		}
 	}
 	if f.T0 {
+		capdu = t0Command(capdu)
 		if r, ok := c.t0(capdu); ok {
 			return r, nil
 		}

@@ -95,3 +95,20 @@ func TestT0(t *testing.T) {
 		t.Fatalf("GET RESPONSE with nothing pending: %s", got)
 	}
 }
+
+// TestT0Case1WithP3: on T=0 a case 1 command goes with P3 = 00 (ISO/IEC
+// 7816-3 §12.2.2; OpenSC sends its empty VERIFY so): the card answers it as
+// the case 1 command it is, not as a case 2 asking for 256 bytes.
+func TestT0Case1WithP3(t *testing.T) {
+	c := newCard(t, nil)
+	c.SetFaults(&simulator.Faults{T0: true})
+	r := exchange(t, c, selJPKI, "00A4020C020018", "0020008000", "00200080", "00A4020C02001B", "0020008000")
+	if r[2] != "63C3" || r[3] != "63C3" || r[5] != "63C5" {
+		t.Fatalf("T=0 empty VERIFY with P3 00: %v", r)
+	}
+	// A case 2 command keeps P3 00 as Le = 256.
+	r = exchange(t, c, "00A4020C02000A", "00B0000000")
+	if r[1] != "6100" {
+		t.Fatalf("READ BINARY with P3 00 on T=0: %v", r)
+	}
+}

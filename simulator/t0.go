@@ -44,6 +44,22 @@ func (c *Card) t0(capdu []byte) ([]byte, bool) {
 	return nil, false
 }
 
+// t0Case1 are the instructions this card takes without data and never with
+// Le: VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER and MANAGE
+// SECURITY ENVIRONMENT (docs/card.md §5).
+var t0Case1 = [256]bool{0x20: true, 0x22: true, 0x24: true, 0x2C: true}
+
+// t0Command is the C-APDU a T=0 command header stands for: on T=0 a case
+// 1 command goes as CLA INS P1 P2 with P3 = 00 (ISO/IEC 7816-3 §12.2.2),
+// which for the instructions of t0Case1 is that case 1 command, not a case
+// 2 asking for 256 bytes. OpenSC sends its empty VERIFY so.
+func t0Command(capdu []byte) []byte {
+	if len(capdu) == 5 && capdu[4] == 0 && t0Case1[capdu[1]] {
+		return capdu[:4]
+	}
+	return capdu
+}
+
 // hold keeps response data for GET RESPONSE, as a T=0 card does: the
 // answer is 61xx with the length waiting.
 func (c *Card) hold(data []byte) []byte {
