@@ -108,7 +108,7 @@ var catalogue = []Check{
 		Sources:  []string{"RETRY-06", "RETRY-07", "OpenSC empty PIN"},
 		States:   []string{Fresh},
 		Profiles: all,
-		Judged:   "from each empty entry to the next entry of that PIN: no VERIFY of it with data, no signature with its key, no read of the certificate it opens",
+		Judged:   "from each empty entry to the next entry of that PIN: no VERIFY of it with data, no signature attempted with its key, no read of the certificate it opens that the card answered",
 		Judge:    judgeEmptyEntry,
 	},
 	{
@@ -122,7 +122,7 @@ var catalogue = []Check{
 		Sources:  []string{"RETRY-01", "RETRY-02", "B5"},
 		States:   []string{Fresh, AuthOneTryLeft, SigningOneTryLeft},
 		Profiles: all,
-		Judged:   "VERIFYs with data of each PIN, counted against the entries given for it, entry by entry (Entry.At)",
+		Judged:   "VERIFYs with data of each PIN, counted against the entries given for it, entry by entry (Entry.At); the value the card accepted for an entry, presented again, is not counted",
 		Judge:    judgeOneTryPerEntry,
 	},
 	{

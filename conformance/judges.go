@@ -70,7 +70,7 @@ func judgeEmptyEntry(s Session) Verdict {
 				if withData, ok := st.verifyOf(p); ok && withData {
 					return fail(fmt.Sprintf("the user typed nothing for the %v, and the card saw a VERIFY of it with %d bytes", p, st.ev.Secret.Length), st.ev.Seq)
 				}
-				if st.protects(p) {
+				if st.protects(p) && (st.signature() || st.sw == apdu.SWOK) {
 					return fail(fmt.Sprintf("the user typed nothing for the %v, and the client went on to use what it protects", p), st.ev.Seq)
 				}
 			}
@@ -103,10 +103,11 @@ func judgeOneTryPerEntry(s Session) Verdict {
 		// spend. An entry not used is not carried to the next.
 		budget, gave, typed, next := 0, 0, 0, 0
 		var since []step
+		accepted := "" // the marker of the value the card accepted for the entry, "" none
 		for _, t := range tries {
 			for next < len(es) && es[next].At <= t.ev.At {
 				at := es[next].At
-				budget, gave, since = 0, 0, nil
+				budget, gave, since, accepted = 0, 0, nil, ""
 				for next < len(es) && es[next].At == at {
 					if es[next].Given != Empty {
 						budget++
@@ -116,7 +117,15 @@ func judgeOneTryPerEntry(s Session) Verdict {
 				}
 				typed = budget
 			}
+			// The value the card accepted for this entry, presented again
+			// (a middleware's cached PIN before a signature), risks no try.
+			if accepted != "" && t.ev.Secret.Value == accepted {
+				continue
+			}
 			since = append(since, t)
+			if t.sw == apdu.SWOK && budget > 0 {
+				accepted = t.ev.Secret.Value
+			}
 			if budget == 0 {
 				switch {
 				case next == 0:

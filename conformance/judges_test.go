@@ -73,6 +73,30 @@ var judgeCases = []judgeCase{
 		c.sign(jpki.Auth, 0, digestInfo256(msg))
 		return c.session(1, "")
 	}},
+	{"CLIENT-01", "empty entry; the signing certificate's read refused while the client enumerates the card", Passed, func(t *testing.T) Session {
+		// OpenSC reads every certificate EF when it binds, before any
+		// PIN: the card refuses EF 0001 with 6982, and nothing is used.
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Empty)
+		c.selectJPKI()
+		c.selectEF(jpki.EFSigningCert)
+		c.send("00B0000004")
+		c.query(jpki.SigningPIN)
+		return c.session(1, "no PIN entered")
+	}},
+	{"CLIENT-01", "empty entry; the signing certificate read after the counter was taken for a login", Failed, func(t *testing.T) Session {
+		// A card that answers the empty VERIFY 9000 while the password is
+		// verified: the previous program left it verified, and the client
+		// reads what the password protects without an entry of its own.
+		c := newClient(t, Fresh)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.entry(jpki.SigningPIN, Empty)
+		c.query(jpki.SigningPIN)
+		c.selectEF(jpki.EFSigningCert)
+		c.send("00B0000004")
+		return c.session(0, "")
+	}},
 	{"CLIENT-01", "no empty entry", NotApplicable, func(t *testing.T) Session {
 		c := newClient(t, Fresh)
 		c.given(jpki.AuthPIN, Configured)
@@ -104,13 +128,34 @@ var judgeCases = []judgeCase{
 		c.verify(jpki.SigningPIN, []byte("PASS1234"))
 		return c.session(1, "")
 	}},
-	{"CLIENT-02", "a configured entry re-used by a second login", Failed, func(t *testing.T) Session {
+	{"CLIENT-02", "an accepted entry presented again before the signature", Passed, func(t *testing.T) Session {
+		// OpenSC's pkcs11-tool: C_Login, then the same value again before
+		// COMPUTE DIGITAL SIGNATURE. A value the card accepted spends no
+		// try; the entry was presented once for the user's purposes.
 		c := newClient(t, Fresh)
 		c.given(jpki.SigningPIN, Configured)
 		c.selectJPKI()
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.query(jpki.SigningPIN)
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(0, "")
+	}},
+	{"CLIENT-02", "a refused entry presented again", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Wrong)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, []byte("WRONG9"))
+		c.query(jpki.SigningPIN)
+		c.verify(jpki.SigningPIN, []byte("WRONG9"))
+		return c.session(1, "")
+	}},
+	{"CLIENT-02", "an accepted entry followed by a value of the client's own", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.verify(jpki.SigningPIN, []byte("OTHER1"))
+		return c.session(1, "")
 	}},
 	{"CLIENT-02", "no entry, no VERIFY", NotApplicable, func(t *testing.T) Session {
 		c := newClient(t, Fresh)
