@@ -290,7 +290,7 @@ var catalogue = []Check{
 		Sources:  []string{"B12", "RETRY-06"},
 		States:   []string{CounterQuery6A80},
 		Profiles: mwKsk,
-		Judged:   "a VERIFY with the configured value after the 6A80, answered 9000, and exit status 0",
+		Judged:   "after the first counter query of either PIN answered 6A80, a VERIFY with the configured value of the PIN given, answered 9000, and exit status 0",
 		Judge:    judgeCounterQuery6A80,
 	},
 	{

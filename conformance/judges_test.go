@@ -588,6 +588,21 @@ var judgeCases = []judgeCase{
 		c.query(jpki.AuthPIN)
 		return c.session(1, "C_Login failed")
 	}},
+	{"CLIENT-15", "the auth PIN's 6A80 aborts a client given the signing password (OpenSC's bind, seen)", Failed, func(t *testing.T) Session {
+		c := newClient(t, CounterQuery6A80)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		return c.session(1, "No slot with token found")
+	}},
+	{"CLIENT-15", "the auth PIN's 6A80, then the signing password given presented", Passed, func(t *testing.T) Session {
+		c := newClient(t, CounterQuery6A80)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		return c.session(0, "")
+	}},
 	{"CLIENT-15", "verifies but fails", Failed, func(t *testing.T) Session {
 		c := newClient(t, CounterQuery6A80)
 		c.given(jpki.SigningPIN, Configured)
