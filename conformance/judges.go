@@ -5,6 +5,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -59,6 +60,7 @@ func window(steps []step, es []Entry, i int) []step {
 func judgeEmptyEntry(s Session) Verdict {
 	steps := walk(s.Transcript)
 	judged := false
+	var queries []int
 	for _, p := range jpki.PINs {
 		es := entriesOf(s, p)
 		for i, e := range es {
@@ -67,7 +69,11 @@ func judgeEmptyEntry(s Session) Verdict {
 			}
 			judged = true
 			for _, st := range window(steps, es, i) {
-				if withData, ok := st.verifyOf(p); ok && withData {
+				withData, ok := st.verifyOf(p)
+				if ok && !withData {
+					queries = append(queries, st.ev.Seq)
+				}
+				if ok && withData {
 					return fail(fmt.Sprintf("the user typed nothing for the %v, and the card saw a VERIFY of it with %d bytes", p, st.ev.Secret.Length), st.ev.Seq)
 				}
 				if st.protects(p) && (st.signature() || st.sw == apdu.SWOK) {
@@ -79,13 +85,16 @@ func judgeEmptyEntry(s Session) Verdict {
 	if !judged {
 		return na("no empty entry was given")
 	}
-	return pass("no empty entry reached the card as a VERIFY with data, and nothing it protects was used")
+	// The evidence: the counter queries the client made meanwhile, if any;
+	// a client that sent nothing for the PIN shows it by their absence.
+	return pass("no empty entry reached the card as a VERIFY with data, and nothing it protects was used", queries...)
 }
 
 // CLIENT-02.
 func judgeOneTryPerEntry(s Session) Verdict {
 	steps := walk(s.Transcript)
 	judged := false
+	var counted []int
 	for _, p := range jpki.PINs {
 		es := entriesOf(s, p)
 		var tries []step
@@ -136,12 +145,13 @@ func judgeOneTryPerEntry(s Session) Verdict {
 				return fail(fmt.Sprintf("%d VERIFYs of the %v with data for %d entries", len(since), p, gave), seqs(since)...)
 			}
 			budget--
+			counted = append(counted, t.ev.Seq)
 		}
 	}
 	if !judged {
 		return na("no PIN entry given and no VERIFY with data")
 	}
-	return pass("at most one VERIFY with data per entry")
+	return pass("at most one VERIFY with data per entry", counted...)
 }
 
 // CLIENT-03.
@@ -185,6 +195,9 @@ var (
 	oneTryWords = regexp.MustCompile(`(?i)\b1\s*(more\s+)?(try|tries|attempt|attempts|retry|retries)\b|\b(tries|attempts|retries)( left| remaining)?\s*[:=]?\s*1\b|(left|remaining)\s*[:=]?\s*1\b|残り\s*1\s*回|最後`)
 	// lockedWords is how a program says a PIN is blocked.
 	lockedWords = regexp.MustCompile(`(?i)lock|block|ロック|閉塞`)
+	// zeroWords is how a program says no tries are left: "Tries left: 0",
+	// "0 tries left", "no tries left".
+	zeroWords = regexp.MustCompile(`(?i)\b(tries|attempts|retries)\s*(left|remaining)\s*[:=]?\s*0\b|\b(0|no)\s+(more\s+)?(tries|attempts|retries)\s+(left|remaining)`)
 	// countWords is a count of tries left other than none: "4 tries left".
 	countWords = regexp.MustCompile(`(?i)\b[1-9]\d*\s*(more\s+)?(try|tries|attempt|attempts|retry|retries)\b(\s*(left|remaining))?|(tries|attempts|retries)\s*(left|remaining)\s*[:=]?\s*[1-9]`)
 	// crashWords are the marks of a program that crashed rather than
@@ -252,6 +265,11 @@ func judgeStopsOn6984(s Session) Verdict {
 		if s.ExitStatus == 0 {
 			return fail(fmt.Sprintf("the %v was blocked (6984) and the program exited 0", p), at)
 		}
+		if zeroWords.MatchString(s.Output) {
+			// A listing of the PINs with the blocked one at 0 (pkcs15-tool
+			// --list-pins): the other PIN's count beside it is its own.
+			return pass(fmt.Sprintf("stopped at the 6984 of the %v and showed no tries left: %q", p, zeroWords.FindString(s.Output)), at)
+		}
 		if countWords.MatchString(s.Output) {
 			return fail(fmt.Sprintf("the %v was blocked (6984) and the output gives a count of tries left: %q", p, countWords.FindString(s.Output)), at)
 		}
@@ -303,7 +321,13 @@ func judgeReadsStop(s Session) Verdict {
 	if len(reads) == 0 {
 		return na("no READ BINARY")
 	}
-	return pass(fmt.Sprintf("%d READ BINARYs, none at or past an end the card had shown", len(reads)))
+	// The evidence: the answers that showed an end, the client stopping at
+	// each; without one, the last read.
+	ends := slices.Sorted(maps.Values(endSeq))
+	if len(ends) == 0 {
+		ends = reads[len(reads)-1:]
+	}
+	return pass(fmt.Sprintf("%d READ BINARYs, none at or past an end the card had shown", len(reads)), ends...)
 }
 
 // CLIENT-07.

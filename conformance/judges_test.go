@@ -236,6 +236,22 @@ var judgeCases = []judgeCase{
 		c.query(jpki.SigningPIN)
 		return c.session(1, "The signing password is locked. Reset it at a kiosk or the municipal office.")
 	}},
+	{"CLIENT-05", "no tries left shown for the blocked password beside the other PIN's count (pkcs15-tool --list-pins, seen)", Passed, func(t *testing.T) Session {
+		c := newClient(t, SigningLocked)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		c.query(jpki.SigningPIN)
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		return c.session(1, "PIN [User Authentication PIN]\n\tTries left     : 3\n\nPIN [Digital Signature PIN]\n\tTries left     : 0\n\nOperation failed: Reference data not usable\n")
+	}},
+	{"CLIENT-05", "a count beside the word locked (OpenSC's JPKI driver reading 6984 as 4 tries)", Failed, func(t *testing.T) Session {
+		c := newClient(t, SigningLocked)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		return c.session(1, "PIN locked? 4 tries left")
+	}},
 	{"CLIENT-05", "reads the certificate after 6984 (jpki/myna)", Failed, func(t *testing.T) Session {
 		c := newClient(t, SigningLocked)
 		c.given(jpki.SigningPIN, Configured)
@@ -695,6 +711,24 @@ func TestEveryCheckCanPassAndFail(t *testing.T) {
 			if !have[c.ID][o] {
 				t.Errorf("%s has no case in which it is %s", c.ID, o)
 			}
+		}
+	}
+}
+
+// TestPassesNameTheirEvidence: a pass that rests on what the card saw
+// names the events — the VERIFYs counted (CLIENT-02), the answers that
+// showed an EF's end (CLIENT-06).
+func TestPassesNameTheirEvidence(t *testing.T) {
+	c := newClient(t, Fresh)
+	c.given(jpki.AuthPIN, Configured)
+	c.selectJPKI()
+	c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+	readAll(c, jpki.EFAuthCert)
+	s := c.session(0, "")
+	for _, id := range []string{"CLIENT-02", "CLIENT-06"} {
+		ck, _ := Lookup(id)
+		if v := ck.Judge(s); v.Outcome != Passed || len(v.Seqs) == 0 {
+			t.Errorf("%s: %s with evidence %v", id, v.Outcome, v.Seqs)
 		}
 	}
 }
