@@ -117,7 +117,7 @@ func TestCertificationHTMLVerdictTable(t *testing.T) {
 	c := reporttest.SampleCertification()
 	doc := writeCert(t, c)
 	table := element(t, doc, "checks")
-	rows := regexp.MustCompile(`<tr class="check ([a-z]+)" id="row-(CLIENT-\d\d)">`).FindAllStringSubmatch(table, -1)
+	rows := regexp.MustCompile(`<tr class="check o-([a-z]+)" id="row-(CLIENT-\d\d)">`).FindAllStringSubmatch(table, -1)
 	var got []string
 	for _, r := range rows {
 		got = append(got, r[2]+" "+r[1])
@@ -302,7 +302,7 @@ func TestCertificationHTMLInChromium(t *testing.T) {
 		}
 	}
 	s, _ := p.Section("excerpt")
-	if strings.Join(s.Opened, " ") != "details#check-"+reporttest.SampleCertFailed+".check.failed" {
+	if strings.Join(s.Opened, " ") != "details#check-"+reporttest.SampleCertFailed+".check.o-failed" {
 		t.Errorf("the check opened %v to show the excerpt", s.Opened)
 	}
 	if !strings.HasPrefix(s.Text, "8") {

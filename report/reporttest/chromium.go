@@ -44,7 +44,7 @@ type Want struct {
 var CertificationSections = []Want{
 	{"verdict", "#verdict"},
 	{"checks", "#verdicts #checks"},
-	{"excerpt", "details.check.failed .excerpt table.tr tr.hit"},
+	{"excerpt", "details.check.o-failed .excerpt table.tr tr.hit"},
 }
 
 // Page is what Chromium rendered of a report.
