@@ -124,6 +124,10 @@ type eventView struct {
 	Elapsed string
 	Error   string
 	Note    string
+	// Hit marks an event an excerpt quotes as evidence; Gap, in a row of
+	// its own, counts the events an excerpt leaves out there.
+	Hit bool
+	Gap int
 }
 
 type ruleRow struct {

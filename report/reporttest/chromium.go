@@ -22,14 +22,29 @@ import (
 // The sections of an HTML report CheckInChromium wants visible: its name,
 // and the CSS selector of the elements any one of which must be visible.
 // They are the ids and classes report/html.tmpl gives them.
-var Sections = []struct {
-	Name     string `json:"name"`
-	Selector string `json:"selector"`
-}{
+var Sections = []Want{
 	{"summary", "#summary #verdict"},
 	{"counts", "#summary #counts"},
 	{"transcript", "table.tr"},
 	{"coverage", "#coverage #matrix"},
+}
+
+// Want is a section to measure: its name, and the CSS selector of the
+// elements any one of which must be visible.
+type Want struct {
+	Name     string `json:"name"`
+	Selector string `json:"selector"`
+}
+
+// CertificationSections are the sections of a certification report
+// (report.WriteCertificationHTML) CheckCertificationInChromium wants
+// visible: the verdict banner, the verdict table and a failed check's
+// transcript excerpt with a highlighted event (its check's detail is
+// closed as the page loads: the check opens it by clicking).
+var CertificationSections = []Want{
+	{"verdict", "#verdict"},
+	{"checks", "#verdicts #checks"},
+	{"excerpt", "details.check.o-failed .excerpt table.tr tr.hit"},
 }
 
 // Page is what Chromium rendered of a report.
@@ -44,6 +59,8 @@ type Page struct {
 	// DOM is the document after its scripts ran (chromium --dump-dom), the
 	// check's own script and result included.
 	DOM string `json:"-"`
+	// want are the sections measured.
+	want []Want
 }
 
 // Section is one section as measured: the first element its selector
@@ -91,7 +108,11 @@ func (p Page) Section(name string) (Section, bool) {
 // is not visible, a resource the page fetched. None for a good report.
 func (p Page) Problems() []string {
 	var out []string
-	for _, want := range Sections {
+	wanted := p.want
+	if wanted == nil {
+		wanted = Sections
+	}
+	for _, want := range wanted {
 		s, ok := p.Section(want.Name)
 		switch {
 		case !ok:
@@ -122,7 +143,29 @@ const Timeout = 60 * time.Second
 // installed (`make test` installs it).
 func CheckInChromium(t testing.TB, htmlPath string) Page {
 	t.Helper()
-	p := RenderInChromium(t, htmlPath)
+	return check(t, htmlPath, Sections)
+}
+
+// CheckCertificationInChromium is CheckInChromium for a certification
+// report: it fails t unless CertificationSections are visible (a failed
+// check's excerpt once its summary is clicked) and the page fetched
+// nothing. It skips t when chromium is not installed.
+func CheckCertificationInChromium(t testing.TB, htmlPath string) Page {
+	t.Helper()
+	return check(t, htmlPath, CertificationSections)
+}
+
+// RenderCertificationInChromium is RenderInChromium for a certification
+// report: it measures CertificationSections, failing t only when Chromium
+// cannot render the file.
+func RenderCertificationInChromium(t testing.TB, htmlPath string) Page {
+	t.Helper()
+	return renderIn(t, htmlPath, CertificationSections)
+}
+
+func check(t testing.TB, htmlPath string, want []Want) Page {
+	t.Helper()
+	p := renderIn(t, htmlPath, want)
 	for _, problem := range p.Problems() {
 		t.Errorf("%s in Chromium: %s", filepath.Base(htmlPath), problem)
 	}
@@ -142,6 +185,11 @@ func CheckInChromium(t testing.TB, htmlPath string) Page {
 // is killed when Chromium ends, after Timeout, and in t's cleanup.
 func RenderInChromium(t testing.TB, htmlPath string) Page {
 	t.Helper()
+	return renderIn(t, htmlPath, Sections)
+}
+
+func renderIn(t testing.TB, htmlPath string, want []Want) Page {
+	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium is not installed (Debian's chromium package; make test installs it)")
@@ -152,7 +200,7 @@ func RenderInChromium(t testing.TB, htmlPath string) Page {
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, "page.html")
-	if err := os.WriteFile(page, withCheck(raw), 0o600); err != nil {
+	if err := os.WriteFile(page, withCheck(raw, want), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
@@ -161,13 +209,14 @@ func RenderInChromium(t testing.TB, htmlPath string) Page {
 	if err != nil {
 		t.Fatalf("chromium on %s: %v", filepath.Base(htmlPath), err)
 	}
+	p.want = want
 	return p
 }
 
 // withCheck appends the check's script to a document, before its last
 // </body> when it has one.
-func withCheck(doc []byte) []byte {
-	sections, err := json.Marshal(Sections)
+func withCheck(doc []byte, want []Want) []byte {
+	sections, err := json.Marshal(want)
 	if err != nil {
 		panic(err) // strings only
 	}

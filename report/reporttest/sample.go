@@ -2,7 +2,9 @@
 // hand-built report.Run that holds every kind of evidence, and
 // CheckInChromium renders an HTML report in headless Chromium and says
 // whether its summary, a transcript and the rule coverage matrix are on the
-// page and visible (docs/reports.md, "The HTML report").
+// page and visible (docs/reports.md, "The HTML report");
+// SampleCertification and CheckCertificationInChromium do the same for a
+// certification report (docs/reports.md, "The certification report").
 //
 // It is for tests, of package report and of the suite that writes reports.
 package reporttest
