@@ -3,10 +3,11 @@ GO ?= go
 # Debian packages the build needs (the PC/SC transport is cgo over
 # libpcsclite), and those the tests need besides: TLS roots for the Go module
 # proxy, git for the gofmt check, and the real PC/SC stack the suite runs
-# through (pcscd with vsmartcard's vpcd driver, OpenSC, pcsc-tools, openssl), and
-# iproute2 for the loopback of the private network namespace it runs in.
+# through (pcscd with vsmartcard's vpcd driver, OpenSC, pcsc-tools, openssl),
+# OpenSSH's ssh-keygen and jq for the certification checks, and iproute2 for the
+# loopback of the private network namespace it runs in.
 BUILD_PACKAGES := ca-certificates gcc pkg-config libpcsclite-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl iproute2 chromium
+TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl openssh-client jq iproute2 chromium
 
 .PHONY: run test deps check lint build bench bench-pcsc fuzz fixtures clean
 
@@ -17,11 +18,12 @@ run:
 
 ## test: install what the tests need, static checks, the cgo-free build of the card, every
 ## Go test under the race detector, then the suite and OpenSC through pcscd against
-## jpkisim serve
+## jpkisim serve, and jpkisim certify of OpenSC's and OpenSSH's tools
 test: deps check lint
 	$(GO) test -race -count=1 ./...
 	scripts/fs-test.sh
 	VCS_LDFLAGS='$(VCS_LDFLAGS)' scripts/pcsc-test.sh
+	VCS_LDFLAGS='$(VCS_LDFLAGS)' scripts/certify-test.sh
 
 ## deps: install the missing Debian packages the tests need (as root, with apt-get)
 deps:

@@ -158,13 +158,13 @@ func TestJudge(t *testing.T) {
 		{Outcome: conformance.NotApplicable, Reason: "n"},
 	}
 	judge := func(pattern ...int) conformance.Check {
-		return conformance.Check{ID: "CLIENT-99", Judge: func(s conformance.Session) conformance.Verdict { return verdicts[pattern[s.ExitStatus]] }}
+		return conformance.Check{ID: "CLIENT-99", States: []string{"expired"}, Judge: func(s conformance.Session) conformance.Verdict { return verdicts[pattern[s.ExitStatus]] }}
 	}
 	sessions := []conformance.Session{{ExitStatus: 0}, {ExitStatus: 1}, {ExitStatus: 2}}
 	run := func(errs ...string) *report.Certification {
 		c := &report.Certification{}
-		for _, e := range errs {
-			c.Runs = append(c.Runs, report.ClientRun{Error: e})
+		for i, e := range errs {
+			c.Runs = append(c.Runs, report.ClientRun{State: []string{"fresh", "t0", "expired"}[i], Error: e})
 		}
 		return c
 	}
@@ -177,7 +177,7 @@ func TestJudge(t *testing.T) {
 	}{
 		{[]int{0, 1, 2}, []string{"", "", ""}, conformance.Failed, 1, "f"},
 		{[]int{2, 0, 2}, []string{"", "", ""}, conformance.Passed, 1, "p"},
-		{[]int{2, 2, 2}, []string{"", "", ""}, conformance.NotApplicable, -1, "not applicable in any run; the first run: n"},
+		{[]int{2, 2, 2}, []string{"", "", ""}, conformance.NotApplicable, -1, "not applicable in any run; in state expired: n"},
 		{[]int{0, 1, 2}, []string{"", "no card", ""}, conformance.Passed, 0, "p"},
 	} {
 		c := run(tc.errs...)
@@ -191,5 +191,18 @@ func TestJudge(t *testing.T) {
 	Judge(c, []conformance.Check{judge(0, 1, 2)}, sessions)
 	if !slices.Equal(c.Checks[0].Seqs, []int{7}) || c.Verdict() != report.NotCertified {
 		t.Errorf("evidence %v, verdict %s", c.Checks[0].Seqs, c.Verdict())
+	}
+}
+
+// TestJudgeNotRunInItsStates: a check whose states were all left out of
+// the plan (a program given no PIN) says so.
+func TestJudgeNotRunInItsStates(t *testing.T) {
+	c := &report.Certification{Runs: []report.ClientRun{{State: "fresh"}}}
+	ck := conformance.Check{ID: "CLIENT-99", States: []string{"signing-locked"}, Judge: func(conformance.Session) conformance.Verdict {
+		return conformance.Verdict{Outcome: conformance.NotApplicable, Reason: "not judged"}
+	}}
+	Judge(c, []conformance.Check{ck}, []conformance.Session{{State: "fresh"}})
+	if r := c.Checks[0]; r.Outcome != conformance.NotApplicable || !strings.HasPrefix(r.Reason, "not run in the states it needs (signing-locked)") {
+		t.Errorf("%+v", r)
 	}
 }

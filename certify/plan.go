@@ -3,6 +3,7 @@ package certify
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jpkisim/jpkisim/conformance"
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -158,8 +159,9 @@ func Certificate(st conformance.State, pin jpki.PIN) []byte {
 
 // Judge judges every run of a certification by the checks of its profile
 // and fills c.Checks (report.CheckResult: failed when a run failed, passed
-// when none failed and one passed, else not applicable). A run with a
-// harness Error is not judged. sessions[i] is the session of c.Runs[i].
+// when none failed and one passed, else not applicable, with the reason of
+// the first run in a state of the check's). A run with a harness Error is
+// not judged. sessions[i] is the session of c.Runs[i].
 func Judge(c *report.Certification, checks []conformance.Check, sessions []conformance.Session) {
 	c.Checks = nil
 	for _, ck := range checks {
@@ -181,7 +183,14 @@ func Judge(c *report.Certification, checks []conformance.Check, sessions []confo
 		if decided >= 0 {
 			r.Run, r.Reason, r.Seqs = decided, r.PerRun[decided].Reason, r.PerRun[decided].Seqs
 		} else if len(r.PerRun) > 0 {
-			r.Reason = "not applicable in any run; the first run: " + r.PerRun[0].Reason
+			// The reason of a run in a state the check is about says most.
+			first := slices.IndexFunc(c.Runs, func(run report.ClientRun) bool { return slices.Contains(ck.States, run.State) })
+			if first >= 0 {
+				r.Reason = fmt.Sprintf("not applicable in any run; in state %s: %s", c.Runs[first].State, r.PerRun[first].Reason)
+			} else {
+				r.Reason = fmt.Sprintf("not run in the states it needs (%s), which are about a PIN the program was not given; the first run: %s",
+					strings.Join(ck.States, ", "), r.PerRun[0].Reason)
+			}
 		}
 		c.Checks = append(c.Checks, r)
 	}

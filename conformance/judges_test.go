@@ -619,6 +619,19 @@ var judgeCases = []judgeCase{
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(0, "")
 	}},
+	{"CLIENT-15", "a program given no PIN stops at the 6A80 (ssh-keygen -D over OpenSC, seen)", Failed, func(t *testing.T) Session {
+		c := newClient(t, CounterQuery6A80)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		return c.session(255, "cannot read public key from pkcs11")
+	}},
+	{"CLIENT-15", "a program given no PIN goes on after the 6A80", Passed, func(t *testing.T) Session {
+		c := newClient(t, CounterQuery6A80)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		readAll(c, jpki.EFAuthCert)
+		return c.session(0, "")
+	}},
 	{"CLIENT-15", "verifies but fails", Failed, func(t *testing.T) Session {
 		c := newClient(t, CounterQuery6A80)
 		c.given(jpki.SigningPIN, Configured)

@@ -47,7 +47,8 @@ type CheckResult struct {
 	// failed and some passed, not applicable otherwise.
 	Outcome conformance.Outcome `json:"outcome"`
 	// Reason is the deciding verdict's (the first failed run's, else the
-	// first passed run's, else the first run's).
+	// first passed run's); for a check not applicable in any run, the
+	// reason of the first run in a state the check is about.
 	Reason string `json:"reason"`
 	// Run is the index in Certification.Runs of the deciding run; -1 when
 	// no run was judged.

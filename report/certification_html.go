@@ -193,7 +193,7 @@ func newCertificationView(c Certification) certificationView {
 			Outcome: ck.Outcome, Class: outcomeClass(ck.Outcome), Reason: ck.Reason, Words: ck.Words,
 		}
 		if ck.Run >= 0 && ck.Run < len(c.Runs) {
-			row.Run, row.RunAnchor, row.State = ck.Run+1, runAnchor(ck.Run), c.Runs[ck.Run].State
+			row.Run, row.RunAnchor, row.State = ck.Run+1, runAnchor(ck.Run), runLabel(c.Runs[ck.Run])
 		}
 		v.Count.Checks++
 		switch ck.Outcome {
@@ -215,7 +215,7 @@ func newCertificationView(c Certification) certificationView {
 			p := perRunView{Run: ri + 1, Anchor: runAnchor(ri), Outcome: pv.Outcome, Class: outcomeClass(pv.Outcome),
 				Reason: pv.Reason, Deciding: ri == ck.Run, EvidenceEvents: eventsLabel(pv.Seqs)}
 			if ri < len(c.Runs) {
-				p.State = c.Runs[ri].State
+				p.State = runLabel(c.Runs[ri])
 				if pv.Outcome == conformance.Failed {
 					failedIn[ri] = append(failedIn[ri], ck.ID)
 				}
@@ -344,4 +344,18 @@ func joinInts(xs []int) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// runLabel names a run's card state and, when it was not the configured
+// value, the PIN entry it gave: "fresh", "fresh, an empty entry".
+func runLabel(r ClientRun) string {
+	switch r.Entry {
+	case conformance.Empty:
+		return r.State + ", an empty entry"
+	case conformance.Wrong:
+		return r.State + ", a wrong entry"
+	case conformance.ConfiguredLowercase:
+		return r.State + ", the entry in lower case"
+	}
+	return r.State
 }

@@ -186,9 +186,13 @@ func TestCertificationHTMLFailedCheckExcerpt(t *testing.T) {
 	if !strings.Contains(d, "(events 8 and 9)") {
 		t.Error("the run's evidence events are not named")
 	}
-	// The detail opens by a click: closed as it loads.
-	if strings.Contains(d[:strings.Index(d, ">")], " open") {
-		t.Error("the check's detail is open")
+	// A failed check's detail is open as the page loads, as a failed
+	// scenario's is in the run report; a passed one's is closed.
+	if !strings.Contains(d[:strings.Index(d, ">")], " open") {
+		t.Error("the failed check's detail is closed")
+	}
+	if p := element(t, writeCert(t, c), "check-CLIENT-01"); strings.Contains(p[:strings.Index(p, ">")], " open") {
+		t.Error("a passed check's detail is open")
 	}
 	// Events a verdict names that the transcript lacks are said to be missing.
 	c.Checks[1].Seqs = []int{8, 99}
@@ -285,7 +289,7 @@ func TestCertificationHTMLEscapes(t *testing.T) {
 }
 
 // The certification a Chromium reader sees: the banner, the verdict table
-// and, once its summary is clicked, the failed check's excerpt.
+// and the failed check's excerpt, open as the page loads.
 func TestCertificationHTMLInChromium(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cert.html")
 	if err := os.WriteFile(path, []byte(writeCert(t, reporttest.SampleCertification())), 0o600); err != nil {
@@ -302,8 +306,8 @@ func TestCertificationHTMLInChromium(t *testing.T) {
 		}
 	}
 	s, _ := p.Section("excerpt")
-	if strings.Join(s.Opened, " ") != "details#check-"+reporttest.SampleCertFailed+".check.o-failed" {
-		t.Errorf("the check opened %v to show the excerpt", s.Opened)
+	if len(s.Opened) != 0 {
+		t.Errorf("the check opened %v to show the excerpt: it is closed as the page loads", s.Opened)
 	}
 	if !strings.HasPrefix(s.Text, "8") {
 		t.Errorf("the first highlighted event shown is not event 8: %q", s.Text)
@@ -394,4 +398,21 @@ func BenchmarkWriteCertificationHTML(b *testing.B) {
 		size = buf.Len()
 	}
 	b.ReportMetric(float64(size), "bytes")
+}
+
+// The deciding run names the PIN entry when it was not the configured
+// value: the run of an empty entry is not mistaken for a fresh login.
+func TestCertificationHTMLNamesTheEntry(t *testing.T) {
+	c := reporttest.SampleCertification()
+	for i := range c.Checks {
+		if c.Checks[i].Run == 0 {
+			c.Runs[0].Entry = conformance.Empty
+			doc := writeCert(t, c)
+			if !strings.Contains(element(t, doc, "check-"+c.Checks[i].ID), c.Runs[0].State+", an empty entry") {
+				t.Errorf("%s: the deciding run does not name its empty entry", c.Checks[i].ID)
+			}
+			return
+		}
+	}
+	t.Fatal("no check decided by run 1 in the sample")
 }

@@ -27,6 +27,10 @@ var commandExamples = map[string]string{
   jpkisim record --suite --tags @RETRY-06 --out sessions/
   jpkisim record --target pcsc --suite --tags '~@destructive' --out transcripts/
   jpkisim record --import pcscd.log --out session.json`,
+	"jpkisim certify": `  jpkisim certify --profile pkcs11-middleware --report verdicts.html \
+    --client 'pkcs11-tool --module /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so --login --pin env:JPKISIM_CLIENT_PIN --list-objects'
+  jpkisim certify --profile relying-party --client ./sign-with-card.sh --json verdicts.json
+  jpkisim certify --profile kiosk --pin none --client 'ssh-keygen -D opensc-pkcs11.so'`,
 	"jpkisim replay": `  jpkisim replay fixtures/transcripts/pkcs15-tool-dump.json
   jpkisim replay --profile t0 fixtures/transcripts/t0-opensc-tool-send.json
   jpkisim replay session.json --target 'pcsc:Virtual PCD 00 00'

@@ -189,6 +189,9 @@ type serveOptions struct {
 	// and its requests are noted in the control interface's sessions.
 	pki   *pkiServer
 	notes *noteFan
+	// onReady, when not nil, is called once every slot's card is in its
+	// reader, after the ready line.
+	onReady func()
 }
 
 // noteFan tells every function added of a request the responder answered;
@@ -277,6 +280,9 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 				ready = true
 				if err := writeReady(opts, host, port, len(cards), controlAt); err != nil {
 					log.Warn("ready file not written", "err", err)
+				}
+				if opts.onReady != nil {
+					opts.onReady()
 				}
 			},
 		}

@@ -39,8 +39,8 @@ type Want struct {
 // CertificationSections are the sections of a certification report
 // (report.WriteCertificationHTML) CheckCertificationInChromium wants
 // visible: the verdict banner, the verdict table and a failed check's
-// transcript excerpt with a highlighted event (its check's detail is
-// closed as the page loads: the check opens it by clicking).
+// transcript excerpt with a highlighted event (a failed check's detail is
+// open as the page loads).
 var CertificationSections = []Want{
 	{"verdict", "#verdict"},
 	{"checks", "#verdicts #checks"},
@@ -148,8 +148,7 @@ func CheckInChromium(t testing.TB, htmlPath string) Page {
 
 // CheckCertificationInChromium is CheckInChromium for a certification
 // report: it fails t unless CertificationSections are visible (a failed
-// check's excerpt once its summary is clicked) and the page fetched
-// nothing. It skips t when chromium is not installed.
+// check's excerpt, open as the page loads) and the page fetched nothing. It skips t when chromium is not installed.
 func CheckCertificationInChromium(t testing.TB, htmlPath string) Page {
 	t.Helper()
 	return check(t, htmlPath, CertificationSections)
