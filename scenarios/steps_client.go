@@ -153,7 +153,8 @@ func (s clientSteps) clientGivenPIN(role, how string) error {
 
 // clientProgram is the program of a command line: the run's environment
 // without the control interface, PATH led by the jpkisim binary's
-// directory.
+// directory, and the test PKI's responder of the run's own
+// JPKISIM_PKI_URL (certify.OCSPEnv), when set.
 func clientProgram(line string) certify.Program {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -173,7 +174,7 @@ func clientProgram(line string) certify.Program {
 			path = filepath.Dir(abs) + string(os.PathListSeparator) + path
 		}
 	}
-	return certify.Program{Line: line, Env: append(env, "PATH="+path)}
+	return certify.Program{Line: line, Env: append(env, "PATH="+path), PKIURL: os.Getenv(certify.OCSPEnv)}
 }
 
 func (s clientSteps) clientRuns(line string) error {

@@ -236,21 +236,37 @@ forget "$serve_ctl_pid"
 
 # --- a client under test in front of the served card (issue 13, item 2): the client
 # steps take the served card to a conformance state through its control interface,
-# run a program against it through pcscd and judge what the card saw
+# run a program against it through pcscd and judge what the card saw. The scenarios
+# tagged @card-PROFILE need a card of that profile: each such tag is a run of its own,
+# on a card of the profile the control interface put in (docs/conformance.md).
 echo "== a client under test judged by the conformance catalogue: run --tags @client with the served card's control interface"
-"$J" serve --vpcd 127.0.0.1:35963 --control "unix:$work/ctl-client.sock" --ready-file "$work/ready-client.json" \
+"$J" serve --vpcd 127.0.0.1:35963 --control "unix:$work/ctl-client.sock" --ready-file "$work/ready-client.json" --pki 127.0.0.1:35990 \
 	>"$work/serve-client.out" 2>"$work/serve-client.log" &
 serve_client_pid=$!
 pids+=($serve_client_pid)
 for _ in $(seq 150); do [ -s "$work/ready-client.json" ] && break; sleep 0.1; done
 [ -s "$work/ready-client.json" ] || { echo "serve --control for the client under test: no ready file" >&2; exit 1; }
-JPKISIM_CONTROL="unix:$work/ctl-client.sock" JPKISIM_BIN="$J" \
-	"$J" run --target "pcsc:$SLOT0" --features features/client_conformance.feature --tags @client --format pretty >"$work/run-client.log" 2>&1 ||
-	{ echo "the client-under-test scenarios failed" >&2; tail -n 60 "$work/run-client.log" >&2; exit 1; }
-grep -E "^[0-9]+ (scenarios|steps)" "$work/run-client.log"
-# The run put the card back as it found it: the counters the states set are the snapshot's again.
-tries_client=$("$J" ctl --control "unix:$work/ctl-client.sock" status --slot 0 | jq -r '[.tries[] | select(.app == "JPKI") | .left] | join(" ")')
-[ "$tries_client" = "3 5" ] || { echo "after the client-under-test run the JPKI tries are $tries_client, not 3 5" >&2; exit 1; }
+client_cards=$(grep -o '@card-[a-z0-9-]*' features/client_conformance.feature | sort -u | sed 's/^@card-//')
+client_tags=@client
+for c in $client_cards; do client_tags="$client_tags && not @card-$c"; done
+for c in "" $client_cards; do
+	tags=$client_tags
+	if [ -n "$c" ]; then
+		tags="@client && @card-$c"
+		"$J" ctl --control "unix:$work/ctl-client.sock" profile "$c" >/dev/null
+		for _ in $(seq 100); do
+			[ "$("$J" ctl --control "unix:$work/ctl-client.sock" status --slot 0 | jq '.inserted and .in_reader and .powered')" = true ] && break
+			sleep 0.1
+		done
+	fi
+	JPKISIM_CONTROL="unix:$work/ctl-client.sock" JPKISIM_PKI_URL=http://127.0.0.1:35990 JPKISIM_BIN="$J" \
+		"$J" run --target "pcsc:$SLOT0" --features features/client_conformance.feature --tags "$tags" --format pretty >"$work/run-client.log" 2>&1 ||
+		{ echo "the client-under-test scenarios ($tags) failed" >&2; tail -n 60 "$work/run-client.log" >&2; exit 1; }
+	echo "${c:-default}: $(grep -E "^[0-9]+ (scenarios|steps)" "$work/run-client.log" | tr '\n' ' ')"
+	# The run put the card back as it found it: the counters the states set are the snapshot's again.
+	tries_client=$("$J" ctl --control "unix:$work/ctl-client.sock" status --slot 0 | jq -r '[.tries[] | select(.app == "JPKI") | .left] | join(" ")')
+	[ "$tries_client" = "3 5" ] || { echo "after the client-under-test run ($tags) the JPKI tries are $tries_client, not 3 5" >&2; exit 1; }
+done
 kill "$serve_client_pid"
 wait "$serve_client_pid" 2>/dev/null || true
 forget "$serve_client_pid"

@@ -6,8 +6,10 @@
 # certificate EF in fixed chunks past the end the card showed (CLIENT-06),
 # and leaves the card as it is, the password verified (CLIENT-14). When
 # nothing was entered it presents a password of its own (CLIENT-01): jpkisim
-# apdu's, the test card's, with JPKISIM_SIGN_PIN unset. The password comes
-# in JPKISIM_CLIENT_PIN, never an argument.
+# apdu's, the test card's, with JPKISIM_SIGN_PIN unset. A password typed in
+# lower case goes to the card as typed (CLIENT-03): jpkisim apdu would refuse
+# it, so that VERIFY goes through scriptor, its hex on scriptor's standard
+# input. The password comes in JPKISIM_CLIENT_PIN, never an argument.
 set -u
 SELECT=00A4040C0AD392F000260100000001
 apdu() { jpkisim apdu --target "pcsc:$JPKISIM_READER" "$@"; }
@@ -18,6 +20,15 @@ else
 	unset JPKISIM_SIGN_PIN
 fi
 verify() { apdu "$SELECT" 00A4020C02001B '00200080{len:signing-pin}{signing-pin}' | tail -n 1; }
+case ${JPKISIM_CLIENT_PIN:-} in
+*[a-z]*)
+	verify() {
+		hex=$(printf %s "$JPKISIM_CLIENT_PIN" | od -An -v -tX1 | tr -d ' \n')
+		printf '%s\n' "$SELECT" 00A4020C02001B "$(printf '00200080%02X' $((${#hex} / 2)))$hex" |
+			scriptor -r "$JPKISIM_READER" 2>/dev/null | sed -n 's/^< //p' | tail -n 1 | sed 's/ :.*//; s/ //g'
+	}
+	;;
+esac
 sw=$(verify)
 [ "$sw" = 9000 ] || sw=$(verify) # "the card may have been busy": the same entry again
 case $sw in
