@@ -160,6 +160,63 @@ CLIENT-15 failed
 CLIENT-16 passed
 EOF
 
+# The project's own clients (scripts/clients/). signer.sh is well behaved: it
+# passes every check of the kiosk profile it is judged by (CLIENT-05 is not
+# applicable: it reads the counter, 63C0, and never sends the VERIFY that would
+# answer 6984).
+certify signer 0 kiosk signing "scripts/clients/signer.sh" <<'EOF'
+CLIENT-01 passed
+CLIENT-02 passed
+CLIENT-03 passed
+CLIENT-04 passed
+CLIENT-05 not applicable
+CLIENT-06 passed
+CLIENT-07 passed
+CLIENT-10 passed
+CLIENT-11 passed
+CLIENT-12 passed
+CLIENT-13 passed
+CLIENT-14 passed
+CLIENT-15 passed
+CLIENT-16 passed
+EOF
+
+# The same signer asking no OCSP responder fails exactly the two revocation
+# checks and nothing else.
+certify signer-no-revocation-check 1 relying-party signing "scripts/clients/signer.sh --mistake no-revocation-check" <<'EOF'
+CLIENT-01 passed
+CLIENT-02 passed
+CLIENT-03 passed
+CLIENT-05 not applicable
+CLIENT-08 passed
+CLIENT-09 passed
+CLIENT-10 failed
+CLIENT-11 failed
+CLIENT-12 passed
+CLIENT-14 passed
+EOF
+
+# bad-client.sh, the misbehaving one, fails exactly the checks its header says it
+# breaks — an own password for an empty entry (01), the same entry twice (02), the
+# lower case sent as typed (03), no counter read (04), 6984 read as tries left (05),
+# reads past the end (06), the password left verified (14) — and passes the rest
+# it is judged by.
+certify bad-client 1 pkcs11-middleware signing "scripts/clients/bad-client.sh" <<'EOF'
+CLIENT-01 failed
+CLIENT-02 failed
+CLIENT-03 failed
+CLIENT-04 failed
+CLIENT-05 failed
+CLIENT-06 failed
+CLIENT-07 passed
+CLIENT-08 not applicable
+CLIENT-09 not applicable
+CLIENT-13 not applicable
+CLIENT-14 failed
+CLIENT-15 not applicable
+CLIENT-16 passed
+EOF
+
 echo "== certify interrupted: SIGINT during a run stops it, the reports say so, exit 130"
 "$J" certify --profile kiosk --pin none --client "sleep 29.$$" --report "$work/interrupted.html" --json "$work/interrupted.json" \
 	>"$work/interrupted.out" 2>"$work/interrupted.err" &

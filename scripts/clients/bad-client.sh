@@ -9,7 +9,9 @@
 # apdu's, the test card's, with JPKISIM_SIGN_PIN unset. A password typed in
 # lower case goes to the card as typed (CLIENT-03): jpkisim apdu would refuse
 # it, so that VERIFY goes through scriptor, its hex on scriptor's standard
-# input. The password comes in JPKISIM_CLIENT_PIN, never an argument.
+# input. It never reads the retry counter first, so it warns of nothing at
+# one try left (CLIENT-04). The password comes in JPKISIM_CLIENT_PIN, never an
+# argument.
 set -u
 SELECT=00A4040C0AD392F000260100000001
 apdu() { jpkisim apdu --target "pcsc:$JPKISIM_READER" "$@"; }
@@ -23,7 +25,7 @@ verify() { apdu "$SELECT" 00A4020C02001B '00200080{len:signing-pin}{signing-pin}
 case ${JPKISIM_CLIENT_PIN:-} in
 *[a-z]*)
 	verify() {
-		hex=$(printf %s "$JPKISIM_CLIENT_PIN" | od -An -v -tX1 | tr -d ' \n')
+		hex=$(printf %s "$JPKISIM_CLIENT_PIN" | od -An -v -tx1 | tr -d ' \n' | tr a-f A-F)
 		printf '%s\n' "$SELECT" 00A4020C02001B "$(printf '00200080%02X' $((${#hex} / 2)))$hex" |
 			scriptor -r "$JPKISIM_READER" 2>/dev/null | sed -n 's/^< //p' | tail -n 1 | sed 's/ :.*//; s/ //g'
 	}
