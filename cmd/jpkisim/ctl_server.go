@@ -964,16 +964,18 @@ func (c *controller) restoreSnapshot(s *slotCtl, w http.ResponseWriter, r *http.
 	return nil
 }
 
-// serveControl starts the control interface on addr; it stops with ctx.
-func serveControl(ctx context.Context, log *slog.Logger, c *controller, addr controlAddress) (controlAddress, error) {
+// serveControl starts the control interface on addr; it stops with ctx,
+// or when stop is called — which returns once its listener is closed (a
+// Unix socket removed), so that a serve about to exit leaves none behind.
+func serveControl(ctx context.Context, log *slog.Logger, c *controller, addr controlAddress) (bound controlAddress, stop func(), err error) {
 	ln, bound, err := addr.listen()
 	if err != nil {
-		return addr, err
+		return addr, nil, err
 	}
 	srv := &http.Server{Handler: c.handler(), MaxHeaderBytes: 16 << 10,
 		ReadHeaderTimeout: controlLimits.header, ReadTimeout: controlLimits.read, WriteTimeout: controlLimits.write, IdleTimeout: controlLimits.idle}
 	go srv.Serve(newLimitListener(ln, controlLimits.conns))
 	context.AfterFunc(ctx, func() { srv.Close() })
 	log.Info("control interface", "address", bound.String())
-	return bound, nil
+	return bound, func() { srv.Close() }, nil
 }

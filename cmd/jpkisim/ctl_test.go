@@ -540,7 +540,7 @@ func TestCtlCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, a); err != nil {
+	if _, _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, a); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(sock); err != nil || fi.Mode().Perm() != 0o600 {
@@ -718,7 +718,7 @@ func TestControlCutsOffSlowClients(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, _ := parseControlAddr("127.0.0.1:0")
-	bound, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, a)
+	bound, _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -742,7 +742,7 @@ func BenchmarkControlTries(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, _ := parseControlAddr("unix:" + sock)
-	if _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, a); err != nil {
+	if _, _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, a); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("unix", func(b *testing.B) {
@@ -756,7 +756,7 @@ func BenchmarkControlTries(b *testing.B) {
 			}
 		}
 	})
-	bound, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, controlAddress{"tcp", "127.0.0.1:0"})
+	bound, _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, controlAddress{"tcp", "127.0.0.1:0"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -771,4 +771,34 @@ func BenchmarkControlTries(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestServeRemovesItsControlSocket: once serveCards returns, its Unix
+// control socket is gone — serve's process may exit right after, before a
+// goroutine closing it on the context's end would have run (a socket left
+// behind was seen in make test).
+func TestServeRemovesItsControlSocket(t *testing.T) {
+	for i := range 20 {
+		d := newDriver(t)
+		card, _ := simulator.New(fixtures.MustProfile("default"))
+		sock := filepath.Join(t.TempDir(), "ctl.sock")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- serveCards(ctx, slog.New(slog.DiscardHandler), []*simulator.Card{card}, "127.0.0.1", d.port(), nil,
+				serveOptions{stdout: io.Discard, control: &controlAddress{"unix", sock}})
+		}()
+		d.accept()
+		for j := 0; j < 100; j++ {
+			if _, err := os.Stat(sock); err == nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		if _, err := os.Stat(sock); !os.IsNotExist(err) {
+			t.Fatalf("round %d: the control socket is still there after serveCards returned", i)
+		}
+	}
 }

@@ -244,10 +244,11 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 				}
 			}
 		}
-		bound, err := serveControl(ctx, log, ctl, *opts.control)
+		bound, stop, err := serveControl(ctx, log, ctl, *opts.control)
 		if err != nil {
 			return err
 		}
+		defer stop()
 		controlAt = bound.String()
 	}
 	if opts.readyFile != "" {
