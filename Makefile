@@ -22,6 +22,7 @@ run:
 test: deps check lint
 	$(GO) test -race -count=1 ./...
 	scripts/fs-test.sh
+	VCS_LDFLAGS='$(VCS_LDFLAGS)' scripts/shard-test.sh
 	VCS_LDFLAGS='$(VCS_LDFLAGS)' scripts/pcsc-test.sh
 	VCS_LDFLAGS='$(VCS_LDFLAGS)' scripts/certify-test.sh
 

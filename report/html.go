@@ -37,29 +37,33 @@ func WriteHTML(w io.Writer, r Run) error {
 // The view the template draws: everything computed, formatted and grouped
 // here, so that the template only places it.
 type htmlView struct {
-	Title       string
-	Tool        string
-	Module      string
-	GoVersion   string
-	Commit      string // 40 hex digits, "" when the binary carries none
-	Modified    bool
-	CommitTime  string
-	Started     string
-	Finished    string
-	Took        string
-	Command     string
-	Seed        int64
-	Tags        string
-	Features    string
-	Interrupted string
-	Verdict     string
-	Failing     bool
-	Count       Counts
-	Targets     []targetView
-	Failed      []scenarioLink
-	Rules       []ruleRow
-	RuleTotals  []coverageTotals
-	Uncovered   int
+	Title      string
+	Tool       string
+	Module     string
+	GoVersion  string
+	Commit     string // 40 hex digits, "" when the binary carries none
+	Modified   bool
+	CommitTime string
+	Started    string
+	Finished   string
+	Took       string
+	Command    string
+	Seed       int64
+	Tags       string
+	Features   string
+	// Shard and Machine are a shard's (a run with --shard); Shards the
+	// shards of a merged run.
+	Shard, Machine string
+	Shards         []ShardRun
+	Interrupted    string
+	Verdict        string
+	Failing        bool
+	Count          Counts
+	Targets        []targetView
+	Failed         []scenarioLink
+	Rules          []ruleRow
+	RuleTotals     []coverageTotals
+	Uncovered      int
 	// Unlisted are rule IDs scenarios carry that the catalogue lacks.
 	Unlisted []string
 }
@@ -181,6 +185,9 @@ func newHTMLView(r Run) htmlView {
 		Seed:        id.Seed,
 		Tags:        id.Tags,
 		Features:    id.Features,
+		Shard:       id.Shard.String(),
+		Machine:     id.Machine,
+		Shards:      r.Shards,
 		Interrupted: r.Interrupted,
 		Count:       r.Count(),
 	}
@@ -292,7 +299,7 @@ func newScenarioView(s Scenario, anchor string) scenarioView {
 	sv := scenarioView{
 		Anchor:   anchor,
 		Name:     s.Name,
-		Where:    fmt.Sprintf("%s:%d", s.URI, s.Line),
+		Where:    where(s),
 		Tags:     s.Tags,
 		Rules:    s.Rules,
 		Status:   s.Status,
@@ -444,4 +451,17 @@ func span(d time.Duration) string {
 		return fmt.Sprintf("%.2f s", d.Seconds())
 	}
 	return d.Round(time.Second).String()
+}
+
+// where is a scenario's place: its feature file and line, and in a merged
+// run the shard and machine it ran on.
+func where(s Scenario) string {
+	w := fmt.Sprintf("%s:%d", s.URI, s.Line)
+	if s.Shard.Sharded() {
+		w += " · shard " + s.Shard.String()
+		if s.Machine != "" {
+			w += " on " + s.Machine
+		}
+	}
+	return w
 }

@@ -44,8 +44,15 @@ func WriteJUnit(w io.Writer, r Run) error {
 			}
 			tc := xmlCase{Name: name, Classname: s.Feature, File: s.URI, Line: s.Line, Status: string(s.Status), Time: seconds(s.Duration),
 				SystemOut: &xmlText{Text: transcriptText(s)}}
+			var props []xmlProp
 			if len(s.Tags) > 0 {
-				tc.Properties = &xmlProps{Props: []xmlProp{{Name: "tags", Value: strings.Join(s.Tags, " ")}}}
+				props = append(props, xmlProp{Name: "tags", Value: strings.Join(s.Tags, " ")})
+			}
+			if s.Shard.Sharded() { // a merged run: where the scenario ran
+				props = append(props, xmlProp{Name: "shard", Value: s.Shard.String()}, xmlProp{Name: "machine", Value: s.Machine})
+			}
+			if len(props) > 0 {
+				tc.Properties = &xmlProps{Props: props}
 			}
 			failure, first := failureOf(s)
 			switch s.Status {
@@ -106,6 +113,19 @@ func properties(r Run, t TargetRun) []xmlProp {
 	}
 	if r.Interrupted != "" {
 		p = append(p, xmlProp{"interrupted", r.Interrupted})
+	}
+	if id.Shard.Sharded() {
+		p = append(p, xmlProp{"shard", id.Shard.String()})
+	}
+	if id.Machine != "" {
+		p = append(p, xmlProp{"machine", id.Machine})
+	}
+	if id.FeaturesDigest != "" {
+		p = append(p, xmlProp{"features.sha256", id.FeaturesDigest})
+	}
+	for _, sr := range r.Shards {
+		p = append(p, xmlProp{"shard " + sr.Shard.String(), fmt.Sprintf("%s, %s to %s, %s", sr.Machine,
+			sr.Started.UTC().Format(time.RFC3339), sr.Finished.UTC().Format(time.RFC3339), sr.Source)})
 	}
 	return p
 }

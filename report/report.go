@@ -46,6 +46,9 @@ type Run struct {
 	Interrupted string `json:"interrupted,omitempty"`
 	// Rules is the rule catalogue the coverage matrix is drawn against.
 	Rules []Rule `json:"rules"`
+	// Shards say where each shard of a merged run ran (Merge); empty for a
+	// run that was not merged.
+	Shards []ShardRun `json:"shards,omitempty"`
 }
 
 // Identity says who ran what, when and how.
@@ -62,6 +65,14 @@ type Identity struct {
 	Tags string `json:"tags,omitempty"`
 	// Features says where the features came from: "embedded" or a path.
 	Features string `json:"features,omitempty"`
+	// FeaturesDigest is the SHA-256 of the feature files the run read
+	// (scenarios.FeaturesDigest), hex: shards of one run read the same.
+	FeaturesDigest string `json:"features_digest,omitempty"`
+	// Shard is the part of a split run this one is (--shard K/N); the
+	// zero Shard for a whole run.
+	Shard Shard `json:"shard,omitzero"`
+	// Machine is the host the run ran on (os.Hostname).
+	Machine string `json:"machine,omitempty"`
 }
 
 // Rule is one entry of the rule catalogue (docs/rules.md).
@@ -114,6 +125,11 @@ type Scenario struct {
 	Steps    []Step        `json:"steps"`
 	// Transcript is what the card saw during the scenario.
 	Transcript transcript.Transcript `json:"transcript"`
+	// Shard and Machine say where the scenario ran in a merged run
+	// (jpkisim report merge): its shard's and host's; zero and "" in a run
+	// that was not merged, whose identity says both.
+	Shard   Shard  `json:"shard,omitzero"`
+	Machine string `json:"machine,omitempty"`
 }
 
 // Step is one step's evidence.

@@ -1,9 +1,13 @@
 package scenarios
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,7 +30,18 @@ type ScenarioRef struct {
 	Steps []stepRef `json:"-"`
 	// feature is the name of the scenario's feature, for the reports.
 	feature string
+	// scenario and scenarioLine are the name and the line of the Scenario
+	// or Scenario Outline the pickle comes from (an outline's rows share
+	// them): its identity for sharding, and the line godog selects it by.
+	scenario     string
+	scenarioLine int
 }
+
+// ShardID is the scenario's stable identity for sharding (report.Shard):
+// its feature file and the name of its Scenario or Scenario Outline, so
+// that an outline's rows stay together and adding a scenario moves no
+// other (docs/sharding.md).
+func (s ScenarioRef) ShardID() string { return s.URI + "\x00" + s.scenario }
 
 // stepRef is one step of a scenario, with its line in the feature file.
 // Literal: the text is as the line has it (not a scenario outline's step,
@@ -67,6 +82,11 @@ func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, er
 		for _, p := range f.Pickles {
 			// godog names a file selected by line "retry.feature:21".
 			ref := ScenarioRef{URI: pathLine.ReplaceAllString(p.Uri, ""), Name: p.Name, feature: feature}
+			if len(p.AstNodeIds) > 0 {
+				if sc := f.FindScenario(p.AstNodeIds[0]); sc != nil {
+					ref.scenario, ref.scenarioLine = sc.Name, int(sc.Location.Line)
+				}
+			}
 			for _, id := range p.AstNodeIds { // the scenario, then its example row
 				if l, ok := lines[id]; ok {
 					ref.Line = l
@@ -220,4 +240,44 @@ func UnknownRuleTags(idx map[string][]ScenarioRef) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// FeaturesDigest is the SHA-256, hex, of the .feature files a run of fsys
+// and paths reads (nil fsys: the embedded features; no paths: all), each
+// file's path and content in path order: the shards of one run have the
+// same (report.Identity.FeaturesDigest). Errors: a path that cannot be
+// read.
+func FeaturesDigest(fsys fs.FS, paths []string) (string, error) {
+	if fsys == nil {
+		fsys = features.FS
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	files := map[string]bool{}
+	for _, p := range paths {
+		p = pathLine.ReplaceAllString(p, "")
+		err := fs.WalkDir(fsys, p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(path, ".feature") {
+				files[path] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	h := sha256.New()
+	for _, path := range slices.Sorted(maps.Keys(files)) {
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -111,7 +111,7 @@ func (c *collector) feature(doc *messages.GherkinDocument, uri string) {
 func (c *collector) begin(p *godog.Scenario) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := &collected{s: report.Scenario{ID: p.Id, URI: p.Uri, Name: maskText(p.Name), Status: report.Passed, Started: time.Now()},
+	s := &collected{s: report.Scenario{ID: p.Id, URI: pathLine.ReplaceAllString(p.Uri, ""), Name: maskText(p.Name), Status: report.Passed, Started: time.Now()},
 		steps: map[string]int{}, start: map[string]time.Time{}}
 	for _, t := range p.Tags {
 		s.s.Tags = append(s.s.Tags, t.Name)
@@ -237,7 +237,11 @@ func (c *collector) scenarios() []report.Scenario {
 
 // locate fills in what only the feature document knows; c.mu held.
 func (c *collector) locate(s *report.Scenario) {
-	doc := c.docs[s.URI]
+	uri := s.URI // a file selected by line is a document of its own: godog's URI "FILE:LINE"
+	if p := c.pickles[s.ID]; p != nil {
+		uri = p.Uri
+	}
+	doc := c.docs[uri]
 	if doc == nil || doc.Feature == nil {
 		return
 	}

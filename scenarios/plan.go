@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/jpkisim/jpkisim/harness"
@@ -35,6 +36,13 @@ type PlanResult struct {
 	Dropped map[string][]ScenarioRef `json:"dropped,omitempty"`
 	// Undefined are the steps of Scenarios no step definition matches.
 	Undefined []UndefinedStep `json:"undefined,omitempty"`
+	// Shard is the part of the scenarios this run takes (Config.Shard);
+	// the zero Shard for all. Everything above counts this shard's
+	// scenarios only.
+	Shard report.Shard `json:"shard,omitzero"`
+	// paths select the shard's scenarios for godog: "FILE:LINE" of each
+	// Scenario or Scenario Outline, in file order.
+	paths []string
 }
 
 // The reasons a target leaves a group of scenarios out.
@@ -64,16 +72,22 @@ func Plan(cfg Config) (PlanResult, error) {
 	if err != nil {
 		return PlanResult{}, err
 	}
+	if cfg.Shard.Sharded() {
+		selection = slices.DeleteFunc(selection, func(s ScenarioRef) bool { return !cfg.Shard.Holds(s.ShardID()) })
+	}
 	withClient := slices.ContainsFunc(selection, func(s ScenarioRef) bool { return slices.Contains(s.Tags, "@client") })
 	tags, out, err := narrowTags(cfg, user, withClient)
 	if err != nil {
 		return PlanResult{}, err
 	}
 	p := PlanResult{Target: cfg.Target.Name(), Virtual: cfg.Target.Virtual(), Embedded: cfg.Target.Capabilities().Embedded,
-		Tags: tags.String(), Dropped: map[string][]ScenarioRef{}}
+		Tags: tags.String(), Dropped: map[string][]ScenarioRef{}, Shard: cfg.Shard}
 	for _, s := range selection {
 		if tags.Match(s.Tags) {
 			p.Scenarios = append(p.Scenarios, s)
+			if path := fmt.Sprintf("%s:%d", s.URI, s.scenarioLine); cfg.Shard.Sharded() && !slices.Contains(p.paths, path) {
+				p.paths = append(p.paths, path)
+			}
 		}
 	}
 	for i, l := range out {

@@ -20,6 +20,9 @@ import (
 var ReportFormats = map[string]func(io.Writer, report.Run) error{
 	"junit":    report.WriteJUnit,
 	"cucumber": report.WriteCucumber,
+	// evidence is the run as data, which `jpkisim report merge` reads
+	// (docs/sharding.md).
+	"evidence": report.WriteEvidence,
 }
 
 // reportSpec is one report of a format list: its format and its file ("":

@@ -48,6 +48,10 @@ type Config struct {
 	// not virtual (--allow-destructive). Without it they are left out, and
 	// asking for them by tag is an error.
 	AllowDestructive bool
+	// Shard, when set, runs only the scenarios that fall to it
+	// (ScenarioRef.ShardID, report.Shard.Holds): the N shards of a run
+	// together run each of its scenarios once (docs/sharding.md).
+	Shard report.Shard
 	// Stopped, when set, is asked before every scenario: once it says true
 	// the run is interrupted, and the scenarios left are not run (their
 	// evidence says report.NotRun). The scenario in flight finishes.
@@ -205,6 +209,12 @@ func execute(cfg Config) Result {
 		cfg.Randomize = time.Now().UnixNano() // picked here, so that the reports can name it
 	}
 	cfg.Tags = plan.Tags
+	if cfg.Shard.Sharded() {
+		if len(plan.paths) == 0 { // nothing falls to this shard
+			return Result{Evidence: evidenceOf(cfg, nil, nil)}
+		}
+		cfg.Paths = plan.paths
+	}
 	cfg.run = &runStats{evidence: newCollector(), stopped: cfg.Stopped}
 	suite := Suite(cfg)
 	defer collectors.Delete(suite.Name)

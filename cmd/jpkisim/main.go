@@ -150,7 +150,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRunCmd(stdout), newAPDUCmd(stdout), newProfilesCmd(stdout), newStepsCmd(stdout), newServeCmd(stderr),
 		newPropsCmd(stdout), newDiffCmd(stdout), newRulesCmd(stdout), newCardCmd(stdout))
-	root.AddCommand(newRecordCmd(stdout, stderr), newReplayCmd(stdout, stderr), newCertifyCmd(stdout, stderr))
+	root.AddCommand(newRecordCmd(stdout, stderr), newReplayCmd(stdout, stderr), newCertifyCmd(stdout, stderr), newReportCmd(stdout))
 	root.AddCommand(newCtlCmd(stdout, stderr))
 	addBasics(root, stdout) // version, --version, completion, an example on every --help
 	return root

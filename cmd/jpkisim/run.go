@@ -113,6 +113,7 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		statePath             string
 		htmlReport            string
 		planOnly              bool
+		shardText             string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [FEATURE...]",
@@ -171,6 +172,19 @@ Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 			if err != nil {
 				return usageError{err}
 			}
+			var shard report.Shard
+			if shardText != "" {
+				if shard, err = report.ParseShard(shardText); err != nil {
+					return usageError{err}
+				}
+				if random == -1 {
+					return usageError{errors.New("--shard and --random -1: each shard would pick its own seed; give every shard the same --random N")}
+				}
+			}
+			digest, err := scenarios.FeaturesDigest(fsys, paths)
+			if err != nil {
+				return usageError{err}
+			}
 			if random == -1 {
 				// One seed for every target, picked here, so that the one
 				// the reports name replays each target's order.
@@ -186,6 +200,7 @@ Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 				FS:               fsys,
 				NoColors:         noColors || !isTerminal(stdout),
 				AllowDestructive: allowDestructive,
+				Shard:            shard,
 			}
 			opts := targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Prompt: !planOnly, Restore: true}
 			var runs []scenarios.Config
@@ -244,7 +259,8 @@ Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 			for i, c := range runs {
 				ts[i] = c.Target
 			}
-			id := report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine(), Tags: tags, Seed: random, Features: featuresName(featuresDir)}
+			id := report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine(), Tags: tags, Seed: random, Features: featuresName(featuresDir),
+				FeaturesDigest: digest, Shard: shard, Machine: machine()}
 			var stop interruption
 			for i := range runs {
 				runs[i].Stopped = stop.caught
@@ -273,6 +289,7 @@ Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "on a card that is not virtual, run @destructive scenarios (they spend PIN tries; a PIN a scenario changes is put back)")
 	f.BoolVar(&planOnly, "dry-run", false, "list the scenarios the run would start on each target and what each leaves out, and why; no card session is opened, no report written")
+	f.StringVar(&shardText, "shard", "", "run part K of N of the scenarios (K/N, by feature file and scenario name; the N parts together are the whole run), for CI matrices and Kubernetes Jobs (docs/sharding.md)")
 	f.BoolVar(&allowLockout, "allow-lockout", false, "on a card that is not virtual, let a step spend the last two tries of a PIN (the guard keeps them otherwise)")
 	return cmd
 }
@@ -341,6 +358,9 @@ func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note,
 		summary = append(summary, c.Target.Name()+": "+verdict)
 	}
 	line := "targets: " + strings.Join(summary, "; ")
+	if sh := reports.identity.Shard; sh.Sharded() {
+		line += fmt.Sprintf(" (shard %s: the scenarios that fall to it)", sh)
+	}
 	if note != "" {
 		line += " — " + note
 	}
@@ -355,7 +375,7 @@ func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note,
 	if worst != 0 {
 		return exitError{worst}
 	}
-	if total == 0 {
+	if total == 0 && !reports.identity.Shard.Sharded() { // a shard may hold none of the selection
 		return usageError{noScenario(featuresDir, tags, args)}
 	}
 	return nil
@@ -449,6 +469,13 @@ func commandLine() string {
 }
 
 // featuresName says where a run's features came from.
+// machine is the host's name for the reports, "" when the system says
+// none.
+func machine() string {
+	h, _ := os.Hostname()
+	return h
+}
+
 func featuresName(dir string) string {
 	if dir == "" {
 		return "embedded"

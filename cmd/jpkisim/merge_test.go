@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jpkisim/jpkisim/report"
+)
+
+func readEvidence(t *testing.T, path string) report.Run {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.ReadEvidence(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// outcomes is every scenario of a run as "FILE:LINE name status (N steps)",
+// sorted.
+func outcomes(r report.Run) []string {
+	var out []string
+	for _, tr := range r.Targets {
+		for _, s := range tr.Scenarios {
+			out = append(out, fmt.Sprintf("%s %s:%d %s %s (%d steps)", tr.Name, s.URI, s.Line, s.Name, s.Status, len(s.Steps)))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestShardedRunMergesToTheRun: four shards of a run, merged, hold exactly
+// the scenarios and verdicts of the unsharded run; a merge with a shard
+// missing or given twice is refused with exit 2.
+func TestShardedRunMergesToTheRun(t *testing.T) {
+	dir := t.TempDir()
+	const tags = "@RETRY-01 or @RETRY-06 or @CERT-08 or @PIN-03 or @AGE-01"
+	whole := filepath.Join(dir, "whole.json")
+	if code, _, errOut := runCLI(t, "run", "--target", "sim", "--tags", tags, "--format", "progress,evidence:"+whole); code != 0 {
+		t.Fatalf("the unsharded run: exit %d %s", code, errOut)
+	}
+	var shardFiles []string
+	for k := 1; k <= 4; k++ {
+		f := filepath.Join(dir, fmt.Sprintf("shard-%d.json", k))
+		if code, _, errOut := runCLI(t, "run", "--target", "sim", "--tags", tags, "--shard", fmt.Sprintf("%d/4", k), "--format", "progress,evidence:"+f); code != 0 {
+			t.Fatalf("shard %d: exit %d %s", k, code, errOut)
+		}
+		if got := readEvidence(t, f).Identity.Shard; got != (report.Shard{K: k, N: 4}) {
+			t.Fatalf("shard %d's evidence says %v", k, got)
+		}
+		shardFiles = append(shardFiles, f)
+	}
+	out := filepath.Join(dir, "merged")
+	code, stdout, errOut := runCLI(t, append([]string{"report", "merge", "--out", out}, shardFiles...)...)
+	if code != 0 || !strings.Contains(stdout, "merged 4 shards") {
+		t.Fatalf("merge: exit %d %q %q", code, stdout, errOut)
+	}
+	merged := readEvidence(t, filepath.Join(out, "evidence.json"))
+	w, m := outcomes(readEvidence(t, whole)), outcomes(merged)
+	if len(w) == 0 || !slices.Equal(w, m) {
+		t.Errorf("merged\n%s\nunsharded\n%s", strings.Join(m, "\n"), strings.Join(w, "\n"))
+	}
+	for _, name := range []string{"junit.xml", "cucumber.json", "report.html"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+		if name == "junit.xml" && !bytes.Contains(b, []byte(`<property name="shard" value="3/4">`)) {
+			t.Error("the merged JUnit does not say which shard a scenario ran on")
+		}
+	}
+	for _, bad := range [][]string{shardFiles[:3], append(slices.Clone(shardFiles), shardFiles[0]), {whole, shardFiles[0]}} {
+		code, _, errOut := runCLI(t, append([]string{"report", "merge", "--out", filepath.Join(dir, "bad")}, bad...)...)
+		if code != exitUsage || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("merge %v: exit %d %q, want 2 and one line", bad, code, errOut)
+		}
+	}
+	if code, _, _ := runCLI(t, "run", "--shard", "5/4"); code != exitUsage {
+		t.Errorf("--shard 5/4: exit %d", code)
+	}
+}
+
+// TestEmptyShardPasses: a shard that none of the selected scenarios falls
+// to passes with an empty evidence file (an unsharded run of nothing is a
+// usage error), and merges with the others.
+func TestEmptyShardPasses(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	empty := false
+	for k := 1; k <= 40; k++ {
+		f := filepath.Join(dir, fmt.Sprintf("s%d.json", k))
+		code, _, errOut := runCLI(t, "run", "--target", "sim", "--tags", "@RETRY-06", "--shard", fmt.Sprintf("%d/40", k), "--format", "progress,evidence:"+f)
+		if code != 0 {
+			t.Fatalf("shard %d/40: exit %d %s", k, code, errOut)
+		}
+		if len(readEvidence(t, f).Targets[0].Scenarios) == 0 {
+			empty = true
+		}
+		files = append(files, f)
+	}
+	if !empty {
+		t.Skip("every one of 40 shards holds a @RETRY-06 scenario")
+	}
+	if code, _, errOut := runCLI(t, append([]string{"report", "merge", "--out", filepath.Join(dir, "m")}, files...)...); code != 0 {
+		t.Fatalf("merge: exit %d %s", code, errOut)
+	}
+}

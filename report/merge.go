@@ -1,0 +1,186 @@
+package report
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ShardRun says where one shard of a merged run ran (Run.Shards).
+type ShardRun struct {
+	Shard    Shard     `json:"shard"`
+	Machine  string    `json:"machine,omitempty"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Command  string    `json:"command,omitempty"`
+	// Source names the shard's evidence file, as given to the merge.
+	Source string `json:"source,omitempty"`
+}
+
+// Part is one shard's evidence for Merge: the run and the file it was
+// read from (for the errors).
+type Part struct {
+	Source string
+	Run    Run
+}
+
+// ErrMerge marks a set of shards that do not make one run: Merge's errors
+// wrap it.
+var ErrMerge = errors.New("the shards do not make one run")
+
+// Merge puts the N shards of one run back together (docs/sharding.md,
+// "Merging"): one Run whose identity is the shards' (started at the first
+// shard's start, finished at the last one's end, no Shard), whose targets
+// hold every shard's scenarios — each with its shard and machine — in
+// file order, with the left-out counts summed, and whose Shards say where
+// each ran. It refuses, naming every problem at once (an error wrapping
+// ErrMerge): no parts; a part that is not a shard; shards of different
+// counts N; a shard missing or given twice; shards of different tool
+// versions or commits, feature sets (FeaturesDigest), tag filters, seeds
+// or targets.
+func Merge(parts []Part) (Run, error) {
+	if len(parts) == 0 {
+		return Run{}, fmt.Errorf("%w: no shard given", ErrMerge)
+	}
+	var problems []string
+	first := parts[0].Run.Identity
+	n := 0 // the N of the first shard
+	for _, p := range parts {
+		if s := p.Run.Identity.Shard; s.Sharded() {
+			n = s.N
+			break
+		}
+	}
+	bySlot := map[int][]string{}
+	differ := func(what string, get func(Run) string) {
+		vals := map[string][]string{}
+		for _, p := range parts {
+			if v := get(p.Run); v != "\x00" {
+				vals[v] = append(vals[v], p.Source)
+			}
+		}
+		if len(vals) < 2 {
+			return
+		}
+		var say []string
+		for _, v := range slices.Sorted(maps.Keys(vals)) {
+			shown := v
+			if shown == "" {
+				shown = "none"
+			}
+			say = append(say, fmt.Sprintf("%s in %s", shown, strings.Join(vals[v], ", ")))
+		}
+		problems = append(problems, fmt.Sprintf("different %s: %s", what, strings.Join(say, "; ")))
+	}
+	for _, p := range parts {
+		s := p.Run.Identity.Shard
+		switch {
+		case !s.Sharded():
+			problems = append(problems, fmt.Sprintf("%s is not a shard (run without --shard)", p.Source))
+		case s.N != n:
+			// said by differ below
+		default:
+			bySlot[s.K] = append(bySlot[s.K], p.Source)
+		}
+	}
+	differ("shard counts", func(r Run) string {
+		if !r.Identity.Shard.Sharded() {
+			return "\x00" // said above
+		}
+		return fmt.Sprintf("N=%d", r.Identity.Shard.N)
+	})
+	if n > 0 {
+		for k := 1; k <= n; k++ {
+			switch srcs := bySlot[k]; {
+			case len(srcs) == 0:
+				problems = append(problems, fmt.Sprintf("shard %d/%d is missing", k, n))
+			case len(srcs) > 1:
+				problems = append(problems, fmt.Sprintf("shard %d/%d is given %d times: %s", k, n, len(srcs), strings.Join(srcs, ", ")))
+			}
+		}
+	}
+	differ("versions", func(r Run) string { return r.Identity.Tool.Version })
+	differ("commits", func(r Run) string { return r.Identity.Tool.Commit })
+	differ("feature sets", func(r Run) string { return r.Identity.FeaturesDigest })
+	differ("tag filters", func(r Run) string { return r.Identity.Tags })
+	differ("seeds", func(r Run) string { return fmt.Sprint(r.Identity.Seed) })
+	differ("targets", func(r Run) string {
+		var names []string
+		for _, t := range r.Targets {
+			names = append(names, t.Name)
+		}
+		return strings.Join(names, " + ")
+	})
+	if len(problems) > 0 {
+		return Run{}, fmt.Errorf("%w: %s", ErrMerge, strings.Join(problems, "; "))
+	}
+
+	sorted := slices.Clone(parts)
+	slices.SortFunc(sorted, func(a, b Part) int { return cmp.Compare(a.Run.Identity.Shard.K, b.Run.Identity.Shard.K) })
+	out := Run{Identity: first, Rules: firstRules(sorted)}
+	out.Identity.Shard, out.Identity.Machine, out.Identity.Command = Shard{}, "", ""
+	var interrupted []string
+	for i, p := range sorted {
+		id := p.Run.Identity
+		if i == 0 || id.Started.Before(out.Identity.Started) {
+			out.Identity.Started = id.Started
+		}
+		if id.Finished.After(out.Identity.Finished) {
+			out.Identity.Finished = id.Finished
+		}
+		out.Shards = append(out.Shards, ShardRun{Shard: id.Shard, Machine: id.Machine, Started: id.Started, Finished: id.Finished, Command: id.Command, Source: p.Source})
+		if p.Run.Interrupted != "" {
+			interrupted = append(interrupted, fmt.Sprintf("%s in shard %s", p.Run.Interrupted, id.Shard))
+		}
+	}
+	out.Interrupted = strings.Join(interrupted, ", ")
+	for ti, t := range sorted[0].Run.Targets {
+		merged := t
+		merged.Scenarios, merged.LeftOut = nil, slices.Clone(t.LeftOut)
+		for i := range merged.LeftOut {
+			merged.LeftOut[i].Scenarios = 0
+		}
+		var lost []string
+		for _, p := range sorted {
+			pt := p.Run.Targets[ti]
+			for _, l := range pt.LeftOut {
+				if j := slices.IndexFunc(merged.LeftOut, func(m LeftOut) bool { return m.Tag == l.Tag }); j >= 0 {
+					merged.LeftOut[j].Scenarios += l.Scenarios
+				} else {
+					merged.LeftOut = append(merged.LeftOut, l)
+				}
+			}
+			if merged.ATR == "" {
+				merged.ATR = pt.ATR
+			}
+			if pt.Lost != "" {
+				lost = append(lost, fmt.Sprintf("shard %s: %s", p.Run.Identity.Shard, pt.Lost))
+			}
+			for _, s := range pt.Scenarios {
+				s.Shard, s.Machine = p.Run.Identity.Shard, p.Run.Identity.Machine
+				s.ID = p.Run.Identity.Shard.String() + "/" + s.ID // unique across shards
+				merged.Scenarios = append(merged.Scenarios, s)
+			}
+		}
+		merged.Lost = strings.Join(lost, "; ")
+		slices.SortStableFunc(merged.Scenarios, func(a, b Scenario) int {
+			return cmp.Or(cmp.Compare(a.URI, b.URI), cmp.Compare(a.Line, b.Line))
+		})
+		out.Targets = append(out.Targets, merged)
+	}
+	return out, nil
+}
+
+// firstRules is the rule catalogue of the first shard that has one.
+func firstRules(parts []Part) []Rule {
+	for _, p := range parts {
+		if len(p.Run.Rules) > 0 {
+			return p.Run.Rules
+		}
+	}
+	return nil
+}
