@@ -31,7 +31,7 @@ func checkFormats(list string) error {
 		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
 		_, ours := scenarios.ReportFormats[name]
 		if _, ok := known[name]; !ok && !ours || name == "" || strings.HasPrefix(name, "jpkisim-") {
-			return fmt.Errorf("--format: unknown formatter %q (use pretty, progress, junit:FILE, cucumber:FILE, comma-separated)", name)
+			return fmt.Errorf("--format: unknown formatter %q (use pretty, progress, junit:FILE, cucumber:FILE, evidence:FILE, comma-separated)", name)
 		}
 		if hasFile && file == "" {
 			return fmt.Errorf("--format %s: empty file name", name)
@@ -153,9 +153,14 @@ complete reports marked interrupted, and exits 130 or 143. --report FILE.html
 writes one self-contained HTML file: the run's identity, the summary, every
 scenario with its steps and transcripts, the rule coverage matrix and a timing
 chart per scenario; it opens offline in any browser.
+evidence[:FILE] writes the run as data, which jpkisim report merge reads.
 Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 "(@CERT-10 or @B5) and not @pin", or godog's, ~@destructive, "@CERT-10 &&
-~@destructive", "@a,@b" (docs/tags.md). --dry-run lists what the run would do.`,
+~@destructive", "@a,@b" (docs/tags.md). --dry-run lists what the run would do.
+--shard K/N runs part K of N of the scenarios, by feature file and scenario
+name: the N parts on N machines (a CI matrix, a Kubernetes Job) together run
+every scenario once; jpkisim report merge puts their evidence files back into
+one report (docs/sharding.md).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := scenarios.ValidateTags(tags); err != nil {
 				return usageError{err}
@@ -283,7 +288,7 @@ Tags: Cucumber's tag expressions, "not @destructive and @RETRY-06",
 	f.StringVar(&featuresDir, "features", "", "run the .feature files of this directory (or this one file, or FILE:LINE the scenario at that line) instead of the embedded ones")
 	f.StringVar(&htmlReport, "report", "", "write one self-contained HTML report of the run to this file (docs/reports.md)")
 	f.StringVar(&tags, "tags", "", "tag expression, e.g. @RETRY-06, 'not @destructive and @RETRY-06' or godog's ~@destructive")
-	f.StringVar(&format, "format", "pretty", "formats: pretty, progress (the console), junit[:FILE], cucumber[:FILE] (the reports)")
+	f.StringVar(&format, "format", "pretty", "formats: pretty, progress (the console), junit[:FILE], cucumber[:FILE] (the reports), evidence[:FILE] (the run as data, for jpkisim report merge)")
 	f.IntVar(&concurrency, "concurrency", 1, "scenarios run at once (embedded card only)")
 	f.Int64Var(&random, "random", 0, "shuffle scenarios: -1 picks a seed and prints it, N replays seed N")
 	f.BoolVar(&noColors, "no-colors", false, "no ANSI colours in the console output")
