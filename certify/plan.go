@@ -3,7 +3,6 @@ package certify
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/jpkisim/jpkisim/conformance"
 	"github.com/jpkisim/jpkisim/fixtures"
@@ -18,6 +17,10 @@ type Case struct {
 	// Entry is "" when the program is given no PIN.
 	Entry conformance.Given
 }
+
+// ID is the case's stable identity for sharding (report.Shard.Holds): its
+// state and its entry, "fresh/empty".
+func (c Case) ID() string { return c.State.Name + "/" + string(c.Entry) }
 
 // statePIN is the PIN a state is about, for the states that are about one:
 // a program given the other PIN is not run in them.
@@ -166,32 +169,15 @@ func Judge(c *report.Certification, checks []conformance.Check, sessions []confo
 	c.Checks = nil
 	for _, ck := range checks {
 		r := report.CheckResult{ID: ck.ID, Title: ck.Title, Statement: ck.Statement, Why: ck.Why, Sources: ck.Sources,
-			Judged: ck.Judged, Words: ck.Words, Outcome: conformance.NotApplicable, Run: -1}
-		decided := -1
+			Judged: ck.Judged, Words: ck.Words, States: ck.States}
 		for i, s := range sessions {
 			v := conformance.Verdict{Outcome: conformance.NotApplicable, Reason: "the run did not take place: " + c.Runs[i].Error}
 			if c.Runs[i].Error == "" {
 				v = ck.Judge(s)
 			}
 			r.PerRun = append(r.PerRun, v)
-			switch {
-			case v.Outcome == conformance.Failed && r.Outcome != conformance.Failed,
-				v.Outcome == conformance.Passed && r.Outcome == conformance.NotApplicable:
-				r.Outcome, decided = v.Outcome, i
-			}
 		}
-		if decided >= 0 {
-			r.Run, r.Reason, r.Seqs = decided, r.PerRun[decided].Reason, r.PerRun[decided].Seqs
-		} else if len(r.PerRun) > 0 {
-			// The reason of a run in a state the check is about says most.
-			first := slices.IndexFunc(c.Runs, func(run report.ClientRun) bool { return slices.Contains(ck.States, run.State) })
-			if first >= 0 {
-				r.Reason = fmt.Sprintf("not applicable in any run; in state %s: %s", c.Runs[first].State, r.PerRun[first].Reason)
-			} else {
-				r.Reason = fmt.Sprintf("not run in the states it needs (%s), which are about a PIN the program was not given; the first run: %s",
-					strings.Join(ck.States, ", "), r.PerRun[0].Reason)
-			}
-		}
+		r.Decide(c.Runs)
 		c.Checks = append(c.Checks, r)
 	}
 }

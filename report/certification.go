@@ -1,6 +1,9 @@
 package report
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jpkisim/jpkisim/conformance"
@@ -30,6 +33,9 @@ type Certification struct {
 	Checks []CheckResult `json:"checks"`
 	// Runs are the program's runs, in the order run.
 	Runs []ClientRun `json:"runs"`
+	// Shards say where each shard of a merged certification ran
+	// (MergeCertifications); empty otherwise.
+	Shards []ShardRun `json:"shards,omitempty"`
 }
 
 // CheckResult is one check's verdict over every run.
@@ -43,6 +49,9 @@ type CheckResult struct {
 	// Words marks a check whose verdict also rests on what the program
 	// said.
 	Words bool `json:"words,omitempty"`
+	// States are the card states the check is about
+	// (conformance.Check.States).
+	States []string `json:"states,omitempty"`
 	// Outcome is failed when some run failed the check, passed when none
 	// failed and some passed, not applicable otherwise.
 	Outcome conformance.Outcome `json:"outcome"`
@@ -83,6 +92,40 @@ type ClientRun struct {
 	// Error is the harness's own failure for this run (the card could not
 	// be put in the state): the run's verdicts are then not applicable.
 	Error string `json:"error,omitempty"`
+	// Shard and Machine say where the run was made in a merged
+	// certification (MergeCertifications); zero and "" otherwise.
+	Shard   Shard  `json:"shard,omitzero"`
+	Machine string `json:"machine,omitempty"`
+}
+
+// Decide sets the check's outcome from its verdicts on runs (PerRun[i] is
+// the verdict on runs[i]): failed when some run failed it, passed when none
+// failed and some passed, not applicable otherwise; Run, Reason and Seqs
+// are the deciding run's — the first failed, else the first passed — and
+// for a check not applicable anywhere the reason is that of the first run
+// in a state the check is about (docs/conformance.md, "Certifying a
+// program").
+func (r *CheckResult) Decide(runs []ClientRun) {
+	r.Outcome, r.Run, r.Reason, r.Seqs = conformance.NotApplicable, -1, "", nil
+	for i, v := range r.PerRun {
+		switch {
+		case v.Outcome == conformance.Failed && r.Outcome != conformance.Failed,
+			v.Outcome == conformance.Passed && r.Outcome == conformance.NotApplicable:
+			r.Outcome, r.Run = v.Outcome, i
+		}
+	}
+	switch {
+	case r.Run >= 0:
+		r.Reason, r.Seqs = r.PerRun[r.Run].Reason, r.PerRun[r.Run].Seqs
+	case len(r.PerRun) > 0:
+		first := slices.IndexFunc(runs, func(run ClientRun) bool { return slices.Contains(r.States, run.State) })
+		if first >= 0 {
+			r.Reason = fmt.Sprintf("not applicable in any run; in state %s: %s", runs[first].State, r.PerRun[first].Reason)
+		} else {
+			r.Reason = fmt.Sprintf("not run in the states it needs (%s), in this certification; the first run: %s",
+				strings.Join(r.States, ", "), r.PerRun[0].Reason)
+		}
+	}
 }
 
 // The certification verdicts (Certification.Verdict).

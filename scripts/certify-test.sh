@@ -181,6 +181,20 @@ CLIENT-15 passed
 CLIENT-16 passed
 EOF
 
+echo "== certify in 3 shards (--shard K/3), merged: the verdicts of the unsharded certification"
+for k in 1 2 3; do
+	"$J" certify --shard "$k/3" --profile kiosk --pin signing --client "scripts/clients/signer.sh" --timeout 30s \
+		--json "$work/signer-shard-$k.json" >"$work/signer-shard-$k.out" 2>"$work/signer-shard-$k.err" ||
+		[ $? -eq 1 ] || { echo "certify --shard $k/3 failed" >&2; cat "$work/signer-shard-$k.err" >&2; exit 1; }
+done
+"$J" report merge --out "$work/signer-merged" "$work"/signer-shard-{1,2,3}.json >"$work/signer-merged.out"
+diff <(jq -r '.checks[] | "\(.id) \(.outcome)"' "$work/signer.json") \
+	<(jq -r '.checks[] | "\(.id) \(.outcome)"' "$work/signer-merged/certification.json") ||
+	{ echo "the merged shards' verdicts differ from the unsharded certification's" >&2; exit 1; }
+[ "$(jq '.runs | length' "$work/signer-merged/certification.json")" = "$(jq '.runs | length' "$work/signer.json")" ] ||
+	{ echo "the merged shards made another number of runs than the unsharded certification" >&2; exit 1; }
+tail -n 2 "$work/signer-merged.out"
+
 # The same signer asking no OCSP responder fails exactly the two revocation
 # checks and nothing else.
 certify signer-no-revocation-check 1 relying-party signing "scripts/clients/signer.sh --mistake no-revocation-check" <<'EOF'

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,66 +34,150 @@ func newReportCmd(stdout io.Writer) *cobra.Command {
 func newMergeCmd(stdout io.Writer) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
-		Use:   "merge --out DIR SHARD-EVIDENCE...",
-		Short: "Merge the evidence files of the N shards of one run into one set of reports",
+		Use:   "merge --out DIR SHARD-FILE...",
+		Short: "Merge the reports of the N shards of one run or certification into one",
 		Long: `Merge the shards of one run split with --shard K/N (docs/sharding.md): each
 shard's evidence file (run --format evidence:FILE) goes in, one set of reports
 comes out in DIR — junit.xml, cucumber.json, report.html (one coverage matrix)
 and evidence.json, the merged run — with the shard and machine each scenario ran
-on. Refused, exit 2, naming every problem: a missing shard, a shard given twice,
-shards of different versions, commits, feature sets, tag filters, seeds or
-targets, or a file that is not evidence. Exit 1 when a merged scenario failed
-(or a shard was interrupted), 0 when every one passed.`,
+on. The --json files of certify --shard K/N merge the same way into
+certification.html and certification.json, every check decided again over all
+the runs. Refused, exit 2, naming every problem: a missing shard, a shard given
+twice, shards of different versions, commits, feature sets, tag filters, seeds
+or targets (a certification: clients, profiles, PIN roles), files of different
+kinds, or a file that is no jpkisim report. Exit 1 when a merged scenario
+failed, a shard was interrupted, or the merged certification is not a pass; 0
+otherwise.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError{errors.New("merge: --out DIR is required")}
 			}
-			var parts []report.Part
+			files := map[string][]byte{}
+			kinds := map[string][]string{}
 			for _, path := range args {
 				b, err := os.ReadFile(path)
 				if err != nil {
 					return usageError{err}
 				}
-				run, err := report.ReadEvidence(bytes.NewReader(b))
-				if err != nil {
-					return usageError{fmt.Errorf("%s: %w", path, err)}
+				files[path] = b
+				k := reportKind(b)
+				kinds[k] = append(kinds[k], path)
+			}
+			if len(kinds) > 1 {
+				var say []string
+				for _, k := range slices.Sorted(maps.Keys(kinds)) {
+					say = append(say, fmt.Sprintf("%s: %s", kindName(k), strings.Join(kinds[k], ", ")))
 				}
-				parts = append(parts, report.Part{Source: path, Run: run})
+				return usageError{fmt.Errorf("merge: the files are of different kinds (%s)", strings.Join(say, "; "))}
 			}
-			run, err := report.Merge(parts)
-			if err != nil {
-				return usageError{err}
+			switch reportKind(files[args[0]]) {
+			case report.EvidenceFormat:
+				return mergeRuns(stdout, out, args, files)
+			case report.CertificationFormat:
+				return mergeCertifications(stdout, out, args, files)
 			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return err
-			}
-			for name, write := range map[string]func(io.Writer, report.Run) error{
-				"junit.xml":     report.WriteJUnit,
-				"cucumber.json": report.WriteCucumber,
-				"report.html":   report.WriteHTML,
-				"evidence.json": report.WriteEvidence,
-			} {
-				if err := scenarios.WriteFile(filepath.Join(out, name), func(w io.Writer) error { return write(w, run) }); err != nil {
-					return err
-				}
-			}
-			total, failed := 0, 0
-			for _, t := range run.Targets {
-				for _, s := range t.Scenarios {
-					total++
-					if s.Status == report.Failed {
-						failed++
-					}
-				}
-			}
-			fmt.Fprintf(stdout, "merged %d shards: %d scenarios, %d failed; reports in %s\n", len(parts), total, failed, out)
-			if failed > 0 || run.Interrupted != "" {
-				return exitError{exitFailed}
-			}
-			return nil
+			_, err := report.ReadEvidence(bytes.NewReader(files[args[0]]))
+			return usageError{fmt.Errorf("%s: %w", args[0], err)}
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for the merged reports (created when missing)")
 	return cmd
+}
+
+// reportKind is the "format" field of a report file, "" when it has none.
+func reportKind(b []byte) string {
+	var head struct {
+		Format string `json:"format"`
+	}
+	_ = json.Unmarshal(b, &head)
+	return head.Format
+}
+
+func kindName(k string) string {
+	if k == "" {
+		return "not a jpkisim report"
+	}
+	return k
+}
+
+// mergeRuns merges the evidence files of a run's shards into DIR.
+func mergeRuns(stdout io.Writer, out string, args []string, files map[string][]byte) error {
+	var parts []report.Part
+	for _, path := range args {
+		run, err := report.ReadEvidence(bytes.NewReader(files[path]))
+		if err != nil {
+			return usageError{fmt.Errorf("%s: %w", path, err)}
+		}
+		parts = append(parts, report.Part{Source: path, Run: run})
+	}
+	run, err := report.Merge(parts)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := writeAll(out, map[string]func(io.Writer) error{
+		"junit.xml":     func(w io.Writer) error { return report.WriteJUnit(w, run) },
+		"cucumber.json": func(w io.Writer) error { return report.WriteCucumber(w, run) },
+		"report.html":   func(w io.Writer) error { return report.WriteHTML(w, run) },
+		"evidence.json": func(w io.Writer) error { return report.WriteEvidence(w, run) },
+	}); err != nil {
+		return err
+	}
+	total, failed := 0, 0
+	for _, t := range run.Targets {
+		for _, s := range t.Scenarios {
+			total++
+			if s.Status == report.Failed {
+				failed++
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "merged %d shards: %d scenarios, %d failed; reports in %s\n", len(parts), total, failed, out)
+	if failed > 0 || run.Interrupted != "" {
+		return exitError{exitFailed}
+	}
+	return nil
+}
+
+// mergeCertifications merges the --json files of a certification's
+// shards into DIR.
+func mergeCertifications(stdout io.Writer, out string, args []string, files map[string][]byte) error {
+	var parts []report.CertPart
+	for _, path := range args {
+		c, err := report.ReadCertification(bytes.NewReader(files[path]))
+		if err != nil {
+			return usageError{fmt.Errorf("%s: %w", path, err)}
+		}
+		parts = append(parts, report.CertPart{Source: path, Cert: c})
+	}
+	c, err := report.MergeCertifications(parts)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := writeAll(out, map[string]func(io.Writer) error{
+		"certification.html": func(w io.Writer) error { return report.WriteCertificationHTML(w, c) },
+		"certification.json": func(w io.Writer) error { return report.WriteCertificationJSON(w, c) },
+	}); err != nil {
+		return err
+	}
+	printVerdicts(stdout, c)
+	fmt.Fprintf(stdout, "merged %d shards of the certification; reports in %s\n", len(parts), out)
+	if c.Verdict() != report.Certified {
+		return exitError{exitFailed}
+	}
+	return nil
+}
+
+// writeAll writes each named file into dir (created when missing), each
+// whole or not at all.
+func writeAll(dir string, files map[string]func(io.Writer) error) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if err := scenarios.WriteFile(filepath.Join(dir, name), files[name]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// The certification file: a Certification as JSON, written by `jpkisim
+// certify --json FILE` and read by `jpkisim report merge`.
+const (
+	CertificationFormat  = "jpkisim-certification"
+	CertificationVersion = 1
+)
+
+type certificationFile struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	Certification
+}
+
+// WriteCertificationJSON writes c as the certification file.
+func WriteCertificationJSON(w io.Writer, c Certification) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(certificationFile{Format: CertificationFormat, Version: CertificationVersion, Certification: c})
+}
+
+// ReadCertification reads a certification file. Errors: not JSON, another
+// format or version.
+func ReadCertification(r io.Reader) (Certification, error) {
+	var f certificationFile
+	if err := json.NewDecoder(r).Decode(&f); err != nil {
+		return Certification{}, fmt.Errorf("not a jpkisim certification file: %w", err)
+	}
+	if f.Format != CertificationFormat {
+		return Certification{}, fmt.Errorf("not a jpkisim certification file (format %q, want %q)", f.Format, CertificationFormat)
+	}
+	if f.Version != CertificationVersion {
+		return Certification{}, fmt.Errorf("certification file version %d: this jpkisim reads version %d", f.Version, CertificationVersion)
+	}
+	return f.Certification, nil
+}
+
+// CertPart is one shard's certification for MergeCertifications, with
+// the file it was read from (for the errors).
+type CertPart struct {
+	Source string
+	Cert   Certification
+}
+
+// MergeCertifications puts the N shards of one certification (certify
+// --shard K/N) back together: every shard's runs, in shard order, each
+// with its shard and machine; each check's verdicts on them, its outcome
+// decided again over all of them (CheckResult.Decide); the identity of the
+// first shard, from the first start to the last end; the shards in Shards.
+// It refuses, naming every problem (an error wrapping ErrMerge): no part, a
+// part that is not a shard, different counts N, a shard missing or given
+// twice, different versions, commits, clients, conformance profiles, PIN
+// roles or checks.
+func MergeCertifications(parts []CertPart) (Certification, error) {
+	if len(parts) == 0 {
+		return Certification{}, fmt.Errorf("%w: no shard given", ErrMerge)
+	}
+	var problems []string
+	differ := func(what string, get func(Certification) string) {
+		vals := map[string][]string{}
+		for _, p := range parts {
+			v := get(p.Cert)
+			vals[v] = append(vals[v], p.Source)
+		}
+		if len(vals) < 2 {
+			return
+		}
+		var say []string
+		for _, v := range slices.Sorted(maps.Keys(vals)) {
+			shown := v
+			if shown == "" {
+				shown = "none"
+			}
+			say = append(say, fmt.Sprintf("%s in %s", shown, strings.Join(vals[v], ", ")))
+		}
+		problems = append(problems, fmt.Sprintf("different %s: %s", what, strings.Join(say, "; ")))
+	}
+	n := 0
+	for _, p := range parts {
+		if s := p.Cert.Identity.Shard; s.Sharded() {
+			n = s.N
+			break
+		}
+	}
+	bySlot := map[int][]string{}
+	for _, p := range parts {
+		switch s := p.Cert.Identity.Shard; {
+		case !s.Sharded():
+			problems = append(problems, fmt.Sprintf("%s is not a shard (certify without --shard)", p.Source))
+		case s.N == n:
+			bySlot[s.K] = append(bySlot[s.K], p.Source)
+		}
+	}
+	differ("shard counts", func(c Certification) string {
+		if !c.Identity.Shard.Sharded() {
+			return fmt.Sprintf("N=%d", n) // said above
+		}
+		return fmt.Sprintf("N=%d", c.Identity.Shard.N)
+	})
+	for k := 1; k <= n; k++ {
+		switch srcs := bySlot[k]; {
+		case len(srcs) == 0:
+			problems = append(problems, fmt.Sprintf("shard %d/%d is missing", k, n))
+		case len(srcs) > 1:
+			problems = append(problems, fmt.Sprintf("shard %d/%d is given %d times: %s", k, n, len(srcs), strings.Join(srcs, ", ")))
+		}
+	}
+	differ("versions", func(c Certification) string { return c.Identity.Tool.Version })
+	differ("commits", func(c Certification) string { return c.Identity.Tool.Commit })
+	differ("clients", func(c Certification) string { return c.Client })
+	differ("conformance profiles", func(c Certification) string { return c.Profile })
+	differ("PIN roles", func(c Certification) string { return c.PIN })
+	differ("checks", func(c Certification) string {
+		var ids []string
+		for _, ck := range c.Checks {
+			ids = append(ids, ck.ID)
+		}
+		return strings.Join(ids, " ")
+	})
+	if len(problems) > 0 {
+		return Certification{}, fmt.Errorf("%w: %s", ErrMerge, strings.Join(problems, "; "))
+	}
+
+	sorted := slices.Clone(parts)
+	slices.SortFunc(sorted, func(a, b CertPart) int { return cmp.Compare(a.Cert.Identity.Shard.K, b.Cert.Identity.Shard.K) })
+	out := sorted[0].Cert
+	out.Identity.Shard, out.Identity.Machine, out.Identity.Command = Shard{}, "", ""
+	out.Runs, out.Checks, out.Interrupted = nil, nil, ""
+	for _, ck := range sorted[0].Cert.Checks {
+		ck.PerRun = nil
+		out.Checks = append(out.Checks, ck)
+	}
+	var interrupted []string
+	for _, p := range sorted {
+		c := p.Cert
+		id := c.Identity
+		if id.Started.Before(out.Identity.Started) {
+			out.Identity.Started = id.Started
+		}
+		if id.Finished.After(out.Identity.Finished) {
+			out.Identity.Finished = id.Finished
+		}
+		out.Shards = append(out.Shards, ShardRun{Shard: id.Shard, Machine: id.Machine, Started: id.Started, Finished: id.Finished, Command: id.Command, Source: p.Source})
+		if c.Interrupted != "" {
+			interrupted = append(interrupted, fmt.Sprintf("%s in shard %s", c.Interrupted, id.Shard))
+		}
+		for _, r := range c.Runs {
+			r.Shard, r.Machine = id.Shard, id.Machine
+			out.Runs = append(out.Runs, r)
+		}
+		for i, ck := range c.Checks {
+			out.Checks[i].PerRun = append(out.Checks[i].PerRun, ck.PerRun...)
+		}
+	}
+	out.Interrupted = strings.Join(interrupted, ", ")
+	for i := range out.Checks {
+		out.Checks[i].Decide(out.Runs)
+	}
+	return out, nil
+}
