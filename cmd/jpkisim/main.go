@@ -152,6 +152,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		newPropsCmd(stdout), newDiffCmd(stdout), newRulesCmd(stdout), newCardCmd(stdout))
 	root.AddCommand(newRecordCmd(stdout, stderr), newReplayCmd(stdout, stderr), newCertifyCmd(stdout, stderr), newReportCmd(stdout))
 	root.AddCommand(newCtlCmd(stdout, stderr))
+	// Hidden: the command tree as data (docs/engines_test.go).
+	root.AddCommand(newCommandsCmd(stdout))
 	addBasics(root, stdout) // version, --version, completion, an example on every --help
 	return root
 }
