@@ -161,7 +161,7 @@ var catalogue = []Check{
 		Sources:  []string{"RETRY-05", "RETRY-06", "OpenSC card-jpki.c", "jpki/myna", "pyjpki"},
 		States:   []string{SigningLocked, AuthLocked},
 		Profiles: all,
-		Judged:   "after the first 6984: no VERIFY with data of that PIN, no use of its key or certificate (transcript), a non-zero exit, the output saying no tries are left, or locked or blocked and no count (words)",
+		Judged:   "after the first 6984: no VERIFY with data of that PIN, no use of its key or certificate (transcript), a non-zero exit, the output saying no tries are left with no count beside it but one the card showed for another PIN, or locked or blocked and no count (words)",
 		Words:    true,
 		Judge:    judgeStopsOn6984,
 	},
