@@ -89,6 +89,41 @@ func TestMask(t *testing.T) {
 	}
 }
 
+// TestMaskEncodings: a program that logs its APDUs (OpenSC's debug log,
+// scriptor, od) puts the PIN in its output as hex, upper or lower case,
+// run together or a byte at a time; one that dumps its config, as base64.
+func TestMaskEncodings(t *testing.T) {
+	for _, out := range []string{
+		"APDU 00 20 00 80 06 41 42 43 31 32 33 end",
+		"APDU 0020008006414243313233 end",
+		"apdu 0020008006414243313233 end",
+		"APDU 00:20:00:80:06:41:42:43:31:32:33 end",
+		"apdu 00 20 00 80 06 61 62 63 31 32 33 end", // the lower-case entry, as hex
+		"config pin=QUJDMTIz end",
+		"config pin=YWJjMTIz end",
+	} {
+		got := Mask(out, []byte("abc123"))
+		if strings.Contains(got, "41 42 43 31 32 33") || strings.Contains(strings.ToUpper(got), "414243313233") ||
+			strings.Contains(got, "41:42:43:31:32:33") || strings.Contains(got, "61 62 63 31 32 33") ||
+			strings.Contains(got, "QUJDMTIz") || strings.Contains(got, "YWJjMTIz") || !strings.HasSuffix(got, " end") {
+			t.Errorf("Mask(%q) = %q", out, got)
+		}
+	}
+	if got := Mask("ATR 3B 8F 80 01", []byte("1234")); got != "ATR 3B 8F 80 01" {
+		t.Errorf("masked what is not the PIN: %q", got)
+	}
+}
+
+// TestSecretsOfTheState: the run masks, beside its entry, every PIN of the
+// card of its state — a program that kept the configured value from an
+// earlier run and prints it in the run given a wrong one leaks nothing.
+func TestSecretsOfTheState(t *testing.T) {
+	got := Mask("saved PIN 1234, password ABC123, typed BBC123", secrets(conformance.Fresh, Give{PIN: jpki.SigningPIN, Value: []byte("BBC123")})...)
+	if got != "saved PIN ****, password ****, typed ****" {
+		t.Errorf("masked %q", got)
+	}
+}
+
 // TestEnviron: the program gets no PIN of the caller's environment, the
 // run's variables once each, and the PIN entry only when the run gives one.
 func TestEnviron(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/conformance"
+	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/transcript"
 )
@@ -138,7 +140,7 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	case err != nil:
 		return conformance.Session{}, fmt.Errorf("starting the client under test: %w", err)
 	}
-	sess.Output = Mask(out.String(), g.Value)
+	sess.Output = Mask(out.String(), secrets(state, g)...)
 	if b, err := os.ReadFile(sigPath); err == nil {
 		sess.Artefacts = append(sess.Artefacts, conformance.Artefact{Kind: conformance.SignatureFile, Path: "$" + SignatureEnv,
 			Message: msg, Content: b, Certificate: g.Certificate})
@@ -174,16 +176,47 @@ func environ(p Program, g Give, reader, msgPath, sigPath string) []string {
 	return env
 }
 
-// Mask replaces the PIN value in a program's output — as given, in upper
-// and in lower case — with ****: a program that echoes its PIN does not put
-// it in a report.
-func Mask(out string, value []byte) string {
-	if len(value) == 0 {
-		return out
+// Mask replaces each of values in a program's output — as given, in upper
+// and in lower case, and each of those as hex (upper or lower case, run
+// together or its bytes apart by a space or a colon, as an APDU log shows
+// it) and as base64 — with ****: a program that echoes or logs its PIN
+// does not put it in a report.
+func Mask(out string, values ...[]byte) string {
+	for _, value := range values {
+		if len(value) == 0 {
+			continue
+		}
+		v := string(value)
+		for _, c := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+			b := []byte(c)
+			forms := []string{c, base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+				base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
+			for _, sep := range []string{"", " ", ":"} {
+				for _, f := range []string{"%02X", "%02x"} {
+					parts := make([]string, len(b))
+					for i, x := range b {
+						parts[i] = fmt.Sprintf(f, x)
+					}
+					forms = append(forms, strings.Join(parts, sep))
+				}
+			}
+			for _, form := range forms {
+				out = strings.ReplaceAll(out, form, "****")
+			}
+		}
 	}
-	v := string(value)
-	for _, form := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
-		out = strings.ReplaceAll(out, form, "****")
+	return out
+}
+
+// secrets is what Run masks in the program's output: the run's entry and
+// every PIN of the card of state — the configured values a program may
+// have kept from an earlier run.
+func secrets(state string, g Give) [][]byte {
+	out := [][]byte{g.Value}
+	if st, ok := conformance.StateByName(state); ok {
+		if p, err := fixtures.Profile(st.Profile); err == nil {
+			out = append(out, p.AuthPIN, p.SigningPIN)
+		}
 	}
 	return out
 }
