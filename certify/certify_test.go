@@ -1,8 +1,12 @@
 package certify
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,6 +125,58 @@ func TestSecretsOfTheState(t *testing.T) {
 	got := Mask("saved PIN 1234, password ABC123, typed BBC123", secrets(conformance.Fresh, Give{PIN: jpki.SigningPIN, Value: []byte("BBC123")})...)
 	if got != "saved PIN ****, password ****, typed ****" {
 		t.Errorf("masked %q", got)
+	}
+}
+
+// TestReadSignature: the signature file is read only when the program
+// left a regular file of a signature's size there — not a symlink to
+// another file of the machine's, not a FIFO certify would wait on forever,
+// not a device or a file too big to be a signature.
+func TestReadSignature(t *testing.T) {
+	dir := t.TempDir()
+	path := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.WriteFile(path("ok"), bytes.Repeat([]byte{1}, 256), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok, err := readSignature(path("ok")); err != nil || !ok || len(b) != 256 {
+		t.Errorf("a 256-byte signature: %d bytes, %v, %v", len(b), ok, err)
+	}
+	if _, ok, err := readSignature(path("absent")); ok || err != nil {
+		t.Errorf("no signature file: %v, %v", ok, err)
+	}
+	if err := os.WriteFile(path("secret"), []byte("root:x:0:0"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(path("secret"), path("link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", path("zero")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path("fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big, err := os.Create(path("big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := big.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	big.Close()
+	for _, name := range []string{"link", "zero", "fifo", "big"} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if b, _, err := readSignature(path(name)); err == nil || len(b) != 0 {
+				t.Errorf("%s: read %d bytes, error %v", name, len(b), err)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still reading after 5 s", name)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,7 +142,13 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 		return conformance.Session{}, fmt.Errorf("starting the client under test: %w", err)
 	}
 	sess.Output = Mask(out.String(), secrets(state, g)...)
-	if b, err := os.ReadFile(sigPath); err == nil {
+	// A file that is not a signature is judged as none written, the
+	// reason noted in the output.
+	b, ok, err := readSignature(sigPath)
+	if err != nil {
+		sess.Output += "\n[jpkisim certify: " + err.Error() + "]\n"
+	}
+	if ok || err != nil {
 		sess.Artefacts = append(sess.Artefacts, conformance.Artefact{Kind: conformance.SignatureFile, Path: "$" + SignatureEnv,
 			Message: msg, Content: b, Certificate: g.Certificate})
 	}
@@ -151,6 +158,45 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	}
 	sess.Transcript = JoinSince(ts, start)
 	return sess, nil
+}
+
+// MaxSignature bounds the signature file a program may write: far more
+// than any RSA signature of the card (256 bytes).
+const MaxSignature = 64 << 10
+
+// readSignature reads the signature file a program left at path: ok false
+// and no error when there is none. Errors: something there that is not a
+// regular file (a symlink, a FIFO, a device), or one over MaxSignature.
+func readSignature(path string) (b []byte, ok bool, err error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	case !fi.Mode().IsRegular():
+		return nil, false, fmt.Errorf("$%s is not a regular file (%v): not read", SignatureEnv, fi.Mode().Type())
+	case fi.Size() > MaxSignature:
+		return nil, false, fmt.Errorf("$%s holds %d bytes, more than a signature (%d at most): not read", SignatureEnv, fi.Size(), MaxSignature)
+	}
+	// O_NOFOLLOW and O_NONBLOCK: what the program swapped in since the
+	// Lstat is neither followed nor waited on.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, false, fmt.Errorf("$%s: not read: %w", SignatureEnv, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("$%s is not a regular file: not read", SignatureEnv)
+	}
+	b, err = io.ReadAll(io.LimitReader(f, MaxSignature+1))
+	switch {
+	case err != nil:
+		return nil, false, err
+	case len(b) > MaxSignature:
+		return nil, false, fmt.Errorf("$%s holds more than a signature (%d bytes at most): not read", SignatureEnv, MaxSignature)
+	}
+	return b, true, nil
 }
 
 // environ is the program's environment: p.Env without any JPKISIM_*_PIN
