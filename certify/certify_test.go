@@ -2,6 +2,7 @@ package certify
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,6 +178,44 @@ func TestReadSignature(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s: still reading after 5 s", name)
 		}
+	}
+}
+
+// TestOutputBounded: a program that writes without end does not fill
+// certify's memory: its output keeps its start and its end, and says how
+// much was left out between them.
+func TestOutputBounded(t *testing.T) {
+	var o output
+	o.Write([]byte("first line\n"))
+	chunk := bytes.Repeat([]byte("y\n"), 1<<15)
+	for range 1 << 10 { // 64 MiB
+		if n, err := o.Write(chunk); n != len(chunk) || err != nil {
+			t.Fatalf("Write: %d, %v", n, err)
+		}
+	}
+	o.Write([]byte("Tries left: 0\n"))
+	got := o.String()
+	if len(got) > 2*MaxOutput || !strings.HasPrefix(got, "first line\n") || !strings.HasSuffix(got, "Tries left: 0\n") ||
+		!strings.Contains(got, "bytes of output left out") {
+		t.Errorf("%d bytes kept, start %q, end %q", len(got), got[:min(len(got), 20)], got[max(0, len(got)-20):])
+	}
+	// What is kept is the stream's first and last MaxOutput/2 bytes, for
+	// writes of any size.
+	var full []byte
+	var o2 output
+	for i := 0; len(full) < 3*MaxOutput; i++ {
+		p := []byte(strings.Repeat(fmt.Sprintf("%d,", i), i%700))
+		full = append(full, p...)
+		o2.Write(p)
+	}
+	want := fmt.Sprintf("%s\n[jpkisim certify: %d bytes of output left out]\n%s", full[:MaxOutput/2], len(full)-MaxOutput, full[len(full)-MaxOutput/2:])
+	if o2.String() != want {
+		t.Error("the output kept is not the stream's start and end")
+	}
+	var small output
+	small.Write([]byte("short"))
+	if small.String() != "short" {
+		t.Errorf("a short output became %q", small.String())
 	}
 }
 

@@ -1,7 +1,6 @@
 package certify
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -119,7 +118,7 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	var out bytes.Buffer
+	var out output
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	// Whatever the program left running in its group goes with it.
@@ -197,6 +196,55 @@ func readSignature(path string) (b []byte, ok bool, err error) {
 		return nil, false, fmt.Errorf("$%s holds more than a signature (%d bytes at most): not read", SignatureEnv, MaxSignature)
 	}
 	return b, true, nil
+}
+
+// MaxOutput bounds what Run keeps of a program's output.
+const MaxOutput = 1 << 20
+
+// output is a program's stdout and stderr as Run keeps them: the first
+// MaxOutput/2 bytes and the last MaxOutput/2, the count of those between
+// left out. It is written by one goroutine (exec's copy of the one pipe
+// both streams share).
+type output struct {
+	head, tail []byte // tail is a ring of MaxOutput/2 bytes once full
+	end        int    // where the ring's next byte goes
+	dropped    int64
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	n := len(p)
+	const half = MaxOutput / 2
+	if k := min(len(p), half-len(o.head)); k > 0 {
+		o.head = append(o.head, p[:k]...)
+		p = p[k:]
+	}
+	for len(p) > 0 {
+		if len(o.tail) < half {
+			k := min(len(p), half-len(o.tail))
+			o.tail = append(o.tail, p[:k]...)
+			p = p[k:]
+			continue
+		}
+		if len(p) >= half { // the ring is overwritten whole
+			o.dropped += int64(len(p) - half)
+			p = p[len(p)-half:]
+		}
+		k := min(len(p), half-o.end)
+		o.dropped += int64(k)
+		copy(o.tail[o.end:], p[:k])
+		o.end = (o.end + k) % half
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// String is the output kept, with a line where bytes were left out.
+func (o *output) String() string {
+	tail := append(slices.Clone(o.tail[o.end:]), o.tail[:o.end]...)
+	if o.dropped == 0 {
+		return string(o.head) + string(tail)
+	}
+	return fmt.Sprintf("%s\n[jpkisim certify: %d bytes of output left out]\n%s", o.head, o.dropped, tail)
 }
 
 // environ is the program's environment: p.Env without any JPKISIM_*_PIN
