@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/conformance"
+	"github.com/jpkisim/jpkisim/control"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/transcript"
@@ -59,6 +60,30 @@ func TestJoinSince(t *testing.T) {
 	}
 	if len(JoinSince([]transcript.Transcript{at(-1, "OLD")}, start).Events) != 0 {
 		t.Error("a session before the start is kept")
+	}
+}
+
+// TestSessionsLost: a program that made more sessions than the control
+// interface keeps (a try spent in its first, then 32 harmless ones) would
+// be judged without its first: the run is the harness's error, not a
+// session to judge.
+func TestSessionsLost(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	var ts []transcript.Transcript
+	for i := range control.KeptSessions + 1 {
+		ts = append(ts, transcript.Transcript{Started: start.Add(time.Duration(i) * time.Second),
+			Events: []transcript.Event{{Seq: 1, Kind: transcript.Exchange, Command: "00A4040C0AD392F000260100000001", Response: "9000"}}})
+	}
+	if _, err := joinRun(ts, start); err == nil {
+		t.Errorf("%d sessions since the start, and none could have been lost", len(ts))
+	}
+	if _, err := joinRun(ts[1:], start); err == nil {
+		t.Errorf("%d sessions since the start (as many as kept), and none could have been lost", len(ts)-1)
+	}
+	// One kept from before the start shows nothing since was lost.
+	old := transcript.Transcript{Started: start.Add(-time.Second)}
+	if got, err := joinRun(append([]transcript.Transcript{old}, ts[2:]...), start); err != nil || len(got.Events) != len(ts)-2 {
+		t.Errorf("%d events, %v", len(got.Events), err)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/conformance"
+	"github.com/jpkisim/jpkisim/control"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/transcript"
@@ -155,7 +156,9 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	if err != nil {
 		return conformance.Session{}, fmt.Errorf("reading the transcripts of the served card: %w", err)
 	}
-	sess.Transcript = JoinSince(ts, start)
+	if sess.Transcript, err = joinRun(ts, start); err != nil {
+		return conformance.Session{}, err
+	}
 	return sess, nil
 }
 
@@ -313,6 +316,22 @@ func secrets(state string, g Give) [][]byte {
 		}
 	}
 	return out
+}
+
+// joinRun is JoinSince for a run's transcripts, ts all the control
+// interface kept. Errors: as many sessions since start as it keeps, so
+// that the program's first ones may be lost.
+func joinRun(ts []transcript.Transcript, start time.Time) (transcript.Transcript, error) {
+	n := 0
+	for _, t := range ts {
+		if !t.Started.Before(start) {
+			n++
+		}
+	}
+	if n >= control.KeptSessions {
+		return transcript.Transcript{}, fmt.Errorf("the program made %d sessions with the card or the responder, and the control interface keeps the last %d: its first may be lost, so the run cannot be judged", n, control.KeptSessions)
+	}
+	return JoinSince(ts, start), nil
 }
 
 // JoinSince joins the transcripts that started at or after start into one
