@@ -182,15 +182,16 @@ func runCertify(ctx context.Context, o certifyOptions, stdout, stderr io.Writer)
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	sv, done, err := serveForCertify(ctx, log, o, cases[0].State.Profile, host, port, reader)
-	if err != nil {
-		return err
-	}
-	defer done()
-
 	c := report.Certification{
 		Identity: report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine()},
 		Client:   o.client, Profile: o.profile, Reader: reader, PIN: pinName(pin),
+	}
+	sv, done, err := serveForCertify(ctx, log, o, cases[0].State.Profile, host, port, reader)
+	if err != nil && !stop.caught() {
+		return err
+	}
+	if err == nil {
+		defer done()
 	}
 	prog := certify.Program{Line: o.client, Env: os.Environ(), Timeout: o.timeout}
 	if o.pkiAddr != "" {
@@ -198,7 +199,7 @@ func runCertify(ctx context.Context, o certifyOptions, stdout, stderr io.Writer)
 	}
 	var sessions []conformance.Session
 	for i, cs := range cases {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || stop.caught() {
 			break
 		}
 		fmt.Fprintf(stderr, "run %d of %d: card state %s%s\n", i+1, len(cases), cs.State.Name, entryNote(cs.Entry))
