@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"github.com/jpkisim/jpkisim/certify"
 	"github.com/jpkisim/jpkisim/conformance"
 	"github.com/jpkisim/jpkisim/control"
+	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/pki"
@@ -115,6 +117,9 @@ func (o certifyOptions) check() (pin jpki.PIN, host string, port int, reader str
 	if strings.TrimSpace(o.client) == "" {
 		return 0, "", 0, "", usageError{errors.New("--client: give the command line of the program under test")}
 	}
+	if pinInLine(o.client) {
+		return 0, "", 0, "", usageError{fmt.Errorf("--client: the command line holds a PIN of the card, which would be an argument of the program and in the reports: let the program read $%s (OpenSC: --pin env:%s)", certify.PINEnv, certify.PINEnv)}
+	}
 	if len(conformance.InProfile(o.profile)) == 0 {
 		return 0, "", 0, "", usageError{fmt.Errorf("--profile %q: want one of %s", o.profile, strings.Join(conformance.Profiles, ", "))}
 	}
@@ -146,6 +151,25 @@ func (o certifyOptions) check() (pin jpki.PIN, host string, port int, reader str
 		reader = readerName(n)
 	}
 	return pin, host, port, reader, nil
+}
+
+// pinInLine reports whether a word of line (letters, digits and dots: a
+// number such as 29.1234 is no PIN) is a PIN of the card of some
+// conformance state, in any case.
+func pinInLine(line string) bool {
+	words := strings.FieldsFunc(strings.ToUpper(line), func(r rune) bool { return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r == '.') })
+	for _, st := range conformance.States() {
+		p, err := fixtures.Profile(st.Profile)
+		if err != nil {
+			continue
+		}
+		for _, v := range [][]byte{p.AuthPIN, p.SigningPIN} {
+			if len(v) > 0 && slices.Contains(words, strings.ToUpper(string(v))) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func runCertify(ctx context.Context, o certifyOptions, stdout, stderr io.Writer) error {

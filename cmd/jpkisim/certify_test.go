@@ -30,9 +30,13 @@ func TestCertifyBadArguments(t *testing.T) {
 		{[]string{"--client", "true", "--profile", "kiosk", "--json", missing}, "does not exist"},
 		{[]string{"--client", "true", "--profile", "kiosk", "--pki", "0.0.0.0:35990"}, "loopback"},
 		{[]string{"--client", "true", "--profile", "kiosk", "extra"}, "unknown command"},
+		// A PIN of the card written in the command line would be an
+		// argument of the program and in every report.
+		{[]string{"--client", "pkcs11-tool --login --pin 1234 -O", "--profile", "kiosk"}, "JPKISIM_CLIENT_PIN"},
+		{[]string{"--client", "signer --password=abc123", "--profile", "kiosk"}, "JPKISIM_CLIENT_PIN"},
 	} {
 		code, out, errOut := runCLI(t, append([]string{"certify"}, c.args...)...)
-		if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, c.want) {
+		if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, c.want) || strings.Contains(strings.ToUpper(errOut), "ABC123") || strings.Contains(errOut, "1234") {
 			t.Errorf("certify %q: exit %d, stdout %q, stderr %q; want 2 and one line naming %s", c.args, code, out, errOut, c.want)
 		}
 	}
