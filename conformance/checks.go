@@ -226,7 +226,7 @@ var catalogue = []Check{
 		Sources:  []string{"RP-03", "REVOKE-01", "HOLD-01"},
 		States:   []string{Fresh, Revoked, OnHold},
 		Profiles: []string{RelyingParty, Kiosk},
-		Judged:   "an HTTP event of the test PKI (OCSP or CRL of the certificate's CA) before the first signature with the key, or anywhere in a run that exits 0",
+		Judged:   "an HTTP event of the test PKI (OCSP or CRL of the certificate's CA) answered 2xx before the first signature with the key, or anywhere in a run that exits 0",
 		Judge:    judgeRevocationChecked,
 	},
 	{

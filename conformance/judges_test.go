@@ -445,6 +445,36 @@ var judgeCases = []judgeCase{
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
+	{"CLIENT-10", "a mistyped OCSP path the responder answered 404, before signing", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		readAll(c, jpki.EFSigningCert)
+		c.http("OCSP GET /ocsp/signature 404")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
+	{"CLIENT-10", "an OCSP GET without a request, refused 405, before signing", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		readAll(c, jpki.EFSigningCert)
+		c.http("OCSP GET /ocsp/sign 405")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
+	{"CLIENT-10", "an OCSP GET request (RFC 6960 A.1) before signing", Passed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		readAll(c, jpki.EFSigningCert)
+		c.http("OCSP GET /ocsp/sign/MEMwQTA/MD0wOzAJBgUrDgMCGgUABBQ= 200")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
 	{"CLIENT-10", "signs without asking", Failed, func(t *testing.T) Session {
 		c, _ := signed(t, Revoked, digestInfo256(msg))
 		c.http("POST /ocsp/sign 200")
