@@ -2,10 +2,12 @@ package certify
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -359,5 +361,32 @@ func TestJudgeNotRunInItsStates(t *testing.T) {
 	Judge(c, []conformance.Check{ck}, []conformance.Session{{State: "fresh"}})
 	if r := c.Checks[0]; r.Outcome != conformance.NotApplicable || !strings.HasPrefix(r.Reason, "not run in the states it needs (signing-locked)") {
 		t.Errorf("%+v", r)
+	}
+}
+
+// TestRunProgram: the exit status, the timeout, and a program that exits
+// leaving a process of its own (setsid: outside its process group) with
+// its output open — a program that exited, its output cut off, not the
+// harness's error.
+func TestRunProgram(t *testing.T) {
+	defer func(d time.Duration) { waitDelay = d }(waitDelay)
+	waitDelay = 200 * time.Millisecond
+	ctx := context.Background()
+	if exit, timedOut, out, err := runProgram(ctx, Program{Line: "echo out; echo err >&2; exit 3"}, nil); exit != 3 || timedOut || out != "out\nerr\n" || err != nil {
+		t.Errorf("exit %d, timed out %v, output %q, %v", exit, timedOut, out, err)
+	}
+	if exit, timedOut, _, err := runProgram(ctx, Program{Line: "sleep 30", Timeout: 100 * time.Millisecond}, nil); exit != -1 || !timedOut || err != nil {
+		t.Errorf("at the timeout: exit %d, timed out %v, %v", exit, timedOut, err)
+	}
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	exit, timedOut, out, err := runProgram(ctx, Program{Line: "setsid sh -c 'echo $$ >" + pidFile + "; exec sleep 30' & sleep 0.1; echo started"}, nil)
+	if b, rerr := os.ReadFile(pidFile); rerr == nil {
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
+			syscall.Kill(pid, syscall.SIGKILL) // the daemon this test started
+		}
+	}
+	if exit != 0 || timedOut || err != nil || !strings.HasPrefix(out, "started\n") || !strings.Contains(out, "kept its output open") {
+		t.Errorf("a program that left a daemon: exit %d, timed out %v, output %q, %v", exit, timedOut, out, err)
 	}
 }

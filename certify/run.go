@@ -107,41 +107,15 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	if _, err := s.Ctl.PowerCycle(s.Slot); err != nil {
 		return conformance.Session{}, fmt.Errorf("power-cycling the served card before the client: %w", err)
 	}
-	timeout := p.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
-	cmd.Dir = p.Dir
-	cmd.Env = environ(p, g, s.Reader, msgPath, sigPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var out output
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
-	// Whatever the program left running in its group goes with it.
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
 	sess := conformance.Session{State: state}
 	if g.PIN != 0 {
 		sess.Entries = []conformance.Entry{{PIN: g.PIN, Given: g.Entry}} // At 0: given before the program started
 	}
-	var ee *exec.ExitError
-	switch {
-	case rctx.Err() != nil && ctx.Err() == nil:
-		sess.ExitStatus, sess.TimedOut = -1, true
-	case ctx.Err() != nil:
-		return conformance.Session{}, ctx.Err()
-	case errors.As(err, &ee):
-		sess.ExitStatus = ee.ExitCode()
-	case err != nil:
-		return conformance.Session{}, fmt.Errorf("starting the client under test: %w", err)
+	var out string
+	if sess.ExitStatus, sess.TimedOut, out, err = runProgram(ctx, p, environ(p, g, s.Reader, msgPath, sigPath)); err != nil {
+		return conformance.Session{}, err
 	}
-	sess.Output = Mask(out.String(), secrets(state, g)...)
+	sess.Output = Mask(out, secrets(state, g)...)
 	// A file that is not a signature is judged as none written, the
 	// reason noted in the output.
 	b, ok, err := readSignature(sigPath)
@@ -248,6 +222,54 @@ func (o *output) String() string {
 		return string(o.head) + string(tail)
 	}
 	return fmt.Sprintf("%s\n[jpkisim certify: %d bytes of output left out]\n%s", o.head, o.dropped, tail)
+}
+
+// waitDelay is how long a program's output is read after it exited, while
+// a process it started outside its process group holds it open.
+var waitDelay = 5 * time.Second
+
+// runProgram runs p's command line under sh -c with env, in a process
+// group of its own that is killed when it exits, at p's timeout or when
+// ctx ends, and returns its exit status (-1 and timedOut when killed at the
+// timeout) and output. A program that exited while a process it started
+// (setsid, a daemon) kept its output open is a program that exited: its
+// output is cut off after waitDelay, with a note. Errors: ctx ended, or
+// sh could not start.
+func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOut bool, out string, err error) {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
+	cmd.Dir = p.Dir
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = waitDelay
+	var o output
+	cmd.Stdout, cmd.Stderr = &o, &o
+	err = cmd.Run()
+	// Whatever the program left running in its group goes with it.
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	var ee *exec.ExitError
+	switch {
+	case rctx.Err() != nil && ctx.Err() == nil:
+		return -1, true, o.String(), nil
+	case ctx.Err() != nil:
+		return 0, false, "", ctx.Err()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), false, o.String(), nil
+	case errors.Is(err, exec.ErrWaitDelay):
+		o.Write([]byte(fmt.Sprintf("\n[jpkisim certify: the program exited 0; a process it started outside its process group kept its output open, cut off after %v]\n", waitDelay)))
+		return 0, false, o.String(), nil
+	case err != nil:
+		return 0, false, "", fmt.Errorf("starting the client under test: %w", err)
+	}
+	return 0, false, o.String(), nil
 }
 
 // environ is the program's environment: p.Env without any JPKISIM_*_PIN
