@@ -74,7 +74,7 @@ The verdicts go to stdout as a table, with --report FILE.html as one
 self-contained HTML file (each check with the transcript excerpt that shows
 why), with --json FILE as data. Exit status: 0 when every applicable check
 passed, 1 when one failed, none could be judged or a run could not be made,
-2 for a bad argument, 3 when
+2 for a bad argument (a PIN of the card written in COMMAND among them), 3 when
 pcscd with vpcd does not take the card, 130/143 when interrupted (the reports
 are written, marked interrupted).
 
