@@ -1,12 +1,20 @@
 package certify
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jpkisim/jpkisim/conformance"
+	"github.com/jpkisim/jpkisim/control"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/transcript"
@@ -57,6 +65,30 @@ func TestJoinSince(t *testing.T) {
 	}
 }
 
+// TestSessionsLost: a program that made more sessions than the control
+// interface keeps (a try spent in its first, then 32 harmless ones) would
+// be judged without its first: the run is the harness's error, not a
+// session to judge.
+func TestSessionsLost(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	var ts []transcript.Transcript
+	for i := range control.KeptSessions + 1 {
+		ts = append(ts, transcript.Transcript{Started: start.Add(time.Duration(i) * time.Second),
+			Events: []transcript.Event{{Seq: 1, Kind: transcript.Exchange, Command: "00A4040C0AD392F000260100000001", Response: "9000"}}})
+	}
+	if _, err := joinRun(ts, start); err == nil {
+		t.Errorf("%d sessions since the start, and none could have been lost", len(ts))
+	}
+	if _, err := joinRun(ts[1:], start); err == nil {
+		t.Errorf("%d sessions since the start (as many as kept), and none could have been lost", len(ts)-1)
+	}
+	// One kept from before the start shows nothing since was lost.
+	old := transcript.Transcript{Started: start.Add(-time.Second)}
+	if got, err := joinRun(append([]transcript.Transcript{old}, ts[2:]...), start); err != nil || len(got.Events) != len(ts)-2 {
+		t.Errorf("%d events, %v", len(got.Events), err)
+	}
+}
+
 func TestEntryOf(t *testing.T) {
 	for _, c := range []struct {
 		v     string
@@ -86,6 +118,131 @@ func TestMask(t *testing.T) {
 	}
 	if Mask("nothing", nil) != "nothing" {
 		t.Error("an empty entry masked something")
+	}
+}
+
+// TestMaskEncodings: a program that logs its APDUs (OpenSC's debug log,
+// scriptor, od) puts the PIN in its output as hex, upper or lower case,
+// run together or a byte at a time; one that dumps its config, as base64.
+func TestMaskEncodings(t *testing.T) {
+	for _, out := range []string{
+		"APDU 00 20 00 80 06 41 42 43 31 32 33 end",
+		"APDU 0020008006414243313233 end",
+		"apdu 0020008006414243313233 end",
+		"APDU 00:20:00:80:06:41:42:43:31:32:33 end",
+		"apdu 00 20 00 80 06 61 62 63 31 32 33 end", // the lower-case entry, as hex
+		"config pin=QUJDMTIz end",
+		"config pin=YWJjMTIz end",
+	} {
+		got := Mask(out, []byte("abc123"))
+		if strings.Contains(got, "41 42 43 31 32 33") || strings.Contains(strings.ToUpper(got), "414243313233") ||
+			strings.Contains(got, "41:42:43:31:32:33") || strings.Contains(got, "61 62 63 31 32 33") ||
+			strings.Contains(got, "QUJDMTIz") || strings.Contains(got, "YWJjMTIz") || !strings.HasSuffix(got, " end") {
+			t.Errorf("Mask(%q) = %q", out, got)
+		}
+	}
+	if got := Mask("ATR 3B 8F 80 01", []byte("1234")); got != "ATR 3B 8F 80 01" {
+		t.Errorf("masked what is not the PIN: %q", got)
+	}
+}
+
+// TestSecretsOfTheState: the run masks, beside its entry, every PIN of the
+// card of its state — a program that kept the configured value from an
+// earlier run and prints it in the run given a wrong one leaks nothing.
+func TestSecretsOfTheState(t *testing.T) {
+	got := Mask("saved PIN 1234, password ABC123, typed BBC123", secrets(conformance.Fresh, Give{PIN: jpki.SigningPIN, Value: []byte("BBC123")})...)
+	if got != "saved PIN ****, password ****, typed ****" {
+		t.Errorf("masked %q", got)
+	}
+}
+
+// TestReadSignature: the signature file is read only when the program
+// left a regular file of a signature's size there — not a symlink to
+// another file of the machine's, not a FIFO certify would wait on forever,
+// not a device or a file too big to be a signature.
+func TestReadSignature(t *testing.T) {
+	dir := t.TempDir()
+	path := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.WriteFile(path("ok"), bytes.Repeat([]byte{1}, 256), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok, err := readSignature(path("ok")); err != nil || !ok || len(b) != 256 {
+		t.Errorf("a 256-byte signature: %d bytes, %v, %v", len(b), ok, err)
+	}
+	if _, ok, err := readSignature(path("absent")); ok || err != nil {
+		t.Errorf("no signature file: %v, %v", ok, err)
+	}
+	if err := os.WriteFile(path("secret"), []byte("root:x:0:0"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(path("secret"), path("link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", path("zero")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path("fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big, err := os.Create(path("big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := big.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	big.Close()
+	for _, name := range []string{"link", "zero", "fifo", "big"} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if b, _, err := readSignature(path(name)); err == nil || len(b) != 0 {
+				t.Errorf("%s: read %d bytes, error %v", name, len(b), err)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still reading after 5 s", name)
+		}
+	}
+}
+
+// TestOutputBounded: a program that writes without end does not fill
+// certify's memory: its output keeps its start and its end, and says how
+// much was left out between them.
+func TestOutputBounded(t *testing.T) {
+	var o output
+	o.Write([]byte("first line\n"))
+	chunk := bytes.Repeat([]byte("y\n"), 1<<15)
+	for range 1 << 10 { // 64 MiB
+		if n, err := o.Write(chunk); n != len(chunk) || err != nil {
+			t.Fatalf("Write: %d, %v", n, err)
+		}
+	}
+	o.Write([]byte("Tries left: 0\n"))
+	got := o.String()
+	if len(got) > 2*MaxOutput || !strings.HasPrefix(got, "first line\n") || !strings.HasSuffix(got, "Tries left: 0\n") ||
+		!strings.Contains(got, "bytes of output left out") {
+		t.Errorf("%d bytes kept, start %q, end %q", len(got), got[:min(len(got), 20)], got[max(0, len(got)-20):])
+	}
+	// What is kept is the stream's first and last MaxOutput/2 bytes, for
+	// writes of any size.
+	var full []byte
+	var o2 output
+	for i := 0; len(full) < 3*MaxOutput; i++ {
+		p := []byte(strings.Repeat(fmt.Sprintf("%d,", i), i%700))
+		full = append(full, p...)
+		o2.Write(p)
+	}
+	want := fmt.Sprintf("%s\n[jpkisim certify: %d bytes of output left out]\n%s", full[:MaxOutput/2], len(full)-MaxOutput, full[len(full)-MaxOutput/2:])
+	if o2.String() != want {
+		t.Error("the output kept is not the stream's start and end")
+	}
+	var small output
+	small.Write([]byte("short"))
+	if small.String() != "short" {
+		t.Errorf("a short output became %q", small.String())
 	}
 }
 
@@ -204,5 +361,32 @@ func TestJudgeNotRunInItsStates(t *testing.T) {
 	Judge(c, []conformance.Check{ck}, []conformance.Session{{State: "fresh"}})
 	if r := c.Checks[0]; r.Outcome != conformance.NotApplicable || !strings.HasPrefix(r.Reason, "not run in the states it needs (signing-locked)") {
 		t.Errorf("%+v", r)
+	}
+}
+
+// TestRunProgram: the exit status, the timeout, and a program that exits
+// leaving a process of its own (setsid: outside its process group) with
+// its output open — a program that exited, its output cut off, not the
+// harness's error.
+func TestRunProgram(t *testing.T) {
+	defer func(d time.Duration) { waitDelay = d }(waitDelay)
+	waitDelay = 200 * time.Millisecond
+	ctx := context.Background()
+	if exit, timedOut, out, err := runProgram(ctx, Program{Line: "echo out; echo err >&2; exit 3"}, nil); exit != 3 || timedOut || out != "out\nerr\n" || err != nil {
+		t.Errorf("exit %d, timed out %v, output %q, %v", exit, timedOut, out, err)
+	}
+	if exit, timedOut, _, err := runProgram(ctx, Program{Line: "sleep 30", Timeout: 100 * time.Millisecond}, nil); exit != -1 || !timedOut || err != nil {
+		t.Errorf("at the timeout: exit %d, timed out %v, %v", exit, timedOut, err)
+	}
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	exit, timedOut, out, err := runProgram(ctx, Program{Line: "setsid sh -c 'echo $$ >" + pidFile + "; exec sleep 30' & sleep 0.1; echo started"}, nil)
+	if b, rerr := os.ReadFile(pidFile); rerr == nil {
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
+			syscall.Kill(pid, syscall.SIGKILL) // the daemon this test started
+		}
+	}
+	if exit != 0 || timedOut || err != nil || !strings.HasPrefix(out, "started\n") || !strings.Contains(out, "kept its output open") {
+		t.Errorf("a program that left a daemon: exit %d, timed out %v, output %q, %v", exit, timedOut, out, err)
 	}
 }

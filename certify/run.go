@@ -1,11 +1,12 @@
 package certify
 
 import (
-	"bytes"
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jpkisim/jpkisim/conformance"
+	"github.com/jpkisim/jpkisim/control"
+	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/transcript"
 )
@@ -104,6 +107,135 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	if _, err := s.Ctl.PowerCycle(s.Slot); err != nil {
 		return conformance.Session{}, fmt.Errorf("power-cycling the served card before the client: %w", err)
 	}
+	sess := conformance.Session{State: state}
+	if g.PIN != 0 {
+		sess.Entries = []conformance.Entry{{PIN: g.PIN, Given: g.Entry}} // At 0: given before the program started
+	}
+	var out string
+	if sess.ExitStatus, sess.TimedOut, out, err = runProgram(ctx, p, environ(p, g, s.Reader, msgPath, sigPath)); err != nil {
+		return conformance.Session{}, err
+	}
+	sess.Output = Mask(out, secrets(state, g)...)
+	// A file that is not a signature is judged as none written, the
+	// reason noted in the output.
+	b, ok, err := readSignature(sigPath)
+	if err != nil {
+		sess.Output += "\n[jpkisim certify: " + err.Error() + "]\n"
+	}
+	if ok || err != nil {
+		sess.Artefacts = append(sess.Artefacts, conformance.Artefact{Kind: conformance.SignatureFile, Path: "$" + SignatureEnv,
+			Message: msg, Content: b, Certificate: g.Certificate})
+	}
+	ts, err := s.Ctl.Transcripts(s.Slot, 0)
+	if err != nil {
+		return conformance.Session{}, fmt.Errorf("reading the transcripts of the served card: %w", err)
+	}
+	if sess.Transcript, err = joinRun(ts, start); err != nil {
+		return conformance.Session{}, err
+	}
+	return sess, nil
+}
+
+// MaxSignature bounds the signature file a program may write: far more
+// than any RSA signature of the card (256 bytes).
+const MaxSignature = 64 << 10
+
+// readSignature reads the signature file a program left at path: ok false
+// and no error when there is none. Errors: something there that is not a
+// regular file (a symlink, a FIFO, a device), or one over MaxSignature.
+func readSignature(path string) (b []byte, ok bool, err error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	case !fi.Mode().IsRegular():
+		return nil, false, fmt.Errorf("$%s is not a regular file (%v): not read", SignatureEnv, fi.Mode().Type())
+	case fi.Size() > MaxSignature:
+		return nil, false, fmt.Errorf("$%s holds %d bytes, more than a signature (%d at most): not read", SignatureEnv, fi.Size(), MaxSignature)
+	}
+	// O_NOFOLLOW and O_NONBLOCK: what the program swapped in since the
+	// Lstat is neither followed nor waited on.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, false, fmt.Errorf("$%s: not read: %w", SignatureEnv, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("$%s is not a regular file: not read", SignatureEnv)
+	}
+	b, err = io.ReadAll(io.LimitReader(f, MaxSignature+1))
+	switch {
+	case err != nil:
+		return nil, false, err
+	case len(b) > MaxSignature:
+		return nil, false, fmt.Errorf("$%s holds more than a signature (%d bytes at most): not read", SignatureEnv, MaxSignature)
+	}
+	return b, true, nil
+}
+
+// MaxOutput bounds what Run keeps of a program's output.
+const MaxOutput = 1 << 20
+
+// output is a program's stdout and stderr as Run keeps them: the first
+// MaxOutput/2 bytes and the last MaxOutput/2, the count of those between
+// left out. It is written by one goroutine (exec's copy of the one pipe
+// both streams share).
+type output struct {
+	head, tail []byte // tail is a ring of MaxOutput/2 bytes once full
+	end        int    // where the ring's next byte goes
+	dropped    int64
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	n := len(p)
+	const half = MaxOutput / 2
+	if k := min(len(p), half-len(o.head)); k > 0 {
+		o.head = append(o.head, p[:k]...)
+		p = p[k:]
+	}
+	for len(p) > 0 {
+		if len(o.tail) < half {
+			k := min(len(p), half-len(o.tail))
+			o.tail = append(o.tail, p[:k]...)
+			p = p[k:]
+			continue
+		}
+		if len(p) >= half { // the ring is overwritten whole
+			o.dropped += int64(len(p) - half)
+			p = p[len(p)-half:]
+		}
+		k := min(len(p), half-o.end)
+		o.dropped += int64(k)
+		copy(o.tail[o.end:], p[:k])
+		o.end = (o.end + k) % half
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// String is the output kept, with a line where bytes were left out.
+func (o *output) String() string {
+	tail := append(slices.Clone(o.tail[o.end:]), o.tail[:o.end]...)
+	if o.dropped == 0 {
+		return string(o.head) + string(tail)
+	}
+	return fmt.Sprintf("%s\n[jpkisim certify: %d bytes of output left out]\n%s", o.head, o.dropped, tail)
+}
+
+// waitDelay is how long a program's output is read after it exited, while
+// a process it started outside its process group holds it open.
+var waitDelay = 5 * time.Second
+
+// runProgram runs p's command line under sh -c with env, in a process
+// group of its own that is killed when it exits, at p's timeout or when
+// ctx ends, and returns its exit status (-1 and timedOut when killed at the
+// timeout) and output. A program that exited while a process it started
+// (setsid, a daemon) kept its output open is a program that exited: its
+// output is cut off after waitDelay, with a note. Errors: ctx ended, or
+// sh could not start.
+func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOut bool, out string, err error) {
 	timeout := p.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -112,43 +244,32 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	defer cancel()
 	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
 	cmd.Dir = p.Dir
-	cmd.Env = environ(p, g, s.Reader, msgPath, sigPath)
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = waitDelay
+	var o output
+	cmd.Stdout, cmd.Stderr = &o, &o
 	err = cmd.Run()
 	// Whatever the program left running in its group goes with it.
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	sess := conformance.Session{State: state}
-	if g.PIN != 0 {
-		sess.Entries = []conformance.Entry{{PIN: g.PIN, Given: g.Entry}} // At 0: given before the program started
-	}
 	var ee *exec.ExitError
 	switch {
 	case rctx.Err() != nil && ctx.Err() == nil:
-		sess.ExitStatus, sess.TimedOut = -1, true
+		return -1, true, o.String(), nil
 	case ctx.Err() != nil:
-		return conformance.Session{}, ctx.Err()
+		return 0, false, "", ctx.Err()
 	case errors.As(err, &ee):
-		sess.ExitStatus = ee.ExitCode()
+		return ee.ExitCode(), false, o.String(), nil
+	case errors.Is(err, exec.ErrWaitDelay):
+		o.Write([]byte(fmt.Sprintf("\n[jpkisim certify: the program exited 0; a process it started outside its process group kept its output open, cut off after %v]\n", waitDelay)))
+		return 0, false, o.String(), nil
 	case err != nil:
-		return conformance.Session{}, fmt.Errorf("starting the client under test: %w", err)
+		return 0, false, "", fmt.Errorf("starting the client under test: %w", err)
 	}
-	sess.Output = Mask(out.String(), g.Value)
-	if b, err := os.ReadFile(sigPath); err == nil {
-		sess.Artefacts = append(sess.Artefacts, conformance.Artefact{Kind: conformance.SignatureFile, Path: "$" + SignatureEnv,
-			Message: msg, Content: b, Certificate: g.Certificate})
-	}
-	ts, err := s.Ctl.Transcripts(s.Slot, 0)
-	if err != nil {
-		return conformance.Session{}, fmt.Errorf("reading the transcripts of the served card: %w", err)
-	}
-	sess.Transcript = JoinSince(ts, start)
-	return sess, nil
+	return 0, false, o.String(), nil
 }
 
 // environ is the program's environment: p.Env without any JPKISIM_*_PIN
@@ -174,18 +295,65 @@ func environ(p Program, g Give, reader, msgPath, sigPath string) []string {
 	return env
 }
 
-// Mask replaces the PIN value in a program's output — as given, in upper
-// and in lower case — with ****: a program that echoes its PIN does not put
-// it in a report.
-func Mask(out string, value []byte) string {
-	if len(value) == 0 {
-		return out
-	}
-	v := string(value)
-	for _, form := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
-		out = strings.ReplaceAll(out, form, "****")
+// Mask replaces each of values in a program's output — as given, in upper
+// and in lower case, and each of those as hex (upper or lower case, run
+// together or its bytes apart by a space or a colon, as an APDU log shows
+// it) and as base64 — with ****: a program that echoes or logs its PIN
+// does not put it in a report.
+func Mask(out string, values ...[]byte) string {
+	for _, value := range values {
+		if len(value) == 0 {
+			continue
+		}
+		v := string(value)
+		for _, c := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+			b := []byte(c)
+			forms := []string{c, base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+				base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
+			for _, sep := range []string{"", " ", ":"} {
+				for _, f := range []string{"%02X", "%02x"} {
+					parts := make([]string, len(b))
+					for i, x := range b {
+						parts[i] = fmt.Sprintf(f, x)
+					}
+					forms = append(forms, strings.Join(parts, sep))
+				}
+			}
+			for _, form := range forms {
+				out = strings.ReplaceAll(out, form, "****")
+			}
+		}
 	}
 	return out
+}
+
+// secrets is what Run masks in the program's output: the run's entry and
+// every PIN of the card of state — the configured values a program may
+// have kept from an earlier run.
+func secrets(state string, g Give) [][]byte {
+	out := [][]byte{g.Value}
+	if st, ok := conformance.StateByName(state); ok {
+		if p, err := fixtures.Profile(st.Profile); err == nil {
+			out = append(out, p.AuthPIN, p.SigningPIN)
+		}
+	}
+	return out
+}
+
+// joinRun is JoinSince for a run's transcripts, ts all the control
+// interface kept. Errors: as many sessions since start as it keeps, so
+// that the program's first ones may be lost.
+func joinRun(ts []transcript.Transcript, start time.Time) (transcript.Transcript, error) {
+	n := 0
+	for _, t := range ts {
+		if !t.Started.Before(start) {
+			n++
+		}
+	}
+	if n >= control.KeptSessions {
+		return transcript.Transcript{}, fmt.Errorf("the program made %d sessions with the card or the responder, and the control interface keeps the last %d: its first may be lost, so the run cannot be judged", n, control.KeptSessions)
+	}
+	return JoinSince(ts, start), nil
 }
 
 // JoinSince joins the transcripts that started at or after start into one

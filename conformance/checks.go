@@ -161,7 +161,7 @@ var catalogue = []Check{
 		Sources:  []string{"RETRY-05", "RETRY-06", "OpenSC card-jpki.c", "jpki/myna", "pyjpki"},
 		States:   []string{SigningLocked, AuthLocked},
 		Profiles: all,
-		Judged:   "after the first 6984: no VERIFY with data of that PIN, no use of its key or certificate (transcript), a non-zero exit, the output saying no tries are left, or locked or blocked and no count (words)",
+		Judged:   "after the first 6984: no VERIFY with data of that PIN, no use of its key or certificate (transcript), a non-zero exit, the output saying no tries are left with no count beside it but one the card showed for another PIN, or locked or blocked and no count (words)",
 		Words:    true,
 		Judge:    judgeStopsOn6984,
 	},
@@ -226,7 +226,7 @@ var catalogue = []Check{
 		Sources:  []string{"RP-03", "REVOKE-01", "HOLD-01"},
 		States:   []string{Fresh, Revoked, OnHold},
 		Profiles: []string{RelyingParty, Kiosk},
-		Judged:   "an HTTP event of the test PKI (OCSP or CRL of the certificate's CA) before the first signature with the key, or anywhere in a run that exits 0",
+		Judged:   "an HTTP event of the test PKI (OCSP or CRL of the certificate's CA) answered 2xx before the first signature with the key, or anywhere in a run that exits 0",
 		Judge:    judgeRevocationChecked,
 	},
 	{

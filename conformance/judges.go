@@ -8,6 +8,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/jpki"
@@ -200,6 +201,8 @@ var (
 	zeroWords = regexp.MustCompile(`(?i)\b(tries|attempts|retries)\s*(left|remaining)\s*[:=]?\s*0\b|\b(0|no)\s+(more\s+)?(tries|attempts|retries)\s+(left|remaining)`)
 	// countWords is a count of tries left other than none: "4 tries left".
 	countWords = regexp.MustCompile(`(?i)\b[1-9]\d*\s*(more\s+)?(try|tries|attempt|attempts|retry|retries)\b(\s*(left|remaining))?|(tries|attempts|retries)\s*(left|remaining)\s*[:=]?\s*[1-9]`)
+	// digits is the count in a countWords match.
+	digits = regexp.MustCompile(`[0-9]+`)
 	// crashWords are the marks of a program that crashed rather than
 	// failed: a Go panic, a Python traceback, a signal.
 	crashWords = regexp.MustCompile(`(?m)^panic: |^goroutine \d+ \[|Traceback \(most recent call last\)|Segmentation fault|SIGSEGV|nil pointer dereference|core dumped`)
@@ -267,7 +270,20 @@ func judgeStopsOn6984(s Session) Verdict {
 		}
 		if zeroWords.MatchString(s.Output) {
 			// A listing of the PINs with the blocked one at 0 (pkcs15-tool
-			// --list-pins): the other PIN's count beside it is its own.
+			// --list-pins): a count beside it must be one the card showed
+			// for another PIN (63Cn of its counter query), not the blocked
+			// one's misread.
+			shown := map[int]bool{}
+			for _, x := range steps {
+				if q, ok := x.pinOf(); ok && q != p && x.sw.SW1() == 0x63 && x.sw.SW2()&0xF0 == 0xC0 {
+					shown[int(x.sw.SW2()&0x0F)] = true
+				}
+			}
+			for _, m := range countWords.FindAllString(s.Output, -1) {
+				if n, err := strconv.Atoi(digits.FindString(m)); err == nil && !shown[n] {
+					return fail(fmt.Sprintf("the %v was blocked (6984) and the output gives a count of tries left the card showed for no other PIN: %q", p, m), at)
+				}
+			}
 			return pass(fmt.Sprintf("stopped at the 6984 of the %v and showed no tries left: %q", p, zeroWords.FindString(s.Output)), at)
 		}
 		if countWords.MatchString(s.Output) {

@@ -245,6 +245,22 @@ var judgeCases = []judgeCase{
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(1, "PIN [User Authentication PIN]\n\tTries left     : 3\n\nPIN [Digital Signature PIN]\n\tTries left     : 0\n\nOperation failed: Reference data not usable\n")
 	}},
+	{"CLIENT-05", "the misread count of the blocked password beside a help text's \"no tries left\"", Failed, func(t *testing.T) Session {
+		c := newClient(t, SigningLocked)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		return c.session(1, "Wrong password: 4 tries left (with no tries left the password is locked)")
+	}},
+	{"CLIENT-05", "a PIN listing with the blocked password misread as 4 beside a 0 the card never showed", Failed, func(t *testing.T) Session {
+		c := newClient(t, SigningLocked)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		c.query(jpki.SigningPIN)
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		return c.session(1, "PIN [User Authentication PIN]\n\tTries left     : 0\n\nPIN [Digital Signature PIN]\n\tTries left     : 4\n")
+	}},
 	{"CLIENT-05", "a count beside the word locked (OpenSC's JPKI driver reading 6984 as 4 tries)", Failed, func(t *testing.T) Session {
 		c := newClient(t, SigningLocked)
 		c.given(jpki.SigningPIN, Configured)
@@ -426,6 +442,36 @@ var judgeCases = []judgeCase{
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		readAll(c, jpki.EFSigningCert)
 		c.http("POST /ocsp/sign 200")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
+	{"CLIENT-10", "a mistyped OCSP path the responder answered 404, before signing", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		readAll(c, jpki.EFSigningCert)
+		c.http("OCSP GET /ocsp/signature 404")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
+	{"CLIENT-10", "an OCSP GET without a request, refused 405, before signing", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		readAll(c, jpki.EFSigningCert)
+		c.http("OCSP GET /ocsp/sign 405")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
+	{"CLIENT-10", "an OCSP GET request (RFC 6960 A.1) before signing", Passed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		readAll(c, jpki.EFSigningCert)
+		c.http("OCSP GET /ocsp/sign/MEMwQTA/MD0wOzAJBgUrDgMCGgUABBQ= 200")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"encoding/hex"
+	"strconv"
 	"strings"
 
 	"github.com/jpkisim/jpkisim/apdu"
@@ -187,17 +188,27 @@ func (s step) protects(p jpki.PIN) bool {
 }
 
 // revocationCheck returns the kind of certificate an HTTP event of the
-// test PKI's responder was about: an OCSP request (/ocsp/sign, /ocsp/auth)
-// or a CRL fetch (/crl/sign.crl, /crl/auth.crl), the paths of
-// pki.Responder. The event's Detail is read for the path.
+// test PKI's responder was about: an OCSP request (POST /ocsp/sign, GET
+// /ocsp/sign/BASE64, and auth) or a CRL fetch (/crl/sign.crl,
+// /crl/auth.crl), the paths of pki.Responder, that the responder answered
+// with a 2xx status — not a mistyped path it answered 404, nor a request
+// it refused. The event's Detail ("OCSP POST /ocsp/sign 200") is read for
+// the path and the status.
 func (s step) revocationCheck() (jpki.Kind, bool) {
 	if s.ev.Kind != transcript.HTTP {
 		return 0, false
 	}
-	for _, f := range strings.Fields(s.ev.Detail) {
+	fields := strings.Fields(s.ev.Detail)
+	if len(fields) == 0 {
+		return 0, false
+	}
+	if status, err := strconv.Atoi(fields[len(fields)-1]); err != nil || status < 200 || status > 299 {
+		return 0, false
+	}
+	for _, f := range fields {
 		for _, k := range jpki.Kinds {
 			a := pki.Abbrev(k)
-			if strings.HasPrefix(f, "/ocsp/"+a) || strings.HasPrefix(f, "/crl/"+a+".crl") {
+			if f == "/ocsp/"+a || strings.HasPrefix(f, "/ocsp/"+a+"/") || f == "/crl/"+a+".crl" {
 				return k, true
 			}
 		}

@@ -303,6 +303,11 @@ func (c *Client) Transcript(slot int) (transcript.Transcript, error) {
 	return t, err
 }
 
+// KeptSessions is how many ended sessions with exchanges the control
+// interface keeps per slot, beside the one in progress (docs/control.md,
+// "Endpoints").
+const KeptSessions = 32
+
 // Transcripts returns the slot's last sessions with exchanges, oldest
 // first: the last `last` (0: every one kept, at most 32 and the one in
 // progress).

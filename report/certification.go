@@ -134,12 +134,15 @@ const (
 	NotCertified    = "FAILED"
 	NothingJudged   = "NOTHING JUDGED"
 	CertInterrupted = "INTERRUPTED"
+	// CertIncomplete: a run the harness could not make (ClientRun.Error)
+	// was judged by no check, so a check it was for may have failed there.
+	CertIncomplete = "INCOMPLETE"
 )
 
 // Verdict is the certification's: NotCertified when a check failed,
 // CertInterrupted when it was stopped before its end, NothingJudged when
-// no check was applicable in any run, Certified when every applicable
-// check passed.
+// no check was applicable in any run, CertIncomplete when a run could not
+// be made, Certified when every applicable check passed in every run.
 func (c Certification) Verdict() string {
 	judged := false
 	for _, ck := range c.Checks {
@@ -155,6 +158,20 @@ func (c Certification) Verdict() string {
 		return CertInterrupted
 	case !judged:
 		return NothingJudged
+	case len(c.HarnessErrors()) > 0:
+		return CertIncomplete
 	}
 	return Certified
+}
+
+// HarnessErrors returns the indexes in Runs of the runs the harness could
+// not make (ClientRun.Error).
+func (c Certification) HarnessErrors() []int {
+	var out []int
+	for i, r := range c.Runs {
+		if r.Error != "" {
+			out = append(out, i)
+		}
+	}
+	return out
 }

@@ -237,6 +237,11 @@ func newCertificationView(c Certification) certificationView {
 		}
 	case CertInterrupted:
 		v.Banner = fmt.Sprintf("INTERRUPTED by %s: %d of %d checks passed, %d not applicable, in the %d runs made", c.Interrupted, n.Passed, n.Checks, n.NotApplicable, len(c.Runs))
+	case CertIncomplete:
+		bad := c.HarnessErrors()
+		first := c.Runs[bad[0]]
+		v.Banner = fmt.Sprintf("INCOMPLETE: %d of %d runs could not be made (run %d, state %s: %s); %d of %d checks passed, %d not applicable in the runs made",
+			len(bad), len(c.Runs), bad[0]+1, first.State, first.Error, n.Passed, n.Checks, n.NotApplicable)
 	default:
 		v.Banner = fmt.Sprintf("NOTHING JUDGED: none of the %d checks was applicable in any of the %d runs", n.Checks, len(c.Runs))
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,11 @@ func TestCertificationHTMLBanner(t *testing.T) {
 	failed := reporttest.SampleCertification()
 	passed := reporttest.SampleCertification()
 	passed.Checks = append(passed.Checks[:1:1], passed.Checks[2:]...) // without CLIENT-05
+	incomplete := passed                                              // with the sample's run the harness could not make
+	passed.Runs = slices.Clone(passed.Runs)
+	for i := range passed.Runs {
+		passed.Runs[i].Error = ""
+	}
 	interrupted := passed
 	interrupted.Interrupted = "SIGINT"
 	failedInterrupted := failed
@@ -70,6 +76,7 @@ func TestCertificationHTMLBanner(t *testing.T) {
 		{"passed", passed, report.Certified, "PASSED: 2 of 3 checks passed, 1 not applicable", true},
 		{"interrupted", interrupted, report.CertInterrupted, "INTERRUPTED by SIGINT: 2 of 3 checks passed, 1 not applicable, in the 3 runs made", false},
 		{"failed and interrupted", failedInterrupted, report.NotCertified, "FAILED: 1 of 4 checks failed (2 passed, 1 not applicable) (interrupted by SIGTERM)", false},
+		{"a run the harness could not make", incomplete, report.CertIncomplete, "INCOMPLETE: 1 of 3 runs could not be made (run 3, state slow-signature: " + reporttest.SampleCertHarnessError + "); 2 of 3 checks passed, 1 not applicable in the runs made", false},
 		{"nothing judged", nothing, report.NothingJudged, "NOTHING JUDGED: none of the 4 checks was applicable in any of the 3 runs", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

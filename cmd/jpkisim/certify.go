@@ -23,6 +23,7 @@ import (
 	"github.com/jpkisim/jpkisim/certify"
 	"github.com/jpkisim/jpkisim/conformance"
 	"github.com/jpkisim/jpkisim/control"
+	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/pki"
@@ -72,7 +73,8 @@ at it.
 The verdicts go to stdout as a table, with --report FILE.html as one
 self-contained HTML file (each check with the transcript excerpt that shows
 why), with --json FILE as data. Exit status: 0 when every applicable check
-passed, 1 when one failed or none could be judged, 2 for a bad argument, 3 when
+passed, 1 when one failed, none could be judged or a run could not be made,
+2 for a bad argument (a PIN of the card written in COMMAND among them), 3 when
 pcscd with vpcd does not take the card, 130/143 when interrupted (the reports
 are written, marked interrupted).
 
@@ -116,6 +118,9 @@ func (o certifyOptions) check() (pin jpki.PIN, host string, port int, reader str
 	if strings.TrimSpace(o.client) == "" {
 		return 0, "", 0, "", usageError{errors.New("--client: give the command line of the program under test")}
 	}
+	if pinInLine(o.client) {
+		return 0, "", 0, "", usageError{fmt.Errorf("--client: the command line holds a PIN of the card, which would be an argument of the program and in the reports: let the program read $%s (OpenSC: --pin env:%s)", certify.PINEnv, certify.PINEnv)}
+	}
 	if len(conformance.InProfile(o.profile)) == 0 {
 		return 0, "", 0, "", usageError{fmt.Errorf("--profile %q: want one of %s", o.profile, strings.Join(conformance.Profiles, ", "))}
 	}
@@ -147,6 +152,25 @@ func (o certifyOptions) check() (pin jpki.PIN, host string, port int, reader str
 		reader = readerName(n)
 	}
 	return pin, host, port, reader, nil
+}
+
+// pinInLine reports whether a word of line (letters, digits and dots: a
+// number such as 29.1234 is no PIN) is a PIN of the card of some
+// conformance state, in any case.
+func pinInLine(line string) bool {
+	words := strings.FieldsFunc(strings.ToUpper(line), func(r rune) bool { return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r == '.') })
+	for _, st := range conformance.States() {
+		p, err := fixtures.Profile(st.Profile)
+		if err != nil {
+			continue
+		}
+		for _, v := range [][]byte{p.AuthPIN, p.SigningPIN} {
+			if len(v) > 0 && slices.Contains(words, strings.ToUpper(string(v))) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func runCertify(ctx context.Context, o certifyOptions, stdout, stderr io.Writer) error {
@@ -204,18 +228,19 @@ func runCertify(ctx context.Context, o certifyOptions, stdout, stderr io.Writer)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	sv, done, err := serveForCertify(ctx, log, o, cases[0].State.Profile, host, port, reader)
-	if err != nil {
+	if err != nil && !stop.caught() {
 		return err
 	}
-	defer done()
-
+	if err == nil {
+		defer done()
+	}
 	prog := certify.Program{Line: o.client, Env: os.Environ(), Timeout: o.timeout}
 	if o.pkiAddr != "" {
 		prog.PKIURL = "http://" + o.pkiAddr
 	}
 	var sessions []conformance.Session
 	for i, cs := range cases {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || stop.caught() {
 			break
 		}
 		fmt.Fprintf(stderr, "run %d of %d: card state %s%s\n", i+1, len(cases), cs.State.Name, entryNote(cs.Entry))

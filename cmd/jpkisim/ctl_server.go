@@ -52,7 +52,7 @@ var controlLimits = struct {
 
 // keptSessions is how many ended sessions with exchanges the control
 // interface keeps per slot (GET /slots/N/transcripts).
-const keptSessions = 32
+const keptSessions = control.KeptSessions
 
 // maxSnapshots is how many named snapshots a slot keeps at once.
 const maxSnapshots = 64
