@@ -34,6 +34,7 @@ var commandExamples = map[string]string{
 	"jpkisim report": `  jpkisim report merge --out merged/ shard-*.json`,
 	"jpkisim report merge": `  for k in 1 2 3 4; do jpkisim run --shard $k/4 --format progress,evidence:shard-$k.json & done; wait
   jpkisim report merge --out merged/ shard-1.json shard-2.json shard-3.json shard-4.json`,
+	"jpkisim commands": `  jpkisim commands --json | jq -r '.commands[].path'`,
 	"jpkisim replay": `  jpkisim replay fixtures/transcripts/pkcs15-tool-dump.json
   jpkisim replay --profile t0 fixtures/transcripts/t0-opensc-tool-send.json
   jpkisim replay session.json --target 'pcsc:Virtual PCD 00 00'
