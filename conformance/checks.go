@@ -277,7 +277,7 @@ var catalogue = []Check{
 		Sources:  []string{"B5", "pcsc-lite"},
 		States:   []string{Fresh, T0},
 		Profiles: all,
-		Judged:   "a reset or power-off event after the last VERIFY answered 9000",
+		Judged:   "a reset, or a power-off at most 250 ms after the client's last command (later, it is pcscd's idle power-off), after the last VERIFY answered 9000",
 		Judge:    judgeNoPINLeftVerified,
 	},
 	{

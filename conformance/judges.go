@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jpkisim/jpkisim/apdu"
 	"github.com/jpkisim/jpkisim/jpki"
@@ -631,6 +632,13 @@ func judgeSlowSignature(s Session) Verdict {
 	return pass("waited for every signature and exited 0", signed...)
 }
 
+// idlePowerOff is the shortest gap between a client's last command and a
+// power-off that CLIENT-14 takes for pcscd's own: pcsc-lite powers an
+// unused card off after a grace period, seen at 0.5–0.8 s through vpcd;
+// a client's SCARD_UNPOWER_CARD comes at its disconnect, right after its
+// last command. A reset is always a client's (SCARD_RESET_CARD).
+const idlePowerOff = 250 * time.Millisecond
+
 // CLIENT-14.
 func judgeNoPINLeftVerified(s Session) Verdict {
 	steps := walk(s.Transcript)
@@ -644,9 +652,18 @@ func judgeNoPINLeftVerified(s Session) Verdict {
 		return na("no VERIFY answered 9000: no PIN was verified")
 	}
 	p, _ := steps[last].pinOf()
+	lastAt := steps[last].ev.At // the client's last command so far
 	for _, x := range steps[last+1:] {
-		if x.powerEnds() {
-			return pass(fmt.Sprintf("the %v verified, the session ended with %s", p, x.ev.Kind), steps[last].ev.Seq, x.ev.Seq)
+		switch {
+		case x.ev.Kind == transcript.Reset:
+			return pass(fmt.Sprintf("the %v verified, the session ended with reset", p), steps[last].ev.Seq, x.ev.Seq)
+		case x.ev.Kind == transcript.PowerOff && x.ev.At-lastAt > transcript.MicrosOf(idlePowerOff):
+			return fail(fmt.Sprintf("the %v was left verified until pcscd powered the unused card off, %v after the client's last command (a client's own power-off comes at its disconnect)",
+				p, (x.ev.At-lastAt).Duration().Round(time.Millisecond)), steps[last].ev.Seq, x.ev.Seq)
+		case x.ev.Kind == transcript.PowerOff:
+			return pass(fmt.Sprintf("the %v verified, the session ended with power-off", p), steps[last].ev.Seq, x.ev.Seq)
+		case x.ev.Kind == transcript.Exchange:
+			lastAt = x.ev.At
 		}
 	}
 	for _, x := range steps[last+1:] {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jpkisim/jpkisim/jpki"
 	"github.com/jpkisim/jpkisim/transcript"
@@ -608,6 +609,28 @@ var judgeCases = []judgeCase{
 		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
 		c.event(transcript.PowerOff)
 		return c.session(0, "")
+	}},
+	{"CLIENT-14", "left to pcscd's idle power-off (pkcs15-tool, seen: 0.8 s after the VERIFY)", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.event(transcript.PowerOff)
+		s := c.session(0, "")
+		last := &s.Transcript.Events[len(s.Transcript.Events)-1]
+		last.At += transcript.MicrosOf(800 * time.Millisecond) // pcscd powers an unused card off after its grace period
+		return s
+	}},
+	{"CLIENT-14", "a reset however late (SCARD_RESET_CARD: pcscd never resets an idle card)", Passed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.event(transcript.Reset)
+		s := c.session(0, "")
+		last := &s.Transcript.Events[len(s.Transcript.Events)-1]
+		last.At += transcript.MicrosOf(2 * time.Second)
+		return s
 	}},
 	{"CLIENT-14", "SCARD_LEAVE_CARD", Failed, func(t *testing.T) Session {
 		c := newClient(t, Fresh)
