@@ -407,10 +407,10 @@ func Run(cfg Config) (Outcome, error) {
 			return Outcome{}, err
 		}
 		if seed == 0 {
-			return Outcome{}, fmt.Errorf("%w: shard %v needs a seed other than 0, the same on every shard", ErrBadShard, cfg.Shard)
+			return Outcome{}, fmt.Errorf("%w %v: needs a seed other than 0, the same on every shard", ErrBadShard, cfg.Shard)
 		}
 		if !cfg.Target.Capabilities().Embedded {
-			return Outcome{}, fmt.Errorf("%w: shard %v: only the embedded card is split into shards (%s is a card in a reader)", ErrBadShard, cfg.Shard, cfg.Target.Name())
+			return Outcome{}, fmt.Errorf("%w %v: only the embedded card is split into shards (%s is a card in a reader)", ErrBadShard, cfg.Shard, cfg.Target.Name())
 		}
 	}
 	if seed == 0 {
@@ -436,7 +436,7 @@ func Run(cfg Config) (Outcome, error) {
 		shards = min(shards, total)
 	}
 	if sharded && shards < cfg.Shard.N {
-		return Outcome{}, fmt.Errorf("%w: shard %v: %d sub-shard(s) (the smaller of --shards and --sequences) cannot be split into %d shards", ErrBadShard, cfg.Shard, shards, cfg.Shard.N)
+		return Outcome{}, fmt.Errorf("%w %v: %d sub-shard(s) (the smaller of --shards and --sequences) cannot be split into %d shards", ErrBadShard, cfg.Shard, shards, cfg.Shard.N)
 	}
 	cfg.refused = &atomic.Int64{}
 	res := Outcome{Kind: "props", Tool: buildinfo.Get(), Target: cfg.Target.Name(), Seed: seed, Sequences: total, MaxLen: maxLen, Shards: shards}

@@ -58,7 +58,8 @@ line says how many.
 or CI jobs: the sub-shards i (0 ≤ i < S) with i % N = K-1, each exactly as the
 whole run with the same --seed, --shards S and --sequences would run it. It
 needs --seed, the same on every shard; S defaults to 4·N with --shard (not the
-CPUs, so that every machine splits alike) and must be at least N. The N shards
+CPUs, so that every machine splits alike) and must be at least N; a card in
+a reader is not split. The N shards
 together are the whole run. --json FILE writes the outcome (seed, sub-shards,
 verdict, tool, machine) for jpkisim report merge (docs/properties.md).`,
 		Args: usageArgs(cobra.NoArgs),
@@ -94,7 +95,10 @@ verdict, tool, machine) for jpkisim report merge (docs/properties.md).`,
 			}
 			return keepCards(cmd.ErrOrStderr(), []harness.Target{t}, func() error {
 				out, err := properties.Run(properties.Config{Target: t, Seed: seed, Sequences: sequences, MaxLen: maxLen, Shards: shards, Output: stdout, AllowDestructive: allowDestructive, Shard: shard})
-				if errors.Is(err, properties.ErrNotModelled) || errors.Is(err, properties.ErrBadShard) {
+				if errors.Is(err, properties.ErrBadShard) {
+					return usageError{fmt.Errorf("--shard: %w", err)}
+				}
+				if errors.Is(err, properties.ErrNotModelled) {
 					return usageError{err}
 				}
 				if err != nil {
@@ -189,7 +193,7 @@ difference, tool, machine) for jpkisim report merge (docs/properties.md).`,
 			return keepCards(cmd.ErrOrStderr(), []harness.Target{ta, tb}, func() error {
 				res, err := properties.Diff(properties.DiffConfig{A: ta, B: tb, Seed: seed, Count: count, MaxLen: maxLen, Output: stdout, Shard: shard})
 				if errors.Is(err, properties.ErrBadShard) {
-					return usageError{err}
+					return usageError{fmt.Errorf("--shard: %w", err)}
 				}
 				if err != nil {
 					return err
