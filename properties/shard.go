@@ -1,8 +1,10 @@
 package properties
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -268,14 +270,28 @@ func Merge(parts []Outcome) (Outcome, error) {
 			bad = append(bad, fmt.Sprintf("the shards ran %d sequences, the whole run %d", m.Ran(), m.Sequences))
 		}
 	case "diff":
+		// A shard compares its sequences in order, up to its first
+		// difference: exactly those, or the outcome is not the shard's.
 		for _, p := range parts {
+			var want []int
+			for i := 0; i < m.Sequences; i++ {
+				if p.Shard.Has(i) {
+					want = append(want, i)
+				}
+				if d := p.Difference; d != nil && i == d.Sequence {
+					break
+				}
+			}
+			if d := p.Difference; d != nil && (!p.Shard.Has(d.Sequence) || d.Sequence >= m.Sequences) {
+				bad = append(bad, fmt.Sprintf("shard %v: its difference in sequence %d is not in the shard", p.Shard, d.Sequence))
+			}
+			if !slices.Equal(p.Indices, want) {
+				bad = append(bad, fmt.Sprintf("shard %v compared %d sequences, not the %d of shard %v of %d up to its first difference", p.Shard, len(p.Indices), len(want), p.Shard, m.Sequences))
+			}
 			for _, i := range p.Indices {
 				unit(i, *p.Shard, "sequence")
-				if i < 0 || i >= m.Sequences {
-					bad = append(bad, fmt.Sprintf("shard %v: sequence %d of %d", p.Shard, i, m.Sequences))
-				}
-				m.Indices = append(m.Indices, i)
 			}
+			m.Indices = append(m.Indices, p.Indices...)
 		}
 		slices.Sort(m.Indices)
 		if len(bad) == 0 && m.Difference == nil && len(m.Indices) != m.Sequences {
@@ -288,4 +304,22 @@ func Merge(parts []Outcome) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("%w: %s", ErrNotOneRun, strings.Join(bad, "; "))
 	}
 	return m, nil
+}
+
+// ErrNotOutcome is returned by ReadOutcome for a file that is not the
+// outcome of props or diff.
+var ErrNotOutcome = errors.New("not the outcome of jpkisim props or diff")
+
+// ReadOutcome reads an outcome that props or diff --json wrote. Errors:
+// JSON that does not decode, or a kind other than "props" or "diff"
+// (ErrNotOutcome).
+func ReadOutcome(r io.Reader) (Outcome, error) {
+	var o Outcome
+	if err := json.NewDecoder(r).Decode(&o); err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w", ErrNotOutcome, err)
+	}
+	if o.Kind != "props" && o.Kind != "diff" {
+		return Outcome{}, fmt.Errorf("%w: kind %q", ErrNotOutcome, o.Kind)
+	}
+	return o, nil
 }

@@ -1,6 +1,8 @@
 package properties
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"hash/fnv"
 	"io"
@@ -287,6 +289,66 @@ func TestSequenceSeedsDoNotOverlap(t *testing.T) {
 				t.Fatalf("seed %d sequence %d: %d again", seed, i, s)
 			}
 			seen[s] = true
+		}
+	}
+}
+
+// Merge refuses diff shards that did not compare exactly their sequences:
+// one dropped, one of another shard's, a difference outside the shard.
+func TestMergeRefusesDiffShardsThatAreNotTheirs(t *testing.T) {
+	a := sim.Target{Profile: fixtures.MustProfile("default")}
+	var good []Outcome
+	for k := 1; k <= 2; k++ {
+		r, err := Diff(DiffConfig{A: a, B: a, Seed: 4, Count: 9, Shard: Shard{k, 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		good = append(good, r.Outcome)
+	}
+	if m, err := Merge(good); err != nil || len(m.Indices) != 9 {
+		t.Fatalf("%+v %v", m, err)
+	}
+	change := func(f func(*Outcome)) []Outcome {
+		parts := slices.Clone(good)
+		o := parts[1]
+		o.Indices = slices.Clone(o.Indices)
+		f(&o)
+		parts[1] = o
+		return parts
+	}
+	for name, c := range map[string]struct {
+		parts []Outcome
+		want  string
+	}{
+		"dropped":    {change(func(o *Outcome) { o.Indices = o.Indices[:2] }), "shard 2/2 compared 2 sequences, not the 4"},
+		"elsewhere":  {change(func(o *Outcome) { o.Indices = append(o.Indices, 0) }), "shard 2/2 holds sequence 0, which is shard 1/2's"},
+		"difference": {change(func(o *Outcome) { o.Difference = &Difference{Sequence: 2, Command: 1} }), "its difference in sequence 2 is not in the shard"},
+	} {
+		if _, err := Merge(c.parts); !errors.Is(err, ErrNotOneRun) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", name, err, c.want)
+		}
+	}
+}
+
+// ReadOutcome reads back what the JSON encoding of an outcome holds, and
+// refuses a file of another kind.
+func TestReadOutcome(t *testing.T) {
+	a := sim.Target{Profile: fixtures.MustProfile("default")}
+	r, err := Diff(DiffConfig{A: a, B: a, Seed: 4, Count: 5, Shard: Shard{1, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(r.Outcome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ReadOutcome(bytes.NewReader(raw))
+	if err != nil || !slices.Equal(o.Indices, []int{0, 2, 4}) || *o.Shard != (Shard{1, 2}) || o.Kind != "diff" || !o.Started.Equal(r.Outcome.Started) {
+		t.Fatalf("%+v %v", o, err)
+	}
+	for _, bad := range []string{`{"kind":"run"}`, `[1,2]`, `not json`} {
+		if _, err := ReadOutcome(strings.NewReader(bad)); !errors.Is(err, ErrNotOutcome) {
+			t.Errorf("%s: %v", bad, err)
 		}
 	}
 }
