@@ -132,7 +132,8 @@ func TestShardSubShardVerdictsAreTheWholeRuns(t *testing.T) {
 }
 
 // Run refuses a shard it cannot run like the whole: no seed, fewer
-// sub-shards than shards (also after the cap at the sequence count).
+// sub-shards than shards (also after the cap at the sequence count), a
+// card in a reader (which runs one sub-shard).
 func TestPropsShardRefusals(t *testing.T) {
 	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	for name, cfg := range map[string]Config{
@@ -140,6 +141,7 @@ func TestPropsShardRefusals(t *testing.T) {
 		"S below N":              {Target: target, Seed: 1, Sequences: 10, Shards: 2, Shard: Shard{1, 3}},
 		"fewer sequences than N": {Target: target, Seed: 1, Sequences: 2, Shard: Shard{1, 3}},
 		"K above N":              {Target: target, Seed: 1, Sequences: 10, Shard: Shard{4, 3}},
+		"a card in a reader":     {Target: newInReader(t), Seed: 1, Sequences: 10, Shard: Shard{1, 2}},
 	} {
 		cfg.Output = io.Discard
 		if o, err := Run(cfg); !errors.Is(err, ErrBadShard) {

@@ -90,6 +90,9 @@ verdict, tool, machine) for jpkisim report merge (docs/properties.md).`,
 				// next: an owner's card would end with PINs nobody knows.
 				return usageError{errors.New("props --allow-destructive/--allow-lockout: destructive sequences change PINs to random values; they run only on the virtual card (docs/guard.md)")}
 			}
+			if shard != (properties.Shard{}) && !t.Capabilities().Embedded {
+				return usageError{fmt.Errorf("--shard %v: only the embedded card is split into shards (%s is a card in a reader)", shard, t.Name())}
+			}
 			if !cmd.Flags().Changed("seed") {
 				seed = 0
 			}
