@@ -58,10 +58,10 @@ line says how many.
 or CI jobs: the sub-shards i (0 ≤ i < S) with i % N = K-1, each exactly as the
 whole run with the same --seed, --shards S and --sequences would run it. It
 needs --seed, the same on every shard; S defaults to 4·N with --shard (not the
-CPUs, so that every machine splits alike) and must be at least N; a card in
-a reader is not split. The N shards
-together are the whole run. --json FILE writes the outcome (seed, sub-shards,
-verdict, tool, machine) for jpkisim report merge (docs/properties.md).`,
+CPUs, so that every machine splits alike) and must be at least N. A card in a
+reader is not split. The N shards together are the whole run. --json FILE
+writes the outcome (seed, sub-shards, verdict, tool, machine) for jpkisim
+report merge (docs/properties.md).`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var shard properties.Shard
@@ -125,7 +125,7 @@ verdict, tool, machine) for jpkisim report merge (docs/properties.md).`,
 	f.Int64Var(&seed, "seed", 0, "replay this seed (default: a new one, printed)")
 	f.IntVar(&sequences, "sequences", 1000, "random command sequences")
 	f.IntVar(&maxLen, "max-len", 50, "commands in the longest sequence (lengths ramp up from 1)")
-	f.IntVar(&shards, "shards", 0, "parallel shards on the embedded card (0: one per CPU); replay with the printed value")
+	f.IntVar(&shards, "shards", 0, "sub-shards S, run at once on the embedded card (0: one per CPU, 4·N with --shard); replay with the printed value")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "refused on a card that is not virtual (the virtual card always gets wrong VERIFYs and PIN changes)")
 	f.BoolVar(&allowLockout, "allow-lockout", false, "refused on a card that is not virtual, like --allow-destructive")
 	f.StringVar(&shardFlag, "shard", "", "run part K/N of the run (needs --seed; --shards defaults to 4·N, at least N)")
