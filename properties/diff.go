@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"os"
+	"time"
 
 	"github.com/leanovate/gopter"
 
+	"github.com/jpkisim/jpkisim/buildinfo"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/model"
@@ -18,8 +21,12 @@ import (
 // DiffConfig is one differential run between two targets.
 type DiffConfig struct {
 	A, B harness.Target
-	// Seed chooses the sequences (printed; 0 is a valid seed).
+	// Seed chooses the sequences (printed; 0 is a valid seed): sequence i
+	// is made from SequenceSeed(Seed, i).
 	Seed int64
+	// Shard compares only the sequences i with i % N == K-1 of the whole
+	// run (the zero value: all of them), each as the whole run makes it.
+	Shard Shard
 	// Count sequences of up to MaxLen commands (defaults 1,000 and 50).
 	Count, MaxLen int
 	Output        io.Writer
@@ -36,6 +43,8 @@ type DiffResult struct {
 	// guard refused (harness.ErrRefused): what was compared before it
 	// stands, the refusal is neither a pass nor a difference.
 	Refused int
+	// Outcome is the same as evidence (kind "diff"), for --json.
+	Outcome Outcome
 }
 
 // Diff sends identical random sequences that cannot spend a try — no
@@ -49,6 +58,9 @@ type DiffResult struct {
 // random salt; the card-face applications' own keys sign without a
 // credential, card.md §5.6) are compared by length and status word;
 // everything else byte for byte. The report shows both transcripts, PIN-masked.
+// Sequence i is generated from its own seed, SequenceSeed(cfg.Seed, i), so
+// a shard (cfg.Shard) compares exactly the whole run's sequences of its own.
+// Errors: a target that cannot be opened, ErrBadShard.
 func Diff(cfg DiffConfig) (DiffResult, error) {
 	out := cfg.Output
 	if out == nil {
@@ -61,14 +73,38 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 	if maxLen <= 0 {
 		maxLen = 50
 	}
+	sharded := cfg.Shard != (Shard{})
+	if sharded {
+		if err := cfg.Shard.check(); err != nil {
+			return DiffResult{}, err
+		}
+	}
 	p := fixtures.MustProfile(fixtures.DefaultProfile)
 	m := model.New(ContentOf(p))
 	gp := gopter.DefaultGenParameters()
-	gp.Rng = rand.New(rand.NewSource(cfg.Seed))
 	g := generator{readOnly: !cfg.A.Virtual() || !cfg.B.Virtual(), minLen: 2}
 	res := DiffResult{}
-	fmt.Fprintf(out, "diff seed %d: %d sequences of up to %d commands, %s against %s\n", cfg.Seed, count, maxLen, cfg.A.Name(), cfg.B.Name())
+	o := &res.Outcome
+	*o = Outcome{Kind: "diff", Tool: buildinfo.Get(), Target: cfg.A.Name(), Against: cfg.B.Name(), Seed: cfg.Seed, Sequences: count, MaxLen: maxLen, Indices: []int{}}
+	o.Machine, _ = os.Hostname()
+	if sharded {
+		sh := cfg.Shard
+		o.Shard = &sh
+		fmt.Fprintf(out, "diff seed %d: shard %d of %d: sequences i with i %% %d = %d of %d, up to %d commands, %s against %s\n", cfg.Seed, sh.K, sh.N, sh.N, sh.K-1, count, maxLen, cfg.A.Name(), cfg.B.Name())
+	} else {
+		fmt.Fprintf(out, "diff seed %d: %d sequences of up to %d commands, %s against %s\n", cfg.Seed, count, maxLen, cfg.A.Name(), cfg.B.Name())
+	}
+	o.Started = time.Now()
+	finish := func() {
+		o.Finished = time.Now()
+		o.Elapsed = o.Finished.Sub(o.Started)
+		o.Commands, o.Refused, o.Passed = res.Commands, res.Refused, res.Same
+	}
 	for i := 0; i < count; i++ {
+		if !cfg.Shard.Has(i) {
+			continue
+		}
+		gp.Rng = rand.New(rand.NewSource(SequenceSeed(cfg.Seed, i)))
 		sa, err := openSession(cfg.A, nil)
 		if err != nil {
 			return res, err
@@ -114,17 +150,21 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 		ca.Close()
 		cb.Close()
 		res.Sequences++
+		o.Indices = append(o.Indices, i)
 		if refused {
 			res.Refused++
 		}
 		if diffAt >= 0 {
 			res.Sequence, res.Command = i, diffAt
+			o.Difference = &Difference{Sequence: i, Seed: SequenceSeed(cfg.Seed, i), Command: diffAt + 1}
+			finish()
 			fmt.Fprintf(out, "DIFFERENCE in sequence %d at command %d (seed %d)\n--- %s\n%s--- %s\n%s", i, diffAt+1, cfg.Seed,
 				cfg.A.Name(), transcript.Text(ta.Since(0), "  "), cfg.B.Name(), transcript.Text(tb.Since(0), "  "))
 			return res, nil
 		}
 	}
 	res.Same = true
+	finish()
 	fmt.Fprintf(out, "no difference: %d sequences, %d commands; %d sequences stopped at a command the real-card guard refused\n", res.Sequences, res.Commands, res.Refused)
 	return res, nil
 }

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jpkisim/jpkisim/buildinfo"
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
 
@@ -52,21 +54,64 @@ type Config struct {
 	// --allow-destructive, none of which can spend a try. On a virtual card
 	// destructive sequences are always on, with the restore command besides.
 	AllowDestructive bool
+	// Shard runs one part of the run on the embedded card (the zero value:
+	// all of it): the sub-shards i with i % N == K-1, each exactly as the
+	// whole run would. It needs a Seed other than 0, and Shards (default
+	// 4·N, not the CPUs, so that every machine splits alike) at least N
+	// once capped at Sequences.
+	Shard Shard
 
 	refused *atomic.Int64 // set by Run: sequences a guard refusal ended
 }
 
-// Outcome is what a run found.
+// Outcome is what a run of props or diff found, and the JSON evidence that
+// `--json FILE` writes and `jpkisim report merge` reads (Merge puts the
+// shards of one run back together; docs/properties.md, "The outcome file").
+// Fields only one kind has are left out of the other's JSON.
 type Outcome struct {
-	Passed    bool
-	Seed      int64
-	Shards    int
-	Sequences int // sequences run
+	// Kind is "props" or "diff".
+	Kind string `json:"kind"`
+	// Tool is the jpkisim that ran, as the run's reports name it.
+	Tool buildinfo.Info `json:"tool"`
+	// Target is the card checked (props) or the first target (diff);
+	// Against is the second target of diff.
+	Target  string `json:"target"`
+	Against string `json:"against,omitempty"`
+	// Seed is the seed of the whole run.
+	Seed int64 `json:"seed"`
+	// Sequences is the number of sequences of the whole run, not of the
+	// shard; MaxLen the length of the longest.
+	Sequences int `json:"sequences"`
+	MaxLen    int `json:"max_len"`
+	// Shards is S, the sub-shards of props (goroutines, each with seed +
+	// i); 0 for diff.
+	Shards int `json:"shards,omitempty"`
+	// Shard is the part of the run this outcome holds; nil for the whole.
+	Shard *Shard `json:"shard,omitempty"`
+	// SubShards are the sub-shards of props this outcome ran, by index.
+	SubShards []SubShard `json:"sub_shards,omitempty"`
+	// Indices are the sequences of diff this outcome compared, in order;
+	// a shard stops at its first difference. Commands counts the commands
+	// compared, Difference is the first difference found (nil for none).
+	Indices    []int       `json:"indices,omitempty"`
+	Commands   int         `json:"commands,omitempty"`
+	Difference *Difference `json:"difference,omitempty"`
+	// Passed: no sequence failed (props) or differed (diff).
+	Passed bool `json:"passed"`
 	// Refused counts the sequences a real-card guard refusal cut short,
-	// which count neither as passed nor as failed: Sequences - Refused
-	// passed whole.
-	Refused int
-	Elapsed time.Duration
+	// which count neither as passed nor as failed.
+	Refused  int       `json:"refused"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Machine is the host name (os.Hostname) the outcome was made on;
+	// Command the command line, without the program's path (no PIN: PINs
+	// are never arguments).
+	Machine string `json:"machine,omitempty"`
+	Command string `json:"command,omitempty"`
+	// Parts says, for an outcome Merge made, where each shard ran.
+	Parts []Part `json:"parts,omitempty"`
+	// Elapsed is Finished - Started, for the console.
+	Elapsed time.Duration `json:"-"`
 }
 
 // ErrNotModelled is returned by Run and Prop for a profile whose faults:
@@ -340,9 +385,13 @@ var ErrDestructiveOnRealCard = errors.New("destructive sequences change PINs to 
 
 // Run checks the property and reports to cfg.Output: gopter's result, and
 // the seed to replay it with. On the embedded card the sequences are split
-// into shards that run at once, one per CPU (at most 4); shard i uses seed
-// + i and its own random source, so the same seed replays every shard
-// exactly. A card in a reader runs one shard.
+// into S sub-shards that run at once (Shards; default one per CPU, at most
+// 4, or 4·N for a Shard K/N); sub-shard i runs Sequences/S sequences (one
+// more for i < Sequences%S) with seed + i and its own random source, so the
+// same seed and S replay every sub-shard exactly, and a Shard runs exactly
+// its sub-shards of the whole run. A card in a reader runs one sub-shard and
+// takes no Shard. Errors: ErrDestructiveOnRealCard, ErrNotModelled,
+// ErrBadShard.
 func Run(cfg Config) (Outcome, error) {
 	if cfg.AllowDestructive && !cfg.Target.Virtual() {
 		return Outcome{}, ErrDestructiveOnRealCard
@@ -352,6 +401,18 @@ func Run(cfg Config) (Outcome, error) {
 		out = os.Stdout
 	}
 	seed := cfg.Seed
+	sharded := cfg.Shard != (Shard{})
+	if sharded {
+		if err := cfg.Shard.check(); err != nil {
+			return Outcome{}, err
+		}
+		if seed == 0 {
+			return Outcome{}, fmt.Errorf("%w %v: needs a seed other than 0, the same on every shard", ErrBadShard, cfg.Shard)
+		}
+		if !cfg.Target.Capabilities().Embedded {
+			return Outcome{}, fmt.Errorf("%w %v: only the embedded card is split into shards (%s is a card in a reader)", ErrBadShard, cfg.Shard, cfg.Target.Name())
+		}
+	}
 	if seed == 0 {
 		seed = time.Now().UnixNano()
 	}
@@ -368,40 +429,81 @@ func Run(cfg Config) (Outcome, error) {
 		shards = cfg.Shards
 		if shards <= 0 {
 			shards = min(runtime.GOMAXPROCS(0), 4)
+			if sharded {
+				shards = 4 * cfg.Shard.N
+			}
 		}
 		shards = min(shards, total)
 	}
+	if sharded && shards < cfg.Shard.N {
+		return Outcome{}, fmt.Errorf("%w %v: %d sub-shard(s) (the smaller of --shards and --sequences) cannot be split into %d shards", ErrBadShard, cfg.Shard, shards, cfg.Shard.N)
+	}
 	cfg.refused = &atomic.Int64{}
+	res := Outcome{Kind: "props", Tool: buildinfo.Get(), Target: cfg.Target.Name(), Seed: seed, Sequences: total, MaxLen: maxLen, Shards: shards}
+	res.Machine, _ = os.Hostname()
 	prop, err := Prop(cfg)
 	if err != nil {
-		return Outcome{Seed: seed}, err
+		return res, err
 	}
-	fmt.Fprintf(out, "property seed %d on %s: %d sequences of up to %d commands in %d shard(s) (replay with --seed %d --shards %d)\n",
-		seed, cfg.Target.Name(), total, maxLen, shards, seed, shards)
-	start := time.Now()
-	reports := make([]bytes.Buffer, shards)
-	passed := make([]bool, shards)
-	var wg sync.WaitGroup
+	var run []int // the sub-shards this run runs
 	for i := 0; i < shards; i++ {
+		if !sharded || cfg.Shard.Has(i) {
+			run = append(run, i)
+		}
+	}
+	if sharded {
+		sh := cfg.Shard
+		res.Shard = &sh
+		fmt.Fprintf(out, "property seed %d on %s: shard %d of %d: sub-shards %s of %d, %d sequences of up to %d commands in all (replay the whole with --seed %d --shards %d --sequences %d, this shard with --shard %v besides)\n",
+			seed, cfg.Target.Name(), sh.K, sh.N, joinInts(run), shards, total, maxLen, seed, shards, total, sh)
+	} else {
+		fmt.Fprintf(out, "property seed %d on %s: %d sequences of up to %d commands in %d shard(s) (replay with --seed %d --shards %d)\n",
+			seed, cfg.Target.Name(), total, maxLen, shards, seed, shards)
+	}
+	res.Started = time.Now()
+	reports := make([]bytes.Buffer, len(run))
+	res.SubShards = make([]SubShard, len(run))
+	var wg sync.WaitGroup
+	for j, i := range run {
+		n := subShardCount(total, shards, i)
+		res.SubShards[j] = SubShard{Index: i, Seed: seed + int64(i), Sequences: n}
 		wg.Add(1)
-		go func(i int) {
+		go func(j, i int) {
 			defer wg.Done()
 			params := gopter.DefaultTestParametersWithSeed(seed + int64(i))
-			params.MinSuccessfulTests = total / shards
-			if i < total%shards {
-				params.MinSuccessfulTests++
-			}
+			params.MinSuccessfulTests = n
 			params.MinSize, params.MaxSize = 1, maxLen
 			ps := gopter.NewProperties(params)
-			ps.Property(fmt.Sprintf("shard %d: the card agrees with the model over random command sequences", i), prop)
-			passed[i] = ps.Run(gopter.NewFormatedReporter(false, 100, &reports[i]))
-		}(i)
+			ps.Property(fmt.Sprintf("sub-shard %d: the card agrees with the model over random command sequences", i), prop)
+			res.SubShards[j].Passed = ps.Run(gopter.NewFormatedReporter(false, 100, &reports[j]))
+		}(j, i)
 	}
 	wg.Wait()
-	ok := true
-	for i := range reports {
-		out.Write(reports[i].Bytes())
-		ok = ok && passed[i]
+	res.Finished = time.Now()
+	res.Elapsed = res.Finished.Sub(res.Started)
+	res.Passed = true
+	for j := range reports {
+		out.Write(reports[j].Bytes())
+		res.Passed = res.Passed && res.SubShards[j].Passed
 	}
-	return Outcome{Passed: ok, Seed: seed, Shards: shards, Sequences: total, Refused: int(cfg.refused.Load()), Elapsed: time.Since(start)}, nil
+	res.Refused = int(cfg.refused.Load())
+	return res, nil
+}
+
+// subShardCount is the number of sequences of sub-shard i of shards
+// sub-shards sharing total sequences.
+func subShardCount(total, shards, i int) int {
+	n := total / shards
+	if i < total%shards {
+		n++
+	}
+	return n
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }

@@ -40,9 +40,11 @@ var commandExamples = map[string]string{
   jpkisim replay session.json --target 'pcsc:Virtual PCD 00 00'
   jpkisim replay pcscd.log`,
 	"jpkisim props": `  jpkisim props --sequences 200 --seed 42
-  jpkisim props --target pcsc`,
+  jpkisim props --target pcsc
+  jpkisim props --seed 42 --sequences 200000 --shard 1/4 --json props-1.json`,
 	"jpkisim diff": `  jpkisim diff --a sim --b pcsc --count 100
-  jpkisim diff --a sim --b sim --profile t0`,
+  jpkisim diff --a sim --b sim --profile t0
+  jpkisim diff --a sim --b pcsc --seed 7 --count 4000 --shard 2/4 --json diff-2.json`,
 	"jpkisim card": `  jpkisim card new --state card.json
   jpkisim card show --state card.json`,
 	"jpkisim card new": `  jpkisim card new --state card.json

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/properties"
+	"github.com/jpkisim/jpkisim/scenarios"
 	"github.com/jpkisim/jpkisim/targets"
 )
 
@@ -21,6 +23,8 @@ func newPropsCmd(stdout io.Writer) *cobra.Command {
 		shards            int
 		allowDestructive  bool
 		allowLockout      bool
+		shardFlag         string
+		jsonPath          string
 	)
 	cmd := &cobra.Command{
 		Use:   "props",
@@ -48,9 +52,34 @@ and --allow-destructive is refused: destructive sequences change PINs to
 random values. Its file contents are taken to be the
 default profile's, so data and sizes may differ. A command the guard refuses
 ends its sequence, which counts neither as passed nor as failed; the last
-line says how many.`,
+line says how many.
+
+--shard K/N runs part K of N of the run on the embedded card, for N machines
+or CI jobs: the sub-shards i (0 ≤ i < S) with i % N = K-1, each exactly as the
+whole run with the same --seed, --shards S and --sequences would run it. It
+needs --seed, the same on every shard; S defaults to 4·N with --shard (not the
+CPUs, so that every machine splits alike) and must be at least N. A card in a
+reader is not split. The N shards together are the whole run. --json FILE
+writes the outcome (seed, sub-shards, verdict, tool, machine) for jpkisim
+report merge (docs/properties.md).`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var shard properties.Shard
+			if cmd.Flags().Changed("shard") {
+				var err error
+				if shard, err = propsShard(cmd, shardFlag, "--shards S"); err != nil {
+					return err
+				}
+				if !cmd.Flags().Changed("shards") {
+					shards = 4 * shard.N
+				}
+				if shards < shard.N {
+					return usageError{fmt.Errorf("--shard %v: --shards %d: want at least %d sub-shards, one per shard", shard, shards, shard.N)}
+				}
+			}
+			if err := checkJSONPath(jsonPath); err != nil {
+				return err
+			}
 			t, err := resolveTarget(target, targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Restore: true})
 			if err != nil {
 				return err
@@ -61,11 +90,17 @@ line says how many.`,
 				// next: an owner's card would end with PINs nobody knows.
 				return usageError{errors.New("props --allow-destructive/--allow-lockout: destructive sequences change PINs to random values; they run only on the virtual card (docs/guard.md)")}
 			}
+			if shard != (properties.Shard{}) && !t.Capabilities().Embedded {
+				return usageError{fmt.Errorf("--shard %v: only the embedded card is split into shards (%s is a card in a reader)", shard, t.Name())}
+			}
 			if !cmd.Flags().Changed("seed") {
 				seed = 0
 			}
 			return keepCards(cmd.ErrOrStderr(), []harness.Target{t}, func() error {
-				out, err := properties.Run(properties.Config{Target: t, Seed: seed, Sequences: sequences, MaxLen: maxLen, Shards: shards, Output: stdout, AllowDestructive: allowDestructive})
+				out, err := properties.Run(properties.Config{Target: t, Seed: seed, Sequences: sequences, MaxLen: maxLen, Shards: shards, Output: stdout, AllowDestructive: allowDestructive, Shard: shard})
+				if errors.Is(err, properties.ErrBadShard) {
+					return usageError{fmt.Errorf("--shard: %w", err)}
+				}
 				if errors.Is(err, properties.ErrNotModelled) {
 					return usageError{err}
 				}
@@ -73,7 +108,10 @@ line says how many.`,
 					return err
 				}
 				fmt.Fprintf(stdout, "%d sequences in %v (%.0f sequences/s); %d stopped at a command the real-card guard refused (neither passed nor failed)\n",
-					out.Sequences, out.Elapsed.Round(1e6), float64(out.Sequences)/out.Elapsed.Seconds(), out.Refused)
+					out.Ran(), out.Elapsed.Round(1e6), float64(out.Ran())/out.Elapsed.Seconds(), out.Refused)
+				if err := writeOutcome(jsonPath, out); err != nil {
+					return err
+				}
 				if !out.Passed {
 					return exitError{exitFailed}
 				}
@@ -87,9 +125,11 @@ line says how many.`,
 	f.Int64Var(&seed, "seed", 0, "replay this seed (default: a new one, printed)")
 	f.IntVar(&sequences, "sequences", 1000, "random command sequences")
 	f.IntVar(&maxLen, "max-len", 50, "commands in the longest sequence (lengths ramp up from 1)")
-	f.IntVar(&shards, "shards", 0, "parallel shards on the embedded card (0: one per CPU); replay with the printed value")
+	f.IntVar(&shards, "shards", 0, "sub-shards S, run at once on the embedded card (0: one per CPU, 4·N with --shard); replay with the printed value")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "refused on a card that is not virtual (the virtual card always gets wrong VERIFYs and PIN changes)")
 	f.BoolVar(&allowLockout, "allow-lockout", false, "refused on a card that is not virtual, like --allow-destructive")
+	f.StringVar(&shardFlag, "shard", "", "run part K/N of the run (needs --seed; --shards defaults to 4·N, at least N)")
+	f.StringVar(&jsonPath, "json", "", "write the outcome as JSON to FILE, for jpkisim report merge")
 	return cmd
 }
 
@@ -98,6 +138,8 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 		a, b, profile string
 		seed          int64
 		count, maxLen int
+		shardFlag     string
+		jsonPath      string
 	)
 	cmd := &cobra.Command{
 		Use:   "diff --a TARGET --b TARGET",
@@ -117,9 +159,25 @@ before every sequence and at the end, also on SIGINT/SIGTERM, then exit
 
 Targets: sim, pcsc, pcsc:READER. For example the embedded card against a real
 card, to calibrate the virtual one, or against jpkisim serve through pcscd:
-  jpkisim diff --a sim --b "pcsc:Virtual PCD 00 00" --count 1000`,
+  jpkisim diff --a sim --b "pcsc:Virtual PCD 00 00" --count 1000
+
+Sequence i is made from its own seed, derived from --seed and i, so that
+--shard K/N compares exactly the sequences i with i % N = K-1 of the whole
+run (it needs --seed, the same on every shard); the N shards together are the
+whole run. --json FILE writes the outcome (seed, sequences compared, the first
+difference, tool, machine) for jpkisim report merge (docs/properties.md).`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var shard properties.Shard
+			if cmd.Flags().Changed("shard") {
+				var err error
+				if shard, err = propsShard(cmd, shardFlag, "--count"); err != nil {
+					return err
+				}
+			}
+			if err := checkJSONPath(jsonPath); err != nil {
+				return err
+			}
 			if b == "" {
 				return usageError{fmt.Errorf("diff: --b TARGET is required (sim, pcsc or pcsc:READER)")}
 			}
@@ -136,8 +194,14 @@ card, to calibrate the virtual one, or against jpkisim serve through pcscd:
 				return usageError{fmt.Errorf("--count %d: want at least 1", count)}
 			}
 			return keepCards(cmd.ErrOrStderr(), []harness.Target{ta, tb}, func() error {
-				res, err := properties.Diff(properties.DiffConfig{A: ta, B: tb, Seed: seed, Count: count, MaxLen: maxLen, Output: stdout})
+				res, err := properties.Diff(properties.DiffConfig{A: ta, B: tb, Seed: seed, Count: count, MaxLen: maxLen, Output: stdout, Shard: shard})
+				if errors.Is(err, properties.ErrBadShard) {
+					return usageError{fmt.Errorf("--shard: %w", err)}
+				}
 				if err != nil {
+					return err
+				}
+				if err := writeOutcome(jsonPath, res.Outcome); err != nil {
 					return err
 				}
 				if !res.Same {
@@ -154,5 +218,47 @@ card, to calibrate the virtual one, or against jpkisim serve through pcscd:
 	f.Int64Var(&seed, "seed", 1, "seed of the sequences")
 	f.IntVar(&count, "count", 1000, "sequences")
 	f.IntVar(&maxLen, "max-len", 50, "commands in the longest sequence")
+	f.StringVar(&shardFlag, "shard", "", "compare part K/N of the sequences (needs --seed)")
+	f.StringVar(&jsonPath, "json", "", "write the outcome as JSON to FILE, for jpkisim report merge")
 	return cmd
+}
+
+// propsShard reads the --shard of props or diff: K/N, and --seed given,
+// since shards on different machines must agree on it. same names the
+// other flags every shard must be given alike.
+func propsShard(cmd *cobra.Command, v, same string) (properties.Shard, error) {
+	shard, err := properties.ParseShard(v)
+	if err != nil {
+		return shard, usageError{fmt.Errorf("--shard: %w", err)}
+	}
+	if !cmd.Flags().Changed("seed") {
+		return shard, usageError{fmt.Errorf("--shard %v needs --seed N, the same on every shard (and the same %s)", shard, same)}
+	}
+	return shard, nil
+}
+
+// checkJSONPath refuses, before anything runs, a --json file whose
+// directory does not exist.
+func checkJSONPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := checkReportPath("--json", path); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// writeOutcome writes out, with the command line, as indented JSON to path
+// (none for ""), through a temporary file renamed into place.
+func writeOutcome(path string, out properties.Outcome) error {
+	if path == "" {
+		return nil
+	}
+	out.Command = commandLine()
+	return scenarios.WriteFile(path, func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(out)
+	})
 }
