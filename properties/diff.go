@@ -15,6 +15,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/model"
+	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/transcript"
 )
 
@@ -26,7 +27,7 @@ type DiffConfig struct {
 	Seed int64
 	// Shard compares only the sequences i with i % N == K-1 of the whole
 	// run (the zero value: all of them), each as the whole run makes it.
-	Shard Shard
+	Shard report.Shard
 	// Count sequences of up to MaxLen commands (defaults 1,000 and 50).
 	Count, MaxLen int
 	Output        io.Writer
@@ -60,7 +61,7 @@ type DiffResult struct {
 // everything else byte for byte. The report shows both transcripts, PIN-masked.
 // Sequence i is generated from its own seed, SequenceSeed(cfg.Seed, i), so
 // a shard (cfg.Shard) compares exactly the whole run's sequences of its own.
-// Errors: a target that cannot be opened, ErrBadShard.
+// Errors: a target that cannot be opened, report.ErrBadShard.
 func Diff(cfg DiffConfig) (DiffResult, error) {
 	out := cfg.Output
 	if out == nil {
@@ -73,9 +74,9 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 	if maxLen <= 0 {
 		maxLen = 50
 	}
-	sharded := cfg.Shard != (Shard{})
+	sharded := cfg.Shard != (report.Shard{})
 	if sharded {
-		if err := cfg.Shard.check(); err != nil {
+		if err := cfg.Shard.Check(); err != nil {
 			return DiffResult{}, err
 		}
 	}
@@ -101,7 +102,7 @@ func Diff(cfg DiffConfig) (DiffResult, error) {
 		o.Commands, o.Refused, o.Passed = res.Commands, res.Refused, res.Same
 	}
 	for i := 0; i < count; i++ {
-		if !cfg.Shard.Has(i) {
+		if !cfg.Shard.HoldsIndex(i) {
 			continue
 		}
 		gp.Rng = rand.New(rand.NewSource(SequenceSeed(cfg.Seed, i)))

@@ -17,6 +17,7 @@ import (
 	"github.com/jpkisim/jpkisim/buildinfo"
 	"github.com/jpkisim/jpkisim/harness/sim"
 	"github.com/jpkisim/jpkisim/jpki"
+	"github.com/jpkisim/jpkisim/report"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/commands"
@@ -59,7 +60,7 @@ type Config struct {
 	// whole run would. It needs a Seed other than 0, and Shards (default
 	// 4·N, not the CPUs, so that every machine splits alike) at least N
 	// once capped at Sequences.
-	Shard Shard
+	Shard report.Shard
 
 	refused *atomic.Int64 // set by Run: sequences a guard refusal ended
 }
@@ -87,7 +88,7 @@ type Outcome struct {
 	// i); 0 for diff.
 	Shards int `json:"shards,omitempty"`
 	// Shard is the part of the run this outcome holds; nil for the whole.
-	Shard *Shard `json:"shard,omitempty"`
+	Shard *report.Shard `json:"shard,omitempty"`
 	// SubShards are the sub-shards of props this outcome ran, by index.
 	SubShards []SubShard `json:"sub_shards,omitempty"`
 	// Indices are the sequences of diff this outcome compared, in order;
@@ -391,7 +392,7 @@ var ErrDestructiveOnRealCard = errors.New("destructive sequences change PINs to 
 // same seed and S replay every sub-shard exactly, and a Shard runs exactly
 // its sub-shards of the whole run. A card in a reader runs one sub-shard and
 // takes no Shard. Errors: ErrDestructiveOnRealCard, ErrNotModelled,
-// ErrBadShard.
+// report.ErrBadShard.
 func Run(cfg Config) (Outcome, error) {
 	if cfg.AllowDestructive && !cfg.Target.Virtual() {
 		return Outcome{}, ErrDestructiveOnRealCard
@@ -401,16 +402,16 @@ func Run(cfg Config) (Outcome, error) {
 		out = os.Stdout
 	}
 	seed := cfg.Seed
-	sharded := cfg.Shard != (Shard{})
+	sharded := cfg.Shard != (report.Shard{})
 	if sharded {
-		if err := cfg.Shard.check(); err != nil {
+		if err := cfg.Shard.Check(); err != nil {
 			return Outcome{}, err
 		}
 		if seed == 0 {
-			return Outcome{}, fmt.Errorf("%w %v: needs a seed other than 0, the same on every shard", ErrBadShard, cfg.Shard)
+			return Outcome{}, fmt.Errorf("%w %v: needs a seed other than 0, the same on every shard", report.ErrBadShard, cfg.Shard)
 		}
 		if !cfg.Target.Capabilities().Embedded {
-			return Outcome{}, fmt.Errorf("%w %v: only the embedded card is split into shards (%s is a card in a reader)", ErrBadShard, cfg.Shard, cfg.Target.Name())
+			return Outcome{}, fmt.Errorf("%w %v: only the embedded card is split into shards (%s is a card in a reader)", report.ErrBadShard, cfg.Shard, cfg.Target.Name())
 		}
 	}
 	if seed == 0 {
@@ -436,7 +437,7 @@ func Run(cfg Config) (Outcome, error) {
 		shards = min(shards, total)
 	}
 	if sharded && shards < cfg.Shard.N {
-		return Outcome{}, fmt.Errorf("%w %v: %d sub-shard(s) (the smaller of --shards and --sequences) cannot be split into %d shards", ErrBadShard, cfg.Shard, shards, cfg.Shard.N)
+		return Outcome{}, fmt.Errorf("%w %v: %d sub-shard(s) (the smaller of --shards and --sequences) cannot be split into %d shards", report.ErrBadShard, cfg.Shard, shards, cfg.Shard.N)
 	}
 	cfg.refused = &atomic.Int64{}
 	res := Outcome{Kind: "props", Tool: buildinfo.Get(), Target: cfg.Target.Name(), Seed: seed, Sequences: total, MaxLen: maxLen, Shards: shards}
@@ -447,7 +448,7 @@ func Run(cfg Config) (Outcome, error) {
 	}
 	var run []int // the sub-shards this run runs
 	for i := 0; i < shards; i++ {
-		if !sharded || cfg.Shard.Has(i) {
+		if !sharded || cfg.Shard.HoldsIndex(i) {
 			run = append(run, i)
 		}
 	}

@@ -9,53 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jpkisim/jpkisim/report"
 )
-
-// Shard is part K of N (1 ≤ K ≤ N) of a run split across machines
-// (docs/properties.md, "Sharded runs"): props runs the sub-shards i with
-// i % N == K-1, diff the sequences i with i % N == K-1. The zero value is
-// the whole run.
-type Shard struct {
-	K int `json:"k"`
-	N int `json:"n"`
-}
-
-// ErrBadShard is returned for a shard that is not K/N with 1 ≤ K ≤ N, or
-// that the run cannot be split into.
-var ErrBadShard = errors.New("bad shard")
-
-// ParseShard reads "K/N" (decimal, 1 ≤ K ≤ N). Errors wrap ErrBadShard and
-// quote the value.
-func ParseShard(s string) (Shard, error) {
-	k, n, ok := strings.Cut(s, "/")
-	var sh Shard
-	var ek, en error
-	if ok {
-		sh.K, ek = strconv.Atoi(k)
-		sh.N, en = strconv.Atoi(n)
-	}
-	if !ok || ek != nil || en != nil {
-		return Shard{}, fmt.Errorf("%w %q: want K/N, for example 1/4", ErrBadShard, s)
-	}
-	if err := sh.check(); err != nil {
-		return Shard{}, err
-	}
-	return sh, nil
-}
-
-func (s Shard) check() error {
-	if s.N < 1 || s.K < 1 || s.K > s.N {
-		return fmt.Errorf("%w %d/%d: want K/N with 1 ≤ K ≤ N", ErrBadShard, s.K, s.N)
-	}
-	return nil
-}
-
-// String is "K/N".
-func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.K, s.N) }
-
-// Has says whether unit i (a sub-shard of props, a sequence of diff) is
-// this shard's; the zero Shard has every unit.
-func (s Shard) Has(i int) bool { return s.N == 0 || i%s.N == s.K-1 }
 
 // SubShard is one goroutine of props: Sequences sequences from Seed (the
 // run's seed + Index), and whether they all passed.
@@ -77,12 +33,12 @@ type Difference struct {
 
 // Part says where one shard of a merged outcome ran.
 type Part struct {
-	Shard    Shard     `json:"shard"`
-	Machine  string    `json:"machine,omitempty"`
-	Command  string    `json:"command,omitempty"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
-	Passed   bool      `json:"passed"`
+	Shard    report.Shard `json:"shard"`
+	Machine  string       `json:"machine,omitempty"`
+	Command  string       `json:"command,omitempty"`
+	Started  time.Time    `json:"started"`
+	Finished time.Time    `json:"finished"`
+	Passed   bool         `json:"passed"`
 }
 
 // Ran is the number of sequences this outcome ran: the sum of its
@@ -227,8 +183,8 @@ func Merge(parts []Outcome) (Outcome, error) {
 	m.Elapsed = m.Finished.Sub(m.Started)
 	// Every unit in its shard, once; then the whole run's units.
 	units := map[int]string{}
-	unit := func(i int, sh Shard, what string) {
-		if !sh.Has(i) {
+	unit := func(i int, sh report.Shard, what string) {
+		if !sh.HoldsIndex(i) {
 			bad = append(bad, fmt.Sprintf("shard %v holds %s %d, which is shard %d/%d's", sh, what, i, i%sh.N+1, sh.N))
 		}
 		if prev, ok := units[i]; ok {
@@ -275,14 +231,14 @@ func Merge(parts []Outcome) (Outcome, error) {
 		for _, p := range parts {
 			var want []int
 			for i := 0; i < m.Sequences; i++ {
-				if p.Shard.Has(i) {
+				if p.Shard.HoldsIndex(i) {
 					want = append(want, i)
 				}
 				if d := p.Difference; d != nil && i == d.Sequence {
 					break
 				}
 			}
-			if d := p.Difference; d != nil && (!p.Shard.Has(d.Sequence) || d.Sequence >= m.Sequences) {
+			if d := p.Difference; d != nil && (!p.Shard.HoldsIndex(d.Sequence) || d.Sequence >= m.Sequences) {
 				bad = append(bad, fmt.Sprintf("shard %v: its difference in sequence %d is not in the shard", p.Shard, d.Sequence))
 			}
 			if !slices.Equal(p.Indices, want) {

@@ -14,6 +14,7 @@ import (
 	"github.com/jpkisim/jpkisim/buildinfo"
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness/sim"
+	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/simulator"
 )
 
@@ -55,11 +56,11 @@ func TestPropsShardsAreTheWholeRun(t *testing.T) {
 	seen := map[int]int{}
 	for k := 1; k <= n; k++ {
 		c, d := sentDigest(t, func() {
-			o, err := Run(Config{Target: target, Seed: seed, Sequences: total, Shards: s, Output: io.Discard, Shard: Shard{k, n}})
+			o, err := Run(Config{Target: target, Seed: seed, Sequences: total, Shards: s, Output: io.Discard, Shard: report.Shard{K: k, N: n}})
 			if err != nil || !o.Passed {
 				t.Fatalf("shard %d/%d: %+v %v", k, n, o, err)
 			}
-			if o.Shard == nil || *o.Shard != (Shard{k, n}) || o.Sequences != total || o.Shards != s {
+			if o.Shard == nil || *o.Shard != (report.Shard{K: k, N: n}) || o.Sequences != total || o.Shards != s {
 				t.Fatalf("shard %d/%d outcome: %+v", k, n, o)
 			}
 			for _, sub := range o.SubShards {
@@ -113,7 +114,7 @@ func TestShardSubShardVerdictsAreTheWholeRuns(t *testing.T) {
 	var parts []Outcome
 	for k := 1; k <= 4; k++ {
 		c := cfg
-		c.Shard = Shard{k, 4}
+		c.Shard = report.Shard{K: k, N: 4}
 		o, err := Run(c)
 		if err != nil {
 			t.Fatal(err)
@@ -137,28 +138,15 @@ func TestShardSubShardVerdictsAreTheWholeRuns(t *testing.T) {
 func TestPropsShardRefusals(t *testing.T) {
 	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	for name, cfg := range map[string]Config{
-		"no seed":                {Target: target, Sequences: 10, Shard: Shard{1, 2}},
-		"S below N":              {Target: target, Seed: 1, Sequences: 10, Shards: 2, Shard: Shard{1, 3}},
-		"fewer sequences than N": {Target: target, Seed: 1, Sequences: 2, Shard: Shard{1, 3}},
-		"K above N":              {Target: target, Seed: 1, Sequences: 10, Shard: Shard{4, 3}},
-		"a card in a reader":     {Target: newInReader(t), Seed: 1, Sequences: 10, Shard: Shard{1, 2}},
+		"no seed":                {Target: target, Sequences: 10, Shard: report.Shard{K: 1, N: 2}},
+		"S below N":              {Target: target, Seed: 1, Sequences: 10, Shards: 2, Shard: report.Shard{K: 1, N: 3}},
+		"fewer sequences than N": {Target: target, Seed: 1, Sequences: 2, Shard: report.Shard{K: 1, N: 3}},
+		"K above N":              {Target: target, Seed: 1, Sequences: 10, Shard: report.Shard{K: 4, N: 3}},
+		"a card in a reader":     {Target: newInReader(t), Seed: 1, Sequences: 10, Shard: report.Shard{K: 1, N: 2}},
 	} {
 		cfg.Output = io.Discard
-		if o, err := Run(cfg); !errors.Is(err, ErrBadShard) {
+		if o, err := Run(cfg); !errors.Is(err, report.ErrBadShard) {
 			t.Errorf("%s: %+v %v", name, o, err)
-		}
-	}
-}
-
-func TestParseShard(t *testing.T) {
-	for _, s := range []string{"0/4", "5/4", "1/0", "a/b", "1", "", "1/4/2", "-1/4", "1/-4"} {
-		if sh, err := ParseShard(s); !errors.Is(err, ErrBadShard) {
-			t.Errorf("%q: %v %v", s, sh, err)
-		}
-	}
-	for s, want := range map[string]Shard{"1/1": {1, 1}, "3/4": {3, 4}, "4/4": {4, 4}} {
-		if sh, err := ParseShard(s); err != nil || sh != want || sh.String() != s {
-			t.Errorf("%q: %v %v", s, sh, err)
 		}
 	}
 }
@@ -176,7 +164,7 @@ func TestDiffShardsAreTheWholeRun(t *testing.T) {
 	var parts []Outcome
 	commands := 0
 	for k := 1; k <= n; k++ {
-		r, err := Diff(DiffConfig{A: a, B: a, Seed: seed, Count: count, Shard: Shard{k, n}})
+		r, err := Diff(DiffConfig{A: a, B: a, Seed: seed, Count: count, Shard: report.Shard{K: k, N: n}})
 		if err != nil || !r.Same {
 			t.Fatal(r, err)
 		}
@@ -207,7 +195,7 @@ func TestDiffShardsAreTheWholeRun(t *testing.T) {
 	parts = nil
 	for k := 1; k <= n; k++ {
 		c := cfg
-		c.Shard = Shard{k, n}
+		c.Shard = report.Shard{K: k, N: n}
 		r, err := Diff(c)
 		if err != nil {
 			t.Fatal(err)
@@ -229,7 +217,7 @@ func TestMergeRefusals(t *testing.T) {
 	target := sim.Target{Profile: fixtures.MustProfile("default")}
 	var good []Outcome
 	for k := 1; k <= 3; k++ {
-		o, err := Run(Config{Target: target, Seed: 3, Sequences: 40, Shards: 6, Output: io.Discard, Shard: Shard{k, 3}})
+		o, err := Run(Config{Target: target, Seed: 3, Sequences: 40, Shards: 6, Output: io.Discard, Shard: report.Shard{K: k, N: 3}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +254,7 @@ func TestMergeRefusals(t *testing.T) {
 		"modified":          {change(0, func(o *Outcome) { o.Tool.Modified = true }), "different commits"},
 		"target":            {change(0, func(o *Outcome) { o.Target = "sim:t0" }), "different targets"},
 		"kind":              {change(0, func(o *Outcome) { o.Kind = "diff" }), "different kinds"},
-		"N":                 {change(0, func(o *Outcome) { o.Shard = &Shard{1, 4} }), "different shard counts N"},
+		"N":                 {change(0, func(o *Outcome) { o.Shard = &report.Shard{K: 1, N: 4} }), "different shard counts N"},
 		"whole run":         {append(slices.Clone(good), whole), "outcome 4 is a whole run"},
 		"sub-shard count":   {change(0, func(o *Outcome) { o.SubShards[0].Sequences++ }), "sub-shard 0 ran 8 sequences, the whole run's ran 7"},
 		"sub-shard seed":    {change(0, func(o *Outcome) { o.SubShards[0].Seed = 99 }), "sub-shard 0 has seed 99"},
@@ -301,7 +289,7 @@ func TestMergeRefusesDiffShardsThatAreNotTheirs(t *testing.T) {
 	a := sim.Target{Profile: fixtures.MustProfile("default")}
 	var good []Outcome
 	for k := 1; k <= 2; k++ {
-		r, err := Diff(DiffConfig{A: a, B: a, Seed: 4, Count: 9, Shard: Shard{k, 2}})
+		r, err := Diff(DiffConfig{A: a, B: a, Seed: 4, Count: 9, Shard: report.Shard{K: k, N: 2}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -336,7 +324,7 @@ func TestMergeRefusesDiffShardsThatAreNotTheirs(t *testing.T) {
 // refuses a file of another kind.
 func TestReadOutcome(t *testing.T) {
 	a := sim.Target{Profile: fixtures.MustProfile("default")}
-	r, err := Diff(DiffConfig{A: a, B: a, Seed: 4, Count: 5, Shard: Shard{1, 2}})
+	r, err := Diff(DiffConfig{A: a, B: a, Seed: 4, Count: 5, Shard: report.Shard{K: 1, N: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +333,7 @@ func TestReadOutcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	o, err := ReadOutcome(bytes.NewReader(raw))
-	if err != nil || !slices.Equal(o.Indices, []int{0, 2, 4}) || *o.Shard != (Shard{1, 2}) || o.Kind != "diff" || !o.Started.Equal(r.Outcome.Started) {
+	if err != nil || !slices.Equal(o.Indices, []int{0, 2, 4}) || *o.Shard != (report.Shard{K: 1, N: 2}) || o.Kind != "diff" || !o.Started.Equal(r.Outcome.Started) {
 		t.Fatalf("%+v %v", o, err)
 	}
 	for _, bad := range []string{`{"kind":"run"}`, `[1,2]`, `not json`} {

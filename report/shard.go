@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -15,15 +16,29 @@ type Shard struct {
 	N int `json:"n"`
 }
 
-// ParseShard parses "K/N" (1 ≤ K ≤ N). Errors name the value and the form.
+// ErrBadShard marks a shard that is not K/N with 1 ≤ K ≤ N, or that a run
+// cannot be split into.
+var ErrBadShard = errors.New("bad shard")
+
+// ParseShard parses "K/N" (1 ≤ K ≤ N). Errors wrap ErrBadShard and name
+// the value and the form.
 func ParseShard(s string) (Shard, error) {
 	ks, ns, ok := strings.Cut(s, "/")
 	k, kerr := strconv.Atoi(ks)
 	n, nerr := strconv.Atoi(ns)
 	if !ok || kerr != nil || nerr != nil || n < 1 || k < 1 || k > n {
-		return Shard{}, fmt.Errorf("--shard %q: want K/N with 1 ≤ K ≤ N, for example 2/4", s)
+		return Shard{}, fmt.Errorf("--shard %q: want K/N with 1 ≤ K ≤ N, for example 2/4 (%w)", s, ErrBadShard)
 	}
 	return Shard{K: k, N: n}, nil
+}
+
+// Check says whether s is a shard: 1 ≤ K ≤ N (an error wrapping
+// ErrBadShard otherwise). The zero Shard is not one.
+func (s Shard) Check() error {
+	if s.N < 1 || s.K < 1 || s.K > s.N {
+		return fmt.Errorf("%w %d/%d: want K/N with 1 ≤ K ≤ N", ErrBadShard, s.K, s.N)
+	}
+	return nil
 }
 
 // Sharded reports whether s is a part of a split run.

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -12,8 +13,8 @@ func TestParseShard(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "0/4", "5/4", "1/0", "a/b", "1", "1/4/2", "-1/4", "2/-4"} {
-		if _, err := ParseShard(in); err == nil {
-			t.Errorf("ParseShard(%q) accepted", in)
+		if _, err := ParseShard(in); !errors.Is(err, ErrBadShard) {
+			t.Errorf("ParseShard(%q): %v, want ErrBadShard", in, err)
 		}
 	}
 }

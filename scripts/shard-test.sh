@@ -73,4 +73,26 @@ for set in "1 2 3" "1 2 3 4 2"; do
 	[ "$rc" -eq 2 ] || { echo "merging shards $set exited $rc, want 2" >&2; exit 1; }
 	echo "shards $set: $(cat "$work/refused.err")"
 done
+echo "== props: 200,000 sequences in 4 shards (--shard K/4 --seed S) as 4 processes at once, merged"
+seed=20261202
+for k in 1 2 3 4; do
+	"$J" props --shard "$k/4" --seed "$seed" --sequences 200000 --json "$work/props-$k.json" >"$work/props-$k.log" 2>&1 &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do
+	wait "$pid" || { echo "a props shard failed" >&2; exit 1; }
+done
+pids=()
+"$J" report merge --out "$work/props-merged" "$work"/props-{1,2,3,4}.json
+m="$work/props-merged/props.json"
+[ "$(jq '[.sub_shards[].sequences] | add' "$m")" = 200000 ] || { echo "the merged props shards ran $(jq '[.sub_shards[].sequences] | add' "$m") sequences, not 200000" >&2; exit 1; }
+[ "$(jq '[.sub_shards[].seed] | unique | length' "$m")" = "$(jq '.shards' "$m")" ] ||
+	{ echo "the merged props shards' sub-shard seeds are not disjoint" >&2; exit 1; }
+[ "$(jq '[.sub_shards[].index] | sort == [range(0; '"$(jq .shards "$m")"')]' "$m")" = true ] ||
+	{ echo "the merged props shards did not run every sub-shard once" >&2; exit 1; }
+echo "merged: $(jq '[.sub_shards[].sequences] | add' "$m") sequences in $(jq .shards "$m") sub-shards with $(jq '[.sub_shards[].seed] | unique | length' "$m") distinct seeds, passed: $(jq .passed "$m")"
+rc=0
+"$J" report merge --out "$work/bad" "$work"/props-{1,2,2,4}.json 2>"$work/refused.err" || rc=$?
+[ "$rc" -eq 2 ] || { echo "merging props shards 1 2 2 4 exited $rc, want 2" >&2; exit 1; }
+echo "props shards 1 2 2 4: $(cat "$work/refused.err")"
 echo "== sharded runs checked"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jpkisim/jpkisim/properties"
 	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/scenarios"
 )
@@ -76,6 +77,8 @@ otherwise.`,
 				return mergeRuns(stdout, out, args, files)
 			case report.CertificationFormat:
 				return mergeCertifications(stdout, out, args, files)
+			case "props", "diff":
+				return mergeOutcomes(stdout, out, args, files)
 			}
 			_, err := report.ReadEvidence(bytes.NewReader(files[args[0]]))
 			return usageError{fmt.Errorf("%s: %w", args[0], err)}
@@ -85,13 +88,52 @@ otherwise.`,
 	return cmd
 }
 
-// reportKind is the "format" field of a report file, "" when it has none.
+// reportKind is the "format" field of a report file — or the "kind" of a
+// props or diff outcome (properties.Outcome) —, "" when it has neither.
 func reportKind(b []byte) string {
 	var head struct {
 		Format string `json:"format"`
+		Kind   string `json:"kind"`
 	}
 	_ = json.Unmarshal(b, &head)
+	if head.Format == "" && (head.Kind == "props" || head.Kind == "diff") {
+		return head.Kind
+	}
 	return head.Format
+}
+
+// mergeOutcomes merges the --json files of the shards of a props or diff
+// run into DIR/props.json or DIR/diff.json (properties.Merge).
+func mergeOutcomes(stdout io.Writer, out string, args []string, files map[string][]byte) error {
+	var parts []properties.Outcome
+	for _, path := range args {
+		o, err := properties.ReadOutcome(bytes.NewReader(files[path]))
+		if err != nil {
+			return usageError{fmt.Errorf("%s: %w", path, err)}
+		}
+		parts = append(parts, o)
+	}
+	m, err := properties.Merge(parts)
+	if err != nil {
+		return usageError{err}
+	}
+	name := m.Kind + ".json"
+	if err := writeAll(out, map[string]func(io.Writer) error{name: func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(m)
+	}}); err != nil {
+		return err
+	}
+	verdict := "passed"
+	if !m.Passed {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(stdout, "merged %d shards of %s seed %d: %d sequences %s; %s\n", len(parts), m.Kind, m.Seed, m.Ran(), verdict, filepath.Join(out, name))
+	if !m.Passed {
+		return exitError{exitFailed}
+	}
+	return nil
 }
 
 func kindName(k string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/jpkisim/jpkisim/fixtures"
 	"github.com/jpkisim/jpkisim/harness"
 	"github.com/jpkisim/jpkisim/properties"
+	"github.com/jpkisim/jpkisim/report"
 	"github.com/jpkisim/jpkisim/scenarios"
 	"github.com/jpkisim/jpkisim/targets"
 )
@@ -64,7 +65,7 @@ writes the outcome (seed, sub-shards, verdict, tool, machine) for jpkisim
 report merge (docs/properties.md).`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var shard properties.Shard
+			var shard report.Shard
 			if cmd.Flags().Changed("shard") {
 				var err error
 				if shard, err = propsShard(cmd, shardFlag, "--shards S"); err != nil {
@@ -90,7 +91,7 @@ report merge (docs/properties.md).`,
 				// next: an owner's card would end with PINs nobody knows.
 				return usageError{errors.New("props --allow-destructive/--allow-lockout: destructive sequences change PINs to random values; they run only on the virtual card (docs/guard.md)")}
 			}
-			if shard != (properties.Shard{}) && !t.Capabilities().Embedded {
+			if shard != (report.Shard{}) && !t.Capabilities().Embedded {
 				return usageError{fmt.Errorf("--shard %v: only the embedded card is split into shards (%s is a card in a reader)", shard, t.Name())}
 			}
 			if !cmd.Flags().Changed("seed") {
@@ -98,7 +99,7 @@ report merge (docs/properties.md).`,
 			}
 			return keepCards(cmd.ErrOrStderr(), []harness.Target{t}, func() error {
 				out, err := properties.Run(properties.Config{Target: t, Seed: seed, Sequences: sequences, MaxLen: maxLen, Shards: shards, Output: stdout, AllowDestructive: allowDestructive, Shard: shard})
-				if errors.Is(err, properties.ErrBadShard) {
+				if errors.Is(err, report.ErrBadShard) {
 					return usageError{fmt.Errorf("--shard: %w", err)}
 				}
 				if errors.Is(err, properties.ErrNotModelled) {
@@ -168,7 +169,7 @@ whole run. --json FILE writes the outcome (seed, sequences compared, the first
 difference, tool, machine) for jpkisim report merge (docs/properties.md).`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var shard properties.Shard
+			var shard report.Shard
 			if cmd.Flags().Changed("shard") {
 				var err error
 				if shard, err = propsShard(cmd, shardFlag, "--count"); err != nil {
@@ -195,7 +196,7 @@ difference, tool, machine) for jpkisim report merge (docs/properties.md).`,
 			}
 			return keepCards(cmd.ErrOrStderr(), []harness.Target{ta, tb}, func() error {
 				res, err := properties.Diff(properties.DiffConfig{A: ta, B: tb, Seed: seed, Count: count, MaxLen: maxLen, Output: stdout, Shard: shard})
-				if errors.Is(err, properties.ErrBadShard) {
+				if errors.Is(err, report.ErrBadShard) {
 					return usageError{fmt.Errorf("--shard: %w", err)}
 				}
 				if err != nil {
@@ -226,8 +227,8 @@ difference, tool, machine) for jpkisim report merge (docs/properties.md).`,
 // propsShard reads the --shard of props or diff: K/N, and --seed given,
 // since shards on different machines must agree on it. same names the
 // other flags every shard must be given alike.
-func propsShard(cmd *cobra.Command, v, same string) (properties.Shard, error) {
-	shard, err := properties.ParseShard(v)
+func propsShard(cmd *cobra.Command, v, same string) (report.Shard, error) {
+	shard, err := report.ParseShard(v)
 	if err != nil {
 		return shard, usageError{fmt.Errorf("--shard: %w", err)}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/jpkisim/jpkisim/properties"
+	"github.com/jpkisim/jpkisim/report"
 )
 
 // Bad --shard values, and --shard without --seed, are one-line usage
@@ -82,7 +83,7 @@ func TestPropsShardJSONMergesIntoTheWholeRun(t *testing.T) {
 			t.Fatalf("shard %d: exit %d, want %q in\n%s\n%s", k, code, want, out, errOut)
 		}
 		o := readOutcome(t, path)
-		if o.Shard == nil || *o.Shard != (properties.Shard{K: k, N: 4}) || o.Shards != 16 || o.Sequences != 120 {
+		if o.Shard == nil || *o.Shard != (report.Shard{K: k, N: 4}) || o.Shards != 16 || o.Sequences != 120 {
 			t.Fatalf("shard %d: %+v", k, o)
 		}
 		parts = append(parts, o)
