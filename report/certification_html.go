@@ -46,22 +46,26 @@ func WriteCertificationHTML(w io.Writer, c Certification) error {
 }
 
 type certificationView struct {
-	Title       string
-	Tool        string
-	Module      string
-	GoVersion   string
-	Commit      string
-	Modified    bool
-	CommitTime  string
-	Started     string
-	Finished    string
-	Took        string
-	Command     string
-	Client      string
-	Profile     string
-	Reader      string
-	PIN         string
-	Interrupted string
+	Title      string
+	Tool       string
+	Module     string
+	GoVersion  string
+	Commit     string
+	Modified   bool
+	CommitTime string
+	Started    string
+	Finished   string
+	Took       string
+	Command    string
+	// Shard and Machine are a shard's (certify --shard); Shards those of a
+	// merged certification.
+	Shard, Machine string
+	Shards         []ShardRun
+	Client         string
+	Profile        string
+	Reader         string
+	PIN            string
+	Interrupted    string
 	// Verdict is Certification.Verdict; Banner says it with the counts.
 	Verdict string
 	Banner  string
@@ -126,6 +130,8 @@ type runLink struct {
 }
 
 type runView struct {
+	// Where is the shard and machine of a merged certification's run.
+	Where       string
 	Run         int
 	Anchor      string
 	State       string
@@ -169,6 +175,9 @@ func newCertificationView(c Certification) certificationView {
 		Started:     clock(id.Started),
 		Finished:    clock(id.Finished),
 		Command:     id.Command,
+		Shard:       id.Shard.String(),
+		Machine:     id.Machine,
+		Shards:      c.Shards,
 		Client:      c.Client,
 		Profile:     c.Profile,
 		Reader:      c.Reader,
@@ -249,7 +258,7 @@ func newCertificationView(c Certification) certificationView {
 	byState := map[string]int{}
 	for ri, r := range c.Runs {
 		rv := runView{
-			Run: ri + 1, Anchor: runAnchor(ri), State: r.State, Summary: r.Summary, CardProfile: r.CardProfile,
+			Run: ri + 1, Anchor: runAnchor(ri), State: r.State, Summary: r.Summary, CardProfile: r.CardProfile, Where: runWhere(r),
 			Entry: string(r.Entry), Started: clock(r.Started), Elapsed: span(r.Elapsed),
 			ExitStatus: r.ExitStatus, TimedOut: r.TimedOut, Signature: r.Signature,
 			Output: r.Output, Error: r.Error, Failed: failedIn[ri],
@@ -363,4 +372,17 @@ func runLabel(r ClientRun) string {
 		return r.State + ", the entry in lower case"
 	}
 	return r.State
+}
+
+// runWhere is "shard K/N on HOST" for a run of a merged certification, ""
+// otherwise.
+func runWhere(r ClientRun) string {
+	if !r.Shard.Sharded() {
+		return ""
+	}
+	w := "shard " + r.Shard.String()
+	if r.Machine != "" {
+		w += " on " + r.Machine
+	}
+	return w
 }

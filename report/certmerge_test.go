@@ -96,3 +96,22 @@ func TestMergeCertificationsRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestMergedCertificationHTMLSaysWhere: the merged certification's page
+// names the shards and the shard and machine of each run.
+func TestMergedCertificationHTMLSaysWhere(t *testing.T) {
+	m, err := report.MergeCertifications(certShards())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.WriteCertificationHTML(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	doc := b.String()
+	for _, want := range []string{"<th>shards</th>", "cert-2.json", "<th>made on</th><td>shard 2/3 on node</td>"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the merged certification's page has no %q", want)
+		}
+	}
+}
