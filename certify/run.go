@@ -1,7 +1,6 @@
 package certify
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -104,41 +103,15 @@ func (s Served) Run(ctx context.Context, state string, p Program, g Give) (confo
 	if _, err := s.Ctl.PowerCycle(s.Slot); err != nil {
 		return conformance.Session{}, fmt.Errorf("power-cycling the served card before the client: %w", err)
 	}
-	timeout := p.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
+	res, err := execute(ctx, p, environ(p, g, s.Reader, msgPath, sigPath))
+	if err != nil {
+		return conformance.Session{}, err
 	}
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
-	cmd.Dir = p.Dir
-	cmd.Env = environ(p, g, s.Reader, msgPath, sigPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
-	// Whatever the program left running in its group goes with it.
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	sess := conformance.Session{State: state}
+	sess := conformance.Session{State: state, ExitStatus: res.status, TimedOut: res.timedOut}
 	if g.PIN != 0 {
 		sess.Entries = []conformance.Entry{{PIN: g.PIN, Given: g.Entry}} // At 0: given before the program started
 	}
-	var ee *exec.ExitError
-	switch {
-	case rctx.Err() != nil && ctx.Err() == nil:
-		sess.ExitStatus, sess.TimedOut = -1, true
-	case ctx.Err() != nil:
-		return conformance.Session{}, ctx.Err()
-	case errors.As(err, &ee):
-		sess.ExitStatus = ee.ExitCode()
-	case err != nil:
-		return conformance.Session{}, fmt.Errorf("starting the client under test: %w", err)
-	}
-	sess.Output = Mask(out.String(), g.Value)
+	sess.Output = Mask(res.output, g.Value)
 	if b, err := os.ReadFile(sigPath); err == nil {
 		sess.Artefacts = append(sess.Artefacts, conformance.Artefact{Kind: conformance.SignatureFile, Path: "$" + SignatureEnv,
 			Message: msg, Content: b, Certificate: g.Certificate})
@@ -217,4 +190,63 @@ func JoinSince(ts []transcript.Transcript, start time.Time) transcript.Transcrip
 		out.Events[i].Seq = i + 1
 	}
 	return out
+}
+
+// executed is how a program ran: its exit status (-1 when it did not
+// exit by itself), whether its timeout stopped it, and its stdout and
+// stderr combined.
+type executed struct {
+	status   int
+	timedOut bool
+	output   string
+}
+
+// execute runs p.Line under sh -c in env, bounded by p.Timeout, and kills
+// what it left running in its process group when it ends. Errors are the
+// harness's (a program that cannot start) or ctx's.
+func execute(ctx context.Context, p Program, env []string) (executed, error) {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
+	cmd.Dir = p.Dir
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// The output goes to a file, not a pipe: Wait returns when the shell
+	// exits, not when the last process holding its output does (a daemon
+	// the program forked), which would hold the run until WaitDelay.
+	out, err := os.CreateTemp("", "jpkisim-client-output-")
+	if err != nil {
+		return executed{}, err
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd.Stdout, cmd.Stderr = out, out
+	err = cmd.Run()
+	// Whatever the program left running in its group goes with it.
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	var res executed
+	var ee *exec.ExitError
+	switch {
+	case rctx.Err() != nil && ctx.Err() == nil:
+		res.status, res.timedOut = -1, true
+	case ctx.Err() != nil:
+		return executed{}, ctx.Err()
+	case errors.As(err, &ee):
+		res.status = ee.ExitCode()
+	case err != nil:
+		return executed{}, fmt.Errorf("starting the client under test: %w", err)
+	}
+	b, rerr := os.ReadFile(out.Name())
+	if rerr != nil {
+		return executed{}, rerr
+	}
+	res.output = string(b)
+	return res, nil
 }
