@@ -206,3 +206,16 @@ func TestJudgeNotRunInItsStates(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// TestJudgeNoRuns: a certification interrupted before its first run ended
+// says so for every check, not an empty reason.
+func TestJudgeNoRuns(t *testing.T) {
+	c := &report.Certification{}
+	ck := conformance.Check{ID: "CLIENT-99", States: []string{"fresh"}, Judge: func(conformance.Session) conformance.Verdict {
+		return conformance.Verdict{Outcome: conformance.Passed, Reason: "judged"}
+	}}
+	Judge(c, []conformance.Check{ck}, nil)
+	if r := c.Checks[0]; r.Outcome != conformance.NotApplicable || r.Reason != "no run took place" {
+		t.Errorf("%+v", r)
+	}
+}

@@ -191,6 +191,8 @@ func Judge(c *report.Certification, checks []conformance.Check, sessions []confo
 				r.Reason = fmt.Sprintf("not run in the states it needs (%s), which are about a PIN the program was not given; the first run: %s",
 					strings.Join(ck.States, ", "), r.PerRun[0].Reason)
 			}
+		} else {
+			r.Reason = "no run took place"
 		}
 		c.Checks = append(c.Checks, r)
 	}
