@@ -52,8 +52,9 @@ type Program struct {
 	Env []string
 	// Dir is its working directory; "" the caller's.
 	Dir string
-	// Timeout bounds the run (DefaultTimeout when 0): the program and
-	// every process it started are killed when it is reached.
+	// Timeout bounds the run (DefaultTimeout when 0): the program's
+	// process group is killed when it is reached, and when the program
+	// exits. A process that left the group (setsid) is not.
 	Timeout time.Duration
 	// PKIURL, when not "", is put in OCSPEnv.
 	PKIURL string
