@@ -93,6 +93,18 @@ const (
 	CertInterrupted = "INTERRUPTED"
 )
 
+// TimedOutRuns is the number of runs whose program was killed at the
+// timeout (docs/conformance.md, "Certifying a program").
+func (c Certification) TimedOutRuns() int {
+	n := 0
+	for _, r := range c.Runs {
+		if r.TimedOut {
+			n++
+		}
+	}
+	return n
+}
+
 // Verdict is the certification's: NotCertified when a check failed,
 // CertInterrupted when it was stopped before its end, NothingJudged when
 // no check was applicable in any run, Certified when every applicable

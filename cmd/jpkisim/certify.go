@@ -380,6 +380,9 @@ func printVerdicts(w io.Writer, c report.Certification) {
 		}
 	}
 	line := fmt.Sprintf("%s: %d passed, %d failed, %d not applicable, in %d runs (profile %s)", c.Verdict(), passed, failed, len(c.Checks)-passed-failed, len(c.Runs), c.Profile)
+	if t := c.TimedOutRuns(); t > 0 {
+		line += fmt.Sprintf("; timed out: %d of %d runs", t, len(c.Runs))
+	}
 	if c.Interrupted != "" {
 		line += "; interrupted by " + c.Interrupted
 	}

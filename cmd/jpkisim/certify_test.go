@@ -1,12 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jpkisim/jpkisim/report/reporttest"
 )
 
 // TestCertifyBadArguments: each bad argument is a one-line error and exit
@@ -51,5 +54,17 @@ func TestCertifyWithoutPCSCD(t *testing.T) {
 		"--vpcd", "127.0.0.1:"+strconv.Itoa(port), "--reader", "No Such Reader 00 00")
 	if code != exitCard || out != "" || !strings.Contains(errOut, "vpcd") || !strings.Contains(errOut, "pcscd") || strings.Count(errOut, "jpkisim:") != 1 {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line naming pcscd and vpcd", code, out, errOut)
+	}
+}
+
+// TestPrintVerdictsTimedOut: the summary line counts the runs killed at the
+// timeout.
+func TestPrintVerdictsTimedOut(t *testing.T) {
+	c := reporttest.SampleCertification()
+	c.Runs[1].TimedOut, c.Runs[1].ExitStatus = true, -1
+	var b strings.Builder
+	printVerdicts(&b, c)
+	if !strings.Contains(b.String(), fmt.Sprintf("; timed out: 1 of %d runs", len(c.Runs))) {
+		t.Errorf("summary lacks the timed-out runs:\n%s", b.String())
 	}
 }
