@@ -56,8 +56,9 @@ type Program struct {
 	Env []string
 	// Dir is its working directory; "" the caller's.
 	Dir string
-	// Timeout bounds the run (DefaultTimeout when 0): the program and
-	// every process it started are killed when it is reached.
+	// Timeout bounds the run (DefaultTimeout when 0): the program's
+	// process group is killed when it is reached, and when the program
+	// exits. A process that left the group (setsid) is not.
 	Timeout time.Duration
 	// PKIURL, when not "", is put in OCSPEnv.
 	PKIURL string
@@ -180,8 +181,7 @@ const MaxOutput = 1 << 20
 
 // output is a program's stdout and stderr as Run keeps them: the first
 // MaxOutput/2 bytes and the last MaxOutput/2, the count of those between
-// left out. It is written by one goroutine (exec's copy of the one pipe
-// both streams share).
+// left out.
 type output struct {
 	head, tail []byte // tail is a ring of MaxOutput/2 bytes once full
 	end        int    // where the ring's next byte goes
@@ -224,17 +224,14 @@ func (o *output) String() string {
 	return fmt.Sprintf("%s\n[jpkisim certify: %d bytes of output left out]\n%s", o.head, o.dropped, tail)
 }
 
-// waitDelay is how long a program's output is read after it exited, while
-// a process it started outside its process group holds it open.
-var waitDelay = 5 * time.Second
-
 // runProgram runs p's command line under sh -c with env, in a process
 // group of its own that is killed when it exits, at p's timeout or when
 // ctx ends, and returns its exit status (-1 and timedOut when killed at the
-// timeout) and output. A program that exited while a process it started
-// (setsid, a daemon) kept its output open is a program that exited: its
-// output is cut off after waitDelay, with a note. Errors: ctx ended, or
-// sh could not start.
+// timeout) and output (output: its head and tail). The output goes to a
+// file, not a pipe, so that the run ends when the shell exits, not when
+// the last process holding its output does (a background child, a daemon
+// started with setsid). Errors: ctx ended, sh could not start, the output
+// file could not be made or read.
 func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOut bool, out string, err error) {
 	timeout := p.Timeout
 	if timeout <= 0 {
@@ -242,14 +239,18 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	f, err := os.CreateTemp("", "jpkisim-client-output-")
+	if err != nil {
+		return 0, false, "", err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
 	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
 	cmd.Dir = p.Dir
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = waitDelay
-	var o output
-	cmd.Stdout, cmd.Stderr = &o, &o
+	cmd.Stdout, cmd.Stderr = f, f
 	err = cmd.Run()
 	// Whatever the program left running in its group goes with it.
 	if cmd.Process != nil {
@@ -258,18 +259,22 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 	var ee *exec.ExitError
 	switch {
 	case rctx.Err() != nil && ctx.Err() == nil:
-		return -1, true, o.String(), nil
+		exit, timedOut = -1, true
 	case ctx.Err() != nil:
 		return 0, false, "", ctx.Err()
 	case errors.As(err, &ee):
-		return ee.ExitCode(), false, o.String(), nil
-	case errors.Is(err, exec.ErrWaitDelay):
-		o.Write([]byte(fmt.Sprintf("\n[jpkisim certify: the program exited 0; a process it started outside its process group kept its output open, cut off after %v]\n", waitDelay)))
-		return 0, false, o.String(), nil
+		exit = ee.ExitCode()
 	case err != nil:
 		return 0, false, "", fmt.Errorf("starting the client under test: %w", err)
 	}
-	return 0, false, o.String(), nil
+	var o output
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, false, "", err
+	}
+	if _, err := io.Copy(&o, f); err != nil {
+		return 0, false, "", fmt.Errorf("reading the client's output: %w", err)
+	}
+	return exit, timedOut, o.String(), nil
 }
 
 // environ is the program's environment: p.Env without any JPKISIM_*_PIN

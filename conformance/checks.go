@@ -290,7 +290,7 @@ var catalogue = []Check{
 		Sources:  []string{"B12", "RETRY-06"},
 		States:   []string{CounterQuery6A80},
 		Profiles: mwKsk,
-		Judged:   "after the first counter query of either PIN answered 6A80, a VERIFY with the configured value of the PIN given, answered 9000, and exit status 0; exit status 0 alone for a program given no PIN",
+		Judged:   "after the first counter query of either PIN answered 6A80, a VERIFY with the configured value of the PIN given, answered 9000, and exit status 0; for a program given no PIN, a READ BINARY of the JPKI application answered 9000 after it, and exit status 0",
 		Judge:    judgeCounterQuery6A80,
 	},
 	{

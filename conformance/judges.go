@@ -712,11 +712,19 @@ func judgeCounterQuery6A80(s Session) Verdict {
 	if len(s.Entries) > 0 {
 		return na("the harness gave no configured PIN to present after the 6A80")
 	}
-	// A program that needs no PIN (a key listing) goes on and succeeds.
+	// A program that needs no PIN (a key listing) goes on — reads the JPKI
+	// application's EFs after the 6A80 — and succeeds. Exiting 0 having
+	// read nothing is not going on: OpenSC's bind stops at the 6A80 and
+	// pkcs11-tool --list-objects then lists nothing, with status 0.
 	if s.ExitStatus != 0 || s.TimedOut {
 		return fail(fmt.Sprintf("a counter query answered 6A80 and the program, given no PIN, exited %d", s.ExitStatus), steps[q].ev.Seq)
 	}
-	return pass("went on after the 6A80 and succeeded", steps[q].ev.Seq)
+	for _, x := range steps[q+1:] {
+		if _, _, ok := x.readEF(); ok && x.hasApp && x.app == jpki.JPKI && x.sw == apdu.SWOK {
+			return pass("went on after the 6A80, read the card and succeeded", steps[q].ev.Seq, x.ev.Seq)
+		}
+	}
+	return fail("a counter query answered 6A80 and the program, given no PIN, read nothing of the JPKI application after it (exit status 0)", steps[q].ev.Seq)
 }
 
 // CLIENT-16.

@@ -701,6 +701,14 @@ var judgeCases = []judgeCase{
 		readAll(c, jpki.EFAuthCert)
 		return c.session(0, "")
 	}},
+	{"CLIENT-15", "a program given no PIN exits 0 having read nothing after the 6A80 (pkcs11-tool --list-objects over OpenSC, seen)", Failed, func(t *testing.T) Session {
+		c := newClient(t, CounterQuery6A80)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		c.selectJPKI()
+		c.query(jpki.AuthPIN)
+		return c.session(0, "Using slot 0 with a present token (0x0)")
+	}},
 	{"CLIENT-15", "verifies but fails", Failed, func(t *testing.T) Session {
 		c := newClient(t, CounterQuery6A80)
 		c.given(jpki.SigningPIN, Configured)

@@ -117,7 +117,9 @@ func (r *CheckResult) Decide(runs []ClientRun) {
 	switch {
 	case r.Run >= 0:
 		r.Reason, r.Seqs = r.PerRun[r.Run].Reason, r.PerRun[r.Run].Seqs
-	case len(r.PerRun) > 0:
+	case len(r.PerRun) == 0:
+		r.Reason = "no run took place"
+	default:
 		first := slices.IndexFunc(runs, func(run ClientRun) bool { return slices.Contains(r.States, run.State) })
 		if first >= 0 {
 			r.Reason = fmt.Sprintf("not applicable in any run; in state %s: %s", runs[first].State, r.PerRun[first].Reason)
@@ -138,6 +140,18 @@ const (
 	// was judged by no check, so a check it was for may have failed there.
 	CertIncomplete = "INCOMPLETE"
 )
+
+// TimedOutRuns is the number of runs whose program was killed at the
+// timeout (docs/conformance.md, "Certifying a program").
+func (c Certification) TimedOutRuns() int {
+	n := 0
+	for _, r := range c.Runs {
+		if r.TimedOut {
+			n++
+		}
+	}
+	return n
+}
 
 // Verdict is the certification's: NotCertified when a check failed,
 // CertInterrupted when it was stopped before its end, NothingJudged when

@@ -254,6 +254,9 @@ func newCertificationView(c Certification) certificationView {
 	default:
 		v.Banner = fmt.Sprintf("NOTHING JUDGED: none of the %d checks was applicable in any of the %d runs", n.Checks, len(c.Runs))
 	}
+	if t := c.TimedOutRuns(); t > 0 {
+		v.Banner += fmt.Sprintf("; %d of %d runs timed out (killed at --timeout)", t, len(c.Runs))
+	}
 
 	byState := map[string]int{}
 	for ri, r := range c.Runs {

@@ -423,3 +423,21 @@ func TestCertificationHTMLNamesTheEntry(t *testing.T) {
 	}
 	t.Fatal("no check decided by run 1 in the sample")
 }
+
+// TestCertificationTimedOutRuns: runs killed at the timeout are named in
+// the banner, so that a hung program does not read as one failed check.
+func TestCertificationTimedOutRuns(t *testing.T) {
+	c := reporttest.SampleCertification()
+	c.Runs[0].TimedOut, c.Runs[0].ExitStatus = true, -1
+	if got := c.TimedOutRuns(); got != 1 {
+		t.Fatalf("TimedOutRuns() = %d, want 1", got)
+	}
+	want := fmt.Sprintf("1 of %d runs timed out", len(c.Runs))
+	if v := text(element(t, writeCert(t, c), "verdict")); !strings.Contains(v, want) {
+		t.Errorf("banner %q lacks %q", v, want)
+	}
+	c.Runs[0].TimedOut = false
+	if v := text(element(t, writeCert(t, c), "verdict")); strings.Contains(v, "timed out") {
+		t.Errorf("banner %q speaks of a timeout none had", v)
+	}
+}

@@ -67,8 +67,8 @@ COMMAND runs under sh -c with, in its environment:
   JPKISIM_MESSAGE     a file holding a message to sign
   JPKISIM_SIGNATURE   where to write the signature, if the program signs
   JPKISIM_PKI_URL     the test PKI's OCSP responder and CRLs (--pki)
-Every run is bounded by --timeout; the program and what it started are killed
-at it.
+Every run is bounded by --timeout; the program's process group is killed at
+it, and when the program exits (a process that called setsid is not).
 
 The verdicts go to stdout as a table, with --report FILE.html as one
 self-contained HTML file (each check with the transcript excerpt that shows
@@ -419,6 +419,9 @@ func printVerdicts(w io.Writer, c report.Certification) {
 		}
 	}
 	line := fmt.Sprintf("%s: %d passed, %d failed, %d not applicable, in %d runs (profile %s)", c.Verdict(), passed, failed, len(c.Checks)-passed-failed, len(c.Runs), c.Profile)
+	if t := c.TimedOutRuns(); t > 0 {
+		line += fmt.Sprintf("; timed out: %d of %d runs", t, len(c.Runs))
+	}
 	if c.Interrupted != "" {
 		line += "; interrupted by " + c.Interrupted
 	}

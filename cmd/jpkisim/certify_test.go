@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jpkisim/jpkisim/report/reporttest"
 )
 
 // TestCertifyBadArguments: each bad argument is a one-line error and exit
@@ -85,5 +88,17 @@ func TestCertifyInterruptedBeforeTheCard(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(dir, "c.json"))
 	if err != nil || !strings.Contains(string(raw), `"interrupted": "SIGINT"`) {
 		t.Errorf("the JSON report: %v\n%s", err, raw)
+	}
+}
+
+// TestPrintVerdictsTimedOut: the summary line counts the runs killed at the
+// timeout.
+func TestPrintVerdictsTimedOut(t *testing.T) {
+	c := reporttest.SampleCertification()
+	c.Runs[1].TimedOut, c.Runs[1].ExitStatus = true, -1
+	var b strings.Builder
+	printVerdicts(&b, c)
+	if !strings.Contains(b.String(), fmt.Sprintf("; timed out: 1 of %d runs", len(c.Runs))) {
+		t.Errorf("summary lacks the timed-out runs:\n%s", b.String())
 	}
 }

@@ -469,8 +469,27 @@ func splitTargets(list string) []string {
 
 // commandLine is the command as typed, for the reports: "jpkisim run
 // --tags @RETRY-06". It never holds a PIN: no flag of run takes one.
-func commandLine() string {
-	return strings.TrimSpace("jpkisim " + strings.Join(os.Args[1:], " "))
+func commandLine() string { return commandLineOf(os.Args[1:]) }
+
+// commandLineOf is "jpkisim" and args as sh would take them again: an
+// argument with anything but letters, digits and @%+=:,./_- in single
+// quotes (a --client command line).
+func commandLineOf(args []string) string {
+	words := []string{"jpkisim"}
+	for _, a := range args {
+		plain := a != ""
+		for _, r := range a {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+				plain = false
+				break
+			}
+		}
+		if !plain {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		words = append(words, a)
+	}
+	return strings.Join(words, " ")
 }
 
 // featuresName says where a run's features came from.
