@@ -30,6 +30,12 @@ type Served struct {
 	Ctl    *control.Client
 	Slot   int
 	Reader string // the slot's PC/SC reader name
+	// NewCard makes Prepare put a new card of the state's profile in
+	// every time, so that nothing one run of a program did to the card (a
+	// PIN it changed) reaches the next; certify sets it. Without it a card
+	// already of that profile stays (the @client scenarios, whose run
+	// keeps a snapshot of it).
+	NewCard bool
 }
 
 // Find finds the slot of the control interface c whose reader is reader.
@@ -52,7 +58,8 @@ func Find(c *control.Client, reader string) (Served, error) {
 // signature latency, every other fault cleared. A card that is already of
 // that profile, or of one that differs only in its identity and retry
 // counters, stays in the reader and gets its counters set, so that a run's
-// snapshot of it stays good; otherwise a new card of the profile is put in.
+// snapshot of it stays good; otherwise (and always with NewCard) a new
+// card of the profile is put in.
 // It returns once pcscd has the card powered (at most 10 s).
 func (s Served) Prepare(st conformance.State) error {
 	c := s.Ctl
@@ -61,7 +68,7 @@ func (s Served) Prepare(st conformance.State) error {
 		return err
 	}
 	tries := map[jpki.PIN]int{}
-	if now.Profile == st.Profile || sameButTries(now.Profile, st.Profile) {
+	if !s.NewCard && (now.Profile == st.Profile || sameButTries(now.Profile, st.Profile)) {
 		full, err := fixtures.Profile(st.Profile)
 		if err != nil {
 			return err

@@ -231,6 +231,16 @@ CLIENT-15 not applicable
 CLIENT-16 passed
 EOF
 
+echo "== a client that changes the password in one run leaves the next run's card as new"
+"$J" certify --profile pkcs11-middleware --pin signing --client "scripts/clients/pin-changer.sh" --timeout 30s \
+	--json "$work/pin-changer.json" >"$work/pin-changer.out" 2>"$work/pin-changer.err" || true
+jq -e '.runs[0].state == "fresh" and .runs[0].entry == "configured" and (.runs[0].output | test("CHANGE REFERENCE DATA: 9000"))' "$work/pin-changer.json" >/dev/null ||
+	{ echo "pin-changer did not change the password in its first run:" >&2; jq -r '.runs[0].output' "$work/pin-changer.json" >&2; exit 1; }
+jq -e '.runs[1].state == "signing-one-try-left" and (.runs[1].output | test("VERIFY of the signing password: 9000"))' "$work/pin-changer.json" >/dev/null ||
+	{ echo "the card of the run after the password change still had the changed password:" >&2; jq -r '.runs[1].output' "$work/pin-changer.json" >&2; exit 1; }
+echo "run 1 changed the password; run 2 (signing-one-try-left) verified the configured one: $(jq -r '.runs[1].output' "$work/pin-changer.json" | head -n 1)"
+rm "$work/pin-changer.json" # not one of the reports the Chromium check reads
+
 echo "== certify interrupted: SIGINT during a run stops it, the reports say so, exit 130"
 "$J" certify --profile kiosk --pin none --client "sleep 29.$$" --report "$work/interrupted.html" --json "$work/interrupted.json" \
 	>"$work/interrupted.out" 2>"$work/interrupted.err" &

@@ -289,12 +289,14 @@ func certifyRun(ctx context.Context, sv certify.Served, prog certify.Program, pi
 		}
 		g.Value, g.Certificate = v, certify.Certificate(cs.State, pin)
 	}
+	started := time.Now() // the card is in its state: the program's time starts
 	s, err := sv.Run(ctx, cs.State.Name, prog, g)
 	if err != nil {
 		return fail(err)
 	}
 	sess = s
-	run.Elapsed = time.Since(run.Started)
+	run.Started = started
+	run.Elapsed = time.Since(started)
 	run.ExitStatus, run.TimedOut, run.Output, run.Transcript = s.ExitStatus, s.TimedOut, s.Output, s.Transcript
 	run.Signature = len(s.Artefacts) > 0
 	return run, sess
@@ -365,6 +367,8 @@ func serveForCertify(ctx context.Context, log *slog.Logger, o certifyOptions, pr
 	if err != nil {
 		return fail(err)
 	}
+	sv.NewCard = true // nothing a run did to the card reaches the next
+
 	return sv, done, nil
 }
 
