@@ -187,7 +187,12 @@ for k in 1 2 3; do
 		--json "$work/signer-shard-$k.json" >"$work/signer-shard-$k.out" 2>"$work/signer-shard-$k.err" ||
 		[ $? -eq 1 ] || { echo "certify --shard $k/3 failed" >&2; cat "$work/signer-shard-$k.err" >&2; exit 1; }
 done
-"$J" report merge --out "$work/signer-merged" "$work"/signer-shard-{1,2,3}.json >"$work/signer-merged.out"
+"$J" report merge --out "$work/signer-merged" "$work"/signer-shard-{1,2,3}.json >"$work/signer-merged.out" || {
+	echo "the merged shards of signer.sh are not a pass:" >&2
+	cat "$work/signer-merged.out" >&2
+	jq -r '.runs[] | select(.error != null or .timed_out == true) | "run \(.state)/\(.entry): \(.error // "timed out")"' "$work"/signer-shard-{1,2,3}.json >&2
+	exit 1
+}
 diff <(jq -r '.checks[] | "\(.id) \(.outcome)"' "$work/signer.json") \
 	<(jq -r '.checks[] | "\(.id) \(.outcome)"' "$work/signer-merged/certification.json") ||
 	{ echo "the merged shards' verdicts differ from the unsharded certification's" >&2; exit 1; }
