@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -66,70 +65,22 @@ func MergeCertifications(parts []CertPart) (Certification, error) {
 	if len(parts) == 0 {
 		return Certification{}, fmt.Errorf("%w: no shard given", ErrMerge)
 	}
-	var problems []string
+	c := newShardCheck(parts, func(p CertPart) (string, Identity) { return p.Source, p.Cert.Identity }, "certify")
 	differ := func(what string, get func(Certification) string) {
-		vals := map[string][]string{}
-		for _, p := range parts {
-			v := get(p.Cert)
-			vals[v] = append(vals[v], p.Source)
-		}
-		if len(vals) < 2 {
-			return
-		}
-		var say []string
-		for _, v := range slices.Sorted(maps.Keys(vals)) {
-			shown := v
-			if shown == "" {
-				shown = "none"
-			}
-			say = append(say, fmt.Sprintf("%s in %s", shown, strings.Join(vals[v], ", ")))
-		}
-		problems = append(problems, fmt.Sprintf("different %s: %s", what, strings.Join(say, "; ")))
+		c.differ(what, func(p CertPart) string { return get(p.Cert) })
 	}
-	n := 0
-	for _, p := range parts {
-		if s := p.Cert.Identity.Shard; s.Sharded() {
-			n = s.N
-			break
-		}
-	}
-	bySlot := map[int][]string{}
-	for _, p := range parts {
-		switch s := p.Cert.Identity.Shard; {
-		case !s.Sharded():
-			problems = append(problems, fmt.Sprintf("%s is not a shard (certify without --shard)", p.Source))
-		case s.N == n:
-			bySlot[s.K] = append(bySlot[s.K], p.Source)
-		}
-	}
-	differ("shard counts", func(c Certification) string {
-		if !c.Identity.Shard.Sharded() {
-			return fmt.Sprintf("N=%d", n) // said above
-		}
-		return fmt.Sprintf("N=%d", c.Identity.Shard.N)
-	})
-	for k := 1; k <= n; k++ {
-		switch srcs := bySlot[k]; {
-		case len(srcs) == 0:
-			problems = append(problems, fmt.Sprintf("shard %d/%d is missing", k, n))
-		case len(srcs) > 1:
-			problems = append(problems, fmt.Sprintf("shard %d/%d is given %d times: %s", k, n, len(srcs), strings.Join(srcs, ", ")))
-		}
-	}
-	differ("versions", func(c Certification) string { return c.Identity.Tool.Version })
-	differ("commits", func(c Certification) string { return c.Identity.Tool.Commit })
-	differ("clients", func(c Certification) string { return c.Client })
-	differ("conformance profiles", func(c Certification) string { return c.Profile })
-	differ("PIN roles", func(c Certification) string { return c.PIN })
-	differ("checks", func(c Certification) string {
+	differ("clients", func(x Certification) string { return x.Client })
+	differ("conformance profiles", func(x Certification) string { return x.Profile })
+	differ("PIN roles", func(x Certification) string { return x.PIN })
+	differ("checks", func(x Certification) string {
 		var ids []string
-		for _, ck := range c.Checks {
+		for _, ck := range x.Checks {
 			ids = append(ids, ck.ID)
 		}
 		return strings.Join(ids, " ")
 	})
-	if len(problems) > 0 {
-		return Certification{}, fmt.Errorf("%w: %s", ErrMerge, strings.Join(problems, "; "))
+	if err := c.err(); err != nil {
+		return Certification{}, err
 	}
 
 	sorted := slices.Clone(parts)

@@ -46,65 +46,9 @@ func Merge(parts []Part) (Run, error) {
 	if len(parts) == 0 {
 		return Run{}, fmt.Errorf("%w: no shard given", ErrMerge)
 	}
-	var problems []string
 	first := parts[0].Run.Identity
-	n := 0 // the N of the first shard
-	for _, p := range parts {
-		if s := p.Run.Identity.Shard; s.Sharded() {
-			n = s.N
-			break
-		}
-	}
-	bySlot := map[int][]string{}
-	differ := func(what string, get func(Run) string) {
-		vals := map[string][]string{}
-		for _, p := range parts {
-			if v := get(p.Run); v != "\x00" {
-				vals[v] = append(vals[v], p.Source)
-			}
-		}
-		if len(vals) < 2 {
-			return
-		}
-		var say []string
-		for _, v := range slices.Sorted(maps.Keys(vals)) {
-			shown := v
-			if shown == "" {
-				shown = "none"
-			}
-			say = append(say, fmt.Sprintf("%s in %s", shown, strings.Join(vals[v], ", ")))
-		}
-		problems = append(problems, fmt.Sprintf("different %s: %s", what, strings.Join(say, "; ")))
-	}
-	for _, p := range parts {
-		s := p.Run.Identity.Shard
-		switch {
-		case !s.Sharded():
-			problems = append(problems, fmt.Sprintf("%s is not a shard (run without --shard)", p.Source))
-		case s.N != n:
-			// said by differ below
-		default:
-			bySlot[s.K] = append(bySlot[s.K], p.Source)
-		}
-	}
-	differ("shard counts", func(r Run) string {
-		if !r.Identity.Shard.Sharded() {
-			return "\x00" // said above
-		}
-		return fmt.Sprintf("N=%d", r.Identity.Shard.N)
-	})
-	if n > 0 {
-		for k := 1; k <= n; k++ {
-			switch srcs := bySlot[k]; {
-			case len(srcs) == 0:
-				problems = append(problems, fmt.Sprintf("shard %d/%d is missing", k, n))
-			case len(srcs) > 1:
-				problems = append(problems, fmt.Sprintf("shard %d/%d is given %d times: %s", k, n, len(srcs), strings.Join(srcs, ", ")))
-			}
-		}
-	}
-	differ("versions", func(r Run) string { return r.Identity.Tool.Version })
-	differ("commits", func(r Run) string { return r.Identity.Tool.Commit })
+	c := newShardCheck(parts, func(p Part) (string, Identity) { return p.Source, p.Run.Identity }, "run")
+	differ := func(what string, get func(Run) string) { c.differ(what, func(p Part) string { return get(p.Run) }) }
 	differ("feature sets", func(r Run) string { return r.Identity.FeaturesDigest })
 	differ("tag filters", func(r Run) string { return r.Identity.Tags })
 	differ("seeds", func(r Run) string { return fmt.Sprint(r.Identity.Seed) })
@@ -115,8 +59,8 @@ func Merge(parts []Part) (Run, error) {
 		}
 		return strings.Join(names, " + ")
 	})
-	if len(problems) > 0 {
-		return Run{}, fmt.Errorf("%w: %s", ErrMerge, strings.Join(problems, "; "))
+	if err := c.err(); err != nil {
+		return Run{}, err
 	}
 
 	sorted := slices.Clone(parts)
@@ -183,4 +127,88 @@ func firstRules(parts []Part) []Rule {
 		}
 	}
 	return nil
+}
+
+// shardCheck gathers what keeps the parts of a merge from being the
+// shards of one run: each problem once, in the order found.
+type shardCheck[P any] struct {
+	parts    []P
+	source   func(P) string
+	problems []string
+}
+
+// newShardCheck checks what every kind of shard must agree on: each part
+// is a shard, of one count N, every shard 1..N once, of one tool version
+// and commit. what names the command ("run", "certify") for a part that is
+// no shard.
+func newShardCheck[P any](parts []P, of func(P) (string, Identity), what string) *shardCheck[P] {
+	c := &shardCheck[P]{parts: parts, source: func(p P) string { s, _ := of(p); return s }}
+	id := func(p P) Identity { _, i := of(p); return i }
+	n := 0 // the N of the first shard
+	for _, p := range parts {
+		if s := id(p).Shard; s.Sharded() {
+			n = s.N
+			break
+		}
+	}
+	bySlot := map[int][]string{}
+	for _, p := range parts {
+		switch s := id(p).Shard; {
+		case !s.Sharded():
+			c.problems = append(c.problems, fmt.Sprintf("%s is not a shard (%s without --shard)", c.source(p), what))
+		case s.N == n:
+			bySlot[s.K] = append(bySlot[s.K], c.source(p))
+		}
+	}
+	c.differ("shard counts", func(p P) string {
+		if !id(p).Shard.Sharded() {
+			return noValue // said above
+		}
+		return fmt.Sprintf("N=%d", id(p).Shard.N)
+	})
+	for k := 1; k <= n; k++ {
+		switch srcs := bySlot[k]; {
+		case len(srcs) == 0:
+			c.problems = append(c.problems, fmt.Sprintf("shard %d/%d is missing", k, n))
+		case len(srcs) > 1:
+			c.problems = append(c.problems, fmt.Sprintf("shard %d/%d is given %d times: %s", k, n, len(srcs), strings.Join(srcs, ", ")))
+		}
+	}
+	c.differ("versions", func(p P) string { return id(p).Tool.Version })
+	c.differ("commits", func(p P) string { return id(p).Tool.Commit })
+	return c
+}
+
+// noValue is a value differ leaves out.
+const noValue = "\x00"
+
+// differ says when the parts do not all have the same get, and which
+// parts have which.
+func (c *shardCheck[P]) differ(what string, get func(P) string) {
+	vals := map[string][]string{}
+	for _, p := range c.parts {
+		if v := get(p); v != noValue {
+			vals[v] = append(vals[v], c.source(p))
+		}
+	}
+	if len(vals) < 2 {
+		return
+	}
+	var say []string
+	for _, v := range slices.Sorted(maps.Keys(vals)) {
+		shown := v
+		if shown == "" {
+			shown = "none"
+		}
+		say = append(say, fmt.Sprintf("%s in %s", shown, strings.Join(vals[v], ", ")))
+	}
+	c.problems = append(c.problems, fmt.Sprintf("different %s: %s", what, strings.Join(say, "; ")))
+}
+
+// err is every problem found, in one error wrapping ErrMerge; nil for none.
+func (c *shardCheck[P]) err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrMerge, strings.Join(c.problems, "; "))
 }
