@@ -266,7 +266,10 @@ func judgeStopsOn6984(s Session) Verdict {
 				return fail(fmt.Sprintf("after 6984 the client went on to use what the %v protects", p), at, x.ev.Seq)
 			}
 		}
-		if s.ExitStatus == 0 {
+		switch {
+		case s.TimedOut:
+			return fail(fmt.Sprintf("the %v was blocked (6984) and the program did not end: killed at the timeout", p), at)
+		case s.ExitStatus == 0:
 			return fail(fmt.Sprintf("the %v was blocked (6984) and the program exited 0", p), at)
 		}
 		if zeroWords.MatchString(s.Output) {

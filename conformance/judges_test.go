@@ -269,6 +269,15 @@ var judgeCases = []judgeCase{
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(1, "PIN locked? 4 tries left")
 	}},
+	{"CLIENT-05", "says locked, then hangs until the harness kills it", Failed, func(t *testing.T) Session {
+		c := newClient(t, SigningLocked)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		s := c.session(-1, "The signing password is locked.")
+		s.TimedOut = true
+		return s
+	}},
 	{"CLIENT-05", "reads the certificate after 6984 (jpki/myna)", Failed, func(t *testing.T) Session {
 		c := newClient(t, SigningLocked)
 		c.given(jpki.SigningPIN, Configured)
