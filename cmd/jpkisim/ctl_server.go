@@ -211,9 +211,10 @@ type controller struct {
 	// replaced in tests.
 	openProfile func(name string, real bool) (*simulator.Card, error)
 	openState   func(path string) (*simulator.Card, *store.Store, error)
-	// swapped, when not nil, is told of the card put into slot 0: serve
-	// --pki publishes its office's record.
-	swapped func(*simulator.Profile)
+	// swapped, when not nil, is told of the card about to go into slot 0:
+	// serve --pki publishes its office's record from then on, or says why
+	// it cannot, and the card does not go in.
+	swapped func(*simulator.Profile) error
 }
 
 // newController puts the cards under control: each is wrapped for the
@@ -694,6 +695,28 @@ func (c *controller) setCard(s *slotCtl, w http.ResponseWriter, r *http.Request)
 		}
 		return conflict("%v", err)
 	}
+	// serve --pki publishes slot 0's card's record: a card whose record it
+	// cannot publish does not go in, so that the responder never answers
+	// for another card than the one in the reader.
+	if s.n == 0 && c.swapped != nil {
+		q := card.Profile().Clone()
+		if req.State != "" {
+			state, meta, err := store.Load(req.State)
+			if err != nil {
+				if st != nil {
+					st.Close()
+				}
+				return conflict("the office's record of %s: %v", req.State, err)
+			}
+			q.Office = office.RecordOf(state, meta)
+		}
+		if err := c.swapped(q); err != nil {
+			if st != nil {
+				st.Close()
+			}
+			return conflict("the test PKI's responder cannot publish the record of that card (%v): the card in the slot stays", err)
+		}
+	}
 	s.mu.Lock()
 	old := s.store
 	s.card, s.store, s.stateFile = &ctlCard{Card: card}, st, req.State
@@ -704,15 +727,6 @@ func (c *controller) setCard(s *slotCtl, w http.ResponseWriter, r *http.Request)
 		old.Close() // the old card is out of the reader: its file is free
 	}
 	c.log.Info("card replaced by the control interface", "slot", s.n, "profile", card.Profile().Name)
-	if s.n == 0 && c.swapped != nil {
-		q := card.Profile().Clone()
-		if req.State != "" {
-			if state, meta, err := store.Load(req.State); err == nil {
-				q.Office = office.RecordOf(state, meta)
-			}
-		}
-		c.swapped(q)
-	}
 	return nil
 }
 

@@ -356,11 +356,7 @@ func TestServePKIFollowsSlot0(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ps.Close()
-	c.swapped = func(q *simulator.Profile) {
-		if err := ps.follow(q); err != nil {
-			t.Error(err)
-		}
-	}
+	c.swapped = ps.follow
 	if r := askOCSP(t, ps.Addr(), "sign", p.SigningCert, p.SigningCACert); r.Status != ocsp.Good {
 		t.Fatalf("default card's signing certificate: %d", r.Status)
 	}
@@ -387,5 +383,20 @@ func TestServePKIFollowsSlot0(t *testing.T) {
 	}
 	if len(http) != 2 || !strings.HasPrefix(http[0], "OCSP POST /ocsp/sign") || !strings.HasPrefix(http[1], "OCSP POST /ocsp/sign") {
 		t.Fatalf("HTTP events in the control transcripts: %q", http)
+	}
+}
+
+// TestSwapRefusedWhenTheResponderCannotFollow: a card whose office record
+// serve --pki cannot publish does not go into slot 0 (409), and the card
+// there stays: the responder never answers for a card not in the reader.
+func TestSwapRefusedWhenTheResponderCannotFollow(t *testing.T) {
+	c, _, srv := controlled(t, 1)
+	c.swapped = func(*simulator.Profile) error { return errors.New("no responder for it") }
+	code, _, raw := call(t, srv, "POST", "/slots/0/profile", `{"profile":"revoked-address-change"}`)
+	if code != http.StatusConflict || !strings.Contains(raw, "no responder for it") {
+		t.Fatalf("swap: %d %s", code, raw)
+	}
+	if v := mustOK(t, srv, "GET", "/slots/0", ""); v["profile"] != "default" {
+		t.Errorf("the slot holds %v after a refused swap", v["profile"])
 	}
 }

@@ -238,11 +238,7 @@ func serveCards(ctx context.Context, log *slog.Logger, cards []*simulator.Card, 
 			opts.notes.add(ctl.http)
 		}
 		if opts.pki != nil {
-			ctl.swapped = func(p *simulator.Profile) {
-				if err := opts.pki.follow(p); err != nil {
-					log.Warn("OCSP and CRLs still of the card before", "err", err)
-				}
-			}
+			ctl.swapped = opts.pki.follow
 		}
 		bound, stop, err := serveControl(ctx, log, ctl, *opts.control)
 		if err != nil {
