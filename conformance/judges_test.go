@@ -451,7 +451,7 @@ var judgeCases = []judgeCase{
 		c.selectJPKI()
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		readAll(c, jpki.EFSigningCert)
-		c.http("POST /ocsp/sign 200")
+		c.http("OCSP POST /ocsp/sign 200")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
@@ -475,6 +475,24 @@ var judgeCases = []judgeCase{
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
+	{"CLIENT-10", "a garbage OCSP body, answered 200 malformedRequest, before signing", Failed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.http("OCSP POST /ocsp/sign 200 malformedRequest")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
+	{"CLIENT-10", "an OCSP request answered successful before signing", Passed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.http("OCSP POST /ocsp/sign 200 successful")
+		c.sign(jpki.Signing, 0, digestInfo256(msg))
+		return c.session(0, "")
+	}},
 	{"CLIENT-10", "an OCSP GET request (RFC 6960 A.1) before signing", Passed, func(t *testing.T) Session {
 		c := newClient(t, Fresh)
 		c.given(jpki.SigningPIN, Configured)
@@ -487,13 +505,13 @@ var judgeCases = []judgeCase{
 	}},
 	{"CLIENT-10", "signs without asking", Failed, func(t *testing.T) Session {
 		c, _ := signed(t, Revoked, digestInfo256(msg))
-		c.http("POST /ocsp/sign 200")
+		c.http("OCSP POST /ocsp/sign 200")
 		return c.session(0, "")
 	}},
 	{"CLIENT-10", "asks about the other certificate", Failed, func(t *testing.T) Session {
 		c := newClient(t, OnHold)
 		c.given(jpki.SigningPIN, Configured)
-		c.http("GET /crl/auth.crl 200")
+		c.http("CRL GET /crl/auth.crl 200")
 		c.selectJPKI()
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
@@ -503,7 +521,7 @@ var judgeCases = []judgeCase{
 		c := newClient(t, Fresh)
 		c.selectJPKI()
 		readAll(c, jpki.EFAuthCert)
-		c.http("GET /crl/auth.crl 200")
+		c.http("CRL GET /crl/auth.crl 200")
 		return c.session(0, "")
 	}},
 	{"CLIENT-10", "succeeds without asking", Failed, func(t *testing.T) Session {
@@ -524,7 +542,7 @@ var judgeCases = []judgeCase{
 		c.selectJPKI()
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		readAll(c, jpki.EFSigningCert)
-		c.http("POST /ocsp/sign 200")
+		c.http("OCSP POST /ocsp/sign 200")
 		return c.session(1, "the signing certificate is revoked")
 	}},
 	{"CLIENT-11", "revoked certificate used, exit 0", Failed, func(t *testing.T) Session {
@@ -535,7 +553,7 @@ var judgeCases = []judgeCase{
 		c := newClient(t, OnHold)
 		c.given(jpki.AuthPIN, Configured)
 		c.selectJPKI()
-		c.http("POST /ocsp/auth 200")
+		c.http("OCSP POST /ocsp/auth 200")
 		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
 		c.sign(jpki.Auth, 0, digestInfo256(msg))
 		return c.session(1, "")

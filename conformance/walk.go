@@ -198,14 +198,19 @@ func (s step) revocationCheck() (jpki.Kind, bool) {
 	if s.ev.Kind != transcript.HTTP {
 		return 0, false
 	}
+	// "OCSP POST /ocsp/sign 200 successful", "CRL GET /crl/auth.crl 200":
+	// what, method, path, HTTP status and, for OCSP, the response's status.
 	fields := strings.Fields(s.ev.Detail)
-	if len(fields) == 0 {
+	if len(fields) < 4 {
 		return 0, false
 	}
-	if status, err := strconv.Atoi(fields[len(fields)-1]); err != nil || status < 200 || status > 299 {
+	if status, err := strconv.Atoi(fields[3]); err != nil || status < 200 || status > 299 {
 		return 0, false
 	}
-	for _, f := range fields {
+	if fields[0] == "OCSP" && len(fields) > 4 && fields[4] != "successful" {
+		return 0, false // an OCSP error (malformedRequest, …) says nothing of the certificate
+	}
+	for _, f := range fields[2:3] {
 		for _, k := range jpki.Kinds {
 			a := pki.Abbrev(k)
 			if f == "/ocsp/"+a || strings.HasPrefix(f, "/ocsp/"+a+"/") || f == "/crl/"+a+".crl" {

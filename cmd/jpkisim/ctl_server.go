@@ -988,8 +988,11 @@ func serveControl(ctx context.Context, log *slog.Logger, c *controller, addr con
 	}
 	srv := &http.Server{Handler: c.handler(), MaxHeaderBytes: 16 << 10,
 		ReadHeaderTimeout: controlLimits.header, ReadTimeout: controlLimits.read, WriteTimeout: controlLimits.write, IdleTimeout: controlLimits.idle}
-	go srv.Serve(newLimitListener(ln, controlLimits.conns))
+	limited := newLimitListener(ln, controlLimits.conns)
+	go srv.Serve(limited)
 	context.AfterFunc(ctx, func() { srv.Close() })
 	log.Info("control interface", "address", bound.String())
-	return bound, func() { srv.Close() }, nil
+	// The listener is closed here too: srv.Close closes only the listeners
+	// Serve has taken up, which its goroutine may not have done yet.
+	return bound, func() { srv.Close(); limited.Close() }, nil
 }

@@ -400,3 +400,30 @@ func TestSwapRefusedWhenTheResponderCannotFollow(t *testing.T) {
 		t.Errorf("the slot holds %v after a refused swap", v["profile"])
 	}
 }
+
+// TestNotedOCSPStatus: an OCSP request is noted with the HTTP status and
+// the OCSP response's own: a garbage body gets HTTP 200 with
+// malformedRequest, which is no answer about a certificate (CLIENT-10).
+func TestNotedOCSPStatus(t *testing.T) {
+	var notes []string
+	var mu sync.Mutex
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := fixtures.MustProfile("default")
+	ps, err := servePKI(ctx, slog.New(slog.DiscardHandler), p, "127.0.0.1:0", func(d string) { mu.Lock(); notes = append(notes, d); mu.Unlock() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	askOCSP(t, ps.Addr(), "sign", p.SigningCert, p.SigningCACert)
+	resp, err := http.Post("http://"+ps.Addr()+"/ocsp/sign", "application/ocsp-request", strings.NewReader("not an OCSP request"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) != 2 || notes[0] != "OCSP POST /ocsp/sign 200 successful" || notes[1] != "OCSP POST /ocsp/sign 200 malformedRequest" {
+		t.Errorf("noted %q", notes)
+	}
+}

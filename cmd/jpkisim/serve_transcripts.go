@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/asn1"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -175,13 +176,48 @@ func noted(h http.Handler, note func(string)) http.Handler {
 		if filepath.Ext(r.URL.Path) == ".crl" {
 			what = "CRL"
 		}
-		note(fmt.Sprintf("%s %s %s %d", what, r.Method, r.URL.Path, sw.status))
+		detail := fmt.Sprintf("%s %s %s %d", what, r.Method, r.URL.Path, sw.status)
+		if what == "OCSP" && sw.status == http.StatusOK {
+			detail += " " + ocspStatus(sw.head)
+		}
+		note(detail)
 	})
+}
+
+// ocspStatus names the responseStatus of an OCSP response (RFC 6960
+// §4.2.1): "successful", "malformedRequest", …; "unparsable" for bytes
+// that are not one. An HTTP 200 can carry an OCSP error, which is no
+// answer about a certificate (docs/conformance.md, CLIENT-10).
+func ocspStatus(b []byte) string {
+	var resp struct {
+		Status asn1.Enumerated
+		Bytes  asn1.RawValue `asn1:"optional,explicit,tag:0"`
+	}
+	if _, err := asn1.Unmarshal(b, &resp); err != nil {
+		return "unparsable"
+	}
+	names := map[asn1.Enumerated]string{0: "successful", 1: "malformedRequest", 2: "internalError", 3: "tryLater", 5: "sigRequired", 6: "unauthorized"}
+	if n, ok := names[resp.Status]; ok {
+		return n
+	}
+	return fmt.Sprintf("status-%d", resp.Status)
 }
 
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	head   []byte // the first maxNotedBody bytes of the body
+}
+
+// maxNotedBody bounds what statusWriter keeps of a body: an OCSP response
+// of the test PKI is about 2 KB.
+const maxNotedBody = 64 << 10
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if room := maxNotedBody - len(s.head); room > 0 {
+		s.head = append(s.head, b[:min(len(b), room)]...)
+	}
+	return s.ResponseWriter.Write(b)
 }
 
 func (s *statusWriter) WriteHeader(code int) {
