@@ -4,10 +4,10 @@ GO ?= go
 # libpcsclite), and those the tests need besides: TLS roots for the Go module
 # proxy, git for the gofmt check, and the real PC/SC stack the suite runs
 # through (pcscd with vsmartcard's vpcd driver, OpenSC, pcsc-tools, openssl),
-# OpenSSH's ssh-keygen and jq for the certification checks, and iproute2 for the
+# OpenSSH's ssh-keygen, jq and xxd for the certification checks, and iproute2 for the
 # loopback of the private network namespace it runs in.
 BUILD_PACKAGES := ca-certificates gcc pkg-config libpcsclite-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl openssh-client jq iproute2 chromium
+TEST_PACKAGES := $(BUILD_PACKAGES) git pcscd vsmartcard-vpcd opensc pcsc-tools openssl openssh-client jq xxd iproute2 chromium
 
 .PHONY: run test deps check lint build bench bench-pcsc fuzz fixtures clean
 

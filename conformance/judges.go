@@ -656,18 +656,31 @@ func judgeNoPINLeftVerified(s Session) Verdict {
 	}
 	p, _ := steps[last].pinOf()
 	lastAt := steps[last].ev.At // the client's last command so far
-	for _, x := range steps[last+1:] {
+	late := -1                  // pcscd's idle power-off, when it came first
+	for i, x := range steps[last+1:] {
 		switch {
 		case x.ev.Kind == transcript.Reset:
 			return pass(fmt.Sprintf("the %v verified, the session ended with reset", p), steps[last].ev.Seq, x.ev.Seq)
 		case x.ev.Kind == transcript.PowerOff && x.ev.At-lastAt > transcript.MicrosOf(idlePowerOff):
-			return fail(fmt.Sprintf("the %v was left verified until pcscd powered the unused card off, %v after the client's last command (a client's own power-off comes at its disconnect)",
-				p, (x.ev.At-lastAt).Duration().Round(time.Millisecond)), steps[last].ev.Seq, x.ev.Seq)
+			if late < 0 {
+				late = last + 1 + i
+			}
 		case x.ev.Kind == transcript.PowerOff:
 			return pass(fmt.Sprintf("the %v verified, the session ended with power-off", p), steps[last].ev.Seq, x.ev.Seq)
 		case x.ev.Kind == transcript.Exchange:
 			lastAt = x.ev.At
 		}
+	}
+	if late >= 0 {
+		x := steps[late]
+		gap := x.ev.At - steps[last].ev.At
+		for _, y := range steps[last+1 : late] {
+			if y.ev.Kind == transcript.Exchange {
+				gap = x.ev.At - y.ev.At
+			}
+		}
+		return fail(fmt.Sprintf("the %v was left verified until pcscd powered the unused card off, %v after the client's last command (a client's own power-off comes at its disconnect)",
+			p, gap.Duration().Round(time.Millisecond)), steps[last].ev.Seq, x.ev.Seq)
 	}
 	for _, x := range steps[last+1:] {
 		if x.ev.Kind == transcript.Disconnect {

@@ -648,6 +648,20 @@ var judgeCases = []judgeCase{
 		last.At += transcript.MicrosOf(800 * time.Millisecond) // pcscd powers an unused card off after its grace period
 		return s
 	}},
+	{"CLIENT-14", "pcscd's idle power-off, then the client's own reset (a slow client that resets from another process)", Passed, func(t *testing.T) Session {
+		c := newClient(t, Fresh)
+		c.given(jpki.SigningPIN, Configured)
+		c.selectJPKI()
+		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c.event(transcript.PowerOff)
+		c.event(transcript.PowerOn)
+		c.event(transcript.Reset)
+		s := c.session(0, "")
+		for i := len(s.Transcript.Events) - 3; i < len(s.Transcript.Events); i++ {
+			s.Transcript.Events[i].At += transcript.MicrosOf(800 * time.Millisecond)
+		}
+		return s
+	}},
 	{"CLIENT-14", "a reset however late (SCARD_RESET_CARD: pcscd never resets an idle card)", Passed, func(t *testing.T) Session {
 		c := newClient(t, Fresh)
 		c.given(jpki.SigningPIN, Configured)

@@ -20,26 +20,14 @@ if in_host_ns; then
 fi
 enter_private_ns "$0" "$@"
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	local rc=$?
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	# JPKISIM_CERTIFY_KEEP=DIR keeps the reports, for a look at them.
+. scripts/work.sh
+# JPKISIM_CERTIFY_KEEP=DIR keeps the reports, for a look at them.
+on_exit() {
 	if [ -n "${JPKISIM_CERTIFY_KEEP:-}" ]; then
 		mkdir -p "$JPKISIM_CERTIFY_KEEP"
 		cp "$work"/*.html "$work"/*.json "$JPKISIM_CERTIFY_KEEP"/ 2>/dev/null || true
 	fi
-	if [ $rc -ne 0 ] && [ -f "$work/pcscd.log" ]; then
-		echo "--- pcscd.log (last lines)"
-		tail -n 15 "$work/pcscd.log"
-	fi
-	rm -rf "$work"
-	exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 J="$work/jpkisim"
 go build -buildvcs=auto -ldflags "${VCS_LDFLAGS:-}" -o "$J" ./cmd/jpkisim

@@ -89,10 +89,13 @@ func (d *transcriptDir) name(t time.Time, what string) string {
 	return filepath.Join(d.dir, fmt.Sprintf("%s-%s-%04d.json", t.UTC().Format("20060102T150405.000000Z"), what, d.seq))
 }
 
-// worth reports whether a session has anything to show.
+// worth reports whether a session has anything to show: an exchange, a
+// request the responder answered, or a reset a program asked for (which
+// ends a PIN's verified state: CLIENT-14); not power-on and power-off
+// alone, which pcscd makes by itself.
 func worth(t transcript.Transcript) bool {
 	for _, e := range t.Events {
-		if e.Kind == transcript.Exchange || e.Kind == transcript.HTTP {
+		if e.Kind == transcript.Exchange || e.Kind == transcript.HTTP || e.Kind == transcript.Reset {
 			return true
 		}
 	}

@@ -94,3 +94,24 @@ func TestServeTranscriptDir(t *testing.T) {
 		t.Errorf("the lone request: %v %+v", err, pk)
 	}
 }
+
+// TestRingKeepsASessionThatOnlyResets: a session in which a program only
+// reset the card (scriptor's "reset" after pcscd powered the card off) is
+// kept: the reset ends a PIN's verified state, which CLIENT-14 judges. A
+// session of power-on and power-off alone (pcscd probing) is not.
+func TestRingKeepsASessionThatOnlyResets(t *testing.T) {
+	r := &sessionRing{reader: "Virtual PCD 00 00"}
+	atr := []byte{0x3B, 0x00}
+	rec := r.Begin()
+	rec.Event(transcript.PowerOn, atr)
+	rec.Event(transcript.PowerOff, nil)
+	r.End(rec)
+	rec = r.Begin()
+	rec.Event(transcript.PowerOn, atr)
+	rec.Event(transcript.Reset, atr)
+	r.End(rec)
+	got := r.last(10)
+	if len(got) != 1 || got[0].Events[len(got[0].Events)-1].Kind != transcript.Reset {
+		t.Fatalf("kept %d sessions: %+v", len(got), got)
+	}
+}

@@ -93,10 +93,22 @@ case $sw in
 	;;
 esac
 
-# read_cert FID FILE: the DER certificate of EF FID, read in chunks up to its
-# DER length, into FILE; status 1 when the EF holds none.
+# Each jpkisim apdu is a connection of its own, and pcscd powers an unused
+# card off between two of them when the machine is slow: what needs the
+# password (the signing certificate, the signature) gets its VERIFY in the
+# same connection — the value the card accepted, presented again.
+VERIFY="00A4020C02001B 00200080{len:signing-pin}{signing-pin}"
+
+# read_cert FID FILE [verify]: the DER certificate of EF FID, read in chunks
+# up to its DER length, into FILE, after the password's VERIFY in the same
+# connection with "verify"; status 1 when the EF holds none.
 read_cert() {
-	r=$(apdu "$AP" "00A4020C02$1" 00B0000004 | tail -n 1)
+	pre= skip=3
+	if [ "${3:-}" = verify ]; then
+		pre=$VERIFY skip=5
+	fi
+	# shellcheck disable=SC2086 # the VERIFY is two C-APDUs
+	r=$(apdu "$AP" $pre "00A4020C02$1" 00B0000004 | tail -n 1)
 	case $r in
 	3082????9000) ;;
 	*) return 1 ;;
@@ -111,8 +123,8 @@ read_cert() {
 		cmds="$cmds $(printf '00B0%04X%02X' "$off" $((n % 256)))"
 		off=$((off + n))
 	done
-	# shellcheck disable=SC2086 # one argument per READ BINARY
-	apdu "$AP" "00A4020C02$1" $cmds | tail -n +3 >"$tmp/chunks" || return 1
+	# shellcheck disable=SC2086 # one argument per C-APDU
+	apdu "$AP" $pre "00A4020C02$1" $cmds | tail -n "+$skip" >"$tmp/chunks" || return 1
 	: >"$tmp/hex"
 	while read -r c; do
 		case $c in
@@ -122,7 +134,7 @@ read_cert() {
 	done <"$tmp/chunks"
 	xxd -r -p "$tmp/hex" >"$2"
 }
-if ! read_cert 0001 "$tmp/cert.der"; then
+if ! read_cert 0001 "$tmp/cert.der" verify; then
 	if has crash-without-cert; then
 		echo "panic: runtime error: invalid memory address or nil pointer dereference"
 		kill -SEGV $$
@@ -167,19 +179,23 @@ else
 fi
 cmd=$(printf '802A0080%02X%s00' $((${#data} / 2)) "$data")
 if has no-get-response; then
-	r=$(printf '%s\n' "$AP" 00A4020C02001A "$cmd" | scriptor -r "$JPKISIM_READER" 2>/dev/null | sed -n 's/^< //p' | tail -n 1)
+	pin=$(printf %s "$JPKISIM_SIGN_PIN" | od -An -v -tx1 | tr -d ' \n' | tr a-f A-F)
+	r=$(printf '%s\n' "$AP" 00A4020C02001B "$(printf '00200080%02X' $((${#pin} / 2)))$pin" 00A4020C02001A "$cmd" |
+		scriptor -r "$JPKISIM_READER" 2>/dev/null | sed -n 's/^< //p' | tail -n 1)
 	r=$(printf %s "${r%% :*}" | tr -d ' ')
 	case $r in
 	*61??) r=${r%????}9000 ;; # "more data": taken for the end
 	esac
 elif has short-timeout; then
-	if ! r=$(timeout 1 jpkisim apdu --target "pcsc:$JPKISIM_READER" "$AP" 00A4020C02001A "$cmd"); then
+	# shellcheck disable=SC2086 # the VERIFY is two C-APDUs
+	if ! r=$(timeout 1 jpkisim apdu --target "pcsc:$JPKISIM_READER" "$AP" $VERIFY 00A4020C02001A "$cmd"); then
 		echo "the card did not answer the signature within 1 s: giving up"
 		done_with 1
 	fi
 	r=$(printf '%s\n' "$r" | tail -n 1)
 else
-	r=$(apdu "$AP" 00A4020C02001A "$cmd" | tail -n 1)
+	# shellcheck disable=SC2086 # the VERIFY is two C-APDUs
+	r=$(apdu "$AP" $VERIFY 00A4020C02001A "$cmd" | tail -n 1)
 fi
 sw=${r#"${r%????}"}
 sig=${r%????}
