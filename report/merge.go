@@ -40,7 +40,8 @@ var ErrMerge = errors.New("the shards do not make one run")
 // each ran. It refuses, naming every problem at once (an error wrapping
 // ErrMerge): no parts; a part that is not a shard; shards of different
 // counts N; a shard missing or given twice; shards of different tool
-// versions or commits, feature sets (FeaturesDigest), tag filters, seeds
+// versions or commits, feature sets (FeaturesDigest), feature paths
+// (Identity.Paths), tag filters, seeds
 // or targets.
 func Merge(parts []Part) (Run, error) {
 	if len(parts) == 0 {
@@ -50,6 +51,12 @@ func Merge(parts []Part) (Run, error) {
 	c := newShardCheck(parts, func(p Part) (string, Identity) { return p.Source, p.Run.Identity }, "run")
 	differ := func(what string, get func(Run) string) { c.differ(what, func(p Part) string { return get(p.Run) }) }
 	differ("feature sets", func(r Run) string { return r.Identity.FeaturesDigest })
+	differ("feature paths", func(r Run) string {
+		if len(r.Identity.Paths) == 0 {
+			return "all"
+		}
+		return strings.Join(r.Identity.Paths, " ")
+	})
 	differ("tag filters", func(r Run) string { return r.Identity.Tags })
 	differ("seeds", func(r Run) string { return fmt.Sprint(r.Identity.Seed) })
 	differ("targets", func(r Run) string {

@@ -124,6 +124,11 @@ func TestMergeRefuses(t *testing.T) {
 			p[1].Run.Identity.Tags = "@RETRY-06"
 			return p
 		}, []string{"different tag filters"}},
+		"paths": {func() []report.Part {
+			p := shards(2)
+			p[0].Run.Identity.Paths = []string{"retry.feature:11"}
+			return p
+		}, []string{"different feature paths: all in shard-2.json; retry.feature:11 in shard-1.json"}},
 		"seeds": {func() []report.Part {
 			p := shards(2)
 			p[1].Run.Identity.Seed = 7

@@ -68,6 +68,10 @@ type Identity struct {
 	// FeaturesDigest is the SHA-256 of the feature files the run read
 	// (scenarios.FeaturesDigest), hex: shards of one run read the same.
 	FeaturesDigest string `json:"features_digest,omitempty"`
+	// Paths are the feature paths the run selected, inside its features
+	// (FEATURE arguments, "retry.feature:11"); none for all of them. The
+	// shards of one run select the same.
+	Paths []string `json:"paths,omitempty"`
 	// Shard is the part of a split run this one is (--shard K/N); the
 	// zero Shard for a whole run.
 	Shard Shard `json:"shard,omitzero"`

@@ -114,3 +114,21 @@ func TestEmptyShardPasses(t *testing.T) {
 		t.Fatalf("merge: exit %d %s", code, errOut)
 	}
 }
+
+// TestMergeRefusesShardsOfOtherPaths: shards that select different
+// scenarios of the same feature files (FEATURE arguments FILE:LINE) are
+// not one run, though they read the same files (found by review: merged).
+func TestMergeRefusesShardsOfOtherPaths(t *testing.T) {
+	dir := t.TempDir()
+	one, two := filepath.Join(dir, "1.json"), filepath.Join(dir, "2.json")
+	if code, _, errOut := runCLI(t, "run", "--target", "sim", "selection.feature:8", "--shard", "1/2", "--format", "evidence:"+one); code > 1 {
+		t.Fatalf("shard 1/2: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "run", "--target", "sim", "selection.feature", "--shard", "2/2", "--format", "evidence:"+two); code > 1 {
+		t.Fatalf("shard 2/2: exit %d %s", code, errOut)
+	}
+	code, _, errOut := runCLI(t, "report", "merge", "--out", filepath.Join(dir, "m"), one, two)
+	if code != 2 || !strings.Contains(errOut, "different feature paths") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("merge: exit %d %q, want 2 and the feature paths named on one line", code, errOut)
+	}
+}

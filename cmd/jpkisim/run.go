@@ -265,7 +265,7 @@ one report (docs/sharding.md).`,
 				ts[i] = c.Target
 			}
 			id := report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine(), Tags: tags, Seed: random, Features: featuresName(featuresDir),
-				FeaturesDigest: digest, Shard: shard, Machine: machine()}
+				FeaturesDigest: digest, Paths: paths, Shard: shard, Machine: machine()}
 			var stop interruption
 			for i := range runs {
 				runs[i].Stopped = stop.caught
