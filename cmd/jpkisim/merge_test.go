@@ -132,3 +132,15 @@ func TestMergeRefusesShardsOfOtherPaths(t *testing.T) {
 		t.Fatalf("merge: exit %d %q, want 2 and the feature paths named on one line", code, errOut)
 	}
 }
+
+// TestShardOfNothingIsRefused: a shard of a run that selects no scenario
+// at all is a usage error, as the whole run is — not an empty pass that
+// merges into a green report of nothing (found by review).
+func TestShardOfNothingIsRefused(t *testing.T) {
+	for k := 1; k <= 2; k++ {
+		code, _, errOut := runCLI(t, "run", "--target", "sim", "selection.feature:9", "--shard", fmt.Sprintf("%d/2", k), "--format", "progress")
+		if code != 2 || !strings.Contains(errOut, "selection.feature:9") {
+			t.Errorf("shard %d/2 of no scenario: exit %d %q, want 2 naming the path", k, code, errOut)
+		}
+	}
+}

@@ -380,10 +380,26 @@ func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note,
 	if worst != 0 {
 		return exitError{worst}
 	}
-	if total == 0 && !reports.identity.Shard.Sharded() { // a shard may hold none of the selection
+	if total == 0 && !selectsAny(runs) { // a shard may hold none of the selection, not of nothing
 		return usageError{noScenario(featuresDir, tags, args)}
 	}
 	return nil
+}
+
+// selectsAny reports whether the whole run of runs, unsharded, would start
+// a scenario on one of its targets (scenarios.Plan): a shard of a run that
+// selects nothing is refused as that run is.
+func selectsAny(runs []scenarios.Config) bool {
+	for _, c := range runs {
+		if !c.Shard.Sharded() {
+			continue // its Ran said it
+		}
+		c.Shard = report.Shard{}
+		if p, err := scenarios.Plan(c); err != nil || len(p.Scenarios) > 0 {
+			return true // a plan that fails failed the run before
+		}
+	}
+	return false
 }
 
 // noScenario says why a run ran no scenario: the features hold none, or
