@@ -111,3 +111,36 @@ func TestShardWithNothing(t *testing.T) {
 	}
 	t.Skip("every one of 50 shards holds a @RETRY-06 scenario")
 }
+
+// TestOverlappingPathsRunAScenarioOnce: a scenario two paths select (the
+// file and FILE:LINE of one of its scenarios, or "." and FILE:LINE) is
+// planned and run once, as its shard runs it — not twice in the whole run
+// and once in the merged shards (found by review).
+func TestOverlappingPathsRunAScenarioOnce(t *testing.T) {
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
+	file, err := Plan(Config{Target: target, Paths: []string{"selection.feature"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, paths := range [][]string{
+		{"selection.feature", "selection.feature:8"},
+		{"selection.feature:8", "selection.feature"},
+		{".", "selection.feature:8"},
+	} {
+		p, err := Plan(Config{Target: target, Paths: paths})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := len(file.Scenarios)
+		if paths[0] == "." {
+			all, _ := Plan(Config{Target: target})
+			want = len(all.Scenarios)
+		}
+		if len(p.Scenarios) != want {
+			t.Errorf("%q: plans %d scenarios, want %d", paths, len(p.Scenarios), want)
+		}
+		if r := Execute(Config{Target: target, Paths: paths, Tags: "@CERT-08", Format: "progress", Output: io.Discard}); paths[0] != "." && r.Ran != len(file.Scenarios) {
+			t.Errorf("%q: ran %d scenarios, want %d", paths, r.Ran, len(file.Scenarios))
+		}
+	}
+}
