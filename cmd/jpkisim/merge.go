@@ -54,6 +54,9 @@ otherwise.`,
 			if out == "" {
 				return usageError{errors.New("merge: --out DIR is required")}
 			}
+			if st, err := os.Stat(out); err == nil && !st.IsDir() {
+				return usageError{fmt.Errorf("merge: --out %s is not a directory", out)}
+			}
 			files := map[string][]byte{}
 			kinds := map[string][]string{}
 			for _, path := range args {

@@ -144,3 +144,18 @@ func TestShardOfNothingIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeOutNotADirectory: --out naming a file is the command line's
+// fault: exit 2, one line naming --out, before anything is written (found
+// by review: exit 1 with mkdir's error).
+func TestMergeOutNotADirectory(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "s1.json")
+	if code, _, errOut := runCLI(t, "run", "--target", "sim", "selection.feature", "--shard", "1/1", "--format", "evidence:"+f); code > 1 {
+		t.Fatalf("shard 1/1: exit %d %s", code, errOut)
+	}
+	code, _, errOut := runCLI(t, "report", "merge", "--out", f, f)
+	if code != 2 || !strings.Contains(errOut, "--out") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("merge --out FILE: exit %d %q, want 2 naming --out", code, errOut)
+	}
+}
