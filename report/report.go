@@ -34,6 +34,12 @@ const (
 // Worse ranks outcomes: a scenario's is its worst step's.
 func (s Status) Worse(than Status) bool { return rank[s] > rank[than] }
 
+// Fails reports whether a scenario or step of status s fails a run: failed,
+// undefined, pending or ambiguous (the suite is strict, docs/reports.md).
+func (s Status) Fails() bool {
+	return s == Failed || s == Undefined || s == Pending || s == Ambiguous
+}
+
 var rank = map[Status]int{Passed: 0, Skipped: 1, NotRun: 2, Pending: 3, Undefined: 4, Ambiguous: 5, Failed: 6}
 
 // Run is one `jpkisim run` (or one `go test` of the suite): one or more

@@ -172,13 +172,13 @@ func mergeRuns(stdout io.Writer, out string, args []string, files map[string][]b
 	for _, t := range run.Targets {
 		for _, s := range t.Scenarios {
 			total++
-			if s.Status == report.Failed {
+			if s.Status.Fails() { // as in the whole run: undefined, pending, ambiguous too
 				failed++
 			}
 		}
 	}
 	fmt.Fprintf(stdout, "merged %d shards: %d scenarios, %d failed; reports in %s\n", len(parts), total, failed, out)
-	if failed > 0 || run.Interrupted != "" {
+	if failed > 0 || run.Interrupted != "" || slices.ContainsFunc(run.Targets, func(t report.TargetRun) bool { return t.Lost != "" }) {
 		return exitError{exitFailed}
 	}
 	return nil

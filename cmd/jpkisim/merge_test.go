@@ -159,3 +159,21 @@ func TestMergeOutNotADirectory(t *testing.T) {
 		t.Fatalf("merge --out FILE: exit %d %q, want 2 naming --out", code, errOut)
 	}
 }
+
+// TestMergeOfUndefinedStepsFails: a shard that failed because a step has
+// no definition (exit 1) makes the merge fail too, as the whole run does
+// (found by review: "0 failed", exit 0, its scenario "undefined").
+func TestMergeOfUndefinedStepsFails(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "u.feature"), []byte("Feature: U\n  Scenario: undefined\n    When I frobnicate the card\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, "s1.json")
+	if code, _, errOut := runCLI(t, "run", "--target", "sim", "--features", dir, "--shard", "1/1", "--format", "evidence:"+f); code != 1 {
+		t.Fatalf("shard 1/1 of an undefined step: exit %d %s, want 1", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "report", "merge", "--out", filepath.Join(dir, "m"), f)
+	if code != 1 || !strings.Contains(out, "1 failed") {
+		t.Fatalf("merge: exit %d %q %q, want 1 and the scenario counted failed", code, out, errOut)
+	}
+}
