@@ -41,8 +41,8 @@ var ErrMerge = errors.New("the shards do not make one run")
 // ErrMerge): no parts; a part that is not a shard; shards of different
 // counts N; a shard missing or given twice; shards of different tool
 // versions or commits, feature sets (FeaturesDigest), feature paths
-// (Identity.Paths), tag filters, seeds
-// or targets.
+// (Identity.Paths), tag filters, seeds or targets; a scenario that two
+// shards hold.
 func Merge(parts []Part) (Run, error) {
 	if len(parts) == 0 {
 		return Run{}, fmt.Errorf("%w: no shard given", ErrMerge)
@@ -66,6 +66,7 @@ func Merge(parts []Part) (Run, error) {
 		}
 		return strings.Join(names, " + ")
 	})
+	c.problems = append(c.problems, twice(parts)...)
 	if err := c.err(); err != nil {
 		return Run{}, err
 	}
@@ -124,6 +125,31 @@ func Merge(parts []Part) (Run, error) {
 		out.Targets = append(out.Targets, merged)
 	}
 	return out, nil
+}
+
+// twice names each scenario (target, file and line) that two parts hold:
+// the N shards of one run are disjoint, so they split it differently (two
+// builds that hash otherwise, an edited file).
+func twice(parts []Part) []string {
+	type key struct {
+		target, uri string
+		line        int
+	}
+	seen := map[key]string{}
+	var out []string
+	for _, p := range parts {
+		for _, t := range p.Run.Targets {
+			for _, s := range t.Scenarios {
+				k := key{t.Name, s.URI, s.Line}
+				if first, ok := seen[k]; ok && first != p.Run.Identity.Shard.String() {
+					out = append(out, fmt.Sprintf("scenario %s:%d %q in shards %s and %s", s.URI, s.Line, s.Name, first, p.Run.Identity.Shard))
+					continue
+				}
+				seen[k] = p.Run.Identity.Shard.String()
+			}
+		}
+	}
+	return out
 }
 
 // firstRules is the rule catalogue of the first shard that has one.

@@ -129,6 +129,12 @@ func TestMergeRefuses(t *testing.T) {
 			p[0].Run.Identity.Paths = []string{"retry.feature:11"}
 			return p
 		}, []string{"different feature paths: all in shard-2.json; retry.feature:11 in shard-1.json"}},
+		"a scenario in two shards": {func() []report.Part {
+			p := shards(2)
+			s := p[0].Run.Targets[0].Scenarios[0]
+			p[1].Run.Targets[0].Scenarios = append(p[1].Run.Targets[0].Scenarios, s)
+			return p
+		}, []string{"in shards 1/2 and 2/2"}},
 		"seeds": {func() []report.Part {
 			p := shards(2)
 			p[1].Run.Identity.Seed = 7
