@@ -41,8 +41,8 @@ var ErrMerge = errors.New("the shards do not make one run")
 // ErrMerge): no parts; a part that is not a shard; shards of different
 // counts N; a shard missing or given twice; shards of different tool
 // versions or commits, feature sets (FeaturesDigest), feature paths
-// (Identity.Paths), tag filters, seeds or targets; a scenario that two
-// shards hold.
+// (Identity.Paths), card states (StateDigest), tag filters, seeds or
+// targets; a scenario that two shards hold.
 func Merge(parts []Part) (Run, error) {
 	if len(parts) == 0 {
 		return Run{}, fmt.Errorf("%w: no shard given", ErrMerge)
@@ -57,6 +57,7 @@ func Merge(parts []Part) (Run, error) {
 		}
 		return strings.Join(r.Identity.Paths, " ")
 	})
+	differ("card states", func(r Run) string { return r.Identity.StateDigest })
 	differ("tag filters", func(r Run) string { return r.Identity.Tags })
 	differ("seeds", func(r Run) string { return fmt.Sprint(r.Identity.Seed) })
 	differ("targets", func(r Run) string {

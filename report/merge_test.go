@@ -135,6 +135,11 @@ func TestMergeRefuses(t *testing.T) {
 			p[1].Run.Targets[0].Scenarios = append(p[1].Run.Targets[0].Scenarios, s)
 			return p
 		}, []string{"in shards 1/2 and 2/2"}},
+		"states": {func() []report.Part {
+			p := shards(2)
+			p[1].Run.Identity.StateDigest = "cc"
+			return p
+		}, []string{"different card states: none in shard-1.json; cc in shard-2.json"}},
 		"seeds": {func() []report.Part {
 			p := shards(2)
 			p[1].Run.Identity.Seed = 7

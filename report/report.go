@@ -78,6 +78,10 @@ type Identity struct {
 	// (FEATURE arguments, "retry.feature:11"); none for all of them. The
 	// shards of one run select the same.
 	Paths []string `json:"paths,omitempty"`
+	// StateDigest is the SHA-256, hex, of the state file every scenario
+	// started from (run --state); none without one. The shards of one run
+	// start from the same card.
+	StateDigest string `json:"state_digest,omitempty"`
 	// Shard is the part of a split run this one is (--shard K/N); the
 	// zero Shard for a whole run.
 	Shard Shard `json:"shard,omitzero"`

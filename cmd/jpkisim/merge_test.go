@@ -177,3 +177,30 @@ func TestMergeOfUndefinedStepsFails(t *testing.T) {
 		t.Fatalf("merge: exit %d %q %q, want 1 and the scenario counted failed", code, out, errOut)
 	}
 }
+
+// TestMergeRefusesShardsOfOtherStates: shards that started from different
+// --state files (one card with another auth PIN) are not one run, though
+// their target is the same sim:default (found by review: merged).
+func TestMergeRefusesShardsOfOtherStates(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", a); code != 0 {
+		t.Fatalf("card new: exit %d %s", code, errOut)
+	}
+	t.Setenv("JPKISIM_AUTH_PIN", "4321")
+	if code, _, errOut := runCLI(t, "card", "new", "--state", b); code != 0 {
+		t.Fatalf("card new: exit %d %s", code, errOut)
+	}
+	var files []string
+	for k, state := range []string{a, b} {
+		f := filepath.Join(dir, fmt.Sprintf("s%d.json", k+1))
+		if code, _, errOut := runCLI(t, "run", "selection.feature", "--state", state, "--shard", fmt.Sprintf("%d/2", k+1), "--format", "evidence:"+f); code > 1 {
+			t.Fatalf("shard %d/2: exit %d %s", k+1, code, errOut)
+		}
+		files = append(files, f)
+	}
+	code, _, errOut := runCLI(t, append([]string{"report", "merge", "--out", filepath.Join(dir, "m")}, files...)...)
+	if code != 2 || !strings.Contains(errOut, "different card states") {
+		t.Fatalf("merge: exit %d %q, want 2 naming the card states", code, errOut)
+	}
+}
