@@ -204,3 +204,18 @@ func TestMergeRefusesShardsOfOtherStates(t *testing.T) {
 		t.Fatalf("merge: exit %d %q, want 2 naming the card states", code, errOut)
 	}
 }
+
+// TestEmptyShardValueIsRefused: --shard "" (a CI variable left empty) is
+// a bad shard, not the whole run on every machine (found by review: run
+// and certify took it for no --shard, diff refused it).
+func TestEmptyShardValueIsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--target", "sim", "selection.feature", "--shard", ""},
+		{"certify", "--client", "true", "--profile", "relying-party", "--shard", ""},
+	} {
+		code, _, errOut := runCLI(t, args...)
+		if code != 2 || !strings.Contains(errOut, `--shard ""`) {
+			t.Errorf("%q: exit %d %q, want 2 naming --shard", args, code, errOut)
+		}
+	}
+}

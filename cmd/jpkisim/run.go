@@ -180,7 +180,7 @@ one report (docs/sharding.md).`,
 				return usageError{err}
 			}
 			var shard report.Shard
-			if shardText != "" {
+			if shardText != "" || cmd.Flags().Changed("shard") { // "" too: a CI variable left empty
 				if shard, err = report.ParseShard(shardText); err != nil {
 					return usageError{err}
 				}
