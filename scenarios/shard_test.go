@@ -144,3 +144,33 @@ func TestOverlappingPathsRunAScenarioOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestShardsNarrowAsTheWholeRun: every shard runs with the whole run's
+// filter and names the same groups left out, also a shard that holds no
+// @client scenario, so that the merged report says what the whole run says
+// (found by review: such a shard had no ~@client and no @client group).
+func TestShardsNarrowAsTheWholeRun(t *testing.T) {
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
+	all, err := Plan(Config{Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, l := range all.LeftOut {
+		want = append(want, l.Tag)
+	}
+	const n = 40
+	for k := 1; k <= n; k++ {
+		p, err := Plan(Config{Target: target, Shard: report.Shard{K: k, N: n}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range p.LeftOut {
+			got = append(got, l.Tag)
+		}
+		if p.Tags != all.Tags || !slices.Equal(got, want) {
+			t.Errorf("shard %d/%d: filter %q, left out %q; the whole run: %q, %q", k, n, p.Tags, got, all.Tags, want)
+		}
+	}
+}
