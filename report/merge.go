@@ -209,7 +209,12 @@ func newShardCheck[P any](parts []P, of func(P) (string, Identity), what string)
 		}
 	}
 	c.differ("versions", func(p P) string { return id(p).Tool.Version })
-	c.differ("commits", func(p P) string { return id(p).Tool.Commit })
+	c.differ("commits", func(p P) string { // a tree with uncommitted changes is another build
+		if t := id(p).Tool; t.Modified {
+			return t.Commit + " (modified)"
+		}
+		return id(p).Tool.Commit
+	})
 	return c
 }
 

@@ -113,6 +113,12 @@ func TestMergeRefuses(t *testing.T) {
 			p[0].Run.Identity.Tool.Commit = "0123"
 			return p
 		}, []string{"different commits"}},
+		"modified": {func() []report.Part {
+			p := shards(2)
+			p[0].Run.Identity.Tool.Commit, p[1].Run.Identity.Tool.Commit = "0123", "0123"
+			p[1].Run.Identity.Tool.Modified = true
+			return p
+		}, []string{"different commits: 0123 in shard-1.json; 0123 (modified) in shard-2.json"}},
 		"features": {func() []report.Part {
 			p := shards(2)
 			p[0].Run.Identity.FeaturesDigest = "aa"
