@@ -60,7 +60,8 @@ type CertPart struct {
 // It refuses, naming every problem (an error wrapping ErrMerge): no part, a
 // part that is not a shard, different counts N, a shard missing or given
 // twice, different versions, commits, clients, conformance profiles, PIN
-// roles or checks.
+// roles or checks; a run (card state and PIN entry) two shards made; a
+// check whose verdicts are not one a run.
 func MergeCertifications(parts []CertPart) (Certification, error) {
 	if len(parts) == 0 {
 		return Certification{}, fmt.Errorf("%w: no shard given", ErrMerge)
@@ -79,6 +80,7 @@ func MergeCertifications(parts []CertPart) (Certification, error) {
 		}
 		return strings.Join(ids, " ")
 	})
+	c.problems = append(c.problems, certRunsOnce(parts)...)
 	if err := c.err(); err != nil {
 		return Certification{}, err
 	}
@@ -119,4 +121,29 @@ func MergeCertifications(parts []CertPart) (Certification, error) {
 		out.Checks[i].Decide(out.Runs)
 	}
 	return out, nil
+}
+
+// certRunsOnce names each run (card state and PIN entry) that two parts
+// made, and each part whose check holds not one verdict a run (PerRun is
+// by index in Runs, and merged by it).
+func certRunsOnce(parts []CertPart) []string {
+	seen := map[string]string{}
+	var out []string
+	for _, p := range parts {
+		sh := p.Cert.Identity.Shard.String()
+		for _, ck := range p.Cert.Checks {
+			if len(ck.PerRun) != len(p.Cert.Runs) {
+				out = append(out, fmt.Sprintf("%s: check %s has %d verdicts for %d runs", p.Source, ck.ID, len(ck.PerRun), len(p.Cert.Runs)))
+			}
+		}
+		for _, r := range p.Cert.Runs {
+			id := r.State + "/" + string(r.Entry)
+			if first, ok := seen[id]; ok && first != sh {
+				out = append(out, fmt.Sprintf("run %s in shards %s and %s", id, first, sh))
+				continue
+			}
+			seen[id] = sh
+		}
+	}
+	return out
 }

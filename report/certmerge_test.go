@@ -84,6 +84,19 @@ func TestMergeCertificationsRefuses(t *testing.T) {
 			p[0].Cert.Profile = conformance.Kiosk
 			return p
 		}, "different conformance profiles"},
+		"a run in two shards": {func() []report.CertPart {
+			p := certShards()
+			p[1].Cert.Runs = append(p[1].Cert.Runs, p[0].Cert.Runs[0])
+			for i := range p[1].Cert.Checks {
+				p[1].Cert.Checks[i].PerRun = append(p[1].Cert.Checks[i].PerRun, p[0].Cert.Checks[i].PerRun[0])
+			}
+			return p
+		}, "in shards 1/3 and 2/3"},
+		"verdicts not one a run": {func() []report.CertPart {
+			p := certShards()
+			p[2].Cert.Checks[0].PerRun = nil
+			return p
+		}, "cert-3.json: check " + certShards()[0].Cert.Checks[0].ID + " has 0 verdicts for 1 runs"},
 		"not a shard": {func() []report.CertPart {
 			p := certShards()
 			p[0].Cert.Identity.Shard = report.Shard{}

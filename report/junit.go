@@ -144,7 +144,7 @@ func notRunWhy(r Run, t TargetRun) string {
 // failureOf is the failing step's text and error, and its first line.
 func failureOf(s Scenario) (body, first string) {
 	for _, st := range s.Steps {
-		if st.Status == Failed || st.Status == Undefined || st.Status == Pending || st.Status == Ambiguous {
+		if st.Status.Fails() {
 			body = "Step " + st.Text
 			if st.Error != "" {
 				body += ": " + st.Error

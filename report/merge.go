@@ -40,8 +40,9 @@ var ErrMerge = errors.New("the shards do not make one run")
 // each ran. It refuses, naming every problem at once (an error wrapping
 // ErrMerge): no parts; a part that is not a shard; shards of different
 // counts N; a shard missing or given twice; shards of different tool
-// versions or commits, feature sets (FeaturesDigest), tag filters, seeds
-// or targets.
+// versions or commits, feature sets (FeaturesDigest), feature paths
+// (Identity.Paths), card states (StateDigest), tag filters, seeds or
+// targets; a scenario that two shards hold.
 func Merge(parts []Part) (Run, error) {
 	if len(parts) == 0 {
 		return Run{}, fmt.Errorf("%w: no shard given", ErrMerge)
@@ -50,6 +51,13 @@ func Merge(parts []Part) (Run, error) {
 	c := newShardCheck(parts, func(p Part) (string, Identity) { return p.Source, p.Run.Identity }, "run")
 	differ := func(what string, get func(Run) string) { c.differ(what, func(p Part) string { return get(p.Run) }) }
 	differ("feature sets", func(r Run) string { return r.Identity.FeaturesDigest })
+	differ("feature paths", func(r Run) string {
+		if len(r.Identity.Paths) == 0 {
+			return "all"
+		}
+		return strings.Join(r.Identity.Paths, " ")
+	})
+	differ("card states", func(r Run) string { return r.Identity.StateDigest })
 	differ("tag filters", func(r Run) string { return r.Identity.Tags })
 	differ("seeds", func(r Run) string { return fmt.Sprint(r.Identity.Seed) })
 	differ("targets", func(r Run) string {
@@ -59,6 +67,7 @@ func Merge(parts []Part) (Run, error) {
 		}
 		return strings.Join(names, " + ")
 	})
+	c.problems = append(c.problems, twice(parts)...)
 	if err := c.err(); err != nil {
 		return Run{}, err
 	}
@@ -119,6 +128,31 @@ func Merge(parts []Part) (Run, error) {
 	return out, nil
 }
 
+// twice names each scenario (target, file and line) that two parts hold:
+// the N shards of one run are disjoint, so they split it differently (two
+// builds that hash otherwise, an edited file).
+func twice(parts []Part) []string {
+	type key struct {
+		target, uri string
+		line        int
+	}
+	seen := map[key]string{}
+	var out []string
+	for _, p := range parts {
+		for _, t := range p.Run.Targets {
+			for _, s := range t.Scenarios {
+				k := key{t.Name, s.URI, s.Line}
+				if first, ok := seen[k]; ok && first != p.Run.Identity.Shard.String() {
+					out = append(out, fmt.Sprintf("scenario %s:%d %q in shards %s and %s", s.URI, s.Line, s.Name, first, p.Run.Identity.Shard))
+					continue
+				}
+				seen[k] = p.Run.Identity.Shard.String()
+			}
+		}
+	}
+	return out
+}
+
 // firstRules is the rule catalogue of the first shard that has one.
 func firstRules(parts []Part) []Rule {
 	for _, p := range parts {
@@ -175,7 +209,12 @@ func newShardCheck[P any](parts []P, of func(P) (string, Identity), what string)
 		}
 	}
 	c.differ("versions", func(p P) string { return id(p).Tool.Version })
-	c.differ("commits", func(p P) string { return id(p).Tool.Commit })
+	c.differ("commits", func(p P) string { // a tree with uncommitted changes is another build
+		if t := id(p).Tool; t.Modified {
+			return t.Commit + " (modified)"
+		}
+		return id(p).Tool.Commit
+	})
 	return c
 }
 

@@ -113,6 +113,12 @@ func TestMergeRefuses(t *testing.T) {
 			p[0].Run.Identity.Tool.Commit = "0123"
 			return p
 		}, []string{"different commits"}},
+		"modified": {func() []report.Part {
+			p := shards(2)
+			p[0].Run.Identity.Tool.Commit, p[1].Run.Identity.Tool.Commit = "0123", "0123"
+			p[1].Run.Identity.Tool.Modified = true
+			return p
+		}, []string{"different commits: 0123 in shard-1.json; 0123 (modified) in shard-2.json"}},
 		"features": {func() []report.Part {
 			p := shards(2)
 			p[0].Run.Identity.FeaturesDigest = "aa"
@@ -124,6 +130,22 @@ func TestMergeRefuses(t *testing.T) {
 			p[1].Run.Identity.Tags = "@RETRY-06"
 			return p
 		}, []string{"different tag filters"}},
+		"paths": {func() []report.Part {
+			p := shards(2)
+			p[0].Run.Identity.Paths = []string{"retry.feature:11"}
+			return p
+		}, []string{"different feature paths: all in shard-2.json; retry.feature:11 in shard-1.json"}},
+		"a scenario in two shards": {func() []report.Part {
+			p := shards(2)
+			s := p[0].Run.Targets[0].Scenarios[0]
+			p[1].Run.Targets[0].Scenarios = append(p[1].Run.Targets[0].Scenarios, s)
+			return p
+		}, []string{"in shards 1/2 and 2/2"}},
+		"states": {func() []report.Part {
+			p := shards(2)
+			p[1].Run.Identity.StateDigest = "cc"
+			return p
+		}, []string{"different card states: none in shard-1.json; cc in shard-2.json"}},
 		"seeds": {func() []report.Part {
 			p := shards(2)
 			p[1].Run.Identity.Seed = 7

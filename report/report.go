@@ -34,6 +34,12 @@ const (
 // Worse ranks outcomes: a scenario's is its worst step's.
 func (s Status) Worse(than Status) bool { return rank[s] > rank[than] }
 
+// Fails reports whether a scenario or step of status s fails a run: failed,
+// undefined, pending or ambiguous (the suite is strict, docs/reports.md).
+func (s Status) Fails() bool {
+	return s == Failed || s == Undefined || s == Pending || s == Ambiguous
+}
+
 var rank = map[Status]int{Passed: 0, Skipped: 1, NotRun: 2, Pending: 3, Undefined: 4, Ambiguous: 5, Failed: 6}
 
 // Run is one `jpkisim run` (or one `go test` of the suite): one or more
@@ -68,6 +74,14 @@ type Identity struct {
 	// FeaturesDigest is the SHA-256 of the feature files the run read
 	// (scenarios.FeaturesDigest), hex: shards of one run read the same.
 	FeaturesDigest string `json:"features_digest,omitempty"`
+	// Paths are the feature paths the run selected, inside its features
+	// (FEATURE arguments, "retry.feature:11"); none for all of them. The
+	// shards of one run select the same.
+	Paths []string `json:"paths,omitempty"`
+	// StateDigest is the SHA-256, hex, of the state file every scenario
+	// started from (run --state); none without one. The shards of one run
+	// start from the same card.
+	StateDigest string `json:"state_digest,omitempty"`
 	// Shard is the part of a split run this one is (--shard K/N); the
 	// zero Shard for a whole run.
 	Shard Shard `json:"shard,omitzero"`

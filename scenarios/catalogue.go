@@ -67,7 +67,7 @@ func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, er
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	suite := godog.TestSuite{Options: &godog.Options{FS: fsys, Paths: paths, Tags: tags}}
+	suite := godog.TestSuite{Options: &godog.Options{FS: fsys, Paths: selectedOnce(paths), Tags: tags}}
 	feats, err := suite.RetrieveFeatures()
 	if err != nil {
 		return nil, err
@@ -106,6 +106,27 @@ func selectScenarios(fsys fs.FS, paths []string, tags string) ([]ScenarioRef, er
 		}
 	}
 	return out, nil
+}
+
+// selectedOnce is paths without each "FILE:LINE" that another of them,
+// without a line, already selects (FILE itself, a directory above it, or
+// "."): godog runs a scenario once for every path that selects it, and a
+// shard, which selects by "FILE:LINE", runs it once (docs/sharding.md).
+func selectedOnce(paths []string) []string {
+	covers := func(dir, file string) bool {
+		dir = strings.TrimSuffix(strings.TrimPrefix(dir, "./"), "/")
+		return dir == "." || dir == "" || dir == file || strings.HasPrefix(file, dir+"/")
+	}
+	var out []string
+	for _, p := range paths {
+		if file := pathLine.ReplaceAllString(p, ""); file != p && slices.ContainsFunc(paths, func(q string) bool {
+			return !pathLine.MatchString(q) && covers(q, strings.TrimPrefix(file, "./"))
+		}) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // pathLine is the ":LINE" godog appends to the URI of a file selected by

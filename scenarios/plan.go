@@ -72,10 +72,11 @@ func Plan(cfg Config) (PlanResult, error) {
 	if err != nil {
 		return PlanResult{}, err
 	}
+	// Of the whole selection, so that every shard narrows as the whole run.
+	withClient := slices.ContainsFunc(selection, func(s ScenarioRef) bool { return slices.Contains(s.Tags, "@client") })
 	if cfg.Shard.Sharded() {
 		selection = slices.DeleteFunc(selection, func(s ScenarioRef) bool { return !cfg.Shard.Holds(s.ShardID()) })
 	}
-	withClient := slices.ContainsFunc(selection, func(s ScenarioRef) bool { return slices.Contains(s.Tags, "@client") })
 	tags, out, err := narrowTags(cfg, user, withClient)
 	if err != nil {
 		return PlanResult{}, err

@@ -123,7 +123,7 @@ func Identity(start time.Time, cfg Config, seed int64) report.Identity {
 	if cfg.FS != nil {
 		where = "features given to the run"
 	}
-	return report.Identity{Tool: buildinfo.Get(), Started: start, Finished: time.Now(), Seed: seed, Tags: cfg.Tags, Features: where}
+	return report.Identity{Tool: buildinfo.Get(), Started: start, Finished: time.Now(), Seed: seed, Tags: cfg.Tags, Features: where, Paths: cfg.Paths}
 }
 
 // Rules is the catalogue the reports' coverage matrix is drawn against:

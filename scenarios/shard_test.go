@@ -111,3 +111,66 @@ func TestShardWithNothing(t *testing.T) {
 	}
 	t.Skip("every one of 50 shards holds a @RETRY-06 scenario")
 }
+
+// TestOverlappingPathsRunAScenarioOnce: a scenario two paths select (the
+// file and FILE:LINE of one of its scenarios, or "." and FILE:LINE) is
+// planned and run once, as its shard runs it — not twice in the whole run
+// and once in the merged shards (found by review).
+func TestOverlappingPathsRunAScenarioOnce(t *testing.T) {
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
+	file, err := Plan(Config{Target: target, Paths: []string{"selection.feature"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, paths := range [][]string{
+		{"selection.feature", "selection.feature:8"},
+		{"selection.feature:8", "selection.feature"},
+		{".", "selection.feature:8"},
+	} {
+		p, err := Plan(Config{Target: target, Paths: paths})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := len(file.Scenarios)
+		if paths[0] == "." {
+			all, _ := Plan(Config{Target: target})
+			want = len(all.Scenarios)
+		}
+		if len(p.Scenarios) != want {
+			t.Errorf("%q: plans %d scenarios, want %d", paths, len(p.Scenarios), want)
+		}
+		if r := Execute(Config{Target: target, Paths: paths, Tags: "@CERT-08", Format: "progress", Output: io.Discard}); paths[0] != "." && r.Ran != len(file.Scenarios) {
+			t.Errorf("%q: ran %d scenarios, want %d", paths, r.Ran, len(file.Scenarios))
+		}
+	}
+}
+
+// TestShardsNarrowAsTheWholeRun: every shard runs with the whole run's
+// filter and names the same groups left out, also a shard that holds no
+// @client scenario, so that the merged report says what the whole run says
+// (found by review: such a shard had no ~@client and no @client group).
+func TestShardsNarrowAsTheWholeRun(t *testing.T) {
+	target := sim.Target{Profile: fixtures.MustProfile("default")}
+	all, err := Plan(Config{Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, l := range all.LeftOut {
+		want = append(want, l.Tag)
+	}
+	const n = 40
+	for k := 1; k <= n; k++ {
+		p, err := Plan(Config{Target: target, Shard: report.Shard{K: k, N: n}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range p.LeftOut {
+			got = append(got, l.Tag)
+		}
+		if p.Tags != all.Tags || !slices.Equal(got, want) {
+			t.Errorf("shard %d/%d: filter %q, left out %q; the whole run: %q, %q", k, n, p.Tags, got, all.Tags, want)
+		}
+	}
+}

@@ -124,7 +124,7 @@ func Suite(cfg Config) godog.TestSuite {
 		Options: &godog.Options{
 			Format:      consoleFormats(cfg.Format),
 			Output:      cfg.Output,
-			Paths:       cfg.Paths,
+			Paths:       selectedOnce(cfg.Paths),
 			FS:          cfg.FS,
 			Tags:        cfg.Tags,
 			Strict:      true,

@@ -40,6 +40,7 @@ var readyWithin = 15 * time.Second
 type certifyOptions struct {
 	client, profile, pin string
 	shard                string
+	shardSet             bool // --shard given, also empty
 	reportPath, jsonPath string
 	vpcdAddr, pkiAddr    string
 	reader               string
@@ -82,6 +83,7 @@ It needs pcscd running with vsmartcard's vpcd driver (Debian: pcscd,
 vsmartcard-vpcd), as serve does; the card goes into the slot at --vpcd.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.shardSet = cmd.Flags().Changed("shard")
 			return runCertify(cmd.Context(), o, stdout, stderr)
 		},
 	}
@@ -174,6 +176,13 @@ func pinInLine(line string) bool {
 }
 
 func runCertify(ctx context.Context, o certifyOptions, stdout, stderr io.Writer) error {
+	var shard report.Shard
+	if o.shard != "" || o.shardSet { // checked before the card is set up
+		var err error
+		if shard, err = report.ParseShard(o.shard); err != nil {
+			return usageError{err}
+		}
+	}
 	pin, host, port, reader, err := o.check()
 	if err != nil {
 		return err
@@ -182,11 +191,7 @@ func runCertify(ctx context.Context, o certifyOptions, stdout, stderr io.Writer)
 	if err != nil {
 		return usageError{err}
 	}
-	var shard report.Shard
-	if o.shard != "" {
-		if shard, err = report.ParseShard(o.shard); err != nil {
-			return usageError{err}
-		}
+	if shard.Sharded() {
 		cases = slices.DeleteFunc(cases, func(cs certify.Case) bool { return !shard.Holds(cs.ID()) })
 	}
 	c := report.Certification{

@@ -54,6 +54,9 @@ otherwise.`,
 			if out == "" {
 				return usageError{errors.New("merge: --out DIR is required")}
 			}
+			if st, err := os.Stat(out); err == nil && !st.IsDir() {
+				return usageError{fmt.Errorf("merge: --out %s is not a directory", out)}
+			}
 			files := map[string][]byte{}
 			kinds := map[string][]string{}
 			for _, path := range args {
@@ -169,13 +172,13 @@ func mergeRuns(stdout io.Writer, out string, args []string, files map[string][]b
 	for _, t := range run.Targets {
 		for _, s := range t.Scenarios {
 			total++
-			if s.Status == report.Failed {
+			if s.Status.Fails() { // as in the whole run: undefined, pending, ambiguous too
 				failed++
 			}
 		}
 	}
 	fmt.Fprintf(stdout, "merged %d shards: %d scenarios, %d failed; reports in %s\n", len(parts), total, failed, out)
-	if failed > 0 || run.Interrupted != "" {
+	if failed > 0 || run.Interrupted != "" || slices.ContainsFunc(run.Targets, func(t report.TargetRun) bool { return t.Lost != "" }) {
 		return exitError{exitFailed}
 	}
 	return nil

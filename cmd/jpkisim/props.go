@@ -230,7 +230,7 @@ difference, tool, machine) for jpkisim report merge (docs/properties.md).`,
 func propsShard(cmd *cobra.Command, v, same string) (report.Shard, error) {
 	shard, err := report.ParseShard(v)
 	if err != nil {
-		return shard, usageError{fmt.Errorf("--shard: %w", err)}
+		return shard, usageError{err} // it names --shard
 	}
 	if !cmd.Flags().Changed("seed") {
 		return shard, usageError{fmt.Errorf("--shard %v needs --seed N, the same on every shard (and the same %s)", shard, same)}

@@ -125,3 +125,14 @@ func TestDiffShardJSONMergesIntoTheWholeRun(t *testing.T) {
 		t.Fatalf("merged %+v %v\nwhole %+v", m, err, w)
 	}
 }
+
+// TestPropsBadShardSaysItOnce: a bad --shard of props or diff is one line
+// that names the flag once, as run's (found by review: "--shard: --shard").
+func TestPropsBadShardSaysItOnce(t *testing.T) {
+	for _, c := range []string{"props", "diff"} {
+		code, _, errOut := runCLI(t, c, "--shard", "0/2", "--seed", "1")
+		if code != 2 || strings.Count(errOut, "--shard") != 1 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%s --shard 0/2: exit %d %q", c, code, errOut)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -178,7 +180,7 @@ one report (docs/sharding.md).`,
 				return usageError{err}
 			}
 			var shard report.Shard
-			if shardText != "" {
+			if shardText != "" || cmd.Flags().Changed("shard") { // "" too: a CI variable left empty
 				if shard, err = report.ParseShard(shardText); err != nil {
 					return usageError{err}
 				}
@@ -209,7 +211,7 @@ one report (docs/sharding.md).`,
 			}
 			opts := targets.Options{Profile: profile, AllowDestructive: allowDestructive, AllowLockout: allowLockout, Prompt: !planOnly, Restore: true}
 			var runs []scenarios.Config
-			note := ""
+			note, stateDigest := "", ""
 			if statePath != "" {
 				if target != "" && target != "sim" {
 					return usageError{errors.New("--state is a card of the embedded target; it does not go with --target " + target)}
@@ -217,6 +219,9 @@ one report (docs/sharding.md).`,
 				t, err := stateTarget(statePath)
 				if err != nil {
 					return err
+				}
+				if stateDigest, err = fileDigest(statePath); err != nil {
+					return usageError{err}
 				}
 				runs = append(runs, withTarget(base, t))
 			} else if target != "" {
@@ -265,7 +270,7 @@ one report (docs/sharding.md).`,
 				ts[i] = c.Target
 			}
 			id := report.Identity{Tool: buildinfo.Get(), Started: time.Now(), Command: commandLine(), Tags: tags, Seed: random, Features: featuresName(featuresDir),
-				FeaturesDigest: digest, Shard: shard, Machine: machine()}
+				FeaturesDigest: digest, Paths: paths, StateDigest: stateDigest, Shard: shard, Machine: machine()}
 			var stop interruption
 			for i := range runs {
 				runs[i].Stopped = stop.caught
@@ -380,10 +385,26 @@ func runAll(stdout io.Writer, runs []scenarios.Config, reports runReports, note,
 	if worst != 0 {
 		return exitError{worst}
 	}
-	if total == 0 && !reports.identity.Shard.Sharded() { // a shard may hold none of the selection
+	if total == 0 && !selectsAny(runs) { // a shard may hold none of the selection, not of nothing
 		return usageError{noScenario(featuresDir, tags, args)}
 	}
 	return nil
+}
+
+// selectsAny reports whether the whole run of runs, unsharded, would start
+// a scenario on one of its targets (scenarios.Plan): a shard of a run that
+// selects nothing is refused as that run is.
+func selectsAny(runs []scenarios.Config) bool {
+	for _, c := range runs {
+		if !c.Shard.Sharded() {
+			continue // its Ran said it
+		}
+		c.Shard = report.Shard{}
+		if p, err := scenarios.Plan(c); err != nil || len(p.Scenarios) > 0 {
+			return true // a plan that fails failed the run before
+		}
+	}
+	return false
 }
 
 // noScenario says why a run ran no scenario: the features hold none, or
@@ -438,6 +459,17 @@ func withoutDestructive(expr string) (string, bool) {
 	}
 	e, ok := e.Without("@destructive")
 	return e.String(), ok
+}
+
+// fileDigest is the SHA-256, hex, of the file at path
+// (report.Identity.StateDigest).
+func fileDigest(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // checkReportPath refuses, before anything runs, a report file whose
