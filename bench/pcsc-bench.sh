@@ -29,26 +29,7 @@ elif [ -z "${JPKISIM_PRIVATE_NS:-}" ]; then
 fi
 enter_private_ns "$0" "$@"
 
-work=$(mktemp -d)
-pids=()
-# forget PID: drop a process that is gone from the list cleanup signals.
-forget() {
-	local keep=() p
-	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	pids=("${keep[@]}")
-}
-cleanup() {
-	local rc=$?
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [ $rc -ne 0 ]; then
-		for f in "$work"/*.log; do [ -f "$f" ] && { echo "--- $(basename "$f") (last lines)"; tail -n 10 "$f"; }; done
-	fi
-	rm -rf "$work"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. scripts/work.sh
 
 go build -o "$work/jpkisim" ./cmd/jpkisim
 go build -o "$work/okcard" ./bench/okcard

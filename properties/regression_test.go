@@ -52,12 +52,12 @@ func TestRegressionSequences(t *testing.T) {
 	}
 }
 
-// On the T=0 profile a GET RESPONSE with nothing to fetch answers 6985: the
-// transport fetches every 61xx itself, so the model never has a response
-// pending (found with seed 101 on profile t0). The T=1 card answers 6D00.
-func TestRegressionGetResponseOnT0(t *testing.T) {
-	getResponse := &op{name: "RAW", capdu: []byte{0x00, 0xC0, 0x76, 0xA4, 0xAA}}
-	for _, name := range []string{"t0", "default"} {
+// replayOnProfiles replays ops after the model's start on a fresh embedded
+// card of each profile, and fails t unless every answer agrees with the
+// model.
+func replayOnProfiles(t *testing.T, profiles []string, ops ...*op) {
+	t.Helper()
+	for _, name := range profiles {
 		t.Run(name, func(t *testing.T) {
 			target := sim.Target{Profile: fixtures.MustProfile(name)}
 			_, init, err := replayParts(Config{Target: target})
@@ -69,12 +69,25 @@ func TestRegressionGetResponseOnT0(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sut.card.Close()
-			selectJPKI := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: aidJPKI})}
-			if r := commands.Replay(sut, init, getResponse, selectJPKI, getResponse); !r.Success() {
+			cmds := make([]commands.Command, len(ops))
+			for i, o := range ops {
+				cmds[i] = o
+			}
+			if r := commands.Replay(sut, init, cmds...); !r.Success() {
 				t.Fatalf("%v", r.Labels)
 			}
 		})
 	}
+}
+
+var selectJPKIOp = &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: aidJPKI})}
+
+// On the T=0 profile a GET RESPONSE with nothing to fetch answers 6985: the
+// transport fetches every 61xx itself, so the model never has a response
+// pending (found with seed 101 on profile t0). The T=1 card answers 6D00.
+func TestRegressionGetResponseOnT0(t *testing.T) {
+	getResponse := &op{name: "RAW", capdu: []byte{0x00, 0xC0, 0x76, 0xA4, 0xAA}}
+	replayOnProfiles(t, []string{"t0", "default"}, getResponse, selectJPKIOp, getResponse)
 }
 
 // On the T=0 profile an empty VERIFY sent the T=0 way, 00 20 00 80 00 (P3
@@ -82,24 +95,7 @@ func TestRegressionGetResponseOnT0(t *testing.T) {
 // query for card and model alike; before, the card answered 6700. On the
 // T=1 card the same bytes are a case 2 VERIFY, which both refuse alike.
 func TestRegressionCase1WithP3OnT0(t *testing.T) {
-	for _, name := range []string{"t0", "default"} {
-		t.Run(name, func(t *testing.T) {
-			target := sim.Target{Profile: fixtures.MustProfile(name)}
-			_, init, err := replayParts(Config{Target: target})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sut, err := openSession(target, &atomic.Int64{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sut.card.Close()
-			selectJPKI := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: aidJPKI})}
-			selectPIN := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 2, P2: 0x0C, Data: []byte{0x00, 0x18}})}
-			query := &op{name: "RAW", capdu: []byte{0x00, 0x20, 0x00, 0x80, 0x00}}
-			if r := commands.Replay(sut, init, selectJPKI, selectPIN, query); !r.Success() {
-				t.Fatalf("%v", r.Labels)
-			}
-		})
-	}
+	selectPIN := &op{name: "SELECT", capdu: enc(apdu.Command{INS: 0xA4, P1: 2, P2: 0x0C, Data: []byte{0x00, 0x18}})}
+	query := &op{name: "RAW", capdu: []byte{0x00, 0x20, 0x00, 0x80, 0x00}}
+	replayOnProfiles(t, []string{"t0", "default"}, selectJPKIOp, selectPIN, query)
 }

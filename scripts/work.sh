@@ -1,9 +1,9 @@
 # work.sh — sourced by the scripts that start processes (scripts/pcsc-test.sh,
-# scripts/certify-test.sh, scripts/shard-test.sh): a work directory of their
-# own, the PIDs of everything they start, and on exit — also when a check
-# fails — those stopped by PID, the last lines of every $work/*.log shown
-# after a failure, and the directory removed. A script may define
-# on_exit STATUS, called before the directory goes.
+# scripts/certify-test.sh, scripts/shard-test.sh, bench/pcsc-bench.sh): a
+# work directory of their own, the PIDs of everything they start, and on
+# exit — also when a check fails — those stopped by PID, the last lines of
+# every $work/*.log shown after a failure, and the directory removed. A
+# script may define on_exit STATUS, called before the directory goes.
 work=$(mktemp -d)
 pids=()
 # forget PID: drop a process that is gone from the list cleanup signals.
