@@ -46,26 +46,13 @@ func WriteCertificationHTML(w io.Writer, c Certification) error {
 }
 
 type certificationView struct {
-	Title      string
-	Tool       string
-	Module     string
-	GoVersion  string
-	Commit     string
-	Modified   bool
-	CommitTime string
-	Started    string
-	Finished   string
-	Took       string
-	Command    string
-	// Shard and Machine are a shard's (certify --shard); Shards those of a
-	// merged certification.
-	Shard, Machine string
-	Shards         []ShardRun
-	Client         string
-	Profile        string
-	Reader         string
-	PIN            string
-	Interrupted    string
+	Title string
+	identityView
+	Client      string
+	Profile     string
+	Reader      string
+	PIN         string
+	Interrupted string
 	// Verdict is Certification.Verdict; Banner says it with the counts.
 	Verdict string
 	Banner  string
@@ -166,28 +153,14 @@ func runAnchor(i int) string { return fmt.Sprintf("run-%d", i+1) }
 func newCertificationView(c Certification) certificationView {
 	id := c.Identity
 	v := certificationView{
-		Tool:        id.Tool.Short(),
-		Module:      id.Tool.Module,
-		GoVersion:   id.Tool.GoVersion,
-		Commit:      id.Tool.Commit,
-		Modified:    id.Tool.Modified,
-		CommitTime:  id.Tool.Time,
-		Started:     clock(id.Started),
-		Finished:    clock(id.Finished),
-		Command:     id.Command,
-		Shard:       id.Shard.String(),
-		Machine:     id.Machine,
-		Shards:      c.Shards,
-		Client:      c.Client,
-		Profile:     c.Profile,
-		Reader:      c.Reader,
-		PIN:         c.PIN,
-		Interrupted: c.Interrupted,
-		Verdict:     c.Verdict(),
-		Context:     ExcerptContext,
-	}
-	if !id.Started.IsZero() && !id.Finished.IsZero() {
-		v.Took = span(id.Finished.Sub(id.Started))
+		identityView: newIdentityView(id, c.Shards),
+		Client:       c.Client,
+		Profile:      c.Profile,
+		Reader:       c.Reader,
+		PIN:          c.PIN,
+		Interrupted:  c.Interrupted,
+		Verdict:      c.Verdict(),
+		Context:      ExcerptContext,
 	}
 	v.Title = "jpkisim certification"
 	if c.Profile != "" {

@@ -36,8 +36,9 @@ func WriteHTML(w io.Writer, r Run) error {
 
 // The view the template draws: everything computed, formatted and grouped
 // here, so that the template only places it.
-type htmlView struct {
-	Title      string
+// identityView is what both pages show of who ran what, when and where:
+// Identity, in the page's words.
+type identityView struct {
 	Tool       string
 	Module     string
 	GoVersion  string
@@ -48,22 +49,37 @@ type htmlView struct {
 	Finished   string
 	Took       string
 	Command    string
-	Seed       int64
-	Tags       string
-	Features   string
-	// Shard and Machine are a shard's (a run with --shard); Shards the
-	// shards of a merged run.
+	// Shard and Machine are a shard's (--shard K/N); Shards the shards of
+	// a merged report.
 	Shard, Machine string
 	Shards         []ShardRun
-	Interrupted    string
-	Verdict        string
-	Failing        bool
-	Count          Counts
-	Targets        []targetView
-	Failed         []scenarioLink
-	Rules          []ruleRow
-	RuleTotals     []coverageTotals
-	Uncovered      int
+}
+
+func newIdentityView(id Identity, shards []ShardRun) identityView {
+	v := identityView{Tool: id.Tool.Short(), Module: id.Tool.Module, GoVersion: id.Tool.GoVersion, Commit: id.Tool.Commit,
+		Modified: id.Tool.Modified, CommitTime: id.Tool.Time, Started: clock(id.Started), Finished: clock(id.Finished),
+		Command: id.Command, Shard: id.Shard.String(), Machine: id.Machine, Shards: shards}
+	if !id.Started.IsZero() && !id.Finished.IsZero() {
+		v.Took = span(id.Finished.Sub(id.Started))
+	}
+	return v
+}
+
+type htmlView struct {
+	Title string
+	identityView
+	Seed        int64
+	Tags        string
+	Features    string
+	Interrupted string
+	Verdict     string
+	Failing     bool
+	Count       Counts
+	Targets     []targetView
+	Failed      []scenarioLink
+	Rules       []ruleRow
+	RuleTotals  []coverageTotals
+	Uncovered   int
 	// Unlisted are rule IDs scenarios carry that the catalogue lacks.
 	Unlisted []string
 }
@@ -173,26 +189,12 @@ const (
 func newHTMLView(r Run) htmlView {
 	id := r.Identity
 	v := htmlView{
-		Tool:        id.Tool.Short(),
-		Module:      id.Tool.Module,
-		GoVersion:   id.Tool.GoVersion,
-		Commit:      id.Tool.Commit,
-		Modified:    id.Tool.Modified,
-		CommitTime:  id.Tool.Time,
-		Started:     clock(id.Started),
-		Finished:    clock(id.Finished),
-		Command:     id.Command,
-		Seed:        id.Seed,
-		Tags:        id.Tags,
-		Features:    id.Features,
-		Shard:       id.Shard.String(),
-		Machine:     id.Machine,
-		Shards:      r.Shards,
-		Interrupted: r.Interrupted,
-		Count:       r.Count(),
-	}
-	if !id.Started.IsZero() && !id.Finished.IsZero() {
-		v.Took = span(id.Finished.Sub(id.Started))
+		identityView: newIdentityView(id, r.Shards),
+		Seed:         id.Seed,
+		Tags:         id.Tags,
+		Features:     id.Features,
+		Interrupted:  r.Interrupted,
+		Count:        r.Count(),
 	}
 	names := make([]string, len(r.Targets))
 	for i, t := range r.Targets {
