@@ -63,12 +63,16 @@ func Find(c *control.Client, reader string) (Served, error) {
 // It returns once pcscd has the card powered (at most 10 s).
 func (s Served) Prepare(st conformance.State) error {
 	c := s.Ctl
-	now, err := c.Slot(s.Slot)
-	if err != nil {
-		return err
+	keep := false // the card in the slot is that card but for its counters
+	if !s.NewCard {
+		now, err := c.Slot(s.Slot)
+		if err != nil {
+			return err
+		}
+		keep = now.Profile == st.Profile || sameButTries(now.Profile, st.Profile)
 	}
 	tries := map[jpki.PIN]int{}
-	if !s.NewCard && (now.Profile == st.Profile || sameButTries(now.Profile, st.Profile)) {
+	if keep {
 		full, err := fixtures.Profile(st.Profile)
 		if err != nil {
 			return err

@@ -657,13 +657,14 @@ func judgeNoPINLeftVerified(s Session) Verdict {
 	p, _ := steps[last].pinOf()
 	lastAt := steps[last].ev.At // the client's last command so far
 	late := -1                  // pcscd's idle power-off, when it came first
+	var lateGap transcript.Micros
 	for i, x := range steps[last+1:] {
 		switch {
 		case x.ev.Kind == transcript.Reset:
 			return pass(fmt.Sprintf("the %v verified, the session ended with reset", p), steps[last].ev.Seq, x.ev.Seq)
 		case x.ev.Kind == transcript.PowerOff && x.ev.At-lastAt > transcript.MicrosOf(idlePowerOff):
 			if late < 0 {
-				late = last + 1 + i
+				late, lateGap = last+1+i, x.ev.At-lastAt
 			}
 		case x.ev.Kind == transcript.PowerOff:
 			return pass(fmt.Sprintf("the %v verified, the session ended with power-off", p), steps[last].ev.Seq, x.ev.Seq)
@@ -672,15 +673,8 @@ func judgeNoPINLeftVerified(s Session) Verdict {
 		}
 	}
 	if late >= 0 {
-		x := steps[late]
-		gap := x.ev.At - steps[last].ev.At
-		for _, y := range steps[last+1 : late] {
-			if y.ev.Kind == transcript.Exchange {
-				gap = x.ev.At - y.ev.At
-			}
-		}
 		return fail(fmt.Sprintf("the %v was left verified until pcscd powered the unused card off, %v after the client's last command (a client's own power-off comes at its disconnect)",
-			p, gap.Duration().Round(time.Millisecond)), steps[last].ev.Seq, x.ev.Seq)
+			p, lateGap.Duration().Round(time.Millisecond)), steps[last].ev.Seq, steps[late].ev.Seq)
 	}
 	for _, x := range steps[last+1:] {
 		if x.ev.Kind == transcript.Disconnect {
