@@ -17,8 +17,7 @@ const (
 )
 
 type certificationFile struct {
-	Format  string `json:"format"`
-	Version int    `json:"version"`
+	fileHead
 	Certification
 }
 
@@ -26,21 +25,15 @@ type certificationFile struct {
 func WriteCertificationJSON(w io.Writer, c Certification) error {
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
-	return e.Encode(certificationFile{Format: CertificationFormat, Version: CertificationVersion, Certification: c})
+	return e.Encode(certificationFile{fileHead: fileHead{Format: CertificationFormat, Version: CertificationVersion}, Certification: c})
 }
 
 // ReadCertification reads a certification file. Errors: not JSON, another
 // format or version.
 func ReadCertification(r io.Reader) (Certification, error) {
 	var f certificationFile
-	if err := json.NewDecoder(r).Decode(&f); err != nil {
-		return Certification{}, fmt.Errorf("not a jpkisim certification file: %w", err)
-	}
-	if f.Format != CertificationFormat {
-		return Certification{}, fmt.Errorf("not a jpkisim certification file (format %q, want %q)", f.Format, CertificationFormat)
-	}
-	if f.Version != CertificationVersion {
-		return Certification{}, fmt.Errorf("certification file version %d: this jpkisim reads version %d", f.Version, CertificationVersion)
+	if err := f.read(r, &f, "certification", CertificationFormat, CertificationVersion); err != nil {
+		return Certification{}, err
 	}
 	return f.Certification, nil
 }
