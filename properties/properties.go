@@ -110,7 +110,7 @@ type Outcome struct {
 	Machine string `json:"machine,omitempty"`
 	Command string `json:"command,omitempty"`
 	// Parts says, for an outcome Merge made, where each shard ran.
-	Parts []Part `json:"parts,omitempty"`
+	Parts []ShardRun `json:"parts,omitempty"`
 	// Elapsed is Finished - Started, for the console.
 	Elapsed time.Duration `json:"-"`
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jpkisim/jpkisim/buildinfo"
 	"github.com/jpkisim/jpkisim/report"
 )
 
@@ -31,8 +32,8 @@ type Difference struct {
 	Command  int   `json:"command"`
 }
 
-// Part says where one shard of a merged outcome ran.
-type Part struct {
+// ShardRun says where one shard of a merged outcome ran (Outcome.Parts).
+type ShardRun struct {
 	Shard    report.Shard `json:"shard"`
 	Machine  string       `json:"machine,omitempty"`
 	Command  string       `json:"command,omitempty"`
@@ -68,6 +69,13 @@ func SequenceSeed(seed int64, i int) int64 {
 // ErrNotOneRun is wrapped by Merge's refusals.
 var ErrNotOneRun = errors.New("the outcomes are not the shards of one run")
 
+// Part is one shard's outcome for Merge and the file it was read from (for
+// the errors).
+type Part struct {
+	Source  string
+	Outcome Outcome
+}
+
 // Merge puts the outcomes of the N shards of one props or diff run back
 // together into the outcome of the whole: the sub-shards (props) or
 // compared sequences (diff) of all, passed when every shard passed, refused
@@ -80,37 +88,20 @@ var ErrNotOneRun = errors.New("the outcomes are not the shards of one run")
 // outside their shard, run twice or missing, or counts other than the whole
 // run's: the merged Ran equals the unsharded run's (for diff, when no shard
 // found a difference: a shard stops at its first).
-func Merge(parts []Outcome) (Outcome, error) {
-	if len(parts) == 0 {
+func Merge(given []Part) (Outcome, error) {
+	if len(given) == 0 {
 		return Outcome{}, fmt.Errorf("%w: no outcome given", ErrNotOneRun)
 	}
-	var bad []string
-	first := parts[0]
-	for i, p := range parts {
-		if p.Shard == nil {
-			bad = append(bad, fmt.Sprintf("outcome %d is a whole run, not a shard", i+1))
+	first := given[0].Outcome
+	c := report.NewShardCheck(given, func(p Part) (string, report.Shard, buildinfo.Info) {
+		var sh report.Shard
+		if p.Outcome.Shard != nil {
+			sh = *p.Outcome.Shard
 		}
-	}
-	if len(bad) > 0 {
-		return Outcome{}, fmt.Errorf("%w: %s", ErrNotOneRun, strings.Join(bad, "; "))
-	}
+		return p.Source, sh, p.Outcome.Tool
+	}, first.Kind)
 	differ := func(what string, get func(Outcome) string) {
-		seen := map[string][]string{}
-		var order []string
-		for _, p := range parts {
-			v := get(p)
-			if _, ok := seen[v]; !ok {
-				order = append(order, v)
-			}
-			seen[v] = append(seen[v], p.Shard.String())
-		}
-		if len(order) > 1 {
-			var s []string
-			for _, v := range order {
-				s = append(s, fmt.Sprintf("%s in shard %s", v, strings.Join(seen[v], ", ")))
-			}
-			bad = append(bad, fmt.Sprintf("different %s: %s", what, strings.Join(s, "; ")))
-		}
+		c.Differ(what, func(p Part) string { return get(p.Outcome) })
 	}
 	differ("kinds", func(o Outcome) string { return strconv.Quote(o.Kind) })
 	differ("targets", func(o Outcome) string { return strconv.Quote(o.Target + " " + o.Against) })
@@ -118,47 +109,13 @@ func Merge(parts []Outcome) (Outcome, error) {
 	differ("sequence totals", func(o Outcome) string { return strconv.Itoa(o.Sequences) })
 	differ("maximum lengths", func(o Outcome) string { return strconv.Itoa(o.MaxLen) })
 	differ("sub-shard counts S", func(o Outcome) string { return strconv.Itoa(o.Shards) })
-	differ("shard counts N", func(o Outcome) string { return strconv.Itoa(o.Shard.N) })
-	differ("versions", func(o Outcome) string { return strconv.Quote(o.Tool.Version) })
-	differ("commits", func(o Outcome) string {
-		c := o.Tool.Commit
-		if c == "" {
-			c = "none recorded"
-		}
-		if o.Tool.Modified {
-			c += " (modified)"
-		}
-		return c
-	})
-	if len(bad) > 0 {
-		return Outcome{}, fmt.Errorf("%w: %s", ErrNotOneRun, strings.Join(bad, "; "))
+	if err := c.Err(ErrNotOneRun); err != nil {
+		return Outcome{}, err
 	}
-	n := first.Shard.N
-	count := make([]int, n+1)
-	for _, p := range parts {
-		if p.Shard.K >= 1 && p.Shard.K <= n {
-			count[p.Shard.K]++
-		} else {
-			bad = append(bad, fmt.Sprintf("shard %v is not a shard of %d", p.Shard, n))
-		}
-	}
-	var missing, twice []string
-	for k := 1; k <= n; k++ {
-		switch {
-		case count[k] == 0:
-			missing = append(missing, fmt.Sprintf("%d/%d", k, n))
-		case count[k] > 1:
-			twice = append(twice, fmt.Sprintf("%d/%d (%d times)", k, n, count[k]))
-		}
-	}
-	if len(missing) > 0 {
-		bad = append(bad, "missing shard "+strings.Join(missing, ", "))
-	}
-	if len(twice) > 0 {
-		bad = append(bad, "shard given twice: "+strings.Join(twice, ", "))
-	}
-	if len(bad) > 0 {
-		return Outcome{}, fmt.Errorf("%w: %s", ErrNotOneRun, strings.Join(bad, "; "))
+	var bad []string
+	parts := make([]Outcome, len(given))
+	for i, p := range given {
+		parts[i] = p.Outcome
 	}
 	m := first
 	m.Shard, m.Machine, m.Command, m.SubShards, m.Indices, m.Commands, m.Difference, m.Parts = nil, "", "", nil, nil, 0, nil, nil
@@ -173,13 +130,13 @@ func Merge(parts []Outcome) (Outcome, error) {
 		if p.Finished.After(m.Finished) {
 			m.Finished = p.Finished
 		}
-		m.Parts = append(m.Parts, Part{Shard: *p.Shard, Machine: p.Machine, Command: p.Command, Started: p.Started, Finished: p.Finished, Passed: p.Passed})
+		m.Parts = append(m.Parts, ShardRun{Shard: *p.Shard, Machine: p.Machine, Command: p.Command, Started: p.Started, Finished: p.Finished, Passed: p.Passed})
 		if d := p.Difference; d != nil && (m.Difference == nil || d.Sequence < m.Difference.Sequence) {
 			dd := *d
 			m.Difference = &dd
 		}
 	}
-	slices.SortFunc(m.Parts, func(a, b Part) int { return a.Shard.K - b.Shard.K })
+	slices.SortFunc(m.Parts, func(a, b ShardRun) int { return a.Shard.K - b.Shard.K })
 	m.Elapsed = m.Finished.Sub(m.Started)
 	// Every unit in its shard, once; then the whole run's units.
 	units := map[int]string{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"slices"
@@ -83,7 +84,7 @@ func TestPropsShardsAreTheWholeRun(t *testing.T) {
 		t.Errorf("the shards sent %d commands (digest %x), the whole run %d (%x)", sc, ss, wc, ws)
 	}
 	slices.Reverse(parts) // the order given does not matter
-	m, err := Merge(parts)
+	m, err := merge(parts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestShardSubShardVerdictsAreTheWholeRuns(t *testing.T) {
 		}
 		parts = append(parts, o)
 	}
-	m, err := Merge(parts)
+	m, err := merge(parts)
 	if err != nil || m.Passed || !slices.Equal(m.SubShards, whole.SubShards) {
 		t.Fatalf("merged %+v %v", m, err)
 	}
@@ -179,7 +180,7 @@ func TestDiffShardsAreTheWholeRun(t *testing.T) {
 	if commands != whole.Commands {
 		t.Errorf("the shards compared %d commands, the whole run %d", commands, whole.Commands)
 	}
-	m, err := Merge(parts)
+	m, err := merge(parts)
 	if err != nil || !slices.Equal(m.Indices, whole.Outcome.Indices) || m.Commands != whole.Commands || !m.Passed || len(m.Indices) != count {
 		t.Fatalf("merged %+v %v; whole %+v", m, err, whole.Outcome)
 	}
@@ -205,7 +206,7 @@ func TestDiffShardsAreTheWholeRun(t *testing.T) {
 		}
 		parts = append(parts, r.Outcome)
 	}
-	m, err = Merge(parts)
+	m, err = merge(parts)
 	if err != nil || m.Passed || m.Difference == nil || *m.Difference != *first.Outcome.Difference {
 		t.Fatalf("merged %+v %v; whole %+v", m, err, first.Outcome.Difference)
 	}
@@ -223,7 +224,7 @@ func TestMergeRefusals(t *testing.T) {
 		}
 		good = append(good, o)
 	}
-	if _, err := Merge(good); err != nil {
+	if _, err := merge(good); err != nil {
 		t.Fatal(err)
 	}
 	change := func(k int, f func(*Outcome)) []Outcome {
@@ -243,9 +244,10 @@ func TestMergeRefusals(t *testing.T) {
 		want  string
 	}{
 		"none":              {nil, "no outcome"},
-		"missing":           {good[:2], "missing shard 3/3"},
-		"twice":             {append(slices.Clone(good), good[1]), "shard given twice: 2/3"},
-		"seed":              {change(1, func(o *Outcome) { o.Seed = 4 }), "different seeds: 3 in shard 1/3, 3/3; 4 in shard 2/3"},
+		"missing":           {good[:2], "shard 3/3 is missing"},
+		"twice":             {append(slices.Clone(good), good[1]), "shard 2/3 is given 2 times: shard-2.json, shard-2.json"},
+		"seed":              {change(1, func(o *Outcome) { o.Seed = 4 }), "different seeds: 3 in shard-1.json, shard-3.json; 4 in shard-2.json"},
+		"no shard":          {change(1, func(o *Outcome) { o.Shard = &report.Shard{K: 4, N: 3} }), "shard-4.json holds shard 4/3, which is none"},
 		"S":                 {change(2, func(o *Outcome) { o.Shards = 7 }), "different sub-shard counts S"},
 		"total":             {change(0, func(o *Outcome) { o.Sequences = 41 }), "different sequence totals"},
 		"max length":        {change(0, func(o *Outcome) { o.MaxLen = 20 }), "different maximum lengths"},
@@ -254,15 +256,15 @@ func TestMergeRefusals(t *testing.T) {
 		"modified":          {change(0, func(o *Outcome) { o.Tool.Modified = true }), "different commits"},
 		"target":            {change(0, func(o *Outcome) { o.Target = "sim:t0" }), "different targets"},
 		"kind":              {change(0, func(o *Outcome) { o.Kind = "diff" }), "different kinds"},
-		"N":                 {change(0, func(o *Outcome) { o.Shard = &report.Shard{K: 1, N: 4} }), "different shard counts N"},
-		"whole run":         {append(slices.Clone(good), whole), "outcome 4 is a whole run"},
+		"N":                 {change(0, func(o *Outcome) { o.Shard = &report.Shard{K: 1, N: 4} }), "different shard counts: N=3 in shard-2.json, shard-3.json; N=4 in shard-1.json"},
+		"whole run":         {append(slices.Clone(good), whole), "whole.json is not a shard (props without --shard)"},
 		"sub-shard count":   {change(0, func(o *Outcome) { o.SubShards[0].Sequences++ }), "sub-shard 0 ran 8 sequences, the whole run's ran 7"},
 		"sub-shard seed":    {change(0, func(o *Outcome) { o.SubShards[0].Seed = 99 }), "sub-shard 0 has seed 99"},
 		"sub-shard dropped": {change(1, func(o *Outcome) { o.SubShards = o.SubShards[:1] }), "sub-shards not run: 4"},
 		"sub-shard elsewhere": {change(1, func(o *Outcome) { o.SubShards = append(o.SubShards, good[0].SubShards[0]) }),
 			"shard 2/3 holds sub-shard 0, which is shard 1/3's; sub-shard 0 ran twice"},
 	} {
-		if m, err := Merge(c.parts); !errors.Is(err, ErrNotOneRun) || !strings.Contains(err.Error(), c.want) {
+		if m, err := merge(c.parts); !errors.Is(err, ErrNotOneRun) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: merged %+v, error %v; want %q", name, m.SubShards, err, c.want)
 		}
 	}
@@ -295,7 +297,7 @@ func TestMergeRefusesDiffShardsThatAreNotTheirs(t *testing.T) {
 		}
 		good = append(good, r.Outcome)
 	}
-	if m, err := Merge(good); err != nil || len(m.Indices) != 9 {
+	if m, err := merge(good); err != nil || len(m.Indices) != 9 {
 		t.Fatalf("%+v %v", m, err)
 	}
 	change := func(f func(*Outcome)) []Outcome {
@@ -314,7 +316,7 @@ func TestMergeRefusesDiffShardsThatAreNotTheirs(t *testing.T) {
 		"elsewhere":  {change(func(o *Outcome) { o.Indices = append(o.Indices, 0) }), "shard 2/2 holds sequence 0, which is shard 1/2's"},
 		"difference": {change(func(o *Outcome) { o.Difference = &Difference{Sequence: 2, Command: 1} }), "its difference in sequence 2 is not in the shard"},
 	} {
-		if _, err := Merge(c.parts); !errors.Is(err, ErrNotOneRun) || !strings.Contains(err.Error(), c.want) {
+		if _, err := merge(c.parts); !errors.Is(err, ErrNotOneRun) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v; want %q", name, err, c.want)
 		}
 	}
@@ -341,4 +343,18 @@ func TestReadOutcome(t *testing.T) {
 			t.Errorf("%s: %v", bad, err)
 		}
 	}
+}
+
+// merge merges outcomes as the files shard-K.json (whole.json for an
+// unsharded one) would be.
+func merge(outcomes []Outcome) (Outcome, error) {
+	var parts []Part
+	for _, o := range outcomes {
+		name := "whole.json"
+		if o.Shard != nil {
+			name = fmt.Sprintf("shard-%d.json", o.Shard.K)
+		}
+		parts = append(parts, Part{Source: name, Outcome: o})
+	}
+	return Merge(parts)
 }

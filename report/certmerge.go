@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/jpkisim/jpkisim/buildinfo"
 )
 
 // The certification file: a Certification as JSON, written by `jpkisim
@@ -59,9 +61,11 @@ func MergeCertifications(parts []CertPart) (Certification, error) {
 	if len(parts) == 0 {
 		return Certification{}, fmt.Errorf("%w: no shard given", ErrMerge)
 	}
-	c := newShardCheck(parts, func(p CertPart) (string, Identity) { return p.Source, p.Cert.Identity }, "certify")
+	c := NewShardCheck(parts, func(p CertPart) (string, Shard, buildinfo.Info) {
+		return p.Source, p.Cert.Identity.Shard, p.Cert.Identity.Tool
+	}, "certify")
 	differ := func(what string, get func(Certification) string) {
-		c.differ(what, func(p CertPart) string { return get(p.Cert) })
+		c.Differ(what, func(p CertPart) string { return get(p.Cert) })
 	}
 	differ("clients", func(x Certification) string { return x.Client })
 	differ("conformance profiles", func(x Certification) string { return x.Profile })
@@ -73,8 +77,8 @@ func MergeCertifications(parts []CertPart) (Certification, error) {
 		}
 		return strings.Join(ids, " ")
 	})
-	c.problems = append(c.problems, certRunsOnce(parts)...)
-	if err := c.err(); err != nil {
+	c.Add(certRunsOnce(parts)...)
+	if err := c.Err(ErrMerge); err != nil {
 		return Certification{}, err
 	}
 

@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jpkisim/jpkisim/buildinfo"
 )
 
 // ShardRun says where one shard of a merged run ran (Run.Shards).
@@ -48,8 +49,10 @@ func Merge(parts []Part) (Run, error) {
 		return Run{}, fmt.Errorf("%w: no shard given", ErrMerge)
 	}
 	first := parts[0].Run.Identity
-	c := newShardCheck(parts, func(p Part) (string, Identity) { return p.Source, p.Run.Identity }, "run")
-	differ := func(what string, get func(Run) string) { c.differ(what, func(p Part) string { return get(p.Run) }) }
+	c := NewShardCheck(parts, func(p Part) (string, Shard, buildinfo.Info) {
+		return p.Source, p.Run.Identity.Shard, p.Run.Identity.Tool
+	}, "run")
+	differ := func(what string, get func(Run) string) { c.Differ(what, func(p Part) string { return get(p.Run) }) }
 	differ("feature sets", func(r Run) string { return r.Identity.FeaturesDigest })
 	differ("feature paths", func(r Run) string {
 		if len(r.Identity.Paths) == 0 {
@@ -67,8 +70,8 @@ func Merge(parts []Part) (Run, error) {
 		}
 		return strings.Join(names, " + ")
 	})
-	c.problems = append(c.problems, twice(parts)...)
-	if err := c.err(); err != nil {
+	c.Add(twice(parts)...)
+	if err := c.Err(ErrMerge); err != nil {
 		return Run{}, err
 	}
 
@@ -161,93 +164,4 @@ func firstRules(parts []Part) []Rule {
 		}
 	}
 	return nil
-}
-
-// shardCheck gathers what keeps the parts of a merge from being the
-// shards of one run: each problem once, in the order found.
-type shardCheck[P any] struct {
-	parts    []P
-	source   func(P) string
-	problems []string
-}
-
-// newShardCheck checks what every kind of shard must agree on: each part
-// is a shard, of one count N, every shard 1..N once, of one tool version
-// and commit. what names the command ("run", "certify") for a part that is
-// no shard.
-func newShardCheck[P any](parts []P, of func(P) (string, Identity), what string) *shardCheck[P] {
-	c := &shardCheck[P]{parts: parts, source: func(p P) string { s, _ := of(p); return s }}
-	id := func(p P) Identity { _, i := of(p); return i }
-	n := 0 // the N of the first shard
-	for _, p := range parts {
-		if s := id(p).Shard; s.Sharded() {
-			n = s.N
-			break
-		}
-	}
-	bySlot := map[int][]string{}
-	for _, p := range parts {
-		switch s := id(p).Shard; {
-		case !s.Sharded():
-			c.problems = append(c.problems, fmt.Sprintf("%s is not a shard (%s without --shard)", c.source(p), what))
-		case s.N == n:
-			bySlot[s.K] = append(bySlot[s.K], c.source(p))
-		}
-	}
-	c.differ("shard counts", func(p P) string {
-		if !id(p).Shard.Sharded() {
-			return noValue // said above
-		}
-		return fmt.Sprintf("N=%d", id(p).Shard.N)
-	})
-	for k := 1; k <= n; k++ {
-		switch srcs := bySlot[k]; {
-		case len(srcs) == 0:
-			c.problems = append(c.problems, fmt.Sprintf("shard %d/%d is missing", k, n))
-		case len(srcs) > 1:
-			c.problems = append(c.problems, fmt.Sprintf("shard %d/%d is given %d times: %s", k, n, len(srcs), strings.Join(srcs, ", ")))
-		}
-	}
-	c.differ("versions", func(p P) string { return id(p).Tool.Version })
-	c.differ("commits", func(p P) string { // a tree with uncommitted changes is another build
-		if t := id(p).Tool; t.Modified {
-			return t.Commit + " (modified)"
-		}
-		return id(p).Tool.Commit
-	})
-	return c
-}
-
-// noValue is a value differ leaves out.
-const noValue = "\x00"
-
-// differ says when the parts do not all have the same get, and which
-// parts have which.
-func (c *shardCheck[P]) differ(what string, get func(P) string) {
-	vals := map[string][]string{}
-	for _, p := range c.parts {
-		if v := get(p); v != noValue {
-			vals[v] = append(vals[v], c.source(p))
-		}
-	}
-	if len(vals) < 2 {
-		return
-	}
-	var say []string
-	for _, v := range slices.Sorted(maps.Keys(vals)) {
-		shown := v
-		if shown == "" {
-			shown = "none"
-		}
-		say = append(say, fmt.Sprintf("%s in %s", shown, strings.Join(vals[v], ", ")))
-	}
-	c.problems = append(c.problems, fmt.Sprintf("different %s: %s", what, strings.Join(say, "; ")))
-}
-
-// err is every problem found, in one error wrapping ErrMerge; nil for none.
-func (c *shardCheck[P]) err() error {
-	if len(c.problems) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w: %s", ErrMerge, strings.Join(c.problems, "; "))
 }

@@ -108,13 +108,13 @@ func reportKind(b []byte) string {
 // mergeOutcomes merges the --json files of the shards of a props or diff
 // run into DIR/props.json or DIR/diff.json (properties.Merge).
 func mergeOutcomes(stdout io.Writer, out string, args []string, files map[string][]byte) error {
-	var parts []properties.Outcome
+	var parts []properties.Part
 	for _, path := range args {
 		o, err := properties.ReadOutcome(bytes.NewReader(files[path]))
 		if err != nil {
 			return usageError{fmt.Errorf("%s: %w", path, err)}
 		}
-		parts = append(parts, o)
+		parts = append(parts, properties.Part{Source: path, Outcome: o})
 	}
 	m, err := properties.Merge(parts)
 	if err != nil {

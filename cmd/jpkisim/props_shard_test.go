@@ -73,7 +73,7 @@ func TestPropsShardJSONMergesIntoTheWholeRun(t *testing.T) {
 	if w.Kind != "props" || w.Shard != nil || w.Ran() != 120 || len(w.SubShards) != 16 || !w.Passed || w.Machine == "" || !strings.HasPrefix(w.Command, "jpkisim ") {
 		t.Fatalf("whole: %+v", w)
 	}
-	var parts []properties.Outcome
+	var parts []properties.Part
 	for k := 1; k <= 4; k++ {
 		path := filepath.Join(dir, fmt.Sprintf("shard-%d.json", k))
 		// --shards left to its default with --shard: 4·N = 16, as above.
@@ -86,7 +86,7 @@ func TestPropsShardJSONMergesIntoTheWholeRun(t *testing.T) {
 		if o.Shard == nil || *o.Shard != (report.Shard{K: k, N: 4}) || o.Shards != 16 || o.Sequences != 120 {
 			t.Fatalf("shard %d: %+v", k, o)
 		}
-		parts = append(parts, o)
+		parts = append(parts, properties.Part{Source: path, Outcome: o})
 	}
 	m, err := properties.Merge(parts)
 	if err != nil {
@@ -95,7 +95,7 @@ func TestPropsShardJSONMergesIntoTheWholeRun(t *testing.T) {
 	if !slices.Equal(m.SubShards, w.SubShards) || m.Ran() != w.Ran() || m.Passed != w.Passed || len(m.Parts) != 4 || m.Parts[2].Shard.K != 3 {
 		t.Fatalf("merged %+v\nwhole %+v", m, w)
 	}
-	if _, err := properties.Merge(parts[1:]); err == nil || !strings.Contains(err.Error(), "missing shard 1/4") {
+	if _, err := properties.Merge(parts[1:]); err == nil || !strings.Contains(err.Error(), "shard 1/4 is missing") {
 		t.Fatalf("a missing shard merged: %v", err)
 	}
 }
@@ -112,13 +112,13 @@ func TestDiffShardJSONMergesIntoTheWholeRun(t *testing.T) {
 	if w.Kind != "diff" || len(w.Indices) != 30 || !w.Passed || w.Commands == 0 {
 		t.Fatalf("whole: %+v", w)
 	}
-	var parts []properties.Outcome
+	var parts []properties.Part
 	for k := 1; k <= 3; k++ {
 		path := filepath.Join(dir, fmt.Sprintf("shard-%d.json", k))
 		if code, out, errOut := runCLI(t, "diff", "--b", "sim", "--seed", "8", "--count", "30", "--shard", fmt.Sprintf("%d/3", k), "--json", path); code != 0 || !strings.Contains(out, fmt.Sprintf("shard %d of 3", k)) {
 			t.Fatalf("shard %d: exit %d\n%s\n%s", k, code, out, errOut)
 		}
-		parts = append(parts, readOutcome(t, path))
+		parts = append(parts, properties.Part{Source: path, Outcome: readOutcome(t, path)})
 	}
 	m, err := properties.Merge(parts)
 	if err != nil || !slices.Equal(m.Indices, w.Indices) || m.Commands != w.Commands {
