@@ -366,7 +366,8 @@ func TestJudgeNotRunInItsStates(t *testing.T) {
 
 // TestRunProgram: the exit status and output, and a program that exits
 // leaving a process of its own (setsid: outside its process group) with
-// its output open — a program that exited, not the harness's error.
+// its output open — a program that exited, not the harness's error — and
+// the process does not outlive the run (killMarked).
 func TestRunProgram(t *testing.T) {
 	ctx := context.Background()
 	if exit, timedOut, out, err := runProgram(ctx, Program{Line: "echo out; echo err >&2; exit 3"}, nil); exit != 3 || timedOut || out != "out\nerr\n" || err != nil {
@@ -375,9 +376,13 @@ func TestRunProgram(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	exit, timedOut, out, err := runProgram(ctx, Program{Line: "setsid sh -c 'echo $$ >" + pidFile + "; exec sleep 30' & sleep 0.1; echo started"}, nil)
-	if b, rerr := os.ReadFile(pidFile); rerr == nil {
-		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
+	if b, rerr := os.ReadFile(pidFile); rerr != nil {
+		t.Errorf("the daemon never started: %v", rerr)
+	} else if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
+		// A zombie (not reaped yet) has no command line.
+		if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.HasPrefix(string(cmdline), "sleep") {
 			syscall.Kill(pid, syscall.SIGKILL) // the daemon this test started
+			t.Errorf("the daemon (pid %d) outlived its run", pid)
 		}
 	}
 	if exit != 0 || timedOut || err != nil || !strings.HasPrefix(out, "started\n") {

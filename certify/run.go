@@ -1,9 +1,12 @@
 package certify
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +45,10 @@ const (
 	// one: OCSP at /ocsp/{sign,auth}, CRLs at /crl/{sign,auth}.crl, as the
 	// test certificates name them.
 	OCSPEnv = "JPKISIM_PKI_URL"
+	// RunEnv marks the processes of one run with a random value: when the
+	// run ends, every process whose environment holds it is killed, also
+	// one that left the program's process group (setsid).
+	RunEnv = "JPKISIM_CERTIFY_RUN"
 )
 
 // DefaultTimeout bounds one run of a program under test.
@@ -58,7 +66,9 @@ type Program struct {
 	Dir string
 	// Timeout bounds the run (DefaultTimeout when 0): the program's
 	// process group is killed when it is reached, and when the program
-	// exits. A process that left the group (setsid) is not.
+	// exits, with every process that carries the run's RunEnv (one that
+	// left the group with setsid; not one that also cleared its
+	// environment).
 	Timeout time.Duration
 	// PKIURL, when not "", is put in OCSPEnv.
 	PKIURL string
@@ -224,8 +234,9 @@ func (o *output) String() string {
 	return fmt.Sprintf("%s\n[jpkisim certify: %d bytes of output left out]\n%s", o.head, o.dropped, tail)
 }
 
-// runProgram runs p's command line under sh -c with env, in a process
-// group of its own that is killed when it exits, at p's timeout or when
+// runProgram runs p's command line under sh -c with env and a RunEnv
+// mark, in a process group of its own that is killed (with every process
+// carrying the mark: killMarked) when it exits, at p's timeout or when
 // ctx ends, and returns its exit status (-1 and timedOut when killed at the
 // timeout) and output (output: its head and tail). The output goes to a
 // file, not a pipe, so that the run ends when the shell exits, not when
@@ -245,17 +256,24 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
+	var mark [16]byte
+	if _, err := rand.Read(mark[:]); err != nil {
+		return 0, false, "", err
+	}
+	marker := RunEnv + "=" + hex.EncodeToString(mark[:])
 	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
 	cmd.Dir = p.Dir
-	cmd.Env = env
+	cmd.Env = append(slices.Clip(env), marker)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Stdout, cmd.Stderr = f, f
 	err = cmd.Run()
-	// Whatever the program left running in its group goes with it.
+	// Whatever the program left running in its group goes with it, and
+	// whatever left the group but carries the run's mark.
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
+	killMarked(marker)
 	var ee *exec.ExitError
 	switch {
 	case rctx.Err() != nil && ctx.Err() == nil:
@@ -281,7 +299,7 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 // or the variables Run sets, then the reader, the files, the responder and
 // the PIN entry.
 func environ(p Program, g Give, reader, msgPath, sigPath string) []string {
-	ours := []string{ReaderEnv, PINEnv, MessageEnv, SignatureEnv, OCSPEnv}
+	ours := []string{ReaderEnv, PINEnv, MessageEnv, SignatureEnv, OCSPEnv, RunEnv}
 	var env []string
 	for _, kv := range p.Env {
 		k, _, _ := strings.Cut(kv, "=")
@@ -390,4 +408,38 @@ func JoinSince(ts []transcript.Transcript, start time.Time) transcript.Transcrip
 		out.Events[i].Seq = i + 1
 	}
 	return out
+}
+
+// killMarked kills (SIGKILL) every process whose environment, as
+// /proc/PID/environ shows it, holds mark (NAME=VALUE), and again until none
+// is left or 2 s have passed: what a program under test left running out of
+// its process group. Processes of other users cannot be read and are left;
+// where there is no /proc nothing is done.
+func killMarked(mark string) {
+	want := []byte(mark)
+	self := strconv.Itoa(os.Getpid())
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		ents, err := os.ReadDir("/proc")
+		if err != nil {
+			return
+		}
+		found := false
+		for _, e := range ents {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || e.Name() == self {
+				continue
+			}
+			b, err := os.ReadFile("/proc/" + e.Name() + "/environ") // empty for a zombie
+			if err != nil {
+				continue
+			}
+			if slices.ContainsFunc(bytes.Split(b, []byte{0}), func(kv []byte) bool { return bytes.Equal(kv, want) }) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				found = true
+			}
+		}
+		if !found || time.Now().After(deadline) {
+			return
+		}
+	}
 }

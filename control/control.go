@@ -34,8 +34,9 @@ const MaxLatency = 120 * time.Second
 
 // Addr is a parsed control address.
 type Addr struct {
-	// Network is "tcp" (Address is HOST:PORT, HOST a loopback one) or
-	// "unix" (Address is the socket's path).
+	// Network is "tcp" (Address is HOST:PORT, HOST a loopback one),
+	// "unix" (Address is the socket's path) or, for Pipe's client, "pipe"
+	// (Address "in-process").
 	Network, Address string
 }
 
@@ -68,8 +69,11 @@ func ParseAddr(s string) (Addr, error) {
 // String is the address as ParseAddr and `jpkisim ctl --control` take it:
 // unix:PATH or http://HOST:PORT.
 func (a Addr) String() string {
-	if a.Network == "unix" {
+	switch a.Network {
+	case "unix":
 		return "unix:" + a.Address
+	case "pipe":
+		return a.Address
 	}
 	return "http://" + a.Address
 }

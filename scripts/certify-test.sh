@@ -235,11 +235,13 @@ echo "run 1 changed the password; run 2 (signing-one-try-left) verified the conf
 rm "$work/pin-changer.json" # not one of the reports the Chromium check reads
 
 echo "== certify interrupted: SIGINT during a run stops it, the reports say so, exit 130"
-"$J" certify --profile kiosk --pin none --client "sleep 29.$$" --report "$work/interrupted.html" --json "$work/interrupted.json" \
+# The client also looks for a control socket it could reach (certify's is
+# in-process: there is none) and leaves a daemon out of its process group.
+"$J" certify --profile kiosk --pin none --client "grep jpkisim /proc/net/unix >$work/sockets.seen; setsid sleep 28.$$ </dev/null >/dev/null 2>&1 & sleep 29.$$" --report "$work/interrupted.html" --json "$work/interrupted.json" \
 	>"$work/interrupted.out" 2>"$work/interrupted.err" &
 cert_pid=$!
 pids+=($cert_pid)
-for _ in $(seq 100); do grep -q '^run 1 of' "$work/interrupted.err" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 200); do [ -e "$work/sockets.seen" ] && break; sleep 0.1; done # the client runs
 sleep 0.5
 kill -INT "$cert_pid"
 rc=0
@@ -248,6 +250,8 @@ wait "$cert_pid" || rc=$?
 [ "$(jq -r .interrupted "$work/interrupted.json")" = SIGINT ] || { echo "the interrupted certification's JSON does not say SIGINT" >&2; exit 1; }
 grep -q 'INTERRUPTED' "$work/interrupted.out" || { echo "the interrupted certification's summary does not say so" >&2; exit 1; }
 pgrep -f "sleep 29.$$" >/dev/null && { echo "the client under test outlived the interrupted certification" >&2; exit 1; }
+pgrep -f "sleep 28.$$" >/dev/null && { echo "the daemon the client left out of its process group (setsid) outlived the certification" >&2; pkill -KILL -f "sleep 28.$$"; exit 1; }
+[ -e "$work/sockets.seen" ] && [ ! -s "$work/sockets.seen" ] || { echo "the client under test saw a jpkisim socket: $(cat "$work/sockets.seen" 2>/dev/null)" >&2; exit 1; }
 echo "exit $rc, $(tail -n 1 "$work/interrupted.out")"
 
 echo "== the certification reports in headless Chromium"

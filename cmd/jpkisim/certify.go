@@ -308,7 +308,8 @@ func certifyRun(ctx context.Context, sv certify.Served, prog certify.Program, pi
 }
 
 // serveForCertify serves one card of profile into the vpcd slot at
-// host:port with the control interface on a private Unix socket and, with
+// host:port with the control interface inside this process (control.Pipe:
+// no socket the program under test could reach) and, with
 // --pki, the test PKI's responder; it returns once pcscd has the card in
 // its reader. done stops it all. Errors: the responder's address taken
 // (exit 3), pcscd not taking the card within readyWithin (exit 3).
@@ -321,10 +322,6 @@ func serveForCertify(ctx context.Context, log *slog.Logger, o certifyOptions, pr
 	if err != nil {
 		return certify.Served{}, nil, err
 	}
-	dir, err := os.MkdirTemp("", "jpkisim-certify-")
-	if err != nil {
-		return certify.Served{}, nil, err
-	}
 	sctx, stop := context.WithCancel(ctx)
 	var stopped chan error // nil until serveCards runs
 	done := func() {
@@ -332,15 +329,15 @@ func serveForCertify(ctx context.Context, log *slog.Logger, o certifyOptions, pr
 		if stopped != nil {
 			<-stopped
 		}
-		os.RemoveAll(dir)
 	}
 	fail := func(err error) (certify.Served, func(), error) {
 		done()
 		return certify.Served{}, nil, err
 	}
 	ready := make(chan struct{})
+	ln, c := control.Pipe()
 	opts := serveOptions{stdout: io.Discard, notes: &noteFan{}, onReady: func() { close(ready) },
-		control: &controlAddress{"unix", filepath.Join(dir, "control.sock")}}
+		control: &controlAddress{network: "pipe", pipe: ln}}
 	if o.pkiAddr != "" {
 		srv, err := servePKI(sctx, log, card.Profile(), o.pkiAddr, opts.notes.note)
 		var ue usageError
@@ -363,10 +360,6 @@ func serveForCertify(ctx context.Context, log *slog.Logger, o certifyOptions, pr
 		return fail(fmt.Errorf("%w: pcscd did not take the card at vpcd %s within %v: is pcscd running with vsmartcard's vpcd driver?", harness.ErrNoService, net.JoinHostPort(host, strconv.Itoa(port)), readyWithin))
 	case <-ctx.Done():
 		return fail(ctx.Err())
-	}
-	c, err := control.Dial("unix:" + opts.control.addr)
-	if err != nil {
-		return fail(err)
 	}
 	sv, err := certify.Find(c, reader)
 	if err != nil {

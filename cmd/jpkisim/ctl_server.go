@@ -62,7 +62,11 @@ const maxLatency = control.MaxLatency
 
 // controlAddress is a parsed --control value.
 type controlAddress struct {
-	network, addr string // "tcp" HOST:PORT or "unix" PATH
+	network, addr string // "tcp" HOST:PORT, "unix" PATH or "pipe" (in-process)
+	// pipe is the listener of an in-process control interface
+	// (control.Pipe), for network "pipe": certify's, which no program can
+	// reach.
+	pipe net.Listener
 }
 
 // parseControlAddr parses --control (control.ParseAddr); a bad address is
@@ -72,13 +76,16 @@ func parseControlAddr(s string) (controlAddress, error) {
 	if err != nil {
 		return controlAddress{}, usageError{err}
 	}
-	return controlAddress{a.Network, a.Address}, nil
+	return controlAddress{network: a.Network, addr: a.Address}, nil
 }
 
 // String is the address as ctl --control takes it.
 func (a controlAddress) String() string {
-	if a.network == "unix" {
+	switch a.network {
+	case "unix":
 		return "unix:" + a.addr
+	case "pipe":
+		return "in-process"
 	}
 	return "http://" + a.addr
 }
@@ -87,14 +94,17 @@ func (a controlAddress) String() string {
 // with mode 0600 (the umask is narrowed while it is made, so that no other
 // user can connect before the mode is set) and removed when the listener
 // closes; a stale socket nobody answers on is replaced, any other file at
-// PATH is refused.
+// PATH is refused. An in-process interface's listener is already made.
 func (a controlAddress) listen() (net.Listener, controlAddress, error) {
+	if a.network == "pipe" {
+		return a.pipe, a, nil
+	}
 	if a.network == "tcp" {
 		ln, err := net.Listen("tcp", a.addr)
 		if err != nil {
 			return nil, a, fmt.Errorf("--control: %w", err)
 		}
-		return ln, controlAddress{"tcp", ln.Addr().String()}, nil
+		return ln, controlAddress{network: "tcp", addr: ln.Addr().String()}, nil
 	}
 	if fi, err := os.Lstat(a.addr); err == nil {
 		if fi.Mode()&os.ModeSocket == 0 {

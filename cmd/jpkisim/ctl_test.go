@@ -756,7 +756,7 @@ func BenchmarkControlTries(b *testing.B) {
 			}
 		}
 	})
-	bound, _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, controlAddress{"tcp", "127.0.0.1:0"})
+	bound, _, err := serveControl(ctx, slog.New(slog.DiscardHandler), c, controlAddress{network: "tcp", addr: "127.0.0.1:0"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -786,7 +786,7 @@ func TestServeRemovesItsControlSocket(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			done <- serveCards(ctx, slog.New(slog.DiscardHandler), []*simulator.Card{card}, "127.0.0.1", d.port(), nil,
-				serveOptions{stdout: io.Discard, control: &controlAddress{"unix", sock}})
+				serveOptions{stdout: io.Discard, control: &controlAddress{network: "unix", addr: sock}})
 		}()
 		d.accept()
 		for j := 0; j < 100; j++ {
