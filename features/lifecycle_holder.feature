@@ -45,14 +45,14 @@ Feature: Who may hold which certificate, and what each one is for
 
     Examples:
       | value             | is     | when        |
-      | A12345B           | is     | at issuance |
-      | ABC123            | is     | at issuance |
+      | A98765B           | is     | at issuance |
+      | XYZ789            | is     | at issuance |
       | ABCDEF            | is not | at issuance |
       | ABCDEF            | is     | on the chip |
-      | 123456            | is not | at issuance |
+      | 987654            | is not | at issuance |
       | ABCDE             | is not | on the chip |
       | ABCDEFGHIJKLMNOPQ | is not | on the chip |
-      | abc123            | is not | on the chip |
+      | xyz789            | is not | on the chip |
       | ABC-123           | is not | on the chip |
 
   @PIN-06 @PIN-07
@@ -61,10 +61,10 @@ Feature: Who may hold which certificate, and what each one is for
 
     Examples:
       | value | is     |
-      | 1234  | is     |
+      | 2580  | is     |
       | 0000  | is     |
-      | 123   | is not |
-      | 12345 | is not |
+      | 987   | is not |
+      | 98765 | is not |
       | 12A4  | is not |
 
   @RETRY-01 @RETRY-02
