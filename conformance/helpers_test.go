@@ -120,6 +120,24 @@ func (c *client) given(p jpki.PIN, g Given) {
 	c.s.Entries = append(c.s.Entries, Entry{PIN: p, Given: g})
 }
 
+// entered is a client in state that was given pin's configured value and
+// selected the JPKI AP: how most cases begin.
+func entered(t *testing.T, state string, pin jpki.PIN) *client {
+	t.Helper()
+	c := newClient(t, state)
+	c.given(pin, Configured)
+	c.selectJPKI()
+	return c
+}
+
+// verified is entered's client that then presented the value once.
+func verified(t *testing.T, state string, pin jpki.PIN) *client {
+	t.Helper()
+	c := entered(t, state, pin)
+	c.verify(pin, c.pin(pin))
+	return c
+}
+
 func (c *client) event(k transcript.Kind) {
 	var atr []byte
 	switch k {

@@ -99,10 +99,7 @@ var judgeCases = []judgeCase{
 		return c.session(0, "")
 	}},
 	{"CLIENT-01", "no empty entry", NotApplicable, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, Fresh, jpki.AuthPIN)
 		return c.session(0, "")
 	}},
 	// CLIENT-02
@@ -133,10 +130,7 @@ var judgeCases = []judgeCase{
 		// OpenSC's pkcs11-tool: C_Login, then the same value again before
 		// COMPUTE DIGITAL SIGNATURE. A value the card accepted spends no
 		// try; the entry was presented once for the user's purposes.
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.query(jpki.SigningPIN)
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(0, "")
@@ -151,10 +145,7 @@ var judgeCases = []judgeCase{
 		return c.session(1, "")
 	}},
 	{"CLIENT-02", "an accepted entry followed by a value of the client's own", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.verify(jpki.SigningPIN, []byte("OTHER1"))
 		return c.session(1, "")
 	}},
@@ -186,10 +177,7 @@ var judgeCases = []judgeCase{
 		return c.session(1, "invalid character")
 	}},
 	{"CLIENT-03", "no lower-case entry", NotApplicable, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		return c.session(0, "")
 	}},
 	// CLIENT-04
@@ -202,10 +190,7 @@ var judgeCases = []judgeCase{
 		return c.session(0, "Warning: 1 try left before the password locks.\nSigned.")
 	}},
 	{"CLIENT-04", "counter never read", Failed, func(t *testing.T) Session {
-		c := newClient(t, AuthOneTryLeft)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, AuthOneTryLeft, jpki.AuthPIN)
 		return c.session(0, "Logged in, 1 try left")
 	}},
 	{"CLIENT-04", "counter read, user not told", Failed, func(t *testing.T) Session {
@@ -230,90 +215,59 @@ var judgeCases = []judgeCase{
 	}},
 	// CLIENT-05
 	{"CLIENT-05", "stops and says locked", Passed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, SigningLocked, jpki.SigningPIN)
 		c.query(jpki.SigningPIN)
 		return c.session(1, "The signing password is locked. Reset it at a kiosk or the municipal office.")
 	}},
 	{"CLIENT-05", "no tries left shown for the blocked password beside the other PIN's count (pkcs15-tool --list-pins, seen)", Passed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, SigningLocked, jpki.SigningPIN)
 		c.query(jpki.AuthPIN)
 		c.query(jpki.SigningPIN)
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(1, "PIN [User Authentication PIN]\n\tTries left     : 3\n\nPIN [Digital Signature PIN]\n\tTries left     : 0\n\nOperation failed: Reference data not usable\n")
 	}},
 	{"CLIENT-05", "the misread count of the blocked password beside a help text's \"no tries left\"", Failed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, SigningLocked, jpki.SigningPIN)
 		return c.session(1, "Wrong password: 4 tries left (with no tries left the password is locked)")
 	}},
 	{"CLIENT-05", "a PIN listing with the blocked password misread as 4 beside a 0 the card never showed", Failed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, SigningLocked, jpki.SigningPIN)
 		c.query(jpki.AuthPIN)
 		c.query(jpki.SigningPIN)
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(1, "PIN [User Authentication PIN]\n\tTries left     : 0\n\nPIN [Digital Signature PIN]\n\tTries left     : 4\n")
 	}},
 	{"CLIENT-05", "a count beside the word locked (OpenSC's JPKI driver reading 6984 as 4 tries)", Failed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, SigningLocked, jpki.SigningPIN)
 		return c.session(1, "PIN locked? 4 tries left")
 	}},
 	{"CLIENT-05", "says locked, then hangs until the harness kills it", Failed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, SigningLocked, jpki.SigningPIN)
 		s := c.session(-1, "The signing password is locked.")
 		s.TimedOut = true
 		return s
 	}},
 	{"CLIENT-05", "reads the certificate after 6984 (jpki/myna)", Failed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, SigningLocked, jpki.SigningPIN)
 		c.selectEF(jpki.EFSigningCert)
 		c.send("00B0000004")
 		return c.session(1, "invalid length")
 	}},
 	{"CLIENT-05", "6984 read as 4 tries left (OpenSC)", Failed, func(t *testing.T) Session {
-		c := newClient(t, SigningLocked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, SigningLocked, jpki.SigningPIN)
 		return c.session(1, "error: PIN incorrect, 4 tries left")
 	}},
 	{"CLIENT-05", "presents the PIN again", Failed, func(t *testing.T) Session {
-		c := newClient(t, AuthLocked)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, AuthLocked, jpki.AuthPIN)
 		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
 		return c.session(1, "locked")
 	}},
 	{"CLIENT-05", "exits 0 on a locked PIN", Failed, func(t *testing.T) Session {
-		c := newClient(t, AuthLocked)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, AuthLocked, jpki.AuthPIN)
 		return c.session(0, "PIN blocked")
 	}},
 	{"CLIENT-05", "no 6984", NotApplicable, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, Fresh, jpki.AuthPIN)
 		return c.session(0, "")
 	}},
 	// CLIENT-06
@@ -359,10 +313,7 @@ var judgeCases = []judgeCase{
 		return c.session(0, "")
 	}},
 	{"CLIENT-07", "61 00 after a signature left unfetched (pkcs11-tool)", Failed, func(t *testing.T) Session {
-		c := newClient(t, T0)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, T0, jpki.AuthPIN)
 		c.sign(jpki.Auth, 0, digestInfo256(msg))
 		c.event(transcript.Reset)
 		return c.session(0, "")
@@ -401,18 +352,12 @@ var judgeCases = []judgeCase{
 		return c.session(0, "")
 	}},
 	{"CLIENT-08", "P1 01: the card hashes and signs the bare hash", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, Fresh, jpki.AuthPIN)
 		c.sign(jpki.Auth, 0x01, msg)
 		return c.session(0, "")
 	}},
 	{"CLIENT-08", "P1 03: the card builds the DigestInfo", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, Fresh, jpki.AuthPIN)
 		c.sign(jpki.Auth, 0x03, msg)
 		return c.session(0, "")
 	}},
@@ -446,58 +391,40 @@ var judgeCases = []judgeCase{
 	}},
 	// CLIENT-10
 	{"CLIENT-10", "OCSP asked before signing", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		readAll(c, jpki.EFSigningCert)
 		c.http("OCSP POST /ocsp/sign 200")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
 	{"CLIENT-10", "a mistyped OCSP path the responder answered 404, before signing", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		readAll(c, jpki.EFSigningCert)
 		c.http("OCSP GET /ocsp/signature 404")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
 	{"CLIENT-10", "an OCSP GET without a request, refused 405, before signing", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		readAll(c, jpki.EFSigningCert)
 		c.http("OCSP GET /ocsp/sign 405")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
 	{"CLIENT-10", "a garbage OCSP body, answered 200 malformedRequest, before signing", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.http("OCSP POST /ocsp/sign 200 malformedRequest")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
 	{"CLIENT-10", "an OCSP request answered successful before signing", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.http("OCSP POST /ocsp/sign 200 successful")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
 		return c.session(0, "")
 	}},
 	{"CLIENT-10", "an OCSP GET request (RFC 6960 A.1) before signing", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		readAll(c, jpki.EFSigningCert)
 		c.http("OCSP GET /ocsp/sign/MEMwQTA/MD0wOzAJBgUrDgMCGgUABBQ= 200")
 		c.sign(jpki.Signing, 0, digestInfo256(msg))
@@ -537,10 +464,7 @@ var judgeCases = []judgeCase{
 	}},
 	// CLIENT-11
 	{"CLIENT-11", "revoked certificate refused", Passed, func(t *testing.T) Session {
-		c := newClient(t, Revoked)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Revoked, jpki.SigningPIN)
 		readAll(c, jpki.EFSigningCert)
 		c.http("OCSP POST /ocsp/sign 200")
 		return c.session(1, "the signing certificate is revoked")
@@ -550,9 +474,7 @@ var judgeCases = []judgeCase{
 		return c.session(0, "signed")
 	}},
 	{"CLIENT-11", "signs after learning the hold", Failed, func(t *testing.T) Session {
-		c := newClient(t, OnHold)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, OnHold, jpki.AuthPIN)
 		c.http("OCSP POST /ocsp/auth 200")
 		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
 		c.sign(jpki.Auth, 0, digestInfo256(msg))
@@ -572,9 +494,7 @@ var judgeCases = []judgeCase{
 		return c.session(1, "certificate expired")
 	}},
 	{"CLIENT-12", "signs with the expired certificate's key", Failed, func(t *testing.T) Session {
-		c := newClient(t, Expired)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, Expired, jpki.AuthPIN)
 		readAll(c, jpki.EFAuthCert)
 		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
 		c.sign(jpki.Auth, 0, digestInfo256(msg))
@@ -621,27 +541,18 @@ var judgeCases = []judgeCase{
 	}},
 	// CLIENT-14
 	{"CLIENT-14", "ends with a reset", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, Fresh, jpki.AuthPIN)
 		c.event(transcript.Reset)
 		c.event(transcript.Disconnect)
 		return c.session(0, "")
 	}},
 	{"CLIENT-14", "ends with a power-off", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, Fresh, jpki.AuthPIN)
 		c.event(transcript.PowerOff)
 		return c.session(0, "")
 	}},
 	{"CLIENT-14", "left to pcscd's idle power-off (pkcs15-tool, seen: 0.8 s after the VERIFY)", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.event(transcript.PowerOff)
 		s := c.session(0, "")
 		last := &s.Transcript.Events[len(s.Transcript.Events)-1]
@@ -649,10 +560,7 @@ var judgeCases = []judgeCase{
 		return s
 	}},
 	{"CLIENT-14", "pcscd's idle power-off, then the client's own reset (a slow client that resets from another process)", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.event(transcript.PowerOff)
 		c.event(transcript.PowerOn)
 		c.event(transcript.Reset)
@@ -663,10 +571,7 @@ var judgeCases = []judgeCase{
 		return s
 	}},
 	{"CLIENT-14", "a reset however late (SCARD_RESET_CARD: pcscd never resets an idle card)", Passed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.event(transcript.Reset)
 		s := c.session(0, "")
 		last := &s.Transcript.Events[len(s.Transcript.Events)-1]
@@ -674,18 +579,12 @@ var judgeCases = []judgeCase{
 		return s
 	}},
 	{"CLIENT-14", "SCARD_LEAVE_CARD", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Fresh, jpki.SigningPIN)
 		c.event(transcript.Disconnect)
 		return c.session(0, "")
 	}},
 	{"CLIENT-14", "a reset before the last VERIFY only", Failed, func(t *testing.T) Session {
-		c := newClient(t, Fresh)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, Fresh, jpki.AuthPIN)
 		c.event(transcript.Reset)
 		c.selectJPKI()
 		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
@@ -700,31 +599,23 @@ var judgeCases = []judgeCase{
 	}},
 	// CLIENT-15
 	{"CLIENT-15", "goes on after the 6A80", Passed, func(t *testing.T) Session {
-		c := newClient(t, CounterQuery6A80)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, CounterQuery6A80, jpki.AuthPIN)
 		c.query(jpki.AuthPIN)
 		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
 		return c.session(0, "tries left: unknown")
 	}},
 	{"CLIENT-15", "gives up at the 6A80 (OpenSC's bind)", Failed, func(t *testing.T) Session {
-		c := newClient(t, CounterQuery6A80)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, CounterQuery6A80, jpki.AuthPIN)
 		c.query(jpki.AuthPIN)
 		return c.session(1, "C_Login failed")
 	}},
 	{"CLIENT-15", "the auth PIN's 6A80 aborts a client given the signing password (OpenSC's bind, seen)", Failed, func(t *testing.T) Session {
-		c := newClient(t, CounterQuery6A80)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, CounterQuery6A80, jpki.SigningPIN)
 		c.query(jpki.AuthPIN)
 		return c.session(1, "No slot with token found")
 	}},
 	{"CLIENT-15", "the auth PIN's 6A80, then the signing password given presented", Passed, func(t *testing.T) Session {
-		c := newClient(t, CounterQuery6A80)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, CounterQuery6A80, jpki.SigningPIN)
 		c.query(jpki.AuthPIN)
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(0, "")
@@ -751,18 +642,13 @@ var judgeCases = []judgeCase{
 		return c.session(0, "Using slot 0 with a present token (0x0)")
 	}},
 	{"CLIENT-15", "verifies but fails", Failed, func(t *testing.T) Session {
-		c := newClient(t, CounterQuery6A80)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
+		c := entered(t, CounterQuery6A80, jpki.SigningPIN)
 		c.query(jpki.SigningPIN)
 		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
 		return c.session(1, "")
 	}},
 	{"CLIENT-15", "no counter query", NotApplicable, func(t *testing.T) Session {
-		c := newClient(t, CounterQuery6A80)
-		c.given(jpki.AuthPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.AuthPIN, c.pin(jpki.AuthPIN))
+		c := verified(t, CounterQuery6A80, jpki.AuthPIN)
 		return c.session(0, "")
 	}},
 	// CLIENT-16
@@ -774,10 +660,7 @@ var judgeCases = []judgeCase{
 		return c.session(1, "this card has no signing certificate")
 	}},
 	{"CLIENT-16", "a nil-pointer panic", Failed, func(t *testing.T) Session {
-		c := newClient(t, Under15)
-		c.given(jpki.SigningPIN, Configured)
-		c.selectJPKI()
-		c.verify(jpki.SigningPIN, c.pin(jpki.SigningPIN))
+		c := verified(t, Under15, jpki.SigningPIN)
 		readAll(c, jpki.EFSigningCert)
 		return c.session(2, "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation]\n\ngoroutine 1 [running]:")
 	}},
