@@ -402,3 +402,19 @@ func TestJudgeNoRuns(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// A program that writes much more than MaxOutput costs no more than that,
+// in memory or on disk: its output is read from a pipe as it comes, no
+// file is made (found by review: a file grew by 765 MB a second).
+func TestRunProgramOutputIsBoundedEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	p := Program{Line: `head -c 20000000 /dev/zero | tr '\0' x; echo; echo "files: $(ls -A "$TMPDIR" | wc -l)"`, Timeout: time.Minute}
+	exit, timedOut, out, err := runProgram(context.Background(), p, os.Environ())
+	if err != nil || exit != 0 || timedOut {
+		t.Fatalf("exit %d timed out %v: %v", exit, timedOut, err)
+	}
+	if len(out) > MaxOutput+200 || !strings.HasSuffix(out, "\nfiles: 0\n") || !strings.Contains(out, "bytes of output left out") {
+		t.Fatalf("%d bytes kept, ending %q", len(out), out[max(0, len(out)-80):])
+	}
+}

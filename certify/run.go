@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -50,6 +51,11 @@ const (
 	// one that left the program's process group (setsid).
 	RunEnv = "JPKISIM_CERTIFY_RUN"
 )
+
+// outputGrace is how long a run's end waits for the last of the program's
+// output once the program and what it left running were killed: a writer
+// that escaped them holds the pipe no longer than that.
+const outputGrace = 500 * time.Millisecond
 
 // DefaultTimeout bounds one run of a program under test.
 const DefaultTimeout = 60 * time.Second
@@ -238,11 +244,12 @@ func (o *output) String() string {
 // mark, in a process group of its own that is killed (with every process
 // carrying the mark: killMarked) when it exits, at p's timeout or when
 // ctx ends, and returns its exit status (-1 and timedOut when killed at the
-// timeout) and output (output: its head and tail). The output goes to a
-// file, not a pipe, so that the run ends when the shell exits, not when
-// the last process holding its output does (a background child, a daemon
-// started with setsid). Errors: ctx ended, sh could not start, the output
-// file could not be made or read.
+// timeout) and output (output: its head and tail). The output is read
+// from a pipe as it comes, so that neither memory nor disk holds more than
+// MaxOutput of it however much the program writes; the run ends when the
+// shell exits and what it left running is killed, not when the last
+// process holding the pipe lets go (outputGrace). Errors: ctx ended, sh
+// could not start, the pipe could not be made.
 func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOut bool, out string, err error) {
 	timeout := p.Timeout
 	if timeout <= 0 {
@@ -250,12 +257,25 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	f, err := os.CreateTemp("", "jpkisim-client-output-")
+	r, w, err := os.Pipe()
 	if err != nil {
 		return 0, false, "", err
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	var o output
+	copied := make(chan struct{})
+	go func() { io.Copy(&o, r); close(copied) }()
+	var once sync.Once
+	endCopy := func() { // before o is read
+		once.Do(func() {
+			select {
+			case <-copied:
+			case <-time.After(outputGrace): // a writer out of reach holds the pipe
+			}
+			r.Close()
+			<-copied
+		})
+	}
+	defer endCopy()
 	var mark [16]byte
 	if _, err := rand.Read(mark[:]); err != nil {
 		return 0, false, "", err
@@ -266,8 +286,12 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 	cmd.Env = append(slices.Clip(env), marker)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.Stdout, cmd.Stderr = f, f
-	err = cmd.Run()
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Start()
+	w.Close() // the program's copies are its own
+	if err == nil {
+		err = cmd.Wait()
+	}
 	// Whatever the program left running in its group goes with it, and
 	// whatever left the group but carries the run's mark.
 	if cmd.Process != nil {
@@ -285,13 +309,7 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 	case err != nil:
 		return 0, false, "", fmt.Errorf("starting the client under test: %w", err)
 	}
-	var o output
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0, false, "", err
-	}
-	if _, err := io.Copy(&o, f); err != nil {
-		return 0, false, "", fmt.Errorf("reading the client's output: %w", err)
-	}
+	endCopy()
 	return exit, timedOut, o.String(), nil
 }
 
@@ -410,21 +428,24 @@ func JoinSince(ts []transcript.Transcript, start time.Time) transcript.Transcrip
 	return out
 }
 
-// killMarked kills (SIGKILL) every process whose environment, as
-// /proc/PID/environ shows it, holds mark (NAME=VALUE), and again until none
-// is left or 2 s have passed: what a program under test left running out of
-// its process group. Processes of other users cannot be read and are left;
-// where there is no /proc nothing is done.
+// killMarked kills every process whose environment, as /proc/PID/environ
+// shows it, holds mark (NAME=VALUE): what a program under test left running
+// out of its process group. Each pass stops (SIGSTOP) the marked processes
+// it finds, so that none forks again, and kills them; passes go on until
+// five in a row find none, or 2 s have passed. A process that drops the
+// mark, or of another user, is out of its reach; where there is no /proc
+// nothing is done.
 func killMarked(mark string) {
 	want := []byte(mark)
 	self := strconv.Itoa(os.Getpid())
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	deadline := time.Now().Add(2 * time.Second)
+	for empty := 0; empty < 5 && time.Now().Before(deadline); {
 		ents, err := os.ReadDir("/proc")
 		if err != nil {
 			return
 		}
-		found := false
-		for _, e := range ents {
+		var found []int
+		for _, e := range slices.Backward(ents) { // the newest first
 			pid, err := strconv.Atoi(e.Name())
 			if err != nil || e.Name() == self {
 				continue
@@ -434,12 +455,18 @@ func killMarked(mark string) {
 				continue
 			}
 			if slices.ContainsFunc(bytes.Split(b, []byte{0}), func(kv []byte) bool { return bytes.Equal(kv, want) }) {
-				syscall.Kill(pid, syscall.SIGKILL)
-				found = true
+				syscall.Kill(pid, syscall.SIGSTOP)
+				found = append(found, pid)
 			}
 		}
-		if !found || time.Now().After(deadline) {
-			return
+		for _, pid := range found {
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
+		if len(found) > 0 {
+			empty = 0
+		} else {
+			empty++
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

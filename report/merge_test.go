@@ -89,6 +89,15 @@ func TestMergeRefuses(t *testing.T) {
 	}{
 		"none":    {func() []report.Part { return nil }, []string{"no shard"}},
 		"missing": {func() []report.Part { return shards(3)[:2] }, []string{"shard 3/3 is missing"}},
+		"missing, as ranges": {func() []report.Part {
+			p := shards(9)
+			return []report.Part{p[0], p[4], p[5]}
+		}, []string{"shards 2-4, 7-9 of 9 are missing"}},
+		"none of the shards, and a vast N (found by review: a line a shard)": {func() []report.Part {
+			p := shards(2)
+			p[0].Run.Identity.Shard = report.Shard{K: 1, N: 1000000000}
+			return p
+		}, []string{"shard-1.json holds shard 1/1000000000, which is none", "shard 1/2 is missing"}},
 		"twice": {func() []report.Part {
 			p := shards(3)
 			return append(p, p[1])

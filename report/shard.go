@@ -16,27 +16,32 @@ type Shard struct {
 	N int `json:"n"`
 }
 
-// ErrBadShard marks a shard that is not K/N with 1 ≤ K ≤ N, or that a run
-// cannot be split into.
+// MaxShards is the largest N of a shard: far beyond any CI matrix, small
+// enough that a merge's messages about its shards stay readable.
+const MaxShards = 10000
+
+// ErrBadShard marks a shard that is not K/N with 1 ≤ K ≤ N ≤ MaxShards, or
+// that a run cannot be split into.
 var ErrBadShard = errors.New("bad shard")
 
-// ParseShard parses "K/N" (1 ≤ K ≤ N). Errors wrap ErrBadShard and name
-// the value and the form.
+// ParseShard parses "K/N" (1 ≤ K ≤ N ≤ MaxShards). Errors wrap ErrBadShard
+// and name the value and the form.
 func ParseShard(s string) (Shard, error) {
 	ks, ns, ok := strings.Cut(s, "/")
 	k, kerr := strconv.Atoi(ks)
 	n, nerr := strconv.Atoi(ns)
-	if !ok || kerr != nil || nerr != nil || n < 1 || k < 1 || k > n {
-		return Shard{}, fmt.Errorf("--shard %q: want K/N with 1 ≤ K ≤ N, for example 2/4 (%w)", s, ErrBadShard)
+	sh := Shard{K: k, N: n}
+	if !ok || kerr != nil || nerr != nil || sh.Check() != nil {
+		return Shard{}, fmt.Errorf("--shard %q: want K/N with 1 ≤ K ≤ N ≤ %d, for example 2/4 (%w)", s, MaxShards, ErrBadShard)
 	}
-	return Shard{K: k, N: n}, nil
+	return sh, nil
 }
 
-// Check says whether s is a shard: 1 ≤ K ≤ N (an error wrapping
-// ErrBadShard otherwise). The zero Shard is not one.
+// Check says whether s is a shard: 1 ≤ K ≤ N ≤ MaxShards (an error
+// wrapping ErrBadShard otherwise). The zero Shard is not one.
 func (s Shard) Check() error {
-	if s.N < 1 || s.K < 1 || s.K > s.N {
-		return fmt.Errorf("%w %d/%d: want K/N with 1 ≤ K ≤ N", ErrBadShard, s.K, s.N)
+	if s.N < 1 || s.N > MaxShards || s.K < 1 || s.K > s.N {
+		return fmt.Errorf("%w %d/%d: want K/N with 1 ≤ K ≤ N ≤ %d", ErrBadShard, s.K, s.N, MaxShards)
 	}
 	return nil
 }

@@ -7,12 +7,12 @@ import (
 )
 
 func TestParseShard(t *testing.T) {
-	for in, want := range map[string]Shard{"1/1": {1, 1}, "2/4": {2, 4}, "4/4": {4, 4}} {
+	for in, want := range map[string]Shard{"1/1": {1, 1}, "2/4": {2, 4}, "4/4": {4, 4}, "10000/10000": {10000, MaxShards}} {
 		if got, err := ParseShard(in); err != nil || got != want {
 			t.Errorf("ParseShard(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "0/4", "5/4", "1/0", "a/b", "1", "1/4/2", "-1/4", "2/-4"} {
+	for _, in := range []string{"", "0/4", "5/4", "1/0", "a/b", "1", "1/4/2", "-1/4", "2/-4", "1/10001", "1/1000000000"} {
 		if _, err := ParseShard(in); !errors.Is(err, ErrBadShard) {
 			t.Errorf("ParseShard(%q): %v, want ErrBadShard", in, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jpkisim/jpkisim/buildinfo"
@@ -21,7 +22,7 @@ type ShardCheck[P any] struct {
 
 // NewShardCheck checks what every kind of shard must agree on: each part is
 // a shard (a part whose Shard is the zero Shard is "SOURCE is not a shard
-// (WHAT without --shard)"; one of K outside 1..N is named too), of one count N, every shard 1..N once, of one
+// (WHAT without --shard)"; one outside 1 ≤ K ≤ N ≤ MaxShards is named too), of one count N, every shard 1..N once, of one
 // tool version and commit (a build from a modified tree differs from a
 // clean one). of gives a part's source (its file, as given to the merge),
 // shard and tool.
@@ -29,9 +30,9 @@ func NewShardCheck[P any](parts []P, of func(P) (source string, shard Shard, too
 	c := &ShardCheck[P]{parts: parts, source: func(p P) string { s, _, _ := of(p); return s }}
 	shard := func(p P) Shard { _, s, _ := of(p); return s }
 	tool := func(p P) buildinfo.Info { _, _, t := of(p); return t }
-	n := 0 // the N of the first shard
+	n := 0 // the N of the first shard that is one
 	for _, p := range parts {
-		if s := shard(p); s.Sharded() {
+		if s := shard(p); s.Check() == nil {
 			n = s.N
 			break
 		}
@@ -39,7 +40,7 @@ func NewShardCheck[P any](parts []P, of func(P) (source string, shard Shard, too
 	bySlot := map[int][]string{}
 	for _, p := range parts {
 		switch s := shard(p); {
-		case !s.Sharded():
+		case s == Shard{}:
 			c.problems = append(c.problems, fmt.Sprintf("%s is not a shard (%s without --shard)", c.source(p), what))
 		case s.Check() != nil:
 			c.problems = append(c.problems, fmt.Sprintf("%s holds shard %d/%d, which is none", c.source(p), s.K, s.N))
@@ -48,18 +49,25 @@ func NewShardCheck[P any](parts []P, of func(P) (source string, shard Shard, too
 		}
 	}
 	c.Differ("shard counts", func(p P) string {
-		if !shard(p).Sharded() {
+		if shard(p).Check() != nil {
 			return noValue // said above
 		}
 		return fmt.Sprintf("N=%d", shard(p).N)
 	})
+	var missing []int
 	for k := 1; k <= n; k++ {
 		switch srcs := bySlot[k]; {
 		case len(srcs) == 0:
-			c.problems = append(c.problems, fmt.Sprintf("shard %d/%d is missing", k, n))
+			missing = append(missing, k)
 		case len(srcs) > 1:
 			c.problems = append(c.problems, fmt.Sprintf("shard %d/%d is given %d times: %s", k, n, len(srcs), strings.Join(srcs, ", ")))
 		}
+	}
+	switch {
+	case len(missing) == 1:
+		c.problems = append(c.problems, fmt.Sprintf("shard %d/%d is missing", missing[0], n))
+	case len(missing) > 1:
+		c.problems = append(c.problems, fmt.Sprintf("shards %s of %d are missing", ranges(missing), n))
 	}
 	c.Differ("versions", func(p P) string { return tool(p).Version })
 	c.Differ("commits", func(p P) string { // a tree with uncommitted changes is another build
@@ -107,4 +115,22 @@ func (c *ShardCheck[P]) Err(kind error) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s", kind, strings.Join(c.problems, "; "))
+}
+
+// ranges writes ascending numbers as "1, 3-5, 9".
+func ranges(ns []int) string {
+	var out []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j == i {
+			out = append(out, strconv.Itoa(ns[i]))
+		} else {
+			out = append(out, fmt.Sprintf("%d-%d", ns[i], ns[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(out, ", ")
 }

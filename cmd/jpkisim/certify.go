@@ -69,7 +69,8 @@ COMMAND runs under sh -c with, in its environment:
   JPKISIM_SIGNATURE   where to write the signature, if the program signs
   JPKISIM_PKI_URL     the test PKI's OCSP responder and CRLs (--pki)
 Every run is bounded by --timeout; the program's process group is killed at
-it, and when the program exits (a process that called setsid is not).
+it, and when the program exits, with every process that carries the run's
+JPKISIM_CERTIFY_RUN (one that called setsid).
 
 The verdicts go to stdout as a table, with --report FILE.html as one
 self-contained HTML file (each check with the transcript excerpt that shows
