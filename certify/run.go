@@ -73,8 +73,8 @@ type Program struct {
 	// Timeout bounds the run (DefaultTimeout when 0): the program's
 	// process group is killed when it is reached, and when the program
 	// exits, with every process that carries the run's RunEnv (one that
-	// left the group with setsid; not one that also cleared its
-	// environment).
+	// left the group with setsid; not one that also dropped RunEnv from
+	// its environment).
 	Timeout time.Duration
 	// PKIURL, when not "", is put in OCSPEnv.
 	PKIURL string
@@ -257,6 +257,11 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var mark [16]byte
+	if _, err := rand.Read(mark[:]); err != nil {
+		return 0, false, "", err
+	}
+	marker := RunEnv + "=" + hex.EncodeToString(mark[:])
 	r, w, err := os.Pipe()
 	if err != nil {
 		return 0, false, "", err
@@ -276,11 +281,6 @@ func runProgram(ctx context.Context, p Program, env []string) (exit int, timedOu
 		})
 	}
 	defer endCopy()
-	var mark [16]byte
-	if _, err := rand.Read(mark[:]); err != nil {
-		return 0, false, "", err
-	}
-	marker := RunEnv + "=" + hex.EncodeToString(mark[:])
 	cmd := exec.CommandContext(rctx, "sh", "-c", p.Line)
 	cmd.Dir = p.Dir
 	cmd.Env = append(slices.Clip(env), marker)

@@ -10,8 +10,8 @@ import (
 // Pipe is a control interface inside one process: a listener for the
 // server and a client of it, joined by in-memory connections (net.Pipe).
 // No socket or port exists, so no other program — a client under test
-// running as the same user — can reach it (docs/conformance.md,
-// "Certifying a program"). The client's Addr is {"pipe", "in-process"}.
+// running as the same user — can connect to it (docs/conformance.md,
+// "Certifying a program", says what it can still do). The client's Addr is {"pipe", "in-process"}.
 // Closing the listener makes the client's requests fail with
 // ErrUnreachable.
 func Pipe() (net.Listener, *Client) {
